@@ -1,0 +1,1 @@
+"""Headless core: the RKVST wire contract, with no Textual and no Starlette."""
