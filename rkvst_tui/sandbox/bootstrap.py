@@ -1,0 +1,113 @@
+"""First start of an empty sandbox: the root registration `sandbox-admin` and demo assets.
+
+The admin's secret exists in clear only in `<data-dir>/admin-credentials.env` (mode
+0600, written atomically) and in the runner's one-time output; the database holds its
+hash. The file is rewritten when the admin's secret is regenerated, so it always holds
+the secret that works.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .store import PrincipalRecord, Store
+
+ADMIN_DISPLAY_NAME = "sandbox-admin"
+CREDENTIALS_FILE = "admin-credentials.env"
+ADMIN_META_KEY = "admin_client_id"
+
+DEMO_ASSETS = [
+    {"arc_display_name": "Traffic light 101", "arc_display_type": "Traffic Light", "arc_description": "Junction of High Street and Mill Lane", "serial_number": "TL1000000101"},
+    {"arc_display_name": "Traffic light 102", "arc_display_type": "Traffic Light", "arc_description": "Pedestrian crossing by the station", "serial_number": "TL1000000102"},
+    {"arc_display_name": "Cyclist light 7", "arc_display_type": "Traffic Light", "arc_description": "Cycle lane on the river path", "has_cyclist_light": "true"},
+    {"arc_display_name": "Weather station 3", "arc_display_type": "Weather Station", "arc_description": "Roof of the depot"},
+]
+
+
+@dataclass
+class AdminCredentials:
+    client_id: str
+    secret: str = field(repr=False)
+    created: bool = False  # True when this start made (or remade) them: the runner prints them once
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write a file only its owner can read, atomically (a crash leaves the old file or the new one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def write_admin_credentials(data_dir: Path, client_id: str, secret: str) -> Path:
+    path = Path(data_dir) / CREDENTIALS_FILE
+    write_private_file(path, f"CLIENT_ID={client_id}\nSECRET={secret}\n")
+    return path
+
+
+def read_admin_credentials(data_dir: Path) -> tuple[str, str] | None:
+    path = Path(data_dir) / CREDENTIALS_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, PermissionError, UnicodeDecodeError):
+        return None
+    values = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition("=")
+        if sep:
+            values[name.strip()] = value.strip()
+    if values.get("CLIENT_ID") and values.get("SECRET"):
+        return values["CLIENT_ID"], values["SECRET"]
+    return None
+
+
+def ensure_admin(store: Store, data_dir: Path) -> AdminCredentials:
+    """Make sure a working root registration exists and its credentials file is right.
+
+    First start: create it (and the demo assets). Later starts: read the file; if the
+    admin was deleted or the file lost or stale, make new credentials so the sandbox is
+    never left without a way in.
+    """
+    admin_id = store.get_meta(ADMIN_META_KEY)
+    first_start = admin_id is None
+    stored = read_admin_credentials(data_dir)
+    if admin_id and stored and stored[0] == admin_id and store.check_secret(admin_id, stored[1]).verdict == "ok":
+        return AdminCredentials(admin_id, stored[1], created=False)
+
+    if admin_id and store.get_application(admin_id) is not None:
+        regenerated = store.regenerate_secret(admin_id)
+        assert regenerated is not None
+        record, secret = regenerated
+    else:
+        record, secret = store.create_application(ADMIN_DISPLAY_NAME, {})
+        store.set_meta(ADMIN_META_KEY, record.client_id)
+    principals = store.get_root_principals()
+    if not any(p.own_issuer and p.subject == record.client_id for p in principals):
+        store.set_root_principals(
+            [*principals, PrincipalRecord("", record.client_id, ADMIN_DISPLAY_NAME, "", own_issuer=True)]
+        )
+    if first_start:
+        _ = store.tenant_id  # fix the tenant before the assets name it
+        for attributes in DEMO_ASSETS:
+            store.add_asset(attributes)
+    write_admin_credentials(data_dir, record.client_id, secret)
+    return AdminCredentials(record.client_id, secret, created=True)

@@ -1,0 +1,248 @@
+"""SandboxServer: the sandbox in a background thread (uvicorn), for the console and tests.
+
+    srv = SandboxServer(data_dir, port=0)
+    srv.start()            # returns once the port accepts connections
+    srv.base_url           # http://127.0.0.1:PORT
+    srv.admin_client_id, srv.admin_secret
+    srv.stop()             # graceful; start() again reuses the port when it can
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+
+from .app import LOGGER_NAME, SandboxState, build_app
+from .bootstrap import CREDENTIALS_FILE, AdminCredentials, ensure_admin, write_admin_credentials
+from .clock import FixedClock, SystemClock
+from .ratelimit import RateLimiter
+from .signing import KeyRing
+from .store import DATABASE_NAME, Store
+
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK_NAMES or host.startswith("127.")
+
+
+class SandboxServer:
+    """The local RKVST sandbox, served by uvicorn on a thread of this process."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token_ttl: int = 3600,
+        max_apps: int | None = None,
+        rate_limit: int | None = None,
+        reset: bool = False,
+        deterministic: bool = False,
+        log: logging.Logger | Callable[[str], None] | None = None,
+        *,
+        fixed_secret: str | None = None,
+        clock: FixedClock | SystemClock | None = None,
+    ) -> None:
+        if token_ttl < 1:
+            raise ValueError("token_ttl must be at least 1 second")
+        if max_apps is not None and max_apps < 0:
+            raise ValueError("max_apps must not be negative")
+        self.data_dir = Path(data_dir)
+        self.host = host
+        self.port = port
+        self._requested_port = port
+        self.token_ttl = token_ttl
+        self.max_apps = max_apps
+        self.rate_limit = rate_limit
+        self.deterministic = deterministic
+        self.clock = clock or (FixedClock() if deterministic else SystemClock())
+        self.fixed_secret = fixed_secret
+        if log is None:
+            log = logging.getLogger(LOGGER_NAME)
+        self._log: Callable[[str], None] = log.info if isinstance(log, logging.Logger) else log
+        self._store: Store | None = None
+        self._keys: KeyRing | None = None
+        self._admin: AdminCredentials | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()
+        if reset:
+            self.reset_data()
+
+    # -- data ---------------------------------------------------------------------------
+
+    def reset_data(self) -> None:
+        """Delete the sandbox's database, keys and admin credentials (not other files in the folder)."""
+        if self.running:
+            raise RuntimeError("stop the sandbox before resetting its data")
+        for name in (DATABASE_NAME, DATABASE_NAME + "-wal", DATABASE_NAME + "-shm", CREDENTIALS_FILE):
+            path = self.data_dir / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+
+    def open(self) -> AdminCredentials:
+        """Open the store, load keys and make sure the admin exists (start() calls this)."""
+        if self._store is None or self._store.closed:
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._store = Store(self.data_dir, clock=self.clock, fixed_secret=self.fixed_secret)
+            self._keys = KeyRing(self._store)
+            self._admin = ensure_admin(self._store, self.data_dir)
+        assert self._admin is not None
+        return self._admin
+
+    @property
+    def store(self) -> Store:
+        if self._store is None or self._store.closed:
+            self.open()
+        assert self._store is not None
+        return self._store
+
+    @property
+    def keys(self) -> KeyRing:
+        self.store
+        assert self._keys is not None
+        return self._keys
+
+    @property
+    def admin_credentials(self) -> AdminCredentials:
+        return self.open()
+
+    @property
+    def admin_client_id(self) -> str:
+        return self.admin_credentials.client_id
+
+    @property
+    def admin_secret(self) -> str:
+        return self.admin_credentials.secret
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.data_dir / CREDENTIALS_FILE
+
+    def _admin_secret_changed(self, secret: str) -> None:
+        assert self._admin is not None
+        write_admin_credentials(self.data_dir, self._admin.client_id, secret)
+        self._admin = AdminCredentials(self._admin.client_id, secret, created=False)
+
+    # -- serving ---------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:
+            if self.port == self._requested_port or self._requested_port != 0:
+                sock.close()
+                raise
+            sock.bind((self.host, 0))  # the port used last time is taken: any free one will do
+        sock.listen(128)
+        sock.set_inheritable(True)
+        self.port = sock.getsockname()[1]
+        return sock
+
+    def build_asgi_app(self):
+        self.open()
+        state = SandboxState(
+            store=self.store,
+            keys=self.keys,
+            token_ttl=self.token_ttl,
+            max_apps=self.max_apps,
+            admin_client_id=self.admin_client_id,
+            rate_limiter=RateLimiter(self.rate_limit) if self.rate_limit else None,
+            log=self._log,
+            on_admin_secret=self._admin_secret_changed,
+        )
+        return build_app(state)
+
+    def start(self, timeout: float = 15.0) -> SandboxServer:
+        """Serve on a background thread; return when the port accepts connections."""
+        with self._lock:
+            if self.running:
+                return self
+            app = self.build_asgi_app()
+            sock = self._bind()
+            config = uvicorn.Config(
+                app, log_level="warning", access_log=False, lifespan="off",
+                timeout_graceful_shutdown=2, timeout_keep_alive=5, server_header=False,
+            )
+            server = uvicorn.Server(config)
+            self._server = server
+            self._error = None
+
+            def serve() -> None:
+                try:
+                    server.run(sockets=[sock])
+                except BaseException as exc:  # noqa: BLE001 - reported by start()
+                    self._error = exc
+                finally:
+                    sock.close()
+
+            self._thread = threading.Thread(target=serve, name=f"rkvst-sandbox:{self.port}", daemon=True)
+            self._thread.start()
+            ready = threading.Event()
+            deadline = timeout
+            step = 0.01
+            waited = 0.0
+            while waited < deadline:
+                if server.started:
+                    ready.set()
+                    break
+                if not self._thread.is_alive():
+                    break
+                ready.wait(step)
+                waited += step
+            if not server.started:
+                server.should_exit = True
+                self._thread.join(timeout=5)
+                self._close_store()
+                raise RuntimeError(f"the sandbox did not start on {self.base_url}: {self._error!r}")
+            return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving (graceful) and close the database."""
+        with self._lock:
+            if self._server is not None:
+                self._server.should_exit = True
+            if self._thread is not None:
+                self._thread.join(timeout=timeout)
+                if self._thread.is_alive() and self._server is not None:
+                    self._server.force_exit = True
+                    self._thread.join(timeout=timeout)
+            self._thread = None
+            self._server = None
+            self._close_store()
+
+    def _close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"SandboxServer({self.base_url}, data_dir={str(self.data_dir)!r}, {state})"

@@ -1,0 +1,74 @@
+"""Shared fixtures: a real sandbox on 127.0.0.1 for every test that needs one.
+
+- `sandbox`: a started SandboxServer on a fresh data dir, stopped after the test.
+- `make_sandbox(**kwargs)`: a factory for sandboxes with options (token_ttl=2,
+  rate_limit=5, max_apps=3, deterministic=True, data_dir=...); all stopped after.
+- `admin_token`: a bearer token for the `sandbox` fixture's root registration.
+- `mint_token(server, client_id=None, secret=None)`: a token from any sandbox (the
+  admin's when no credentials are given).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rkvst_tui.sandbox.server import SandboxServer
+
+TOKEN_PATH = "/archivist/iam/v1/appidp/token"
+
+
+def mint_token(server: SandboxServer, client_id: str | None = None, secret: str | None = None) -> str:
+    """A bearer token from the sandbox's token endpoint, over real HTTP."""
+    answer = httpx.post(
+        server.base_url + TOKEN_PATH,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id or server.admin_client_id,
+            "client_secret": secret or server.admin_secret,
+        },
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return answer.json()["access_token"]
+
+
+@pytest.fixture
+def make_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., SandboxServer]]:
+    started: list[SandboxServer] = []
+
+    def factory(*, start: bool = True, **kwargs) -> SandboxServer:
+        kwargs.setdefault("data_dir", tmp_path_factory.mktemp("sandbox"))
+        server = SandboxServer(**kwargs)
+        started.append(server)
+        if start:
+            server.start()
+        return server
+
+    yield factory
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture
+def sandbox(make_sandbox: Callable[..., SandboxServer]) -> SandboxServer:
+    return make_sandbox()
+
+
+@pytest.fixture
+def admin_token(sandbox: SandboxServer) -> str:
+    return mint_token(sandbox)
+
+
+@pytest.fixture(name="mint_token")
+def mint_token_fixture() -> Callable[..., str]:
+    return mint_token
+
+
+@pytest.fixture
+def sandbox_data_dir(tmp_path: Path) -> Path:
+    """A fresh data dir for tests that build and restart a sandbox themselves."""
+    return tmp_path / "sandbox-data"
