@@ -595,3 +595,53 @@ def test_any_json_payload_gives_a_report(payload):
     report = inspect_token(f"{header}.{body}.c2ln", now=NOW, expected_issuer=ISSUER, expected_audience=AUDIENCE)
     assert report.payload is not None
     json.dumps(report.to_json())
+
+
+# --------------------------------------------------------------------------- the real sandbox
+
+
+def _sandbox_jwks(server) -> dict:
+    import httpx
+
+    answer = httpx.get(server.base_url + "/appidpv1/.well-known/jwks.json", timeout=10)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def test_a_sandbox_token_is_verified_with_the_sandbox_key_set(sandbox, admin_token):
+    report = inspect_token(
+        f"Authorization: Bearer {admin_token}\n",
+        expected_issuer=sandbox.base_url + "/appidpv1",
+        expected_audience=sandbox.base_url + "/archivist",
+        jwks=_sandbox_jwks(sandbox),
+    )
+    assert report.ok
+    assert report.signature_state == VERIFIED, report.signature_reason
+    assert report.warnings == []
+    assert report.payload["sub"] == sandbox.admin_client_id
+    assert report.claim("jit_tenant_id").kind == "rkvst"
+    assert report.claim("exp").times.relative.startswith("expires in ")
+
+
+def test_a_sandbox_token_from_another_backend_warns_and_does_not_verify(make_sandbox, mint_token):
+    ours, theirs = make_sandbox(), make_sandbox()
+    foreign = mint_token(theirs)
+    report = inspect_token(
+        foreign,
+        expected_issuer=ours.base_url + "/appidpv1",
+        expected_audience=ours.base_url + "/archivist",
+        jwks=_sandbox_jwks(ours),
+    )
+    assert report.signature_state == INVALID
+    assert report.signature_reason.startswith("kid unknown")
+    assert {"issuer-mismatch", "audience-mismatch"} <= set(report.warning_codes())
+
+
+def test_an_expired_sandbox_token_is_reported_expired(make_sandbox, mint_token):
+    server = make_sandbox(deterministic=True, token_ttl=60)
+    token = mint_token(server)
+    later = datetime(2026, 1, 15, 12, 5, 0, tzinfo=timezone.utc)  # the fixed clock starts at 12:00:00
+    report = inspect_token(token, now=later, jwks=_sandbox_jwks(server))
+    assert report.signature_state == VERIFIED
+    assert "expired" in report.warning_codes()
+    assert report.claim("exp").times.relative == "expired 4m ago"
