@@ -95,8 +95,9 @@ class SandboxServer:
         if self._store is None or self._store.closed:
             self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._store = Store(self.data_dir, clock=self.clock, fixed_secret=self.fixed_secret)
-            self._keys = KeyRing(self._store)
-            self._admin = ensure_admin(self._store, self.data_dir)
+            with self._store.transaction():  # one commit for the whole first-start bootstrap
+                self._keys = KeyRing(self._store)
+                self._admin = ensure_admin(self._store, self.data_dir)
         assert self._admin is not None
         return self._admin
 

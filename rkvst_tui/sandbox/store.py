@@ -185,6 +185,9 @@ class Store:
         """One IMMEDIATE transaction, committed (and fsynced) before the block's caller goes on."""
         with self._lock:
             self._check_open()
+            if self._db.in_transaction:  # inside transaction(): the outer block commits
+                yield self._db
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -193,6 +196,12 @@ class Store:
                 raise
             else:
                 self._db.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several writes into one commit (one fsync), e.g. the first start's bootstrap."""
+        with self._write():
+            yield
 
     def _read(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
         with self._lock:
