@@ -1,0 +1,623 @@
+"""The async RKVST client: every operation of api-contract.md §1, for one connection.
+
+One `httpx.AsyncClient` per connection (connections reused, explicit time-outs,
+`User-Agent: rkvst-tui/<version>`), tokens from a `TokenProvider`, errors mapped to
+`errors.py`. Retry policy, the whole of it:
+
+- 429: wait `Archivist-Rate-Limit-Reset` seconds (else `Retry-After`, else 1 s) and try
+  again, at most `max_rate_limit_retries` times and never for longer than
+  `max_rate_limit_wait` at once; the server refused the request, so this is safe for
+  every method.
+- 401 on a request made with the connection's own token: one new token, one retry.
+- A connection failure on a GET: up to `max_connection_retries` more tries, backing off.
+- Never a blind retry of create, regenerate, update, delete or the root-principal write:
+  a dropped create raises `ConnectionLost(request_sent=True)`; look the registration up
+  by name (`find_applications_by_name`) before anything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import math
+import ssl
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from .. import __version__
+from .auth import TokenProvider, unverified_claims
+from .connection import Connection
+from .errors import (
+    ApiError,
+    ConnectionLost,
+    ConnectionRefused,
+    InvalidArgument,
+    InvalidResponse,
+    NameResolutionError,
+    NetworkError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    RequestTimeout,
+    ResponseTimeout,
+    SelfRemovalRefused,
+    TlsError,
+    error_class_for,
+    scrub,
+)
+from .models import APPLICATION_PREFIX, Application, Asset, Identity, Principal, TokenResponse
+
+TOKEN_PATH = "/archivist/iam/v1/appidp/token"
+APPLICATIONS_PATH = "/archivist/iam/v1/applications"
+ROOT_PRINCIPALS_PATH = "/archivist/v1/tenancies/root_principals"
+ASSETS_PATH = "/archivist/v2/assets"
+JWKS_PATH = "/appidpv1/.well-known/jwks.json"
+RATE_LIMIT_HEADER = "Archivist-Rate-Limit-Reset"
+USER_AGENT = f"rkvst-tui/{__version__}"
+MAX_PAGES = 100_000  # a server that never ends its pages is a broken server
+
+Sleep = Callable[[float], Awaitable[Any]]
+
+
+def application_uuid(ref: str | Application) -> str:
+    """The uuid in a client id, a uuid, `applications/<uuid>` or an Application."""
+    if isinstance(ref, Application):
+        return ref.uuid
+    text = ref.strip() if isinstance(ref, str) else ""
+    text = text.removeprefix(APPLICATION_PREFIX)
+    if not text or text in (".", "..") or any(ch == "/" or ch.isspace() or not ch.isprintable() for ch in text):
+        raise InvalidArgument(
+            f"{ref!r} is not an app registration id",
+            hint="give its client id or applications/<uuid> (`rkvst-tui apps list` shows them)",
+        )
+    return text
+
+
+def _causes(exc: BaseException) -> Iterable[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _parse_wait(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+class RkvstClient:
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 10.0,
+        sleep: Sleep = asyncio.sleep,
+        max_rate_limit_retries: int = 3,
+        max_rate_limit_wait: float = 30.0,
+        max_connection_retries: int = 2,
+    ) -> None:
+        self.connection = connection
+        self.timeout = timeout
+        self._sleep = sleep
+        self.max_rate_limit_retries = max_rate_limit_retries
+        self.max_rate_limit_wait = max_rate_limit_wait
+        self.max_connection_retries = max_connection_retries
+        self._http = httpx.AsyncClient(
+            base_url=connection.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=False,
+            # Proxy settings from the environment are for the real service, not for loopback.
+            trust_env=not connection.is_loopback,
+        )
+        mint = self._mint if connection.has_client_credentials else None
+        file = None if mint else connection.bearer_token_file
+        self.tokens = TokenProvider(mint, bearer_token_file=file)
+        self._explicit_tokens: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"RkvstClient({self.connection!r})"
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def __aenter__(self) -> RkvstClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._http.is_closed
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.connection.is_sandbox
+
+    @property
+    def base_url(self) -> str:
+        return self.connection.base_url
+
+    # -- the transport core ------------------------------------------------------------
+
+    def _secrets(self) -> list[str | None]:
+        return [self.connection.secret, self.tokens.current, *self._explicit_tokens]
+
+    def _network_error(self, exc: httpx.HTTPError, method: str, path: str) -> NetworkError:
+        host = urlsplit(self.connection.base_url).netloc
+        where = f"{method} {path}"
+        if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+            return RequestTimeout(
+                f"connecting to {host} timed out", hint="check the URL and that the server is reachable",
+                request_sent=False,
+            )
+        if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout, httpx.TimeoutException)):
+            return ResponseTimeout(
+                f"{host} did not answer {where} within {self.timeout:g} s: the server may have acted on it",
+                hint="check the result before trying again",
+            )
+        if isinstance(exc, httpx.ConnectError):
+            for cause in _causes(exc):
+                if isinstance(cause, ssl.SSLError):
+                    reason = getattr(cause, "verify_message", None) or getattr(cause, "reason", None) or "handshake failed"
+                    return TlsError(
+                        f"the TLS connection to {host} failed ({reason})",
+                        hint="check the URL; a private certificate authority needs SSL_CERT_FILE",
+                    )
+                if isinstance(cause, socket.gaierror):
+                    return NameResolutionError(
+                        f"the host name {urlsplit(self.connection.base_url).hostname} could not be resolved",
+                        hint="check the URL and the network",
+                    )
+                if isinstance(cause, ConnectionRefusedError):
+                    break
+            text = str(exc)
+            if "CERTIFICATE" in text or "SSL" in text:
+                return TlsError(f"the TLS connection to {host} failed", hint="check the URL and the certificate")
+            if "name resolution" in text or "not known" in text or "getaddrinfo" in text or "nodename" in text:
+                return NameResolutionError(
+                    f"the host name {urlsplit(self.connection.base_url).hostname} could not be resolved",
+                    hint="check the URL and the network",
+                )
+            sandbox_hint = " (start the sandbox with `rkvst-tui sandbox`)" if self.connection.is_loopback else ""
+            return ConnectionRefused(
+                f"could not connect to {host}: connection refused",
+                hint=f"is the server running at {self.connection.base_url}?{sandbox_hint}",
+            )
+        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError)):
+            return ConnectionLost(
+                f"the connection to {host} dropped during {where}: the server may have acted on it",
+                hint="check the result before trying again",
+            )
+        return NetworkError(f"{where} to {host} failed ({type(exc).__name__})", request_sent=True)
+
+    def _api_error(
+        self, response: httpx.Response, method: str, path: str, subject: str | None, token_source: str
+    ) -> ApiError:
+        status = response.status_code
+        grpc_code: int | None = None
+        server_message = ""
+        details: list[Any] = []
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            if isinstance(body.get("code"), int):
+                grpc_code = body["code"]
+            for key in ("message", "error_description", "error"):
+                if isinstance(body.get(key), str) and body[key].strip():
+                    server_message = body[key].strip()
+                    break
+            if isinstance(body.get("details"), list):
+                details = body["details"]
+        server_message = scrub(server_message, self._secrets())
+        if len(server_message) > 300:
+            server_message = server_message[:297] + "..."
+        cls = error_class_for(status)
+        said = f": {server_message}" if server_message else ""
+        hint = ""
+        if status == 400:
+            message = f"the server refused {method} {path} as invalid{said}"
+            if path == TOKEN_PATH:
+                message = f"the token endpoint refused the request{said}"
+        elif status == 401:
+            if path == TOKEN_PATH:
+                message = "the client id or secret was refused"
+                hint = "check CLIENT_ID and SECRET; regenerating a secret replaces the old one at once"
+            elif token_source == "explicit":
+                message = "the token was refused: it is expired, malformed, or for another backend"
+                hint = "get a fresh token and try again"
+            elif token_source == "file":
+                message = f"the bearer token in {self.tokens.bearer_token_file} was refused (expired?)"
+                hint = f"get a new one: rkvst-tui token --save {self.tokens.bearer_token_file} --force"
+            else:
+                message = "the server refused this connection's access token"
+                hint = "check that the client id and secret belong to this backend"
+        elif status == 402:
+            message = "app registration quota reached"
+            hint = "delete app registrations no longer needed, or ask for a larger quota"
+        elif status == 403:
+            message = "this registration is not a root principal: add it to ROOT PRINCIPALS"
+            me = self._caller_subject()
+            hint = (
+                f"a root user adds issuer {self.connection.issuer} and subject {me or 'its client id'} "
+                f"(rkvst-tui principals add --app {me or 'CLIENT_ID'})"
+            )
+        elif status == 404:
+            if subject and server_message != "Not Found":
+                message = f"{subject} was not found"
+                hint = "it may have been deleted; `rkvst-tui apps list` shows what exists"
+            else:
+                message = f"the server has no {path}"
+                hint = f"is {self.connection.base_url} an RKVST service?"
+        elif status == 429:
+            message = "the server is rate limiting requests"
+        elif status in (405, 501):
+            message = f"the server does not allow {method} on {path}"
+        elif status >= 500:
+            message = f"the server failed ({status}){said}"
+            hint = "try again later"
+        else:
+            message = f"the server answered {status} to {method} {path}{said}"
+        kwargs: dict[str, Any] = dict(
+            hint=hint, status=status, grpc_code=grpc_code, server_message=server_message, details=details
+        )
+        if cls is RateLimited:
+            wait = _parse_wait(response.headers.get(RATE_LIMIT_HEADER)) or _parse_wait(response.headers.get("Retry-After"))
+            retry_after = wait if wait is not None else 1.0
+            message = f"{message}: try again in {math.ceil(retry_after)} s"
+            return RateLimited(message, retry_after=retry_after, **kwargs)
+        return cls(message, **kwargs)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        form: dict[str, str] | None = None,
+        authenticated: bool = True,
+        bearer_token: str | None = None,
+        subject: str | None = None,
+    ) -> Any:
+        """One request, with the retry policy of the module docstring; the JSON answer."""
+        rate_limited = 0
+        connection_failures = 0
+        reauthenticated = False
+        retry_on_connection = method == "GET"
+        while True:
+            headers: dict[str, str] = {}
+            token: str | None = None
+            token_source = "none"
+            if bearer_token is not None:
+                token, token_source = bearer_token, "explicit"
+            elif authenticated:
+                token = await self.tokens.get()
+                token_source = "file" if self.tokens.is_fixed else "minted"
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            try:
+                response = await self._http.request(
+                    method, path, params=params, json=json_body, data=form, headers=headers
+                )
+            except httpx.HTTPError as exc:
+                error = self._network_error(exc, method, path)
+                transient = isinstance(error, (ConnectionRefused, ConnectionLost)) and not isinstance(
+                    error, ResponseTimeout
+                )
+                if retry_on_connection and transient and connection_failures < self.max_connection_retries:
+                    connection_failures += 1
+                    await self._sleep(0.25 * 2 ** (connection_failures - 1))
+                    continue
+                raise error from exc
+            status = response.status_code
+            if status == 401 and token_source in ("minted", "file") and not reauthenticated:
+                reauthenticated = True
+                if await self.tokens.refresh(rejected=token) is not None:
+                    continue
+            if status == 429 and rate_limited < self.max_rate_limit_retries:
+                error = self._api_error(response, method, path, subject, token_source)
+                assert isinstance(error, RateLimited)
+                if error.retry_after <= self.max_rate_limit_wait:
+                    rate_limited += 1
+                    await self._sleep(error.retry_after)
+                    continue
+                raise error
+            if status >= 400:
+                raise self._api_error(response, method, path, subject, token_source)
+            if 300 <= status < 400:
+                raise InvalidResponse(
+                    f"{method} {path} was redirected ({status}) to {response.headers.get('location', '?')}",
+                    hint="give the service's base URL exactly (https, no path it redirects from)",
+                )
+            return self._json(response, method, path)
+
+    def _json(self, response: httpx.Response, method: str, path: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            raise InvalidResponse(
+                f"the answer to {method} {path} is not JSON ({kind})",
+                hint=f"is {self.connection.base_url} an RKVST service?",
+            ) from None
+
+    @staticmethod
+    def _field(body: Any, key: str, what: str, kind: type) -> Any:
+        if not isinstance(body, dict):
+            raise InvalidResponse(f"the answer to {what} is not a JSON object")
+        value = body.get(key)
+        if value is None:
+            return kind()
+        if not isinstance(value, kind):
+            raise InvalidResponse(f"the answer to {what} has a '{key}' that is not a {kind.__name__}")
+        return value
+
+    # -- tokens and identity -----------------------------------------------------------
+
+    async def _mint(self) -> TokenResponse:
+        return await self.request_token(self.connection.client_id or "", self.connection.secret or "")
+
+    def _adopt_own_secret(self, app: Application) -> None:
+        """After regenerating our own secret the old one is dead: mint with the new one from now on."""
+        if app.secret and self.connection.has_client_credentials and app.client_id == self.connection.client_id:
+            self.connection = dataclasses.replace(self.connection, secret=app.secret)
+
+    async def request_token(self, client_id: str, secret: str) -> TokenResponse:
+        """The token endpoint itself: never cached, never counted as the connection's token."""
+        form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+        self._explicit_tokens.add(secret)
+        try:
+            body = await self._call("POST", TOKEN_PATH, form=form, authenticated=False)
+        finally:
+            self._explicit_tokens.discard(secret)
+        return TokenResponse.from_wire(body)
+
+    async def access_token(self) -> str:
+        return await self.tokens.get()
+
+    def _caller_subject(self) -> str | None:
+        token = self.tokens.current
+        if token:
+            sub = unverified_claims(token).get("sub")
+            if isinstance(sub, str) and sub:
+                return sub
+        return self.connection.client_id
+
+    async def whoami(self) -> Identity:
+        token = await self.access_token()
+        claims = unverified_claims(token)
+        client_id = claims.get("sub") or claims.get("client_id") or self.connection.client_id or ""
+        name = claims.get("name") if isinstance(claims.get("name"), str) else ""
+        is_root: bool | None
+        try:
+            await self.get_root_principals()
+            is_root = True  # only a root principal may read them
+        except PermissionDenied:
+            is_root = False
+        except ApiError:
+            is_root = None
+        return Identity(client_id=str(client_id), display_name=name or "", is_root=is_root)
+
+    # -- app registrations -------------------------------------------------------------
+
+    @staticmethod
+    def _check_page_size(page_size: int | None) -> None:
+        if page_size is not None and (isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1):
+            raise InvalidArgument(f"page size {page_size!r} is not a positive whole number")
+
+    async def list_applications_page(
+        self, *, display_name: str | None = None, page_size: int | None = None, page_token: str | None = None
+    ) -> tuple[list[Application], str]:
+        self._check_page_size(page_size)
+        params: dict[str, Any] = {}
+        if page_size is not None:
+            params["page_size"] = page_size
+        if page_token:
+            params["page_token"] = page_token  # later pages carry the filters inside the token
+        elif display_name is not None:
+            params["display_name"] = display_name
+        what = f"GET {APPLICATIONS_PATH}"
+        body = await self._call("GET", APPLICATIONS_PATH, params=params)
+        apps = [Application.from_wire(item) for item in self._field(body, "applications", what, list)]
+        next_token = self._field(body, "next_page_token", what, str)
+        return apps, next_token
+
+    async def iter_application_pages(
+        self, display_name: str | None = None, page_size: int | None = None
+    ) -> AsyncIterator[list[Application]]:
+        token: str | None = None
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            apps, token = await self.list_applications_page(
+                display_name=display_name, page_size=page_size, page_token=token
+            )
+            yield apps
+            if not token:
+                return
+            if token in seen:
+                raise InvalidResponse("the server sent the same page token twice: paging would never end")
+            seen.add(token)
+        raise InvalidResponse(f"the server sent more than {MAX_PAGES} pages")
+
+    async def iter_applications(
+        self, display_name: str | None = None, page_size: int | None = None
+    ) -> AsyncIterator[Application]:
+        async for page in self.iter_application_pages(display_name, page_size):
+            for app in page:
+                yield app
+
+    async def list_applications(self, display_name: str | None = None, page_size: int | None = None) -> list[Application]:
+        return [app async for app in self.iter_applications(display_name, page_size)]
+
+    async def find_applications_by_name(self, display_name: str) -> list[Application]:
+        # Filter here as well: a server might match differently than exactly.
+        return [app async for app in self.iter_applications(display_name) if app.display_name == display_name]
+
+    def _app_path(self, ref: str | Application, suffix: str = "") -> tuple[str, str]:
+        uuid = application_uuid(ref)
+        return f"{APPLICATIONS_PATH}/{quote(uuid, safe='')}{suffix}", f"app registration {uuid}"
+
+    async def get_application(self, ref: str | Application) -> Application:
+        path, subject = self._app_path(ref)
+        return Application.from_wire(await self._call("GET", path, subject=subject))
+
+    async def create_application(self, display_name: str, custom_claims: dict[str, str] | None = None) -> Application:
+        """Create one; the answer holds the only copy of the secret. Never retried blindly."""
+        body = {"display_name": display_name, "custom_claims": dict(custom_claims or {})}
+        return Application.from_wire(await self._call("POST", APPLICATIONS_PATH, json_body=body))
+
+    async def update_application(
+        self,
+        ref: str | Application,
+        *,
+        display_name: str | None = None,
+        custom_claims: dict[str, str] | None = None,
+    ) -> Application:
+        """Change the name and/or replace the whole claims map (what is not given stays)."""
+        body: dict[str, Any] = {}
+        if display_name is not None:
+            body["display_name"] = display_name
+        if custom_claims is not None:
+            body["custom_claims"] = dict(custom_claims)
+        if not body:
+            raise InvalidArgument("nothing to update: give a display name or custom claims")
+        path, subject = self._app_path(ref)
+        return Application.from_wire(await self._call("PATCH", path, json_body=body, subject=subject))
+
+    async def delete_application(self, ref: str | Application) -> None:
+        path, subject = self._app_path(ref)
+        await self._call("DELETE", path, subject=subject)
+
+    async def regenerate_secret(self, ref: str | Application) -> Application:
+        """A new secret (in the answer only); the old one stops working at once."""
+        path, subject = self._app_path(ref, ":regenerate-secret")
+        app = Application.from_wire(await self._call("POST", path, subject=subject))
+        self._adopt_own_secret(app)
+        return app
+
+    # -- root principals ---------------------------------------------------------------
+
+    def _principals(self, body: Any, what: str) -> list[Principal]:
+        return [Principal.from_wire(p) for p in self._field(body, "root_principals", what, list)]
+
+    async def get_root_principals(self) -> list[Principal]:
+        body = await self._call("GET", ROOT_PRINCIPALS_PATH)
+        return self._principals(body, f"GET {ROOT_PRINCIPALS_PATH}")
+
+    async def set_root_principals(self, principals: Iterable[Principal]) -> list[Principal]:
+        """Replace the whole list (the server refuses one without the caller)."""
+        body = {"root_principals": [p.to_wire() for p in principals]}
+        answer = await self._call("PATCH", ROOT_PRINCIPALS_PATH, json_body=body)
+        return self._principals(answer, f"PATCH {ROOT_PRINCIPALS_PATH}")
+
+    async def add_root_principal(self, principal: Principal) -> list[Principal]:
+        """Read, add, write. Adding one that is there already changes nothing."""
+        current = await self.get_root_principals()
+        if principal in current:
+            return current
+        return await self.set_root_principals([*current, principal])
+
+    def is_caller(self, principal: Principal) -> bool:
+        me = self._caller_subject()
+        if not me or principal.subject != me:
+            return False
+        issuers = {self.connection.issuer}
+        if self.tokens.current:
+            iss = unverified_claims(self.tokens.current).get("iss")
+            if isinstance(iss, str):
+                issuers.add(iss)
+        return principal.issuer in issuers
+
+    async def remove_root_principal(self, principal: Principal) -> list[Principal]:
+        """Read, remove, write; refuses to remove the signed-in identity (it would lock itself out)."""
+        await self.access_token()  # know who we are before deciding
+        if self.is_caller(principal):
+            raise SelfRemovalRefused(
+                "refusing to remove the signed-in registration from the root principals: it would lose access",
+                hint="sign in as another root principal to remove this one",
+            )
+        current = await self.get_root_principals()
+        if principal not in current:
+            raise NotFound(
+                f"no root principal has issuer {principal.issuer} and subject {principal.subject}",
+                hint="`rkvst-tui principals list` shows them",
+            )
+        return await self.set_root_principals([p for p in current if p != principal])
+
+    def app_principal(self, app_or_client_id: Application | str, *, display_name: str = "") -> Principal:
+        """The root-principal entry that makes an app registration root."""
+        if isinstance(app_or_client_id, Application):
+            return Principal(
+                self.connection.issuer, app_or_client_id.client_id or app_or_client_id.uuid,
+                display_name or app_or_client_id.display_name,
+            )
+        return Principal(self.connection.issuer, app_or_client_id.removeprefix(APPLICATION_PREFIX), display_name)
+
+    # -- assets and keys ---------------------------------------------------------------
+
+    async def list_assets(self, *, bearer_token: str | None = None, page_size: int | None = None) -> list[Asset]:
+        """Every asset the caller may see; `bearer_token`: as that token instead (the access test)."""
+        self._check_page_size(page_size)
+        if bearer_token is not None:
+            bearer_token = bearer_token.strip()
+            if not bearer_token:
+                raise InvalidArgument("the token to test is empty")
+            self._explicit_tokens.add(bearer_token)
+        try:
+            assets: list[Asset] = []
+            token: str | None = None
+            seen: set[str] = set()
+            what = f"GET {ASSETS_PATH}"
+            for _ in range(MAX_PAGES):
+                params: dict[str, Any] = {}
+                if page_size is not None:
+                    params["page_size"] = page_size
+                if token:
+                    params["page_token"] = token
+                body = await self._call("GET", ASSETS_PATH, params=params, bearer_token=bearer_token)
+                assets.extend(Asset.from_wire(a) for a in self._field(body, "assets", what, list))
+                token = self._field(body, "next_page_token", what, str)
+                if not token:
+                    return assets
+                if token in seen:
+                    raise InvalidResponse("the server sent the same page token twice: paging would never end")
+                seen.add(token)
+            raise InvalidResponse(f"the server sent more than {MAX_PAGES} pages")
+        finally:
+            if bearer_token is not None:
+                self._explicit_tokens.discard(bearer_token)
+
+    async def fetch_jwks(self) -> dict[str, Any] | None:
+        """The backend's key set, or None when it publishes none (the real service) or it fails."""
+        try:
+            response = await self._http.get(JWKS_PATH)
+        except httpx.HTTPError:
+            return None
+        if response.status_code != 200:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        if not isinstance(body, dict) or not isinstance(body.get("keys"), list):
+            return None
+        return body
