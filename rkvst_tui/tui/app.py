@@ -1,0 +1,423 @@
+"""RkvstApp: the "Manage RKVST" console.
+
+The App never builds its service (Posting's factory style): it is given a connected
+`RkvstClient`, or an async `connect` callable that returns one. Connecting and loading
+run in workers, so the first frame paints before any network call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from rkvst_tui.api import errors as api_errors
+from rkvst_tui.api.paths import data_dir
+from rkvst_tui.tui.commands import ConsoleCommand, ConsoleCommands, RegistrationCommands
+from rkvst_tui.tui.formatting import utc_now
+from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
+from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.widgets.apps_view import AppRegistrationsView
+from rkvst_tui.tui.widgets.header import ConsoleHeader
+from rkvst_tui.tui.widgets.principals_view import RootPrincipalsView
+
+TABS = ("apps", "principals", "inspector")
+
+
+def credentials_dir() -> Path:
+    """Where the reveal screen offers to save credentials files (it creates it, mode 0700)."""
+    return data_dir() / "credentials"
+
+RATE_LIMIT_RETRIES = 3
+
+# What each refused action is called in the read-only notice.
+ACTION_WORDS = {
+    "create": "creating registrations",
+    "edit": "editing registrations",
+    "regenerate": "regenerating secrets",
+    "delete": "deleting registrations",
+    "toggle_root": "changing root principals",
+    "add": "adding root principals",
+    "remove": "removing root principals",
+}
+
+
+class RkvstApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "Manage RKVST"
+    HELP_GROUP = "Console"
+    COMMANDS = App.COMMANDS | {ConsoleCommands, RegistrationCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", tooltip="Every key of the current screen"),
+        Binding("1", "show_tab('apps')", "Registrations tab", show=False),
+        Binding("2", "show_tab('principals')", "Principals tab", show=False),
+        Binding("3", "show_tab('inspector')", "Inspector tab", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        client=None,
+        *,
+        connect: Callable[[], Awaitable[object]] | None = None,
+        read_only: bool = False,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        if client is None and connect is None:
+            raise ValueError("RkvstApp needs a client or a connect callable")
+        super().__init__()
+        self.client = client
+        self._connect = connect
+        self.read_only = read_only
+        self.now: Callable[[], datetime] = clock or utc_now
+        self.identity = None
+        self.root_principals: list = []
+        self.principals_loaded = False
+        self._problem_shown = False
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader(self.now, id="header")
+        with TabbedContent(id="tabs", initial="apps"):
+            with TabPane("APP REGISTRATIONS", id="apps"):
+                yield AppRegistrationsView(id="apps-view")
+            with TabPane("ROOT PRINCIPALS", id="principals"):
+                yield RootPrincipalsView(id="principals-view")
+            with TabPane("TOKEN INSPECTOR", id="inspector"):
+                yield self._inspector()
+        yield Footer(compact=True)
+
+    def _inspector(self):
+        try:
+            from rkvst_tui.tui.inspector import TokenInspector
+        except ImportError:
+            return Static(Text("The token inspector is coming in a later build.", style="dim"),
+                          id="inspector-coming")
+        return TokenInspector(lambda: self.client, clock=self.now)
+
+    @property
+    def apps_view(self) -> AppRegistrationsView:
+        return self.query_one(AppRegistrationsView)
+
+    @property
+    def principals_view(self) -> RootPrincipalsView:
+        return self.query_one(RootPrincipalsView)
+
+    def on_mount(self) -> None:
+        if self.read_only:
+            self.sub_title = "read-only"
+        self.apps_view.table.focus()
+        self.connect_and_load()
+
+    # -------------------------------------------------------------- connecting
+
+    @work(exclusive=True, group="connect", exit_on_error=False)
+    async def connect_and_load(self) -> None:
+        header = self.query_one(ConsoleHeader)
+        if self.client is None:
+            header.show_connecting("connecting… (starting the local sandbox can take a moment)")
+            try:
+                self.client = await self._connect()
+            except Exception as exc:
+                self.show_connection_problem(describe(exc, "Could not connect to RKVST"), "")
+                return
+        connection = self.client.connection
+        header.show_connection(connection)
+        try:
+            self.identity = await self.call_api(self.client.whoami)
+        except Exception as exc:
+            problem = describe(exc, f"Could not sign in to {connection.base_url}")
+            header.show_signed_out(problem.message)
+            if is_connection_failure(exc):
+                self.show_connection_problem(problem, self._where())
+            else:
+                self.report(problem)
+            return
+        header.show_identity(self.identity, self.client.tokens)
+        self.refresh_bindings()
+        self.apps_view.start_loading()
+        self.load_root_principals()
+
+    def _where(self) -> str:
+        connection = getattr(self.client, "connection", None)
+        if connection is None:
+            return ""
+        kind = "local sandbox" if getattr(connection, "is_sandbox", False) else f"profile {connection.profile}"
+        who = f", client id {connection.client_id}" if getattr(connection, "client_id", None) else ""
+        return f"{connection.base_url} ({kind}{who})"
+
+    def show_connection_problem(self, problem: Problem, where: str) -> None:
+        from rkvst_tui.tui.screens.problem import ConnectionProblemScreen
+
+        if self._problem_shown:
+            return
+        self._problem_shown = True
+
+        def chosen(choice: str | None) -> None:
+            self._problem_shown = False
+            if choice == "retry":
+                self.connect_and_load()
+            elif choice == "quit":
+                self.exit()
+
+        self.push_screen(ConnectionProblemScreen(problem, where), chosen)
+
+    def action_reconnect(self) -> None:
+        self.connect_and_load()
+
+    # ------------------------------------------------------------- API helpers
+
+    async def call_api(self, call: Callable[[], Awaitable[object]]):
+        """Await one service call; when rate limited, say so and retry after the server's delay.
+
+        A 429 means the server did nothing, so retrying is safe even for a change."""
+        attempt = 0
+        while True:
+            try:
+                return await call()
+            except api_errors.RateLimited as exc:
+                attempt += 1
+                if attempt > RATE_LIMIT_RETRIES:
+                    raise
+                wait = max(1.0, float(exc.retry_after or 1))
+                self.notify(f"Rate limited, retrying in {wait:.0f}s.", severity="warning", markup=False,
+                            timeout=wait + 1)
+                await asyncio.sleep(wait)
+
+    def report(self, problem: Problem, *, extra_hint: str = "") -> None:
+        """A failure as an error notification: the server's words, a hint, never markup."""
+        body = problem.message
+        hint = extra_hint or problem.hint
+        if hint:
+            body += "\n" + hint
+        self.notify(body, title=problem.title, severity="error", markup=False, timeout=10)
+
+    def refuse_read_only(self, action: str) -> None:
+        words = ACTION_WORDS.get(action, "changes to the tenant")
+        self.notify(
+            f"Read-only mode: {words} is turned off. Start rkvst-tui without --read-only to change the tenant.",
+            title="Refused", severity="warning", markup=False,
+        )
+
+    # ----------------------------------------------------------- shared state
+
+    def registrations(self) -> dict:
+        return self.apps_view.applications
+
+    def signed_in_client_id(self) -> str | None:
+        if self.identity is not None:
+            return self.identity.client_id
+        connection = getattr(self.client, "connection", None)
+        return getattr(connection, "client_id", None)
+
+    def _issuer(self) -> str | None:
+        connection = getattr(self.client, "connection", None)
+        return getattr(connection, "issuer", None)
+
+    def is_signed_in_principal(self, principal) -> bool:
+        return (principal.issuer == self._issuer()
+                and principal.subject == self.signed_in_client_id() and principal.subject is not None)
+
+    def is_root_registration(self, client_id: str) -> bool:
+        issuer = self._issuer()
+        return any(p.issuer == issuer and p.subject == client_id for p in self.root_principals)
+
+    def registration_for(self, principal):
+        """The app registration a root principal names, if it is one of this tenant's."""
+        if principal.issuer != self._issuer():
+            return None
+        return self.registrations().get(principal.subject)
+
+    def registrations_changed(self) -> None:
+        self.principals_view.names_changed()
+
+    def set_root_principals(self, principals: list) -> None:
+        self.root_principals = list(principals)
+        self.principals_loaded = True
+        self.principals_view.show(self.root_principals)
+        self.apps_view.root_principals_changed()
+
+    @work(exclusive=True, group="principals-load", exit_on_error=False)
+    async def load_root_principals(self) -> None:
+        if self.client is None:
+            return
+        try:
+            principals = await self.call_api(self.client.get_root_principals)
+        except Exception as exc:
+            problem = describe(exc, "Could not load root principals")
+            self.principals_view.show_problem(problem)
+            if not isinstance(exc, api_errors.PermissionDenied):
+                self.report(problem)  # a non-root identity already hears it from the registrations tab
+            return
+        self.set_root_principals(principals)
+
+    # ------------------------------------------------------------ root changes
+
+    def ask_add_root_principal(self) -> None:
+        if self.read_only:
+            self.refuse_read_only("add")
+            return
+        from rkvst_tui.tui.screens.principal_form import AddPrincipalScreen
+
+        names = {client_id: app.display_name for client_id, app in self.registrations().items()}
+
+        def done(principal) -> None:
+            if principal is not None:
+                self._change_root(principal, add=True, name=principal.display_name or principal.subject)
+
+        self.push_screen(AddPrincipalScreen(self._issuer() or "", names), done)
+
+    def confirm_make_root(self, application) -> None:
+        if self.read_only:
+            self.refuse_read_only("toggle_root")
+            return
+        principal = self.client.app_principal(application)
+        body = Text()
+        body.append("Add ")
+        body.append(application.display_name or application.client_id, style="bold")
+        body.append(" to ROOT PRINCIPALS?\n\n")
+        body.append(f"issuer:  {principal.issuer}\nsubject: {principal.subject}\n\n")
+        body.append("A root principal can create, change and delete every app registration and root principal.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._change_root(principal, add=True, name=application.display_name)
+
+        self.push_screen(ConfirmScreen("Make this registration root?", body, confirm_label="Make root",
+                                       destructive=False), answered)
+
+    def confirm_remove_root(self, principal, name: str) -> None:
+        if self.read_only:
+            self.refuse_read_only("remove")
+            return
+        if self.is_signed_in_principal(principal):
+            self.notify(
+                f"Refused: {name} is the identity this console is signed in as; removing it, "
+                "you would lose access to this tenant. Sign in as another root identity to remove it.",
+                title="Cannot remove yourself", severity="warning", markup=False, timeout=10,
+            )
+            return
+        body = Text()
+        body.append("Remove ")
+        body.append(name or principal.subject, style="bold")
+        body.append(" from ROOT PRINCIPALS?\n\n")
+        body.append(f"issuer:  {principal.issuer}\nsubject: {principal.subject}\n\n")
+        body.append("It can no longer manage app registrations or root principals.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._change_root(principal, add=False, name=name)
+
+        self.push_screen(ConfirmScreen("Remove root principal?", body, confirm_label="Remove"), answered)
+
+    @work(group="principals-change", exit_on_error=False)
+    async def _change_root(self, principal, *, add: bool, name: str) -> None:
+        client = self.client
+        try:
+            if add:
+                principals = await self.call_api(lambda: client.add_root_principal(principal))
+            else:
+                principals = await self.call_api(lambda: client.remove_root_principal(principal))
+        except api_errors.SelfRemovalRefused as exc:
+            self.notify(f"Refused: you would lose access to this tenant. {exc.message}",
+                        title="Cannot remove yourself", severity="warning", markup=False, timeout=10)
+            return
+        except Exception as exc:
+            verb = "add" if add else "remove"
+            self.report(describe(exc, f"Could not {verb} the root principal {name}"))
+            return
+        self.set_root_principals(principals)
+        self.notify(f"{name} is {'now' if add else 'no longer'} a root principal.", markup=False)
+
+    # -------------------------------------------------- other engineers' screens
+
+    def form_screen(self, existing):
+        """The create/edit form, or None (with a notice) if this build lacks it."""
+        try:
+            from rkvst_tui.tui.app_form import AppFormScreen
+        except ImportError:
+            self.notify("The create/edit form is not available in this build.", severity="warning", markup=False)
+            return None
+        return AppFormScreen(self.client, existing=existing)
+
+    def reveal_secret(self, application, *, reason: str) -> None:
+        """The one-time secret screen; the secret goes nowhere else."""
+        try:
+            from rkvst_tui.tui.secret_reveal import SecretRevealScreen
+        except ImportError:
+            from rkvst_tui.tui.screens.secret_fallback import PlainSecretScreen
+
+            self.push_screen(PlainSecretScreen(application))
+            return
+        self.push_screen(
+            SecretRevealScreen(application, self.client, default_save_dir=credentials_dir(), reason=reason)
+        )
+
+    # ------------------------------------------------------------------ actions
+
+    def action_show_tab(self, tab: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = tab
+        self._focus_tab(tab)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._focus_tab(event.pane.id or "")
+
+    def _focus_tab(self, tab: str) -> None:
+        if tab == "apps":
+            self.apps_view.table.focus()
+        elif tab == "principals":
+            self.principals_view.table.focus()
+        else:
+            pane = self.query_one("#inspector", TabPane)
+            focusable = [w for w in pane.query("*") if w.focusable]
+            if focusable:
+                focusable[0].focus()
+        self.refresh_bindings()
+
+    def go_to_registration(self, client_id: str) -> None:
+        self.action_show_tab("apps")
+        if not self.apps_view.select(client_id):
+            self.notify("That registration is no longer loaded: press r to refresh.", markup=False)
+
+    def action_help(self) -> None:
+        from rkvst_tui.tui.screens.help import HelpScreen, keys_of
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = "console"
+        if screen is self.screen_stack[0]:
+            active = self.query_one(TabbedContent).active
+            title = {"apps": "APP REGISTRATIONS", "principals": "ROOT PRINCIPALS",
+                     "inspector": "TOKEN INSPECTOR"}.get(active, title)
+        else:
+            title = getattr(screen, "HELP_GROUP", type(screen).__name__)
+        self.push_screen(HelpScreen(keys_of(screen), title))
+
+    async def run_console_command(self, command: ConsoleCommand) -> None:
+        """A command from the palette: refuse changes in read-only mode out loud, then run the
+        same action the key would."""
+        if command.mutating and self.read_only:
+            self.refuse_read_only(command.action)
+            return
+        if not command.tab:
+            await self.run_action(command.action)
+            return
+        self.action_show_tab(command.tab)
+        view = self.apps_view if command.tab == "apps" else self.principals_view
+        state = view.check_action(command.action, ())
+        if not state:
+            what = "registration" if command.tab == "apps" else "root principal"
+            self.notify(f"{command.title}: select a {what} first (or wait for the list to load).",
+                        severity="warning", markup=False)
+            return
+        await self.run_action(command.action, view)

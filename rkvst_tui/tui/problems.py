@@ -1,0 +1,77 @@
+"""Turn a failure into words for the screen: what failed and what to do about it.
+
+The service layer's errors already carry a message and a hint; the console adds hints
+that only make sense on screen (which tab to open, which key to press). Anything that
+is not an `RkvstError` is described by its type and message, never with a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rkvst_tui.api import errors as api_errors
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A failure as the console shows it."""
+
+    title: str  # what was being done: "Could not delete TrafficLight101"
+    message: str  # what went wrong, with the status when the server answered
+    hint: str  # what to do next
+    status: int | None = None
+    retry_after: float | None = None
+
+    def text(self) -> str:
+        """One notification body: never markup, never a secret."""
+        lines = [self.title, self.message]
+        if self.hint:
+            lines.append(self.hint)
+        return "\n".join(line for line in lines if line)
+
+
+NOT_ROOT_HINT = "This identity is not root: add it to ROOT PRINCIPALS (signed in as a root identity)."
+QUOTA_HINT = "The tenant's app registration quota is reached: delete registrations you no longer use."
+NETWORK_HINT = "Check that the server is running and reachable, then press r to retry."
+CREDENTIALS_HINT = (
+    "Check the client id and secret (or the bearer token file) of this connection; "
+    "a regenerated secret replaces the old one at once."
+)
+
+
+def describe(exc: BaseException, doing: str) -> Problem:
+    """`doing` names the action in a few words: "Could not load app registrations"."""
+    if isinstance(exc, api_errors.ApiError):
+        status = getattr(exc, "status", None)
+        server = getattr(exc, "server_message", "") or ""
+        message = exc.message or server
+        if server and server not in message:
+            message = f"{message} (server: {server})"
+        if status is not None and str(status) not in message:
+            message = f"{status}: {message}"
+        hint = getattr(exc, "hint", "") or ""
+        retry_after = None
+        if isinstance(exc, api_errors.PermissionDenied):
+            hint = NOT_ROOT_HINT
+        elif isinstance(exc, api_errors.QuotaExceeded):
+            hint = QUOTA_HINT
+        elif isinstance(exc, api_errors.RateLimited):
+            retry_after = float(getattr(exc, "retry_after", 0) or 0)
+            hint = f"Rate limited: try again in {retry_after:.0f}s."
+        elif isinstance(exc, api_errors.Unauthenticated):
+            hint = hint or CREDENTIALS_HINT
+        elif isinstance(exc, api_errors.NotFound):
+            hint = hint or "It may have been deleted elsewhere: press r to refresh."
+        return Problem(doing, message, hint, status=status, retry_after=retry_after)
+    if isinstance(exc, api_errors.NetworkError):
+        hint = getattr(exc, "hint", "") or NETWORK_HINT
+        return Problem(doing, exc.message, hint)
+    if isinstance(exc, api_errors.RkvstError):
+        return Problem(doing, exc.message, getattr(exc, "hint", "") or "")
+    detail = str(exc) or type(exc).__name__
+    return Problem(doing, f"{type(exc).__name__}: {detail}", "This is a bug in rkvst-tui; please report it.")
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """Failures that make the whole connection unusable (as opposed to one refused action)."""
+    return isinstance(exc, (api_errors.NetworkError, api_errors.Unauthenticated, api_errors.ConfigError))

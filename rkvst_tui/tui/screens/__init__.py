@@ -1,0 +1,1 @@
+"""Screens of the console: modals and full screens pushed over the tabs."""

@@ -1,0 +1,68 @@
+"""A yes/no question before anything destructive: ModalScreen[bool]."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Asks one question; dismisses True only on an explicit yes.
+
+    The focus starts on the safe answer, so a stray `enter` never deletes anything.
+    """
+
+    BINDINGS = [
+        Binding("escape", "answer(False)", "Cancel"),
+        Binding("n", "answer(False)", "No", show=False),
+        Binding("y", "answer(True)", "Yes"),
+        Binding("left", "app.focus_previous", "Previous button", show=False),
+        Binding("right", "app.focus_next", "Next button", show=False),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        body: str | Text,
+        *,
+        confirm_label: str = "Yes",
+        cancel_label: str = "Cancel",
+        destructive: bool = True,
+        focus_confirm: bool | None = None,
+    ) -> None:
+        super().__init__(classes="confirm -destructive" if destructive else "confirm")
+        self.question_title = title
+        self.body = body
+        self.confirm_label = confirm_label
+        self.cancel_label = cancel_label
+        self.destructive = destructive
+        self.focus_confirm = (not destructive) if focus_confirm is None else focus_confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog", classes="dialog"):
+            yield Label(Text(self.question_title), id="confirm-title", classes="dialog-title")
+            body = self.body if isinstance(self.body, Text) else Text(self.body)
+            yield Static(body, id="confirm-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.cancel_label} (n)", id="cancel")
+                yield Button(
+                    f"{self.confirm_label} (y)",
+                    id="confirm",
+                    variant="error" if self.destructive else "primary",
+                )
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm" if self.focus_confirm else "#cancel", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,147 @@
+"""Everything about one app registration, and commands to paste into a shell."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, Static
+
+from rkvst_tui.tui import snippets
+from rkvst_tui.tui.formatting import EXPIRY_STYLES, expiry_state, relative, timestamp
+
+MUTATING = {"edit", "regenerate", "delete", "toggle_root"}
+
+
+class AppDetailsScreen(ModalScreen[str | None]):
+    """Dismisses with the name of an action to run on this registration (edit, regenerate,
+    delete, toggle_root) or None; the APP REGISTRATIONS view runs it."""
+
+    HELP_GROUP = "Registration details"
+    BINDINGS = [
+        Binding("escape,q", "close", "Back"),
+        Binding("c", "copy_client_id", "Copy client id"),
+        Binding("t", "copy_token_command", "Copy token command"),
+        Binding("e", "choose('edit')", "Edit"),
+        Binding("g", "choose('regenerate')", "Regenerate secret"),
+        Binding("d", "choose('delete')", "Delete"),
+        Binding("m", "choose('toggle_root')", "Make/remove root"),
+    ]
+
+    def __init__(
+        self,
+        application,
+        *,
+        base_url: str,
+        issuer: str,
+        is_root: bool,
+        is_self: bool,
+        now: Callable[[], datetime],
+        read_only: bool,
+    ) -> None:
+        super().__init__()
+        self.application = application
+        self.base_url = base_url
+        self.issuer = issuer
+        self.is_root = is_root
+        self.is_self = is_self
+        self.now = now
+        self.read_only = read_only
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.read_only and action == "choose" and parameters and parameters[0] in MUTATING:
+            return False
+        return True
+
+    def compose(self) -> ComposeResult:
+        app = self.application
+        with Vertical(id="details-dialog", classes="dialog"):
+            yield Label(Text(app.display_name or "(no display name)"), classes="dialog-title")
+            with VerticalScroll(id="details-body"):
+                yield Static(self._fields(), id="details-fields")
+                yield Label("CUSTOM CLAIMS", classes="section-title")
+                yield Static(self._claims(), id="details-claims")
+                yield Label("GET A TOKEN (replace ${SECRET} with the secret you recorded)", classes="section-title")
+                yield Static(
+                    Text(snippets.token_request(self.base_url, app.client_id)),
+                    id="details-token-command",
+                    classes="snippet",
+                )
+                yield Label("ROOT PRINCIPAL ENTRY (makes this registration root)", classes="section-title")
+                yield Static(
+                    Text(snippets.root_principal_entry(self.issuer, app.client_id)),
+                    id="details-root-entry",
+                    classes="snippet",
+                )
+        yield Footer(compact=True)
+
+    def _fields(self) -> Table:
+        app = self.application
+        now = self.now()
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        table.add_row("Display name", Text(app.display_name))
+        table.add_row("Client id", Text(app.client_id))
+        table.add_row("Identity", Text(app.identity))
+        table.add_row("Tenant", Text(app.tenant_id))
+        table.add_row(
+            "Secret",
+            Text("not shown: RKVST shows a secret once, when it is created or regenerated (g)", style="dim"),
+        )
+        valid_from, valid_until = app.valid_from, app.valid_until
+        table.add_row("Valid from", Text(timestamp(valid_from)))
+        state = expiry_state(valid_until, now)
+        until = Text(timestamp(valid_until))
+        if valid_until is not None:
+            word = {"expired": "expired", "soon": "expires soon", "ok": "valid"}[state]
+            until.append(f"  {word}, {relative(valid_until, now)}", style=EXPIRY_STYLES[state] or "dim")
+        table.add_row("Valid until", until)
+        if len(app.credentials) > 1:
+            table.add_row("Credentials", Text(f"{len(app.credentials)} (the dates above are the first one's)"))
+        root = Text("yes" if self.is_root else "no")
+        if self.is_self:
+            root.append("  (the identity signed in to this console)", style="dim")
+        table.add_row("Root principal", root)
+        for key, value in sorted((app.extra or {}).items()):
+            table.add_row(Text(str(key)), Text(str(value)))
+        return table
+
+    def _claims(self) -> Table | Text:
+        claims = self.application.custom_claims or {}
+        if not claims:
+            return Text("none", style="dim")
+        table = Table(box=None, padding=(0, 2), show_edge=False)
+        table.add_column("claim", style="bold")
+        table.add_column("value")
+        for name, value in claims.items():
+            table.add_row(Text(str(name)), Text(str(value)))
+        return table
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_choose(self, action: str) -> None:
+        self.dismiss(action)
+
+    def action_copy_client_id(self) -> None:
+        self.app.copy_to_clipboard(self.application.client_id)
+        self.app.notify(
+            "Client id sent to your terminal's clipboard (OSC 52).",
+            title="Copy",
+            markup=False,
+        )
+
+    def action_copy_token_command(self) -> None:
+        self.app.copy_to_clipboard(snippets.token_request(self.base_url, self.application.client_id))
+        self.app.notify(
+            "Token command sent to your terminal's clipboard (OSC 52); it holds ${SECRET}, not the secret.",
+            title="Copy",
+            markup=False,
+        )

@@ -1,0 +1,579 @@
+"""APP REGISTRATIONS: the table of registrations and every action on one of them.
+
+Rows are keyed by client id. Pages are appended as they arrive (never a rebuild per
+page), the filter works on the list in memory, and the cursor follows the same client
+id through refreshes and filtering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static
+
+from rkvst_tui.api import errors as api_errors
+from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain
+from rkvst_tui.tui.problems import describe
+from rkvst_tui.tui.screens.confirm import ConfirmScreen
+
+# Actions that change the tenant: hidden and refused in read-only mode.
+MUTATING_ACTIONS = frozenset({"create", "edit", "regenerate", "delete", "toggle_root"})
+# Actions on the registration under the cursor: dimmed when there is none.
+ROW_ACTIONS = frozenset({"details", "edit", "regenerate", "delete", "toggle_root", "copy_client_id"})
+
+# Filtering this many rows or more waits for a pause in typing.
+DEBOUNCE_ROWS = 2000
+DEBOUNCE_SECONDS = 0.2
+RATE_LIMIT_RETRIES = 3
+
+COLUMNS = (
+    ("Display Name", "name", 20),
+    ("Client Id", "client_id", 36),
+    ("Secret", "secret", 10),
+    ("Expiry Date", "expiry", 18),
+    ("Claims", "claims", 16),
+    ("Root", "root", 5),
+)
+SECRET_CELL = Text("shown once", style="dim")
+
+
+def without_secret(application):
+    """The same registration with every credential's secret blanked: the console keeps
+    no secret in memory longer than the one-time reveal needs it."""
+    credentials = getattr(application, "credentials", None) or []
+    if not any(getattr(credential, "secret", "") for credential in credentials):
+        return application
+    blanked = [dataclasses.replace(credential, secret="") for credential in credentials]
+    return dataclasses.replace(application, credentials=blanked)
+
+
+class RegistrationTable(DataTable):
+    """The registrations table; `enter` opens the details."""
+
+    HELP_GROUP = "Table"
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Details"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
+
+class AppRegistrationsView(Vertical):
+    """The first tab."""
+
+    HELP_GROUP = "App registrations"
+    BINDINGS = [
+        Binding("n", "create", "New", tooltip="Create an app registration"),
+        Binding("e", "edit", "Edit", tooltip="Edit the display name and custom claims"),
+        Binding("g", "regenerate", "Regenerate", tooltip="Regenerate the secret (the old one stops working)"),
+        Binding("d", "delete", "Delete", tooltip="Delete the registration"),
+        Binding("m", "toggle_root", "Root ±", tooltip="Make the registration root, or remove it from root"),
+        Binding("c", "copy_client_id", "Copy id", tooltip="Copy the client id (OSC 52)"),
+        Binding("r", "refresh", "Refresh", tooltip="Load every page again"),
+        Binding("slash", "filter", "Filter", tooltip="Filter by display name or client id"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    page_size: int | None = None  # None: the server's default page size
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.applications: dict[str, object] = {}  # client id -> Application, in creation order
+        self.loading_pages = False
+        self.loaded_once = False
+        self.load_problem = None
+        self._filter = ""
+        self._filter_timer: Timer | None = None
+        self._restore_cursor_to: str | None = None
+        self._last_cursor_id: str | None = None  # survives a filter that shows no rows
+
+    # ----------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter by display name or client id (enter: done, escape: clear)",
+                    id="apps-filter")
+        yield RegistrationTable(id="apps-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="apps-empty")
+        yield Static("", id="apps-status")
+
+    def on_mount(self) -> None:
+        table = self.table
+        for label, key, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        self.query_one("#apps-filter", Input).display = False
+        self._show_state()
+
+    @property
+    def table(self) -> RegistrationTable:
+        return self.query_one("#apps-table", RegistrationTable)
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def console(self):
+        return self.app
+
+    def current_client_id(self) -> str | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        try:
+            row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # the cursor can sit outside a table that just shrank
+            return None
+        return row_key.value
+
+    def current_application(self):
+        client_id = self.current_client_id()
+        return self.applications.get(client_id) if client_id else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MUTATING_ACTIONS and self.console.read_only:
+            return False
+        if action in ROW_ACTIONS and self.current_application() is None:
+            return None
+        if action in MUTATING_ACTIONS | {"refresh"} and self.console.client is None:
+            return None
+        return True
+
+    # --------------------------------------------------------------- loading
+
+    def start_loading(self) -> None:
+        self.load_all_pages()
+
+    @work(exclusive=True, group="apps-load", exit_on_error=False)
+    async def load_all_pages(self) -> None:
+        client = self.console.client
+        if client is None:
+            return
+        self._restore_cursor_to = self.current_client_id() or self._restore_cursor_to
+        self.loading_pages = True
+        self.load_problem = None
+        self._show_state()
+        attempt = 0
+        while True:
+            first_page = True
+            try:
+                async for page in client.iter_application_pages(page_size=self.page_size):
+                    if first_page:
+                        # Replace what the table showed only once the server answers, so a
+                        # failed refresh leaves the last good list on screen.
+                        self._reset_rows()
+                        first_page = False
+                    for application in page:
+                        self.applications[application.client_id] = without_secret(application)
+                    self._append_rows(page)
+                    self._show_state()
+                    await asyncio.sleep(0)  # let the screen paint between pages
+                if first_page:
+                    self._reset_rows()
+                break
+            except api_errors.RateLimited as exc:
+                attempt += 1
+                if attempt > RATE_LIMIT_RETRIES:
+                    self._load_failed(exc)
+                    break
+                wait = max(1.0, float(exc.retry_after or 1))
+                self.console.notify(f"Rate limited, retrying in {wait:.0f}s.", severity="warning",
+                                    markup=False, timeout=wait + 1)
+                await asyncio.sleep(wait)
+            except Exception as exc:  # shown to the user; the screen stays usable
+                self._load_failed(exc)
+                break
+        self.loading_pages = False
+        self.loaded_once = True
+        self._show_state()
+        self.refresh_bindings()
+        self.console.registrations_changed()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.load_problem = describe(exc, "Could not load app registrations")
+        self.console.report(self.load_problem)
+
+    def _reset_rows(self) -> None:
+        self.applications = {}
+        self.table.clear()
+
+    def _append_rows(self, page) -> None:
+        table = self.table
+        for application in page:
+            if not self._matches(application):
+                continue
+            cells = self._cells(application)
+            if application.client_id in table.rows:
+                self._replace_row(application)
+            else:
+                table.add_row(*cells, key=application.client_id)
+        target = self._restore_cursor_to
+        if target is not None and target in table.rows:
+            table.move_cursor(row=table.get_row_index(target))
+            self._restore_cursor_to = None
+        self.refresh_bindings()
+
+    def _cells(self, application) -> tuple[Text, ...]:
+        now = self.console.now()
+        return (
+            plain(application.display_name),
+            plain(application.client_id),
+            SECRET_CELL,
+            expiry_cell(application.valid_until, now),
+            claims_summary(application.custom_claims or {}, width=16),
+            self._root_cell(application.client_id),
+        )
+
+    def _root_cell(self, client_id: str) -> Text:
+        if not self.console.is_root_registration(client_id):
+            return Text("")
+        return Text("✔ you" if client_id == self.console.signed_in_client_id() else "✔",
+                    style="bold green")
+
+    def _replace_row(self, application) -> None:
+        table = self.table
+        for (_, key, _), cell in zip(COLUMNS, self._cells(application)):
+            table.update_cell(application.client_id, key, cell)
+
+    def root_principals_changed(self) -> None:
+        """Update only the Root column (a refresh of principals never reloads the registrations)."""
+        table = self.table
+        for row_key in list(table.rows):
+            table.update_cell(row_key, "root", self._root_cell(row_key.value))
+
+    def _show_state(self) -> None:
+        table = self.table
+        shown = table.row_count
+        total = len(self.applications)
+        empty = self.query_one("#apps-empty", Static)
+        status = self.query_one("#apps-status", Static)
+        if shown == 0:
+            if self.console.client is None or (self.loading_pages and total == 0):
+                empty.update(Text("Loading app registrations…", style="dim"))
+            elif self.load_problem is not None and total == 0:
+                empty.update(Text(f"{self.load_problem.message}\n{self.load_problem.hint}", style="red"))
+            elif total and self._filter:
+                empty.update(Text(f"No App Registrations match “{self._filter}”", style="dim"))
+            else:
+                empty.update(Text("No App Registrations to display", style="dim"))
+        self.set_class(shown == 0, "-empty")
+        parts = []
+        if self._filter:
+            parts.append(f"{shown:,} of {total:,} registrations match “{self._filter}”")
+        else:
+            parts.append(f"{total:,} registration{'s' if total != 1 else ''}")
+        if self.loading_pages:
+            parts.append("loading more…")
+        elif self.load_problem is not None:
+            parts.append(f"last refresh failed: {self.load_problem.message}")
+        if self.console.read_only:
+            parts.append("read-only")
+        status.update(Text("  ·  ".join(parts), style="dim"))
+
+    # ---------------------------------------------------------------- filter
+
+    def _matches(self, application) -> bool:
+        needle = self._filter.casefold()
+        if not needle:
+            return True
+        return needle in (application.display_name or "").casefold() or application.client_id.startswith(needle)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#apps-filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#apps-filter", Input)
+        if box.value:
+            box.value = ""
+        self._apply_filter("")
+        box.display = False
+        self.table.focus()
+
+    @on(Input.Changed, "#apps-filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        value = event.value.strip()
+        if len(self.applications) < DEBOUNCE_ROWS:
+            self._apply_filter(value)
+        else:
+            self._filter_timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self._apply_filter(value))
+
+    @on(Input.Submitted, "#apps-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._apply_filter(event.value.strip())
+        if not event.value.strip():
+            event.input.display = False
+        self.table.focus()
+
+    def on_key(self, event) -> None:
+        # escape inside the filter box: clear it and go back to the table.
+        if event.key == "escape" and isinstance(self.screen.focused, Input) and self.screen.focused.id == "apps-filter":
+            event.stop()
+            event.prevent_default()
+            self.action_clear_filter()
+
+    def _apply_filter(self, value: str) -> None:
+        if value == self._filter and self.table.row_count:
+            return
+        keep = self.current_client_id() or self._last_cursor_id
+        self._filter = value
+        table = self.table
+        table.clear()
+        for application in self.applications.values():
+            if self._matches(application):
+                table.add_row(*self._cells(application), key=application.client_id)
+        if keep is not None and keep in table.rows:
+            table.move_cursor(row=table.get_row_index(keep))
+        self._show_state()
+        self.refresh_bindings()
+
+    def set_filter(self, value: str) -> None:
+        box = self.query_one("#apps-filter", Input)
+        box.display = bool(value)
+        with box.prevent(Input.Changed):
+            box.value = value
+        self._apply_filter(value)
+
+    def select(self, client_id: str) -> bool:
+        """Put the cursor on a registration (clearing a filter that hides it)."""
+        if client_id not in self.applications:
+            return False
+        if client_id not in self.table.rows:
+            self.set_filter("")
+        self.table.move_cursor(row=self.table.get_row_index(client_id))
+        self.table.focus()
+        return True
+
+    # --------------------------------------------------------------- actions
+
+    @on(DataTable.RowHighlighted, "#apps-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is not None and event.row_key.value in self.applications:
+            self._last_cursor_id = event.row_key.value
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#apps-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_details()
+
+    def action_refresh(self) -> None:
+        self.load_all_pages()
+        self.console.load_root_principals()
+
+    def action_details(self) -> None:
+        application = self.current_application()
+        if application is None:
+            return
+        from rkvst_tui.tui.screens.details import AppDetailsScreen
+
+        console = self.console
+        connection = console.client.connection
+        screen = AppDetailsScreen(
+            application,
+            base_url=connection.base_url,
+            issuer=connection.issuer,
+            is_root=console.is_root_registration(application.client_id),
+            is_self=application.client_id == console.signed_in_client_id(),
+            now=console.now,
+            read_only=console.read_only,
+        )
+
+        def chosen(action: str | None) -> None:
+            if action:
+                self.run_on(action, application.client_id)
+
+        console.push_screen(screen, chosen)
+
+    def run_on(self, action: str, client_id: str) -> None:
+        """Run a row action on a given registration (from the details screen or the palette)."""
+        if action in MUTATING_ACTIONS and self.console.read_only:
+            self.console.refuse_read_only(action)
+            return
+        if client_id in self.table.rows:
+            self.table.move_cursor(row=self.table.get_row_index(client_id))
+        handler = getattr(self, f"_{action}", None)
+        application = self.applications.get(client_id)
+        if handler is None or application is None:
+            return
+        handler(application)
+
+    def action_copy_client_id(self) -> None:
+        application = self.current_application()
+        if application is None:
+            return
+        self.console.copy_to_clipboard(application.client_id)
+        self.console.notify(
+            "Client id sent to your terminal's clipboard (OSC 52).",
+            title="Copy", markup=False,
+        )
+
+    def action_create(self) -> None:
+        form = self.console.form_screen(None)
+        if form is None:
+            return
+
+        def done(result) -> None:
+            if result is None:
+                return
+            self._form_result(result)
+
+        self.console.push_screen(form, done)
+
+    def action_edit(self) -> None:
+        application = self.current_application()
+        if application is not None:
+            self._edit(application)
+
+    def _edit(self, application) -> None:
+        form = self.console.form_screen(application)
+        if form is None:
+            return
+
+        def done(result) -> None:
+            if result is not None:
+                self._form_result(result)
+
+        self.console.push_screen(form, done)
+
+    def _form_result(self, result) -> None:
+        application = result.application
+        self.remember(application)
+        self.select(application.client_id)
+        verb = "Created" if result.created else "Saved"
+        self.console.notify(f"{verb} {application.display_name}.", markup=False)
+        if result.needs_reveal:
+            self.console.reveal_secret(application, reason=result.reveal_reason)
+        self.console.registrations_changed()
+
+    def remember(self, application) -> None:
+        """Add or update one registration in the list and the table, keeping it secret-free."""
+        application = without_secret(application)
+        self.applications[application.client_id] = application
+        if application.client_id in self.table.rows:
+            self._replace_row(application)
+        elif self._matches(application):
+            self.table.add_row(*self._cells(application), key=application.client_id)
+        self._show_state()
+        self.refresh_bindings()
+
+    def forget(self, client_id: str) -> None:
+        self.applications.pop(client_id, None)
+        if client_id in self.table.rows:
+            self.table.remove_row(client_id)
+        self._show_state()
+        self.refresh_bindings()
+
+    def action_delete(self) -> None:
+        application = self.current_application()
+        if application is not None:
+            self._delete(application)
+
+    def _delete(self, application) -> None:
+        console = self.console
+        body = Text()
+        body.append("Delete the app registration ")
+        body.append(application.display_name or "(no name)", style="bold")
+        body.append(f"\nclient id {application.client_id}?\n\n")
+        body.append("Its secret stops working at once; tokens already issued stay valid until they expire.")
+        if application.client_id == console.signed_in_client_id():
+            body.append("\n\nThis is the identity this console is signed in as: "
+                        "the console will lose access to this tenant.", style="bold red")
+        elif console.is_root_registration(application.client_id):
+            body.append("\n\nIt is a root principal; its entry in ROOT PRINCIPALS stays until you remove it.",
+                        style="yellow")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._do_delete(application)
+
+        console.push_screen(
+            ConfirmScreen(f"Delete {application.display_name}?", body, confirm_label="Delete"), answered
+        )
+
+    @work(group="apps-change", exit_on_error=False)
+    async def _do_delete(self, application) -> None:
+        console = self.console
+        try:
+            await console.call_api(lambda: console.client.delete_application(application.client_id))
+        except api_errors.NotFound:
+            console.notify(f"{application.display_name} was already deleted.", markup=False)
+        except Exception as exc:
+            console.report(describe(exc, f"Could not delete {application.display_name}"))
+            return
+        else:
+            console.notify(f"Deleted {application.display_name}.", markup=False)
+        self.forget(application.client_id)
+        console.registrations_changed()
+
+    def action_regenerate(self) -> None:
+        application = self.current_application()
+        if application is not None:
+            self._regenerate(application)
+
+    def _regenerate(self, application) -> None:
+        console = self.console
+        body = Text()
+        body.append("Make a new secret for ")
+        body.append(application.display_name or "(no name)", style="bold")
+        body.append(f" ({application.client_id}).\n\n")
+        body.append("The old secret stops working at once. ", style="bold yellow")
+        body.append("Tokens already issued with it live on until they expire (up to an hour). "
+                    "The new secret is shown once.")
+        if application.client_id == console.signed_in_client_id():
+            body.append("\n\nThis is the identity this console is signed in as: its configured secret "
+                        "stops working, so the next token request of this console will fail.",
+                        style="bold red")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._do_regenerate(application)
+
+        console.push_screen(
+            ConfirmScreen(f"Regenerate the secret of {application.display_name}?", body,
+                          confirm_label="Regenerate"),
+            answered,
+        )
+
+    @work(group="apps-change", exit_on_error=False)
+    async def _do_regenerate(self, application) -> None:
+        console = self.console
+        try:
+            fresh = await console.call_api(lambda: console.client.regenerate_secret(application.client_id))
+        except api_errors.ConnectionLost as exc:
+            if getattr(exc, "request_sent", True):
+                console.report(describe(exc, f"The answer to regenerating {application.display_name} was lost"),
+                               extra_hint="The server may have replaced the secret: regenerate again (g) "
+                                          "to get a secret you can see.")
+            else:
+                console.report(describe(exc, f"Could not regenerate the secret of {application.display_name}"))
+            return
+        except Exception as exc:
+            console.report(describe(exc, f"Could not regenerate the secret of {application.display_name}"))
+            return
+        console.reveal_secret(fresh, reason="regenerated")
+        self.remember(fresh)
+
+    def action_toggle_root(self) -> None:
+        application = self.current_application()
+        if application is not None:
+            self._toggle_root(application)
+
+    def _toggle_root(self, application) -> None:
+        console = self.console
+        if console.is_root_registration(application.client_id):
+            console.confirm_remove_root(console.client.app_principal(application), application.display_name)
+        else:
+            console.confirm_make_root(application)

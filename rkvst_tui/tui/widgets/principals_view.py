@@ -1,0 +1,199 @@
+"""ROOT PRINCIPALS: who may manage this tenant.
+
+The list lives on the App (both tabs need it); this view shows it, names the subjects
+that are app registrations of this tenant, marks the signed-in identity, and adds or
+removes entries through the App (which owns the refusal to remove yourself).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+MUTATING_ACTIONS = frozenset({"add", "remove"})
+ROW_ACTIONS = frozenset({"remove", "copy_subject", "go_to_registration"})
+
+COLUMNS = (
+    ("", "you", 1),
+    ("Issuer", "issuer", 31),
+    ("Subject", "subject", 36),
+    ("Display Name", "display_name", 12),
+    ("Email", "email", 12),
+    ("App Registration", "app", 14),
+)
+
+
+class PrincipalTable(DataTable):
+    HELP_GROUP = "Table"
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open registration", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+
+class RootPrincipalsView(Vertical):
+    HELP_GROUP = "Root principals"
+    BINDINGS = [
+        Binding("a", "add", "Add"),
+        Binding("d", "remove", "Remove"),
+        Binding("c", "copy_subject", "Copy subject"),
+        Binding("o", "go_to_registration", "Open registration"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.principals: list = []  # in the server's order; row keys are their indexes
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Text(
+                "Root principals may manage app registrations and this list. An app registration is root "
+                "when an entry has issuer <base>/appidpv1 and its client id as subject. "
+                "★ marks the identity signed in to this console.",
+                style="dim",
+            ),
+            id="principals-intro",
+        )
+        yield PrincipalTable(id="principals-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="principals-empty")
+        yield Static("", id="principals-status")
+
+    def on_mount(self) -> None:
+        table = self.table
+        for label, key, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        self._show_state()
+
+    @property
+    def table(self) -> PrincipalTable:
+        return self.query_one("#principals-table", PrincipalTable)
+
+    @property
+    def console(self):
+        return self.app
+
+    def current_principal(self):
+        table = self.table
+        if table.row_count == 0:
+            return None
+        try:
+            row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        index = int(row_key.value)
+        return self.principals[index] if index < len(self.principals) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MUTATING_ACTIONS and self.console.read_only:
+            return False
+        if action in ROW_ACTIONS and self.current_principal() is None:
+            return None
+        if action == "go_to_registration":
+            principal = self.current_principal()
+            if principal is None or self.console.registration_for(principal) is None:
+                return None
+        if action in MUTATING_ACTIONS | {"refresh"} and self.console.client is None:
+            return None
+        return True
+
+    def show(self, principals: list) -> None:
+        """Show a new list, keeping the cursor on the same (issuer, subject)."""
+        current = self.current_principal()
+        self.principals = list(principals)
+        table = self.table
+        table.clear()
+        for index, principal in enumerate(self.principals):
+            table.add_row(
+                self._you(principal),
+                Text(principal.issuer),
+                Text(principal.subject),
+                Text(principal.display_name),
+                Text(principal.email),
+                self._app_name(principal),
+                key=str(index),
+            )
+        if current is not None and current in self.principals:
+            table.move_cursor(row=self.principals.index(current))
+        self._show_state()
+        self.refresh_bindings()
+
+    def names_changed(self) -> None:
+        """The registrations changed: rename the notes without reloading."""
+        table = self.table
+        for index, principal in enumerate(self.principals):
+            if str(index) in table.rows:
+                table.update_cell(str(index), "you", self._you(principal))
+                table.update_cell(str(index), "app", self._app_name(principal))
+        self.refresh_bindings()
+
+    def _you(self, principal) -> Text:
+        if self.console.is_signed_in_principal(principal):
+            return Text("★", style="bold green")
+        return Text("")
+
+    def _app_name(self, principal) -> Text:
+        application = self.console.registration_for(principal)
+        if application is None:
+            return Text("")
+        return Text(application.display_name or application.client_id)
+
+    def _show_state(self, problem=None) -> None:
+        empty = self.query_one("#principals-empty", Static)
+        status = self.query_one("#principals-status", Static)
+        count = len(self.principals)
+        if problem is not None:
+            empty.update(Text(f"{problem.message}\n{problem.hint}", style="red"))
+        elif self.console.client is None or not self.console.principals_loaded:
+            empty.update(Text("Loading root principals…", style="dim"))
+        else:
+            empty.update(Text("No root principals to display", style="dim"))
+        self.set_class(count == 0, "-empty")
+        status.update(Text(f"{count} root principal{'s' if count != 1 else ''}"
+                           + ("  ·  read-only" if self.console.read_only else ""), style="dim"))
+
+    def show_problem(self, problem) -> None:
+        if not self.principals:
+            self._show_state(problem)
+
+    @on(DataTable.RowHighlighted, "#principals-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#principals-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if self.check_action("go_to_registration", ()):
+            self.action_go_to_registration()
+
+    def action_refresh(self) -> None:
+        self.console.load_root_principals()
+
+    def action_add(self) -> None:
+        self.console.ask_add_root_principal()
+
+    def action_remove(self) -> None:
+        principal = self.current_principal()
+        if principal is None:
+            return
+        application = self.console.registration_for(principal)
+        name = application.display_name if application is not None else (principal.display_name or principal.subject)
+        self.console.confirm_remove_root(principal, name)
+
+    def action_copy_subject(self) -> None:
+        principal = self.current_principal()
+        if principal is None:
+            return
+        self.console.copy_to_clipboard(principal.subject)
+        self.console.notify("Subject sent to your terminal's clipboard (OSC 52).", title="Copy", markup=False)
+
+    def action_go_to_registration(self) -> None:
+        principal = self.current_principal()
+        application = self.console.registration_for(principal) if principal is not None else None
+        if application is not None:
+            self.console.go_to_registration(application.client_id)

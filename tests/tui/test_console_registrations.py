@@ -1,0 +1,316 @@
+"""APP REGISTRATIONS against a real sandbox: load, columns, filter, details, delete,
+regenerate, make root, copy, palette, cursor across refreshes, paging at 1,000 rows."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import httpx
+
+from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.screens.details import AppDetailsScreen
+
+from tui_helpers import cell_text, client_for, column, notifications, row_of, running_console, screen_text, settle, wait_until
+
+TOKEN_PATH = "/archivist/iam/v1/appidp/token"
+
+
+def token_status(server, client_id: str, secret: str) -> int:
+    answer = httpx.post(
+        server.base_url + TOKEN_PATH,
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+        timeout=10,
+    )
+    return answer.status_code
+
+
+async def create(server, name: str, claims: dict[str, str] | None = None):
+    async with client_for(server) as client:
+        return await client.create_application(name, claims or {})
+
+
+async def test_loads_every_registration_with_the_console_columns(sandbox):
+    made = await create(sandbox, "TrafficLight101", {"serial_number": "TL1000000101", "has_cyclist_light": "true"})
+    async with running_console(sandbox) as (app, pilot):
+        table = app.apps_view.table
+        assert [str(c.label) for c in table.columns.values()] == [
+            "Display Name", "Client Id", "Secret", "Expiry Date", "Claims", "Root"]
+        assert column(app, "name") == ["sandbox-admin", "TrafficLight101"]
+        row = row_of(app, made.client_id)
+        assert cell_text(row["client_id"]) == made.client_id
+        assert cell_text(row["claims"]).startswith("2: serial")
+        # The admin is the signed-in root principal; the new registration is not root.
+        assert column(app, "root") == ["✔ you", ""]
+        # The Secret column never holds a secret, even for the registration just created.
+        assert set(column(app, "secret")) == {"shown once"}
+        assert made.secret not in "".join(column(app, "secret"))
+        assert app.apps_view.current_application().secret == ""
+        # The frame: title, sandbox badge, identity and time left on the token.
+        header = app.query_one("#header-identity").render()
+        assert "sandbox-admin" in str(header) and "root" in str(header)
+        assert app.query_one("#sandbox-badge").display
+        assert "left" in str(app.query_one("#header-token").render())
+
+
+async def test_expiry_is_red_when_expired_and_yellow_within_30_days(sandbox):
+    expired = await create(sandbox, "old")
+    soon = await create(sandbox, "soon")
+    now = datetime.now(timezone.utc)
+    sandbox.store.expire_secret(expired.client_id, now - timedelta(days=2))
+    sandbox.store.expire_secret(soon.client_id, now + timedelta(days=10, hours=1))
+    async with running_console(sandbox) as (app, _pilot):
+        old_cell = row_of(app, expired.client_id)["expiry"]
+        soon_cell = row_of(app, soon.client_id)["expiry"]
+        assert "expired" in old_cell.plain and "red" in str(old_cell.style)
+        assert "in 10d" in soon_cell.plain and "yellow" in str(soon_cell.style)
+        admin_cell = row_of(app, sandbox.admin_client_id)["expiry"]
+        assert "red" not in str(admin_cell.style) and "yellow" not in str(admin_cell.style)
+
+
+async def test_server_strings_are_shown_literally_not_as_markup(sandbox):
+    made = await create(sandbox, "[bold red]boom[/]", {"note": "[link=x]y[/link]"})
+    async with running_console(sandbox) as (app, pilot):
+        assert cell_text(row_of(app, made.client_id)["name"]) == "[bold red]boom[/]"
+        app.apps_view.select(made.client_id)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, AppDetailsScreen))
+        await pilot.pause()
+        assert "[bold red]boom[/]" in screen_text(app)
+
+
+async def test_filter_by_name_keeps_the_cursor_and_escape_clears_it(sandbox):
+    sandbox.store.seed_applications(40, prefix="light-")
+    async with running_console(sandbox) as (app, pilot):
+        view = app.apps_view
+        target = next(a for a in view.applications.values() if a.display_name == "light-000017")
+        view.select(target.client_id)
+        await pilot.press("slash")
+        assert app.focused.id == "apps-filter"
+        await pilot.press(*"000017")
+        await pilot.pause()
+        assert column(app, "name") == ["light-000017"]
+        assert "1 of 41" in str(app.query_one("#apps-status").render())
+        await pilot.press("enter")  # back to the table, filter kept
+        assert app.focused is view.table
+        assert view.current_client_id() == target.client_id
+        await pilot.press("escape")  # on the table: clears the filter, the cursor stays put
+        await pilot.pause()
+        assert view.table.row_count == 41
+        assert view.current_client_id() == target.client_id
+        assert not app.query_one("#apps-filter").display
+        await pilot.press("slash", *"zzz")
+        await pilot.pause()
+        assert view.table.row_count == 0
+        assert "No App Registrations match “zzz”" in str(app.query_one("#apps-empty").render())
+        await pilot.press("escape")  # in the filter box: clears it and returns to the table
+        await pilot.pause()
+        assert view.table.row_count == 41
+        assert view.current_client_id() == target.client_id
+        assert app.focused is view.table
+
+
+async def test_details_show_every_field_and_paste_ready_commands(sandbox):
+    made = await create(sandbox, "TrafficLight101", {"serial_number": "TL1000000101"})
+    async with running_console(sandbox) as (app, pilot):
+        app.apps_view.select(made.client_id)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, AppDetailsScreen))
+        await pilot.pause()
+        shown = screen_text(app)
+        for expected in (made.client_id, made.identity, made.tenant_id, "Valid until", "Root principal",
+                         "serial_number", "TL1000000101"):
+            assert expected in shown
+        assert made.secret not in shown
+        assert f"curl {sandbox.base_url}/archivist/iam/v1/appidp/token" in shown
+        assert f'--data-urlencode "client_id={made.client_id}"' in shown
+        assert '--data-urlencode "client_secret=${SECRET}"' in shown
+        assert f"issuer:  {sandbox.base_url}/appidpv1" in shown and f"subject: {made.client_id}" in shown
+        await pilot.press("t")
+        assert app.clipboard.startswith("curl ") and "${SECRET}" in app.clipboard
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]
+        assert app.focused is app.apps_view.table
+
+
+async def test_delete_asks_naming_the_registration_and_deletes_on_yes(sandbox):
+    made = await create(sandbox, "doomed")
+    async with running_console(sandbox) as (app, pilot):
+        app.apps_view.select(made.client_id)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "doomed" in str(app.screen.query_one("#confirm-body").render())
+        await pilot.press("n")  # no: nothing happens, and the key does not reach the table
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]
+        assert made.client_id in app.apps_view.table.rows
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: made.client_id not in app.apps_view.table.rows, what="the row to go")
+        assert sandbox.store.get_application(made.client_id) is None
+        assert any("Deleted doomed" in n for n in notifications(app))
+
+
+async def test_enter_on_the_cancel_button_of_a_delete_does_not_delete(sandbox):
+    made = await create(sandbox, "kept")
+    async with running_console(sandbox) as (app, pilot):
+        app.apps_view.select(made.client_id)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("enter")  # the focus starts on Cancel
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]  # and the enter did not open the details below
+        assert sandbox.store.get_application(made.client_id) is not None
+
+
+async def test_regenerate_warns_then_reveals_a_working_secret_and_the_old_one_stops(sandbox):
+    made = await create(sandbox, "rotating")
+    assert token_status(sandbox, made.client_id, made.secret) == 200
+    async with running_console(sandbox) as (app, pilot):
+        app.apps_view.select(made.client_id)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        warning = str(app.screen.query_one("#confirm-body").render())
+        assert "stops working at once" in warning and "until they expire" in warning
+        await pilot.press("y")
+        await wait_until(pilot, lambda: type(app.screen).__name__ in ("SecretRevealScreen", "PlainSecretScreen"),
+                         what="the one-time secret")
+        revealed = getattr(app.screen, "_application", None) or getattr(app.screen, "application")
+        assert revealed.client_id == made.client_id and len(revealed.secret) == 64
+        assert token_status(sandbox, made.client_id, made.secret) == 401
+        assert token_status(sandbox, made.client_id, revealed.secret) == 200
+        # The secret is in no notification, and the list keeps none.
+        assert not any(revealed.secret in n for n in notifications(app))
+        assert app.apps_view.applications[made.client_id].secret == ""
+
+
+async def test_make_root_and_remove_root_from_the_registrations_tab(sandbox):
+    made = await create(sandbox, "promoted")
+    async with running_console(sandbox) as (app, pilot):
+        app.apps_view.select(made.client_id)
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        body = str(app.screen.query_one("#confirm-body").render())
+        assert f"{sandbox.base_url}/appidpv1" in body and made.client_id in body
+        await pilot.press("y")
+        await wait_until(pilot, lambda: cell_text(row_of(app, made.client_id)["root"]) == "✔", what="root mark")
+        assert any(p.subject == made.client_id for p in sandbox.store.get_root_principals())
+        # The principals tab names the subject by its registration.
+        principals = app.principals_view
+        names = [cell_text(principals.table.get_cell(k, "app")) for k in principals.table.rows]
+        assert "promoted" in names
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: cell_text(row_of(app, made.client_id)["root"]) == "", what="root removed")
+        assert not any(p.subject == made.client_id for p in sandbox.store.get_root_principals())
+
+
+async def test_copy_client_id_goes_to_the_clipboard_without_claiming_it_arrived(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        await pilot.press("c")
+        assert app.clipboard == sandbox.admin_client_id
+        message = notifications(app)[-1]
+        assert "Client id sent to your terminal's clipboard (OSC 52)" in message
+        assert "copied" not in message.lower()
+
+
+async def test_cursor_stays_on_the_same_registration_across_a_refresh(sandbox):
+    sandbox.store.seed_applications(12)
+    async with running_console(sandbox) as (app, pilot):
+        view = app.apps_view
+        await pilot.press("down", "down", "down", "down", "down")
+        chosen = view.current_client_id()
+        # Someone deletes a registration above it meanwhile: its row index changes.
+        first_seeded = list(view.applications)[1]
+        sandbox.store.delete_application(first_seeded)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: not view.loading_pages and first_seeded not in view.table.rows)
+        await pilot.pause()
+        assert view.current_client_id() == chosen
+        assert view.table.cursor_row == 4
+
+
+async def test_palette_goes_to_a_registration_by_name(sandbox):
+    sandbox.store.seed_applications(30, prefix="device-")
+    async with running_console(sandbox) as (app, pilot):
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"device-000023")
+        await wait_until(pilot, lambda: "go to registration device-000023" in _palette_text(app), what="palette hit")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is app.screen_stack[0])
+        await pilot.pause()
+        assert app.apps_view.current_application().display_name == "device-000023"
+
+
+def _palette_text(app) -> str:
+    from textual.widgets import OptionList
+
+    try:
+        options = app.screen.query_one(OptionList)
+    except Exception:
+        return ""
+    return "\n".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+
+
+async def test_help_lists_the_keys_of_the_current_screen(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+        from rkvst_tui.tui.screens.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+        descriptions = {row.description for row in app.screen.rows}
+        assert {"Create an app registration", "Delete the registration", "Filter by display name or client id",
+                "Every key of the current screen"} <= descriptions
+        await pilot.press("escape")
+        await pilot.press("2")  # ROOT PRINCIPALS: its own keys, not the registrations'
+        await pilot.press("question_mark")
+        await pilot.pause()
+        descriptions = {row.description for row in app.screen.rows}
+        assert "Add" in descriptions and "Create an app registration" not in descriptions
+
+
+async def test_a_thousand_registrations_fill_in_pages_while_the_table_stays_usable(sandbox):
+    sandbox.store.seed_applications(1000)
+    async with running_console(sandbox, page_size=50, wait=False) as (app, pilot):
+        view = app.apps_view
+        # Rows arrive page by page; the cursor moves while later pages are still loading.
+        await wait_until(pilot, lambda: view.table.row_count >= 100, what="the first pages")
+        assert view.loading_pages, "expected pages still to come"
+        await pilot.press("down", "down", "down")
+        assert view.table.cursor_row == 3
+        moved_to = view.current_client_id()
+        await wait_until(pilot, lambda: view.loaded_once and not view.loading_pages, timeout=60, what="all pages")
+        assert view.table.row_count == 1001
+        assert len(set(view.applications)) == 1001
+        assert view.current_client_id() == moved_to
+        await pilot.press("slash", *"000999")
+        await pilot.pause()
+        assert column(app, "name") == ["app-000999"]
+
+
+async def test_first_frame_paints_before_any_network_call(sandbox):
+    release = asyncio.Event()
+    calls: list[str] = []
+
+    async def connect():
+        calls.append("connect")
+        await release.wait()
+        return client_for(sandbox)
+
+    from rkvst_tui.tui.app import RkvstApp
+
+    app = RkvstApp(connect=connect)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "connecting" in str(app.query_one("#header-connection").render())
+        assert "Loading" in str(app.query_one("#apps-empty").render())
+        release.set()
+        await settle(app, pilot)
+        assert sandbox.admin_client_id in app.apps_view.table.rows
+        assert calls == ["connect"]
+        await app.client.aclose()
