@@ -1,0 +1,824 @@
+"""The create / edit form of an App Registration: DISPLAY NAME and a CUSTOM CLAIMS table.
+
+Mirrors the seed guide's "CREATE APP REGISTRATION" dialog, keyboard first:
+
+- every claim row is checked as it is typed with `rkvst_tui.api.claims` (the rules the
+  server applies too): errors are shown on their row and block submit, warnings are
+  shown and do not;
+- the claims (and the name) can be loaded from an application JSON file such as the one
+  the guide posts with curl;
+- `ctrl+s` submits, `escape` cancels (asking first when something was typed); a refusal
+  from the server is shown on the form, which keeps what was typed.
+
+The screen makes the create or update call itself and dismisses with an `AppFormResult`
+(or None when cancelled). When the answer to a create is lost on the way back (the
+server may have acted), `recovery.LostCreateScreen` finds the registration and lets the
+user regenerate its secret or delete it, so no registration is left with a secret that
+nobody saw. How the console uses it:
+
+    def after_form(result: AppFormResult | None) -> None:
+        if result is None:
+            return                                   # cancelled
+        if result.needs_reveal:                      # create, or recovery regenerated
+            app.push_screen(SecretRevealScreen(result.application, client,
+                            default_save_dir=..., reason=result.reveal_reason), ...)
+        ...refresh the list, select result.application...
+
+    app.push_screen(AppFormScreen(client, existing=None_or_application), after_form)
+
+or simply `open_app_form(app, client, ...)` from this module, which does exactly that.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from rkvst_tui.api import claims as claim_rules
+from rkvst_tui.api import errors as api_errors
+from rkvst_tui.tui.problems import describe
+from rkvst_tui.tui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from rkvst_tui.api.client import RkvstClient
+    from rkvst_tui.api.models import Application
+
+log = logging.getLogger(__name__)
+
+# The row's value is what its Input shows (as opposed to a non-string loaded from a file).
+_TYPED: Any = object()
+
+
+@dataclass
+class AppFormResult:
+    """What the form did. For a create, `application` carries the clear-text secret."""
+
+    application: Application
+    created: bool
+    # "created", or "regenerated" when the create answer was lost and the recovery
+    # regenerated the secret of the registration the server had made.
+    reveal_reason: str = "created"
+
+    @property
+    def needs_reveal(self) -> bool:
+        """True when `application` holds a secret that must be shown once (SecretRevealScreen)."""
+        return bool(self.application.secret)
+
+
+def _value_text(value: object) -> str:
+    """A claim value as it is shown in its Input: strings as typed, anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class ClaimRow(Vertical):
+    """One `claim | value` row of the CUSTOM CLAIMS table, with its verdicts underneath."""
+
+    DEFAULT_CSS = """
+    ClaimRow { height: auto; }
+    ClaimRow > .claim-cells { height: 1; margin-bottom: 0; }
+    ClaimRow .claim-number { width: 4; color: $text-muted; text-align: right; padding-right: 1; }
+    ClaimRow Input.claim-name { width: 32; margin-right: 1; }
+    ClaimRow Input.claim-value { width: 1fr; margin-right: 1; }
+    ClaimRow .claim-remove { width: 5; min-width: 5; }
+    ClaimRow > .claim-issues { height: auto; padding-left: 5; display: none; }
+    ClaimRow > .claim-issues.-shown { display: block; }
+    """
+
+    def __init__(self, name: str = "", value: object = "") -> None:
+        super().__init__()
+        self._raw_value = _TYPED if isinstance(value, str) else value
+        self._name_input = Input(name, placeholder="claim name", classes="claim-name", compact=True)
+        self._value_input = Input(_value_text(value), placeholder="value", classes="claim-value", compact=True)
+        self._number = Static("", classes="claim-number")
+        self._issues = Static("", classes="claim-issues")
+        self.issues: list[claim_rules.ClaimIssue] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="claim-cells"):
+            yield self._number
+            yield self._name_input
+            yield self._value_input
+            remove = Button("✕", classes="claim-remove", compact=True, tooltip="Remove this claim (ctrl+r)")
+            remove.can_focus = False  # tab moves between cells; ctrl+r removes the focused row
+            yield remove
+        yield self._issues
+
+    @property
+    def name_input(self) -> Input:
+        return self._name_input
+
+    @property
+    def value_input(self) -> Input:
+        return self._value_input
+
+    @property
+    def claim_name(self) -> str:
+        return self._name_input.value
+
+    @property
+    def claim_value(self) -> object:
+        """The value to send: the text typed, or the non-string a file gave until it is edited."""
+        return self._value_input.value if self._raw_value is _TYPED else self._raw_value
+
+    @property
+    def is_blank(self) -> bool:
+        return self.claim_name == "" and self.claim_value == ""
+
+    @property
+    def has_loaded_non_string(self) -> bool:
+        return self._raw_value is not _TYPED
+
+    def value_edited(self) -> None:
+        """The value cell changed: once its text differs from what the file gave, the value is the text."""
+        if self._raw_value is not _TYPED and self._value_input.value != _value_text(self._raw_value):
+            self._raw_value = _TYPED
+
+    def set_number(self, number: int) -> None:
+        self._number.update(f"{number}")
+
+    def show_issues(self, issues: list[claim_rules.ClaimIssue]) -> None:
+        self.issues = issues
+        has_error = any(issue.is_error for issue in issues)
+        has_warning = bool(issues) and not has_error
+        for cell in (self._name_input, self._value_input):
+            cell.set_class(has_error, "-error")
+            cell.set_class(has_warning, "-warning")
+        text = Text()
+        for issue in issues:
+            if text:
+                text.append("\n")
+            if issue.is_error:
+                text.append("✗ ", style="bold red")
+                text.append(issue.message, style="red")
+            else:
+                text.append("! ", style="bold yellow")
+                text.append(issue.message, style="yellow")
+        self._issues.update(text)
+        self._issues.set_class(bool(issues), "-shown")
+
+
+class ApplicationFileError(ValueError):
+    """An application JSON file that cannot be loaded: the message names the file and what is wrong."""
+
+
+@dataclass
+class LoadedApplication:
+    display_name: str | None
+    custom_claims: dict[str, object] | None
+    ignored_keys: list[str]
+
+
+def read_application_file(path: Path) -> LoadedApplication:
+    """Read `{"display_name": ..., "custom_claims": {...}}` (the seed guide's file) from `path`.
+
+    Values that are not strings are kept as they are so the form can flag them on their row.
+    Other keys (a full Application as the server returns it, say) are ignored and named.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ApplicationFileError(f"{path}: file not found — check the path") from None
+    except IsADirectoryError:
+        raise ApplicationFileError(f"{path}: is a directory — give the path of a .json file") from None
+    except PermissionError:
+        raise ApplicationFileError(f"{path}: permission denied — check the file's permissions") from None
+    except UnicodeDecodeError:
+        raise ApplicationFileError(f"{path}: not a UTF-8 text file — is this the right file?") from None
+    except OSError as exc:
+        raise ApplicationFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApplicationFileError(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    expected = 'expected an object like {"display_name": "...", "custom_claims": {"name": "value"}}'
+    if not isinstance(data, dict):
+        raise ApplicationFileError(f"{path}: {expected}, found {_json_kind(data)}")
+    if "display_name" not in data and "custom_claims" not in data:
+        raise ApplicationFileError(f"{path}: has neither display_name nor custom_claims — {expected}")
+    display_name = data.get("display_name")
+    if display_name is not None and not isinstance(display_name, str):
+        raise ApplicationFileError(f"{path}: display_name must be a string, found {_json_kind(display_name)}")
+    custom_claims = data.get("custom_claims")
+    if custom_claims is not None and not isinstance(custom_claims, dict):
+        raise ApplicationFileError(
+            f"{path}: custom_claims must be an object mapping claim names to strings, "
+            f"found {_json_kind(custom_claims)}"
+        )
+    ignored = sorted(key for key in data if key not in ("display_name", "custom_claims"))
+    return LoadedApplication(display_name, custom_claims, ignored)
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+class AppFormScreen(ModalScreen["AppFormResult | None"]):
+    """Create a registration (existing=None) or edit one (existing=the Application)."""
+
+    HELP_GROUP = "App registration form"
+    DEFAULT_CSS = """
+    AppFormScreen { align: center middle; }
+    AppFormScreen > #form-dialog {
+        width: 104; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; border-title-style: bold; background: $surface; padding: 0 1;
+    }
+    AppFormScreen Input { background: $panel; }
+    AppFormScreen Input:focus { background: $primary 30%; }
+    AppFormScreen ClaimRow Input.-error { background: $error 30%; }
+    AppFormScreen ClaimRow Input.-warning { background: $warning 25%; }
+    AppFormScreen ClaimRow Input.-error:focus { background: $error 45%; }
+    AppFormScreen ClaimRow Input.-warning:focus { background: $warning 40%; }
+    AppFormScreen .form-section { text-style: bold; color: $text-accent; margin-top: 1; }
+    AppFormScreen #display-name { width: 1fr; margin-left: 5; margin-right: 6; }
+    AppFormScreen #display-name.-error { background: $error 30%; }
+    AppFormScreen #display-name-error { color: $error; padding-left: 5; display: none; }
+    AppFormScreen #display-name-error.-shown { display: block; }
+    AppFormScreen #claims-header { height: 1; color: $text-muted; }
+    AppFormScreen #claims-header .claim-number { width: 4; }
+    AppFormScreen #claims-header .claims-header-name { width: 33; }
+    AppFormScreen #claims { height: auto; max-height: 12; }
+    AppFormScreen #claims-empty { color: $text-muted; padding-left: 5; }
+    AppFormScreen #claims-tools { height: 1; margin-top: 1; padding-left: 5; }
+    AppFormScreen #claims-tools Button { margin-right: 2; }
+    AppFormScreen #claims-level { padding-left: 5; height: auto; display: none; }
+    AppFormScreen #json-row { height: 1; padding-left: 5; }
+    AppFormScreen #json-path { width: 1fr; margin-right: 1; }
+    AppFormScreen #load-status { padding-left: 5; height: auto; display: none; }
+    AppFormScreen #load-status.-error { color: $error; }
+    AppFormScreen #load-status.-ok { color: $success; }
+    AppFormScreen #form-summary { margin-top: 1; height: auto; }
+    AppFormScreen #form-summary.-empty { display: none; }
+    AppFormScreen #form-error {
+        height: auto; display: none; border-left: thick $error; padding-left: 1; margin-top: 1; color: $text;
+    }
+    AppFormScreen #form-error.-shown { display: block; }
+    AppFormScreen #form-buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    AppFormScreen #form-buttons Button { margin-left: 2; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Submit"),
+        Binding("ctrl+n", "add_claim", "Add claim"),
+        Binding("ctrl+r", "remove_claim", "Remove claim"),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("up", "move_row(-1)", "Previous row", show=False),
+        Binding("down", "move_row(1)", "Next row", show=False),
+    ]
+
+    def __init__(self, client: RkvstClient, *, existing: Application | None = None) -> None:
+        super().__init__()
+        self.client = client
+        self.existing = existing
+        self._busy = False
+        self._show_name_error = False
+        if existing is not None:
+            self._initial_name = existing.display_name
+            self._initial_rows: list[tuple[str, object]] = list(existing.custom_claims.items())
+        else:
+            self._initial_name = ""
+            self._initial_rows = []
+
+    @property
+    def is_create(self) -> bool:
+        return self.existing is None
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        submit_label = "Create App Registration" if self.is_create else "Save changes"
+        dialog = Vertical(id="form-dialog")
+        dialog.border_title = (
+            "Create App Registration" if self.is_create else f"Edit App Registration · {self.existing.client_id}"
+        )
+        with dialog:
+            yield Label("DISPLAY NAME", classes="form-section")
+            yield Input(self._initial_name, placeholder="any name you like, e.g. TrafficLight101", id="display-name",
+                        compact=True)
+            yield Static("", id="display-name-error")
+            yield Label("CUSTOM CLAIMS (optional: added to every token of this registration)", classes="form-section")
+            with Horizontal(id="claims-header"):
+                yield Static("#", classes="claim-number")
+                yield Static("Claim", classes="claims-header-name")
+                yield Static("Value")
+            with VerticalScroll(id="claims") as claims:
+                claims.can_focus = False
+                for name, value in self._initial_rows:
+                    yield ClaimRow(name, value)
+            yield Static("No custom claims. Press ctrl+n or + Add claim to add one.", id="claims-empty")
+            yield Static("", id="claims-level")
+            with Horizontal(id="claims-tools"):
+                add = Button("+ Add claim (ctrl+n)", id="add-claim", compact=True)
+                yield add
+            yield Label("OR LOAD FROM AN APPLICATION JSON FILE", classes="form-section")
+            with Horizontal(id="json-row"):
+                yield Input(placeholder='path to a file like {"display_name": ..., "custom_claims": {...}}',
+                            id="json-path", compact=True)
+                yield Button("Load", id="load-json", compact=True)
+            yield Static("", id="load-status")
+            yield Static("", id="form-summary")
+            yield Static("", id="form-error")
+            with Horizontal(id="form-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(f"{submit_label} (ctrl+s)", id="submit", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._renumber()
+        self._validate()
+        self.query_one("#display-name", Input).focus()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def rows(self) -> list[ClaimRow]:
+        return list(self.query_one("#claims").query_children(ClaimRow))
+
+    @property
+    def display_name(self) -> str:
+        return self.query_one("#display-name", Input).value
+
+    def claims_to_send(self) -> dict[str, object]:
+        return {row.claim_name: row.claim_value for row in self.rows if not row.is_blank}
+
+    def is_dirty(self) -> bool:
+        """Anything typed or loaded that differs from what the form opened with."""
+        current_rows = [(row.claim_name, row.claim_value) for row in self.rows if not row.is_blank]
+        return self.display_name != self._initial_name or current_rows != self._initial_rows
+
+    def _renumber(self) -> None:
+        rows = self.rows
+        for number, row in enumerate(rows, 1):
+            row.set_number(number)
+        self.query_one("#claims-empty").display = not rows
+
+    def _validate(self) -> tuple[list[str], list[claim_rules.ClaimIssue]]:
+        """Check the name and every row; show each verdict where it belongs.
+
+        Returns (form-level blocking problems, every claim issue).
+        """
+        rows = self.rows
+        pairs = [(row.claim_name, row.claim_value) for row in rows]
+        blank = {index for index, row in enumerate(rows) if row.is_blank}
+        # A blank row is simply not sent: no verdicts on it. The count limit is on the
+        # rows that are sent.
+        issues = [
+            issue
+            for issue in claim_rules.check_rows(pairs)
+            if issue.rule != claim_rules.RULE_TOO_MANY and issue.row not in blank
+        ]
+        issues += [
+            issue
+            for issue in claim_rules.check_rows([pair for index, pair in enumerate(pairs) if index not in blank])
+            if issue.rule == claim_rules.RULE_TOO_MANY
+        ]
+        per_row: dict[int, list[claim_rules.ClaimIssue]] = {}
+        form_level: list[claim_rules.ClaimIssue] = []
+        for issue in issues:
+            if issue.row is None:
+                form_level.append(issue)
+            else:
+                per_row.setdefault(issue.row, []).append(issue)
+        for index, row in enumerate(rows):
+            row_issues = per_row.get(index, [])
+            if row.has_loaded_non_string and any(i.rule == claim_rules.RULE_VALUE_NOT_STRING for i in row_issues):
+                row_issues = row_issues + [
+                    claim_rules.ClaimIssue(
+                        row.claim_name, "loaded-from-file", claim_rules.Severity.ERROR,
+                        "loaded from the file as it is: retype the value to send it as text", index,
+                    )
+                ]
+            row.show_issues(row_issues)
+        level = self.query_one("#claims-level", Static)
+        level.update(Text("\n".join(f"✗ {issue.message}" for issue in form_level), style="red"))
+        level.display = bool(form_level)
+
+        blocking: list[str] = []
+        name = self.display_name
+        name_error = self.query_one("#display-name-error", Static)
+        display_input = self.query_one("#display-name", Input)
+        if not name.strip():
+            blocking.append("the display name is empty")
+            name_error.update("✗ Give the registration a display name (any name you like).")
+        else:
+            name_error.update("")
+        shown = bool(not name.strip() and self._show_name_error)
+        name_error.set_class(shown, "-shown")
+        display_input.set_class(shown, "-error")
+
+        claim_errors = claim_rules.errors(issues)
+        claim_warnings = claim_rules.warnings(issues)
+        summary = Text()
+        if claim_errors:
+            bad_rows = sorted({issue.row + 1 for issue in claim_errors if issue.row is not None})
+            where = f" (row{'s' if len(bad_rows) > 1 else ''} {', '.join(map(str, bad_rows))})" if bad_rows else ""
+            summary.append(
+                f"✗ {len(claim_errors)} claim error{'s' if len(claim_errors) > 1 else ''}{where} "
+                f"must be fixed before {'create' if self.is_create else 'save'}.",
+                style="red",
+            )
+        if claim_warnings:
+            if summary:
+                summary.append("  ")
+            summary.append(
+                f"! {len(claim_warnings)} warning{'s' if len(claim_warnings) > 1 else ''}: allowed, but read them.",
+                style="yellow",
+            )
+        summary_box = self.query_one("#form-summary", Static)
+        summary_box.update(summary)
+        summary_box.set_class(not summary, "-empty")
+        return blocking, issues
+
+    def _show_form_error(self, text: Text | str | None) -> None:
+        box = self.query_one("#form-error", Static)
+        box.update(text or "")
+        box.set_class(bool(text), "-shown")
+
+    def _set_busy(self, busy: bool, label: str = "") -> None:
+        self._busy = busy
+        submit = self.query_one("#submit", Button)
+        submit.disabled = busy
+        if busy:
+            submit.label = label
+        else:
+            submit.label = f"{'Create App Registration' if self.is_create else 'Save changes'} (ctrl+s)"
+
+    # ------------------------------------------------------------------ events
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if event.input.has_class("claim-value"):
+            row = next((a for a in event.input.ancestors if isinstance(a, ClaimRow)), None)
+            if row is not None:
+                row.value_edited()
+        if event.input.id == "display-name" and event.value == "" and event.input.has_focus:
+            self._show_name_error = True  # cleared by hand: say so at once
+        if event.input.id != "json-path":
+            self._validate()
+
+    @on(Input.Submitted)
+    async def _submitted(self, event: Input.Submitted) -> None:
+        """enter moves on like a spreadsheet: name -> first claim, claim -> value -> next row."""
+        event.stop()
+        widget = event.input
+        if widget.id == "json-path":
+            self.action_load_json()
+            return
+        if widget.id == "display-name":
+            rows = self.rows
+            if rows:
+                rows[0].name_input.focus()
+            else:
+                self.query_one("#add-claim", Button).focus()
+            return
+        row = next((a for a in widget.ancestors if isinstance(a, ClaimRow)), None)
+        if row is None:
+            return
+        if widget is row.name_input:
+            row.value_input.focus()
+            return
+        rows = self.rows
+        index = rows.index(row)
+        if index + 1 < len(rows):
+            rows[index + 1].name_input.focus()
+        elif not row.is_blank:
+            await self.action_add_claim()
+
+    @on(Button.Pressed, "#add-claim")
+    async def _add_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        await self.action_add_claim()
+
+    @on(Button.Pressed, ".claim-remove")
+    def _remove_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        row = next((a for a in event.button.ancestors if isinstance(a, ClaimRow)), None)
+        if row is not None:
+            self._remove_row(row)
+
+    @on(Button.Pressed, "#load-json")
+    def _load_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_load_json()
+
+    @on(Button.Pressed, "#submit")
+    def _submit_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    # ------------------------------------------------------------------ actions
+
+    async def action_add_claim(self, name: str = "", value: object = "") -> ClaimRow:
+        row = ClaimRow(name, value)
+        await self.query_one("#claims", VerticalScroll).mount(row)
+        self._renumber()
+        self._validate()
+        row.name_input.focus()
+        row.scroll_visible()
+        return row
+
+    def _focused_row(self) -> ClaimRow | None:
+        focused = self.focused
+        if focused is None:
+            return None
+        return next((a for a in focused.ancestors_with_self if isinstance(a, ClaimRow)), None)
+
+    def action_remove_claim(self) -> None:
+        row = self._focused_row()
+        if row is None:
+            self.notify("Move to a claim row first (tab), then press ctrl+r to remove it.", markup=False)
+            return
+        self._remove_row(row)
+
+    def _remove_row(self, row: ClaimRow) -> None:
+        rows = self.rows
+        index = rows.index(row)
+        in_value = self.focused is row.value_input
+        neighbour = rows[index + 1] if index + 1 < len(rows) else (rows[index - 1] if index > 0 else None)
+
+        async def remove() -> None:
+            await row.remove()
+            self._renumber()
+            self._validate()
+            if neighbour is not None:
+                (neighbour.value_input if in_value else neighbour.name_input).focus()
+            else:
+                self.query_one("#add-claim", Button).focus()
+
+        self.call_later(remove)
+
+    def action_move_row(self, step: int) -> None:
+        """up/down move to the same column of the previous/next row (and to and from the name)."""
+        focused = self.focused
+        rows = self.rows
+        if isinstance(focused, Input) and focused.id == "display-name":
+            if step > 0 and rows:
+                rows[0].name_input.focus()
+            return
+        row = self._focused_row()
+        if row is None:
+            return
+        in_value = focused is row.value_input
+        index = rows.index(row) + step
+        if index < 0:
+            self.query_one("#display-name", Input).focus()
+        elif index < len(rows):
+            target = rows[index].value_input if in_value else rows[index].name_input
+            target.focus()
+            target.scroll_visible()
+
+    def action_load_json(self) -> None:
+        raw = self.query_one("#json-path", Input).value.strip()
+        if not raw:
+            self._load_message("✗ Type the path of an application JSON file first.", ok=False)
+            return
+        path = Path(raw).expanduser()
+        try:
+            loaded = read_application_file(path)
+        except ApplicationFileError as exc:
+            self._load_message(f"✗ {exc}", ok=False)
+            return
+        self._apply_loaded(loaded, path)
+
+    def _load_message(self, message: str, *, ok: bool) -> None:
+        status = self.query_one("#load-status", Static)
+        status.update(Text(message))
+        status.set_classes("-ok" if ok else "-error")
+        status.display = True
+
+    def _apply_loaded(self, loaded: LoadedApplication, path: Path) -> None:
+        if loaded.display_name is not None:
+            self.query_one("#display-name", Input).value = loaded.display_name
+        claims_box = self.query_one("#claims", VerticalScroll)
+
+        async def replace_rows() -> None:
+            if loaded.custom_claims is not None:
+                await claims_box.remove_children()
+                await claims_box.mount_all([ClaimRow(name, value) for name, value in loaded.custom_claims.items()])
+            self._renumber()
+            self._validate()
+
+        self.call_later(replace_rows)
+        parts = []
+        if loaded.display_name is not None:
+            parts.append("the display name")
+        if loaded.custom_claims is not None:
+            count = len(loaded.custom_claims)
+            parts.append(f"{count} claim{'' if count == 1 else 's'}")
+        message = f"✓ Loaded {' and '.join(parts)} from {path}."
+        if loaded.ignored_keys:
+            message += f" Ignored: {', '.join(loaded.ignored_keys)}."
+        self._load_message(message, ok=True)
+
+    def action_cancel(self) -> None:
+        if self._busy:
+            self.notify(
+                "Waiting for the server's answer: the form closes when it arrives.", markup=False,
+                severity="warning",
+            )
+            return
+        if not self.is_dirty():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Discard this form?",
+                "What you typed is not saved anywhere." if self.is_create else "Your changes are not saved.",
+                confirm_label="Discard",
+                cancel_label="Keep editing",
+            ),
+            answered,
+        )
+
+    def action_submit(self) -> None:
+        if self._busy:
+            return
+        self._show_name_error = True
+        blocking, issues = self._validate()
+        claim_errors = claim_rules.errors(issues)
+        if blocking or claim_errors:
+            problems = list(blocking)
+            if claim_errors:
+                problems.append(f"{len(claim_errors)} claim error{'s' if len(claim_errors) > 1 else ''}")
+            self._show_form_error(Text(f"Not sent: {'; '.join(problems)}. Fix what is marked ✗ and try again.",
+                                       style="red"))
+            self._focus_first_problem(blocking, claim_errors)
+            return
+        name = self.display_name.strip()
+        claims = {key: value for key, value in self.claims_to_send().items()}
+        if not self.is_create and name == self._initial_name and list(claims.items()) == self._initial_rows:
+            self._show_form_error(Text("Nothing changed: edit the name or the claims, or press escape to close."))
+            return
+        self._show_form_error(None)
+        if self.is_create:
+            self._set_busy(True, "Creating…")
+            self._create(name, claims)  # type: ignore[arg-type]
+        else:
+            self._set_busy(True, "Saving…")
+            self._update(name, claims)  # type: ignore[arg-type]
+
+    def _focus_first_problem(self, blocking: list[str], claim_errors: list[claim_rules.ClaimIssue]) -> None:
+        if blocking:
+            self.query_one("#display-name", Input).focus()
+            return
+        rows = self.rows
+        for issue in claim_errors:
+            if issue.row is not None and issue.row < len(rows):
+                row = rows[issue.row]
+                value_rule = issue.rule in (claim_rules.RULE_VALUE_NOT_STRING, claim_rules.RULE_VALUE_TOO_LONG)
+                target: Widget = row.value_input if value_rule else row.name_input
+                target.focus()
+                target.scroll_visible()
+                return
+
+    # ------------------------------------------------------------------ server calls
+
+    @work(exclusive=True, exit_on_error=False, group="app-form")
+    async def _create(self, name: str, claims: dict[str, str]) -> None:
+        # Which registrations of this name exist before the create: if its answer is lost,
+        # the new one is the one that was not there before (names are not unique).
+        known_ids: set[str] | None
+        try:
+            known_ids = {app.client_id for app in await self.client.find_applications_by_name(name)}
+        except api_errors.RkvstError:
+            known_ids = None
+        try:
+            application = await self.client.create_application(name, claims)
+        except (api_errors.RequestTimeout, api_errors.ConnectionLost) as exc:
+            if getattr(exc, "request_sent", True):
+                self._start_recovery(name, claims, known_ids, exc)
+                return
+            self._refused(exc, "The create did not reach the server")
+            return
+        except Exception as exc:  # noqa: BLE001 - every failure is shown on the form, never a traceback
+            self._refused(exc, "Could not create the app registration")
+            return
+        self._set_busy(False)
+        self.dismiss(AppFormResult(application, created=True))
+
+    @work(exclusive=True, exit_on_error=False, group="app-form")
+    async def _update(self, name: str, claims: dict[str, str]) -> None:
+        assert self.existing is not None
+        try:
+            application = await self.client.update_application(
+                self.existing.identity, display_name=name, custom_claims=claims
+            )
+        except Exception as exc:  # noqa: BLE001 - shown on the form, which keeps what was typed
+            self._refused(exc, f"Could not save {self.existing.display_name}")
+            return
+        self._set_busy(False)
+        self.dismiss(AppFormResult(application, created=False))
+
+    def _refused(self, exc: BaseException, doing: str) -> None:
+        self._set_busy(False)
+        if not isinstance(exc, api_errors.RkvstError):
+            log.warning("app form: unexpected %s from the service layer", type(exc).__name__)
+        problem = describe(exc, doing)
+        text = Text()
+        text.append(problem.title + "\n", style="bold red")
+        text.append(problem.message)
+        if problem.hint:
+            text.append("\nWhat to do: " + problem.hint, style="italic")
+        text.append("\nThe form keeps what you typed.", style="dim")
+        self._show_form_error(text)
+
+    def _start_recovery(
+        self, name: str, claims: dict[str, str], known_ids: set[str] | None, cause: api_errors.RkvstError
+    ) -> None:
+        from rkvst_tui.tui.recovery import LostCreateScreen, RecoveryOutcome
+
+        def recovered(outcome: RecoveryOutcome | None) -> None:
+            self._set_busy(False)
+            if outcome is None:
+                return
+            if outcome.kind == "regenerated" and outcome.application is not None:
+                self.dismiss(AppFormResult(outcome.application, created=True, reveal_reason="regenerated"))
+            elif outcome.kind == "left" and outcome.application is not None:
+                self.notify(outcome.message, severity="warning", markup=False, timeout=15)
+                self.dismiss(AppFormResult(outcome.application, created=True))
+            else:
+                self._show_form_error(Text(outcome.message, style="yellow" if outcome.kind != "deleted" else ""))
+
+        self.app.push_screen(
+            LostCreateScreen(self.client, display_name=name, custom_claims=claims, known_client_ids=known_ids,
+                             cause=cause),
+            recovered,
+        )
+
+
+def open_app_form(
+    app: App,
+    client: RkvstClient,
+    *,
+    default_save_dir: Path,
+    existing: Application | None = None,
+    on_done: Callable[[Application | None], None] | None = None,
+) -> None:
+    """Open the form; after a create, show the one-time secret; then call `on_done`.
+
+    `on_done` receives the created or updated registration (with its secret already
+    scrubbed: the reveal screen drops it when it closes), or None when cancelled.
+    `default_save_dir` is the directory the reveal screen offers for the credentials
+    file (the console passes `<data dir>/credentials`).
+    """
+    from rkvst_tui.tui.secret_reveal import SecretRevealScreen
+
+    def done(application: Application | None) -> None:
+        if on_done is not None:
+            on_done(application)
+
+    def after_form(result: AppFormResult | None) -> None:
+        if result is None:
+            done(None)
+            return
+        if result.needs_reveal:
+            app.push_screen(
+                SecretRevealScreen(
+                    result.application, client, default_save_dir=default_save_dir, reason=result.reveal_reason
+                ),
+                lambda _closed: done(result.application),
+            )
+        else:
+            done(result.application)
+
+    app.push_screen(AppFormScreen(client, existing=existing), after_form)
+

@@ -1,0 +1,437 @@
+"""The one-time secret reveal, after a create or a regenerate.
+
+Shows the display name, CLIENT_ID, SECRET and expiry date with the seed guide's caution,
+as selectable text, and offers what a person needs to keep the secret and prove it works:
+copy (OSC 52: the console never claims the copy arrived), save to a 0600 file the user
+picks (written atomically, never over a file without asking), and get a token with the
+new credentials right now (time left, and the claims it carries, custom claims included).
+
+Safety:
+- the secret is shown by default, as the guide does; `h` hides it (and shows it again);
+- it cannot be dismissed by a stray key: escape, q, Done or a click outside first ask
+  "Have you recorded the secret?" (the safe answer is the default);
+- the secret is never logged or put in a notification; when the screen closes it blanks
+  the widgets, blanks the secret in the Application it was given (so no caller keeps it
+  by accident) and forgets the Textual clipboard copy. Only a file the user saved keeps it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from rich.table import Table
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from rkvst_tui.api import errors as api_errors
+from rkvst_tui.api.files import write_credentials_file
+from rkvst_tui.tui.problems import describe
+from rkvst_tui.tui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from rkvst_tui.api.client import RkvstClient
+    from rkvst_tui.api.models import Application
+
+CAUTION = "You must take note of the SECRET now: it can not be viewed again later."
+SECRET_COPIED = "Secret sent to your terminal's clipboard (OSC 52) — paste it to check."
+CLIENT_ID_COPIED = "Client id sent to your terminal's clipboard (OSC 52) — paste it to check."
+HIDDEN = "•" * 16 + "  (hidden: press h to show)"
+
+
+def credentials_slug(display_name: str, fallback: str) -> str:
+    """A file-name-safe form of the display name ("Traffic Light #1" -> "traffic-light-1")."""
+    slug = re.sub(r"[^a-z0-9._-]+", "-", display_name.lower()).strip("-._")[:60]
+    return slug or fallback
+
+
+def default_credentials_path(save_dir: Path, application: Application) -> Path:
+    """`<save_dir>/<display-name-slug>.env`, or a name with the client id when that one is taken."""
+    slug = credentials_slug(application.display_name, application.client_id or "app-registration")
+    first = save_dir / f"{slug}.env"
+    if not first.exists():
+        return first
+    return save_dir / f"{slug}-{application.client_id[:8]}.env"
+
+
+def _utc(moment: datetime | None) -> str:
+    if moment is None:
+        return "unknown"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class SaveCredentialsScreen(ModalScreen["Path | None"]):
+    """Pick where the credentials file goes; `write(path, overwrite)` does the writing.
+
+    The secret stays with the caller: this screen only holds the writer.
+    """
+
+    HELP_GROUP = "Save credentials"
+    DEFAULT_CSS = """
+    SaveCredentialsScreen { align: center middle; }
+    SaveCredentialsScreen > #save-dialog {
+        width: 90; max-width: 100%; height: auto; border: thick $primary; border-title-style: bold;
+        background: $surface; padding: 1 2;
+    }
+    SaveCredentialsScreen #save-path { margin: 1 0; }
+    SaveCredentialsScreen #save-help { color: $text-muted; }
+    SaveCredentialsScreen #save-error { color: $error; height: auto; }
+    SaveCredentialsScreen #save-buttons { height: auto; align-horizontal: right; margin-top: 1; }
+    SaveCredentialsScreen #save-buttons Button { margin-left: 2; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, default_path: Path, write: Callable[[Path, bool], Path]) -> None:
+        super().__init__()
+        self._default_path = default_path
+        self._write = write
+
+    def compose(self) -> ComposeResult:
+        dialog = Vertical(id="save-dialog")
+        dialog.border_title = "Save the credentials to a file"
+        with dialog:
+            yield Static(
+                "CLIENT_ID=... and SECRET=... lines (JSON when the name ends in .json). The file is readable by "
+                "you alone (mode 0600) and is never replaced without asking.",
+                id="save-help",
+            )
+            yield Input(str(self._default_path), id="save-path")
+            yield Static("", id="save-error")
+            with Horizontal(id="save-buttons"):
+                yield Button("Cancel", id="save-cancel")
+                yield Button("Save", id="save-ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#save-path", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted, "#save-path")
+    def _path_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._save()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save-ok":
+            self._save()
+        else:
+            self.dismiss(None)
+
+    def _error(self, message: str) -> None:
+        self.query_one("#save-error", Static).update(Text(message))
+
+    def _save(self, overwrite: bool = False) -> None:
+        raw = self.query_one("#save-path", Input).value.strip()
+        if not raw:
+            self._error("✗ Type the path of the file to write.")
+            return
+        path = Path(raw).expanduser()
+        try:
+            written = self._write(path, overwrite)
+        except FileExistsError:
+            if path.is_dir():
+                self._error(f"✗ {path} is a directory: add a file name, e.g. {path / 'credentials.env'}")
+                return
+
+            def answered(replace: bool | None) -> None:
+                if replace:
+                    self._save(overwrite=True)
+
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Replace {path.name}?",
+                    f"{path} already exists. Replacing it loses what it holds.",
+                    confirm_label="Replace",
+                    cancel_label="Keep it",
+                ),
+                answered,
+            )
+            return
+        except (OSError, api_errors.RkvstError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            self._error(f"✗ Could not write {path}: {reason}. Choose another place.")
+            return
+        self.dismiss(written)
+
+
+class SecretRevealScreen(ModalScreen[None]):
+    """CLIENT_ID and SECRET, shown once."""
+
+    HELP_GROUP = "Record the secret"
+    DEFAULT_CSS = """
+    SecretRevealScreen { align: center middle; }
+    SecretRevealScreen > #reveal-dialog {
+        width: 104; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $warning; border-title-style: bold; background: $surface; padding: 0 1;
+    }
+    SecretRevealScreen #reveal-caution {
+        background: $warning 20%; color: $text; text-style: bold; padding: 0 1; margin: 1 0;
+    }
+    SecretRevealScreen #reveal-fields { grid-size: 2; grid-columns: 16 1fr; grid-rows: auto; height: auto; }
+    SecretRevealScreen .field-label { color: $text-muted; text-style: bold; }
+    SecretRevealScreen #reveal-secret { text-style: bold; color: $text-warning; }
+    SecretRevealScreen #reveal-actions { height: auto; margin-top: 1; }
+    SecretRevealScreen #reveal-actions Button { margin-right: 1; }
+    SecretRevealScreen #reveal-status { height: auto; margin-top: 1; }
+    SecretRevealScreen #reveal-token { height: auto; max-height: 14; display: none; }
+    SecretRevealScreen #reveal-token.-shown { display: block; }
+    SecretRevealScreen #reveal-done-row { height: auto; align-horizontal: right; margin-top: 1; }
+    """
+
+    BINDINGS = [
+        Binding("c", "copy_client_id", "Copy client id"),
+        Binding("s", "copy_secret", "Copy secret"),
+        Binding("f", "save", "Save to file"),
+        Binding("t", "get_token", "Get a token"),
+        Binding("h", "toggle_secret", "Hide/show secret"),
+        Binding("escape,q", "close", "Done"),
+    ]
+
+    def __init__(
+        self,
+        application_with_secret: Application,
+        client: RkvstClient,
+        *,
+        default_save_dir: Path,
+        reason: Literal["created", "regenerated"] | str = "created",
+    ) -> None:
+        super().__init__()
+        self._application: Application | None = application_with_secret
+        self._client = client
+        self._default_save_dir = Path(default_save_dir)
+        self.reason = reason
+        self._secret = application_with_secret.secret
+        self._client_id = application_with_secret.client_id
+        self._display_name = application_with_secret.display_name
+        self._custom_claims = dict(application_with_secret.custom_claims)
+        self._valid_from = application_with_secret.valid_from
+        self._valid_until = application_with_secret.valid_until
+        self.secret_hidden = False
+        self.saved_to: Path | None = None
+        self._closing = False
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        dialog = VerticalScroll(id="reveal-dialog")
+        dialog.border_title = (
+            "App Registration created" if self.reason == "created" else "New secret for this App Registration"
+        )
+        with dialog:
+            yield Static(Text(f"⚠ Caution: {CAUTION}"), id="reveal-caution")
+            if self.reason == "regenerated":
+                yield Static(
+                    "The old secret stopped working at once; tokens already issued with it live on until they expire.",
+                    id="reveal-regenerated",
+                )
+            with Grid(id="reveal-fields"):
+                yield Label("DISPLAY NAME", classes="field-label")
+                yield Static(Text(self._display_name), id="reveal-display-name")
+                yield Label("CLIENT_ID", classes="field-label")
+                yield Static(Text(self._client_id), id="reveal-client-id")
+                yield Label("SECRET", classes="field-label")
+                yield Static(Text(self._secret), id="reveal-secret")
+                yield Label("EXPIRY DATE", classes="field-label")
+                yield Static(
+                    Text(f"{_utc(self._valid_until)}   (valid from {_utc(self._valid_from)})"), id="reveal-expiry"
+                )
+                yield Label("CUSTOM CLAIMS", classes="field-label")
+                claims = ", ".join(f"{k}={v}" for k, v in self._custom_claims.items()) or "none"
+                yield Static(Text(claims), id="reveal-claims")
+            with Horizontal(id="reveal-actions"):
+                yield Button("Copy client id (c)", id="copy-client-id", compact=True)
+                yield Button("Copy secret (s)", id="copy-secret", compact=True)
+                yield Button("Save to file (f)", id="save", compact=True)
+                yield Button("Get a token (t)", id="get-token", compact=True)
+                yield Button("Hide secret (h)", id="toggle-secret", compact=True)
+            yield Static("", id="reveal-status")
+            yield Static("", id="reveal-token")
+            with Horizontal(id="reveal-done-row"):
+                yield Button("Done (esc)", id="done", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#copy-secret", Button).focus()
+
+    def _status(self, text: Text | str) -> None:
+        self.query_one("#reveal-status", Static).update(text if isinstance(text, Text) else Text(text))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_copy_client_id(self) -> None:
+        self.app.copy_to_clipboard(self._client_id)
+        self.notify(CLIENT_ID_COPIED, markup=False)
+
+    def action_copy_secret(self) -> None:
+        if not self._secret:
+            return
+        self.app.copy_to_clipboard(self._secret)
+        self.notify(SECRET_COPIED, markup=False)
+
+    def action_toggle_secret(self) -> None:
+        self.secret_hidden = not self.secret_hidden
+        shown = HIDDEN if self.secret_hidden else self._secret
+        self.query_one("#reveal-secret", Static).update(Text(shown))
+        self.query_one("#toggle-secret", Button).label = "Show secret (h)" if self.secret_hidden else "Hide secret (h)"
+
+    def action_save(self) -> None:
+        if not self._secret:
+            return
+        client_id, secret = self._client_id, self._secret
+
+        def write(path: Path, overwrite: bool) -> Path:
+            return write_credentials_file(path, client_id, secret, overwrite=overwrite)
+
+        def saved(path: Path | None) -> None:
+            if path is None:
+                return
+            self.saved_to = path
+            message = f"✓ Saved CLIENT_ID and SECRET to {path} (mode 0600)."
+            self._status(Text(message, style="green"))
+            self.notify(f"Saved the credentials to {path}", markup=False)
+
+        self.app.push_screen(
+            SaveCredentialsScreen(default_credentials_path(self._default_save_dir, self._app_view()), write), saved
+        )
+
+    def _app_view(self) -> Application:
+        """The registration without its secret (for names and paths)."""
+        assert self._application is not None
+        return self._application.without_secret()
+
+    def action_get_token(self) -> None:
+        if not self._secret:
+            return
+        self._status(Text("Asking the token endpoint for a token with these credentials…"))
+        self._get_token(self._client_id, self._secret)
+
+    @work(exclusive=True, exit_on_error=False, group="reveal-token")
+    async def _get_token(self, client_id: str, secret: str) -> None:
+        try:
+            answer = await self._client.request_token(client_id, secret)
+        except Exception as exc:  # noqa: BLE001 - shown in the modal, never a traceback
+            problem = describe(exc, "These credentials did not get a token")
+            self._status(Text(problem.text(), style="red"))
+            return
+        try:
+            jwks = await self._client.fetch_jwks()
+        except Exception:  # noqa: BLE001 - without a key set the signature is simply not checked
+            jwks = None
+        self._show_token(answer.access_token, answer.expires_in, jwks)
+
+    def _show_token(self, access_token: str, expires_in: int, jwks: dict | None) -> None:
+        from rkvst_tui.api.tokens import inspect_token
+
+        connection = self._client.connection
+        report = inspect_token(
+            access_token,
+            expected_issuer=connection.issuer,
+            expected_audience=connection.audience,
+            jwks=jwks,
+            no_key_reason="the server publishes no key set",
+        )
+        exp = report.claim("exp")
+        left = exp.times.relative if exp is not None and exp.times is not None else f"expires in {expires_in}s"
+        status = Text()
+        status.append("✓ These credentials work: ", style="bold green")
+        status.append(f"the token endpoint issued a token that {left} (expires_in {expires_in}s). ")
+        status.append(f"Signature: {report.signature_state}. ")
+        custom = [row for row in report.claims if row.kind == "custom"]
+        missing = [name for name in self._custom_claims if report.claim(name, "custom") is None]
+        if self._custom_claims and not missing:
+            status.append("Every custom claim is in the token.", style="green")
+        elif missing:
+            status.append(f"Missing from the token: {', '.join(missing)}.", style="bold red")
+        for warning in report.warnings:
+            status.append(f"\n! {warning}", style="yellow")
+        self._status(status)
+        table = Table(box=None, show_edge=False, pad_edge=False, expand=True)
+        table.add_column("Claim", style="bold", no_wrap=True)
+        table.add_column("Value", overflow="fold")
+        table.add_column("Kind", no_wrap=True)
+        for row in report.claims:
+            if row.kind == "header":
+                continue
+            value = row.shown_value
+            if row.times is not None:
+                value = f"{value}  ({row.times.utc}, {row.times.relative})"
+            style = "bold green" if row.kind == "custom" else ""
+            table.add_row(Text(row.name, style=style), Text(value), Text(row.kind, style=style))
+        token_box = self.query_one("#reveal-token", Static)
+        token_box.update(table)
+        token_box.set_class(True, "-shown")
+        del report, custom  # the token itself is not kept: only what it says is shown
+
+    def action_close(self) -> None:
+        if self._closing:
+            return
+        body = "It can not be viewed again later. If it is lost, regenerate the secret (g in the list): " \
+               "the old one then stops working at once."
+        if self.saved_to is not None:
+            body = f"It is saved in {self.saved_to}. " + body
+
+        def answered(recorded: bool | None) -> None:
+            if recorded:
+                self._closing = True
+                self.forget_secret()
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Have you recorded the secret?",
+                body,
+                confirm_label="Yes, close",
+                cancel_label="Back",
+            ),
+            answered,
+        )
+
+    def forget_secret(self) -> None:
+        """Drop every copy this screen made or was given; the file the user saved is the only one left."""
+        secret = self._secret
+        if secret and getattr(self.app, "_clipboard", None) == secret:
+            # Textual keeps the last copied text for in-app paste; the terminal's copy stays.
+            self.app._clipboard = ""
+        for widget_id in ("#reveal-secret", "#reveal-token"):
+            self.query_one(widget_id, Static).update("")
+        if self._application is not None:
+            for credential in self._application.credentials:
+                credential.secret = ""
+        self._application = None
+        self._secret = ""
+
+    # ------------------------------------------------------------------ events
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        actions = {
+            "copy-client-id": self.action_copy_client_id,
+            "copy-secret": self.action_copy_secret,
+            "save": self.action_save,
+            "get-token": self.action_get_token,
+            "toggle-secret": self.action_toggle_secret,
+            "done": self.action_close,
+        }
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            action()
+
+    def on_click(self, event: events.Click) -> None:
+        # A click on the dimmed background (outside the dialog) asks before closing.
+        if event.widget is self:
+            event.stop()
+            self.action_close()
