@@ -1,0 +1,900 @@
+"""`rkvst-tui`: the console, the local sandbox, and the service layer for scripts.
+
+    rkvst-tui [--read-only]                       the console (a local sandbox when nothing is configured)
+    rkvst-tui sandbox [...]                       run the sandbox in the foreground (see `rkvst-tui sandbox -h`)
+    rkvst-tui token [--save PATH] [--force]       an access token for the configured credentials
+    rkvst-tui apps list [--name NAME]
+    rkvst-tui apps show ID
+    rkvst-tui apps create --name NAME [--claim k=v ...] [--from-file app.json] [--save-credentials PATH]
+    rkvst-tui apps update ID [--name NAME] [--claim k=v ...] [--unset-claim k ...] [--replace-claims]
+    rkvst-tui apps delete ID [--yes]
+    rkvst-tui apps regenerate ID [--save-credentials PATH]
+    rkvst-tui principals list
+    rkvst-tui principals add (--app ID | --issuer ISS --subject SUB [--display-name N] [--email E])
+    rkvst-tui principals remove (--app ID | --issuer ISS --subject SUB)
+    rkvst-tui inspect [TOKEN | - | --file PATH] [--verify] [--key PATH]
+    rkvst-tui locate
+
+ID is a client id or `applications/<uuid>`. Global options (before or after the command):
+--profile, --url, --client-id, --secret-file, --token-file, --insecure, --json. Secrets are
+never taken from the command line: they come from a file, the environment, a profile or
+a prompt. With nothing configured, commands use the default local sandbox if it is
+running (`rkvst-tui sandbox`, 127.0.0.1:8470); they never start one.
+
+Exit codes: 0 done; 1 the operation failed (API error, network, file, refusal, an invalid
+token for `inspect`); 2 usage or configuration error (including claims that break the
+rules); 3 authentication or permission (401: credentials refused; 403: not a root
+principal); 130 interrupted. Errors go to stderr as one sentence (and a hint), never
+a traceback.
+
+--json output (stable; the wire shapes are those of docs/api-contract.md §2):
+- token:            {"access_token", "token_type", "expires_in", "expires_at"}
+                    with --save: {"saved": PATH, "token_type", "expires_in", "expires_at"}
+- apps list:        {"applications": [Application]}             (secrets are "")
+- apps show/update: Application
+- apps create/regenerate: {"application": Application, "credentials_file": PATH | null}
+                    (the secret is in the Application only when no file was asked for)
+- apps delete:      {"deleted": CLIENT_ID, "display_name": NAME}
+- principals list/add/remove: {"root_principals": [Principal]}
+- inspect:          the token report of rkvst_tui.api.tokens.TokenReport.to_json
+- locate:           {"config_dir", "config_file", "config_file_exists", "data_dir", "state_dir",
+                     "sandbox_data_dir", "sandbox_admin_credentials", "sandbox_running_hint",
+                     "profiles": [NAME], "default_profile"}
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from . import __version__
+from .api import paths
+from .api.errors import (
+    ConfigError,
+    ConnectionRefused,
+    InvalidArgument,
+    NetworkError,
+    PermissionDenied,
+    RkvstError,
+    TargetExists,
+    Unauthenticated,
+    scrub,
+)
+
+if TYPE_CHECKING:
+    from .api.client import RkvstClient
+    from .api.connection import Connection
+    from .api.models import Application, Principal
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_INTERRUPTED = 130
+
+DEFAULT_SANDBOX_HOST = "127.0.0.1"
+DEFAULT_SANDBOX_PORT = 8470  # the port `rkvst-tui sandbox` listens on by default
+
+GLOBAL_OPTIONS = ("profile", "url", "client_id", "secret_file", "token_file", "insecure", "json")
+
+
+class UsageError(RkvstError):
+    """The command line asks for something that can not be done as written."""
+
+
+# -- output -------------------------------------------------------------------------------
+
+
+def clean(text: Any) -> str:
+    """Server-provided text made safe for a terminal: no escape sequences, no control characters."""
+    text = "" if text is None else str(text)
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[clean(c) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def fields(pairs: Sequence[tuple[str, Any]]) -> str:
+    width = max(len(name) for name, _ in pairs)
+    return "\n".join(f"{name.ljust(width)}  {clean(value)}".rstrip() for name, value in pairs)
+
+
+def emit_json(data: Any, out: TextIO) -> None:
+    out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _date(moment: datetime | None) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d") if moment else ""
+
+
+def _time(moment: datetime | None) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
+
+
+def _days_left(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    days = (moment - datetime.now(timezone.utc)).days
+    return f"expired {-days} days ago" if days < 0 else f"in {days} days"
+
+
+# -- argument parsing ---------------------------------------------------------------------
+
+
+def _global_options(parser: argparse.ArgumentParser) -> None:
+    """Options every command takes, before or after its name (SUPPRESS: the later mention wins)."""
+    group = parser.add_argument_group("connection (default: config profile, then environment, then the local sandbox)")
+    group.add_argument("--profile", default=argparse.SUPPRESS, help="a [profiles.NAME] of config.toml")
+    group.add_argument("--url", default=argparse.SUPPRESS, help="the service's base URL, e.g. https://app.rkvst.io")
+    group.add_argument("--client-id", default=argparse.SUPPRESS, help="the app registration's client id")
+    group.add_argument("--secret-file", default=argparse.SUPPRESS, metavar="PATH",
+                       help="a file holding the secret (alone, as SECRET=..., or credentials JSON)")
+    group.add_argument("--token-file", default=argparse.SUPPRESS, metavar="PATH",
+                       help="use the bearer token in this file ('Authorization: Bearer <token>')")
+    group.add_argument("--insecure", action="store_true", default=argparse.SUPPRESS,
+                       help="allow plain http to a machine other than this one")
+    group.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                       help="print data as JSON (shapes: the module docstring / README)")
+
+
+def _parser(sub: Any, name: str, help_text: str, **kwargs: Any) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text, description=help_text, **kwargs)
+    _global_options(parser)
+    return parser
+
+
+def _principal_options(parser: argparse.ArgumentParser, *, adding: bool) -> None:
+    parser.add_argument("--app", metavar="ID", help="an app registration (issuer <base>/appidpv1, subject its client id)")
+    parser.add_argument("--issuer", help="the identity provider, e.g. https://app.rkvst.io/appidpv1")
+    parser.add_argument("--subject", help="the identity's subject (for an app registration: its client id)")
+    if adding:
+        parser.add_argument("--display-name", default="", help="a name to show for the principal")
+        parser.add_argument("--email", default="", help="the principal's email address")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rkvst-tui",
+        description="A terminal admin console for RKVST App Registrations, with a local RKVST sandbox.",
+        epilog="Run without a command for the console. Exit codes: 0 ok, 1 failed, 2 usage/config, 3 authentication.",
+    )
+    parser.add_argument("--version", action="version", version=f"rkvst-tui {__version__}")
+    parser.add_argument("--read-only", action="store_true", help="console: hide and refuse every change to the tenant")
+    _global_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("sandbox", help="run the local RKVST sandbox in the foreground (rkvst-tui sandbox -h)", add_help=False)
+
+    token = _parser(sub, "token", "get an access token with the configured client id and secret")
+    token.add_argument("--save", metavar="PATH", help="write it as a bearer_token file (mode 0600) instead of printing it")
+    token.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+
+    apps = _parser(sub, "apps", "list, show, create, update, delete app registrations, regenerate secrets")
+    apps_sub = apps.add_subparsers(dest="apps_command", metavar="ACTION", required=True)
+    apps_list = _parser(apps_sub, "list", "list app registrations")
+    apps_list.add_argument("--name", help="only those with exactly this display name")
+    apps_show = _parser(apps_sub, "show", "show one app registration")
+    apps_show.add_argument("id", metavar="ID", help="client id or applications/<uuid>")
+    create = _parser(apps_sub, "create", "create an app registration; its secret is shown once")
+    create.add_argument("--name", help="the display name")
+    create.add_argument("--claim", action="append", default=[], metavar="NAME=VALUE", help="a custom claim (repeat)")
+    create.add_argument("--from-file", metavar="PATH",
+                        help='application JSON as in the guide: {"display_name": ..., "custom_claims": {...}}')
+    create.add_argument("--save-credentials", metavar="PATH",
+                        help="write CLIENT_ID and SECRET to PATH (mode 0600; JSON for .json) instead of printing them")
+    create.add_argument("--force", action="store_true", help="overwrite the credentials file if it exists")
+    update = _parser(apps_sub, "update", "rename an app registration or change its custom claims")
+    update.add_argument("id", metavar="ID", help="client id or applications/<uuid>")
+    update.add_argument("--name", help="the new display name")
+    update.add_argument("--claim", action="append", default=[], metavar="NAME=VALUE", help="set a custom claim (repeat)")
+    update.add_argument("--unset-claim", action="append", default=[], metavar="NAME", help="remove a custom claim (repeat)")
+    update.add_argument("--replace-claims", action="store_true",
+                        help="the --claim options are the whole new set (default: merged into the current claims)")
+    delete = _parser(apps_sub, "delete", "delete an app registration (asks first)")
+    delete.add_argument("id", metavar="ID", help="client id or applications/<uuid>")
+    delete.add_argument("--yes", action="store_true", help="do not ask (needed when not on a terminal)")
+    regenerate = _parser(apps_sub, "regenerate", "give an app registration a new secret; the old one stops working at once")
+    regenerate.add_argument("id", metavar="ID", help="client id or applications/<uuid>")
+    regenerate.add_argument("--save-credentials", metavar="PATH", help="write CLIENT_ID and SECRET to PATH instead of printing them")
+    regenerate.add_argument("--force", action="store_true", help="overwrite the credentials file if it exists")
+
+    principals = _parser(sub, "principals", "list, add and remove root principals")
+    principals_sub = principals.add_subparsers(dest="principals_command", metavar="ACTION", required=True)
+    _parser(principals_sub, "list", "list the tenant's root principals")
+    _principal_options(_parser(principals_sub, "add", "add a root principal (--app ID makes a registration root)"), adding=True)
+    _principal_options(_parser(principals_sub, "remove", "remove a root principal"), adding=False)
+
+    inspect = _parser(sub, "inspect", "decode and check a token (a JWT, a Bearer line, a bearer_token file)")
+    inspect.add_argument("token", nargs="?", metavar="TOKEN", help="the token, or - to read standard input")
+    inspect.add_argument("--file", metavar="PATH", help="read the token from a file (e.g. a bearer_token file)")
+    inspect.add_argument("--verify", action="store_true",
+                         help="check the signature with the connected backend's key set, and its issuer and audience")
+    inspect.add_argument("--key", metavar="PATH", help="check the signature with this public key (PEM or JWK)")
+
+    _parser(sub, "locate", "show where rkvst-tui keeps its configuration and data")
+    return parser
+
+
+def _option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
+    return getattr(args, name, default)
+
+
+# -- connecting ---------------------------------------------------------------------------
+
+
+def _configured_connection(args: argparse.Namespace) -> Connection | None:
+    from .api.config import resolve_connection
+
+    return resolve_connection(
+        profile=_option(args, "profile"),
+        url=_option(args, "url"),
+        client_id=_option(args, "client_id"),
+        secret_file=_option(args, "secret_file"),
+        token_file=_option(args, "token_file"),
+        allow_insecure=bool(_option(args, "insecure", False)),
+    )
+
+
+def _with_secret(connection: Connection, stdin: TextIO) -> Connection:
+    """Ask for a missing secret on a terminal; without one, say how to give it."""
+    import dataclasses
+
+    if connection.has_client_credentials or connection.bearer_token_file is not None:
+        return connection
+    if not connection.client_id:
+        raise ConfigError(
+            f"no credentials are configured for {connection.base_url}",
+            hint="set RKVST_CLIENT_ID and RKVST_CLIENT_SECRET_FILE, use --client-id/--secret-file or --token-file, "
+            "or a profile (`rkvst-tui locate` shows the config file)",
+        )
+    if not stdin.isatty():
+        raise ConfigError(
+            f"no secret is configured for client id {connection.client_id}",
+            hint="set RKVST_CLIENT_SECRET_FILE (or RKVST_CLIENT_SECRET), or --secret-file PATH",
+        )
+    import getpass
+
+    secret = getpass.getpass(f"Secret for client id {connection.client_id}: ").strip()
+    if not secret:
+        raise ConfigError("no secret was given")
+    return dataclasses.replace(connection, secret=secret)
+
+
+async def _running_sandbox_connection() -> Connection:
+    """The default sandbox (127.0.0.1:8470, default data dir) if it is running; never starts one."""
+    from .api.client import RkvstClient
+    from .api.connection import Connection
+    from .api.files import read_credentials_file
+
+    credentials = paths.sandbox_admin_credentials()
+    how = "run `rkvst-tui sandbox` in another terminal, or configure a service (RKVST_URL or a profile)"
+    if not credentials.exists():
+        raise ConnectionRefused(f"nothing is configured and no local sandbox has been set up ({credentials} is absent)",
+                                hint=how)
+    client_id, secret = read_credentials_file(credentials)
+    connection = Connection(
+        f"http://{DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT}", client_id=client_id, secret=secret,
+        profile="sandbox", is_sandbox=True,
+    )
+    async with RkvstClient(connection, timeout=5.0, max_connection_retries=0) as probe:
+        try:
+            await probe.request_token(client_id, secret)
+        except NetworkError:
+            raise ConnectionRefused(
+                f"nothing is configured and no local sandbox is running on {DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT}",
+                hint=how,
+            ) from None
+        except Unauthenticated:
+            raise ConfigError(
+                f"the sandbox on {DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT} does not use {credentials.parent} "
+                "(its admin credentials were refused)",
+                hint="configure RKVST_URL and credentials for it, or restart it without --data-dir",
+            ) from None
+    return connection
+
+
+async def _client_for(args: argparse.Namespace, stdin: TextIO) -> RkvstClient:
+    from .api.client import RkvstClient
+
+    connection = _configured_connection(args)
+    if connection is None:
+        connection = await _running_sandbox_connection()
+    return RkvstClient(_with_secret(connection, stdin))
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+class Io:
+    def __init__(self, out: TextIO, err: TextIO, stdin: TextIO, as_json: bool) -> None:
+        self.out, self.err, self.stdin, self.json = out, err, stdin, as_json
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+
+    def note(self, text: str) -> None:
+        self.err.write(text + "\n")
+
+
+async def cmd_token(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
+    connection = api.connection
+    if not connection.has_client_credentials:
+        raise ConfigError(
+            "a token can only be minted with a client id and secret",
+            hint="configure RKVST_CLIENT_ID and RKVST_CLIENT_SECRET_FILE (a --token-file already is a token)",
+        )
+    answer = await api.request_token(connection.client_id or "", connection.secret or "")
+    expires_at = datetime.now(timezone.utc).replace(microsecond=0).timestamp() + answer.expires_in
+    expires_text = datetime.fromtimestamp(expires_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if args.save:
+        from .api.files import write_bearer_token_file
+
+        path = write_bearer_token_file(args.save, answer.access_token, overwrite=args.force)
+        if io.json:
+            emit_json({"saved": str(path), "token_type": answer.token_type, "expires_in": answer.expires_in,
+                       "expires_at": expires_text}, io.out)
+        else:
+            io.say(f"saved a bearer token to {path} (mode 0600); it expires at {expires_text} "
+                   f"(in {answer.expires_in // 60} min)")
+            io.say(f'use it with: curl -H "@{path}" {connection.base_url}/archivist/v2/assets')
+        return EXIT_OK
+    if io.json:
+        emit_json({"access_token": answer.access_token, "token_type": answer.token_type,
+                   "expires_in": answer.expires_in, "expires_at": expires_text}, io.out)
+    else:
+        io.say(answer.access_token)
+    return EXIT_OK
+
+
+def _parse_claims(pairs: Sequence[str]) -> list[tuple[str, str]]:
+    rows = []
+    for pair in pairs:
+        if "=" not in pair:
+            raise UsageError(f"--claim {pair!r} is not NAME=VALUE", hint="e.g. --claim serial_number=TL1000000101")
+        name, value = pair.split("=", 1)
+        rows.append((name, value))
+    return rows
+
+
+def _check_claim_rows(rows: list[tuple[Any, Any]], io: Io) -> None:
+    from .api.claims import check_rows, errors, warnings
+
+    issues = check_rows(rows)
+    for issue in warnings(issues):
+        io.note(f"warning: {clean(issue.message)}")
+    problems = errors(issues)
+    if problems:
+        for issue in problems[1:]:
+            io.note(f"error: {clean(issue.message)}")
+        raise UsageError(clean(problems[0].message), hint="fix the custom claims (docs: contract §5)")
+
+
+def _read_application_file(path: str) -> tuple[str | None, list[tuple[Any, Any]]]:
+    source = Path(path).expanduser()
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"the application file {source} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"the application file {source} can not be read ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"the application file {source} is not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"the application file {source} is not a JSON object",
+                         hint='expected {"display_name": ..., "custom_claims": {...}}')
+    name = data.get("display_name")
+    if name is not None and not isinstance(name, str):
+        raise UsageError(f"the application file {source}: display_name is not a string")
+    claims = data.get("custom_claims") or {}
+    if not isinstance(claims, dict):
+        raise UsageError(f"the application file {source}: custom_claims is not an object")
+    return name, list(claims.items())
+
+
+def _merge_rows(base: list[tuple[Any, Any]], overrides: list[tuple[str, str]]) -> list[tuple[Any, Any]]:
+    """`base` rows with same-named `overrides` replacing them (duplicates within overrides stay, to be reported)."""
+    names = {name for name, _ in overrides}
+    return [row for row in base if row[0] not in names] + overrides
+
+
+def _app_summary(app: Application, root_subjects: set[str] | None = None) -> list[tuple[str, Any]]:
+    pairs: list[tuple[str, Any]] = [
+        ("Display name", app.display_name),
+        ("Client id", app.client_id),
+        ("Identity", app.identity),
+        ("Tenant", app.tenant_id),
+        ("Valid from", _time(app.valid_from)),
+        ("Valid until", f"{_time(app.valid_until)} ({_days_left(app.valid_until)})" if app.valid_until else ""),
+    ]
+    if root_subjects is not None:
+        pairs.append(("Root", "yes" if app.client_id in root_subjects else "no"))
+    if app.custom_claims:
+        for index, (name, value) in enumerate(sorted(app.custom_claims.items())):
+            pairs.append(("Custom claims" if index == 0 else "", f"{name} = {value}"))
+    else:
+        pairs.append(("Custom claims", "(none)"))
+    return pairs
+
+
+async def _root_subjects(api: RkvstClient) -> set[str] | None:
+    from .api.errors import ApiError
+
+    try:
+        principals = await api.get_root_principals()
+    except ApiError:
+        return None
+    return {p.subject for p in principals if p.issuer == api.connection.issuer}
+
+
+def _secret_output(app: Application, io: Io, *, reason: str, saved: Path | None) -> None:
+    if io.json:
+        shown = app.without_secret() if saved else app
+        emit_json({"application": shown.to_wire(), "credentials_file": str(saved) if saved else None}, io.out)
+        return
+    io.say(f"{reason} app registration '{clean(app.display_name)}'")
+    if saved:
+        io.say(fields([("CLIENT_ID", app.client_id), ("Credentials", f"saved to {saved} (mode 0600)"),
+                       ("Expires", _time(app.valid_until))]))
+        return
+    io.say(fields([("CLIENT_ID", app.client_id), ("SECRET", app.secret), ("Expires", _time(app.valid_until))]))
+    io.note("Take note of the SECRET now: it can not be viewed again.")
+
+
+def _save_secret(app: Application, path: str | None, force: bool, io: Io) -> Path | None:
+    """Save the credentials; if that fails the secret is printed instead, so it is never lost."""
+    if not path:
+        return None
+    from .api.files import write_credentials_file
+
+    try:
+        return write_credentials_file(path, app.client_id, app.secret, overwrite=force)
+    except (OSError, RkvstError) as exc:
+        io.note(f"error: could not save the credentials to {path}: {getattr(exc, 'message', None) or exc}; "
+                "printing the secret instead")
+        return None
+
+
+def _check_save_target(path: str | None, force: bool) -> None:
+    """Refuse before the server acts: a secret with nowhere to go is a lost secret."""
+    if path and not force and (Path(path).expanduser().exists() or Path(path).expanduser().is_symlink()):
+        raise TargetExists(Path(path).expanduser())
+
+
+async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
+    action = args.apps_command
+    if action == "list":
+        apps = [app async for app in api.iter_applications(display_name=args.name)]
+        if args.name is not None:
+            apps = [a for a in apps if a.display_name == args.name]
+        if io.json:
+            emit_json({"applications": [a.to_wire() for a in apps]}, io.out)
+            return EXIT_OK
+        if not apps:
+            io.say("No App Registrations to display")
+            return EXIT_OK
+        roots = await _root_subjects(api) or set()
+        rows = [
+            (a.display_name, a.client_id, _date(a.valid_until), len(a.custom_claims), "yes" if a.client_id in roots else "")
+            for a in apps
+        ]
+        io.say(table(("DISPLAY NAME", "CLIENT ID", "EXPIRY DATE", "CLAIMS", "ROOT"), rows))
+        io.note(f"{len(apps)} app registration{'s' if len(apps) != 1 else ''}")
+        return EXIT_OK
+
+    if action == "show":
+        app = await api.get_application(args.id)
+        if io.json:
+            emit_json(app.to_wire(), io.out)
+        else:
+            io.say(fields(_app_summary(app, await _root_subjects(api))))
+        return EXIT_OK
+
+    if action == "create":
+        name, rows = _read_application_file(args.from_file) if args.from_file else (None, [])
+        if args.name is not None:
+            name = args.name
+        if not name or not name.strip():
+            raise UsageError("an app registration needs a display name", hint="give --name NAME")
+        rows = _merge_rows(rows, _parse_claims(args.claim))
+        _check_claim_rows(rows, io)
+        _check_save_target(args.save_credentials, args.force)
+        from .api.errors import ConnectionLost
+
+        try:
+            app = await api.create_application(name, dict(rows))
+        except ConnectionLost as lost:
+            raise await _lost_create(api, name, lost) from None
+        saved = _save_secret(app, args.save_credentials, args.force, io)
+        _secret_output(app, io, reason="created", saved=saved)
+        return EXIT_OK
+
+    if action == "update":
+        current = await api.get_application(args.id)
+        claims: dict[str, Any] | None = None
+        if args.claim or args.unset_claim or args.replace_claims:
+            base = [] if args.replace_claims else list(current.custom_claims.items())
+            for gone in args.unset_claim:
+                if gone not in dict(base):
+                    raise UsageError(f"'{clean(current.display_name)}' has no custom claim {gone!r} to unset")
+            base = [row for row in base if row[0] not in set(args.unset_claim)]
+            rows = _merge_rows(base, _parse_claims(args.claim))
+            _check_claim_rows(rows, io)
+            claims = dict(rows)
+        if args.name is not None and not args.name.strip():
+            raise UsageError("the display name can not be empty")
+        if args.name is None and claims is None:
+            raise UsageError("nothing to update", hint="give --name, --claim, --unset-claim or --replace-claims")
+        app = await api.update_application(current, display_name=args.name, custom_claims=claims)
+        if io.json:
+            emit_json(app.to_wire(), io.out)
+        else:
+            io.say(f"updated app registration '{clean(app.display_name)}'")
+            io.say(fields(_app_summary(app)))
+        return EXIT_OK
+
+    if action == "delete":
+        app = await api.get_application(args.id)
+        if not args.yes:
+            if not io.stdin.isatty():
+                raise UsageError(f"not deleting '{clean(app.display_name)}' without confirmation",
+                                 hint="add --yes (there is no terminal to ask on)")
+            me = api.tokens.current and app.client_id == api._caller_subject()
+            warning = " This is the registration you are signed in as." if me else ""
+            io.err.write(f"Delete app registration '{clean(app.display_name)}' (client id {app.client_id})?"
+                         f"{warning} Its secret stops working. [y/N] ")
+            io.err.flush()
+            answer = io.stdin.readline().strip().lower()
+            if answer not in ("y", "yes"):
+                io.note("not deleted")
+                return EXIT_FAILED
+        await api.delete_application(app)
+        if io.json:
+            emit_json({"deleted": app.client_id, "display_name": app.display_name}, io.out)
+        else:
+            io.say(f"deleted app registration '{clean(app.display_name)}' (client id {app.client_id})")
+        return EXIT_OK
+
+    if action == "regenerate":
+        _check_save_target(args.save_credentials, args.force)
+        from .api.errors import ConnectionLost
+
+        try:
+            app = await api.regenerate_secret(args.id)
+        except ConnectionLost:
+            raise ConnectionLost(
+                "the connection dropped after the regenerate request was sent: the old secret may already be dead",
+                hint=f"run `rkvst-tui apps regenerate {args.id}` again to get a secret you can see",
+            ) from None
+        saved = _save_secret(app, args.save_credentials, args.force, io)
+        _secret_output(app, io, reason="new secret for", saved=saved)
+        io.note("The old secret no longer works; tokens issued with it stay valid until they expire.")
+        return EXIT_OK
+    raise UsageError(f"unknown apps action {action!r}")
+
+
+async def _lost_create(api: RkvstClient, name: str, lost: NetworkError) -> RkvstError:
+    """After a create whose answer was lost: say what exists now and how to get a secret for it."""
+    from .api.errors import ConnectionLost
+
+    try:
+        found = await api.find_applications_by_name(name)
+    except RkvstError:
+        return ConnectionLost(
+            f"the connection dropped after the create request for '{clean(name)}' was sent; it may exist",
+            hint=f"check with `rkvst-tui apps list --name {json.dumps(name)}` before creating it again",
+        )
+    if not found:
+        return ConnectionLost(
+            f"the connection dropped before '{clean(name)}' was created (no registration by that name exists)",
+            hint="it is safe to run the create again",
+        )
+    newest = found[-1]
+    return ConnectionLost(
+        f"the connection dropped after '{clean(name)}' was created (client id {newest.client_id}); its secret was lost",
+        hint=f"get a new secret with `rkvst-tui apps regenerate {newest.client_id}`",
+    )
+
+
+def _principal_from_args(args: argparse.Namespace, api: RkvstClient, app: Application | None) -> Principal:
+    from .api.models import Principal
+
+    if app is not None:
+        if args.issuer or args.subject:
+            raise UsageError("give either --app or --issuer and --subject, not both")
+        return api.app_principal(app)
+    if not args.issuer or not args.subject:
+        raise UsageError("a root principal needs --issuer and --subject (or --app ID)",
+                         hint=f"an app registration's issuer is {api.connection.issuer}")
+    for label, value in (("issuer", args.issuer), ("subject", args.subject)):
+        if len(value) > 1024:
+            raise UsageError(f"the {label} is longer than 1024 characters")
+    return Principal(args.issuer, args.subject, getattr(args, "display_name", "") or "", getattr(args, "email", "") or "")
+
+
+async def _principals_table(api: RkvstClient, principals: list[Principal], io: Io) -> None:
+    if io.json:
+        emit_json({"root_principals": [p.to_wire() for p in principals]}, io.out)
+        return
+    own = {p.subject for p in principals if p.issuer == api.connection.issuer}
+    names: dict[str, str] = {}
+    if own:
+        async for app in api.iter_applications():
+            if app.client_id in own:
+                names[app.client_id] = app.display_name
+    rows = []
+    for p in principals:
+        note = "you" if api.is_caller(p) else ""
+        if p.issuer == api.connection.issuer and p.subject in names:
+            note = ", ".join(filter(None, [note, f"app registration '{names[p.subject]}'"]))
+        rows.append((p.issuer, p.subject, p.display_name, p.email, note))
+    io.say(table(("ISSUER", "SUBJECT", "DISPLAY NAME", "EMAIL", "NOTE"), rows))
+
+
+async def cmd_principals(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
+    action = args.principals_command
+    if action == "list":
+        await api.access_token()
+        await _principals_table(api, await api.get_root_principals(), io)
+        return EXIT_OK
+    app = await api.get_application(args.app) if args.app else None
+    principal = _principal_from_args(args, api, app)
+    if action == "add":
+        before = await api.get_root_principals()
+        after = await api.add_root_principal(principal)
+        if not io.json:
+            verb = "is already" if principal in before else "is now"
+            io.note(f"{clean(principal.subject)} ({clean(principal.issuer)}) {verb} a root principal")
+        await _principals_table(api, after, io)
+        return EXIT_OK
+    after = await api.remove_root_principal(principal)
+    if not io.json:
+        io.note(f"removed {clean(principal.subject)} ({clean(principal.issuer)}) from the root principals")
+    await _principals_table(api, after, io)
+    return EXIT_OK
+
+
+def _inspect_input(args: argparse.Namespace, io: Io) -> str:
+    if args.file and args.token:
+        raise UsageError("give a TOKEN or --file, not both")
+    if args.file:
+        source = Path(args.file).expanduser()
+        try:
+            return source.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UsageError(f"the file {source} does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"the file {source} can not be read ({exc})") from None
+    if args.token == "-" or (args.token is None and not io.stdin.isatty()):
+        return io.stdin.read()
+    if args.token is None:
+        raise UsageError("nothing to inspect", hint="give a TOKEN, - for standard input, or --file PATH")
+    return args.token
+
+
+def _print_report(report: Any, io: Io) -> None:
+    io.say(f"token {report.fingerprint} ({len(report.token)} characters; {clean(report.input_note)})")
+    for section, kinds in (("HEADER", ("header",)), ("PAYLOAD", ("registered", "rkvst", "custom"))):
+        rows = []
+        for claim in report.claims:
+            if claim.kind in kinds:
+                shown = claim.shown_value
+                if claim.times:
+                    shown = f"{shown}  {claim.times.utc} · {claim.times.local} · {claim.times.relative}"
+                rows.append((claim.name, shown, claim.meaning))
+        if rows:
+            io.say("")
+            io.say(section)
+            io.say(table(("CLAIM", "VALUE", "MEANING"), rows))
+    if report.omitted_claims:
+        io.say(f"... and {report.omitted_claims} more claims")
+    io.say("")
+    io.say(f"SIGNATURE  {report.signature_state}: {clean(report.signature_reason)}")
+    if report.warnings:
+        io.say("")
+        io.say("WARNINGS")
+        for warning in report.warnings:
+            io.say(f"- {clean(warning)}")
+    if report.errors:
+        io.say("")
+        io.say("ERRORS")
+        for error in report.errors:
+            io.say(f"- {clean(error)}")
+
+
+async def cmd_inspect(args: argparse.Namespace, io: Io) -> int:
+    from .api import tokens
+
+    text = _inspect_input(args, io)
+    key_text = None
+    if args.key:
+        try:
+            key_text = Path(args.key).expanduser().read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"the key file {args.key} can not be read ({exc})") from None
+    options: dict[str, Any] = {}
+    if args.verify:
+        api = await _client_for(args, io.stdin)
+        async with api:
+            jwks = await api.fetch_jwks()
+        options.update(expected_issuer=api.connection.issuer, expected_audience=api.connection.audience, jwks=jwks)
+        if jwks is None:
+            options["no_key_reason"] = f"{api.connection.base_url} publishes no key set (the real service does not)"
+    try:
+        report = tokens.inspect_token(text, key=key_text, **options)
+    except tokens.KeyLoadError as exc:
+        raise UsageError(f"the key in {args.key} can not be used: {exc}") from None
+    if io.json:
+        emit_json(report.to_json(), io.out)
+    else:
+        _print_report(report, io)
+    return EXIT_OK if report.ok and report.signature_state != tokens.INVALID else EXIT_FAILED
+
+
+def cmd_locate(args: argparse.Namespace, io: Io) -> int:
+    from .api.config import load_profiles
+
+    try:
+        config = load_profiles()
+        profiles, default, problem = sorted(config.profiles), config.default_profile, None
+    except ConfigError as exc:
+        profiles, default, problem = [], None, exc.message
+    info = {
+        "config_dir": str(paths.config_dir()),
+        "config_file": str(paths.config_file()),
+        "config_file_exists": paths.config_file().exists(),
+        "data_dir": str(paths.data_dir()),
+        "state_dir": str(paths.state_dir()),
+        "sandbox_data_dir": str(paths.sandbox_data_dir()),
+        "sandbox_admin_credentials": str(paths.sandbox_admin_credentials()),
+        "sandbox_running_hint": f"http://{DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT}",
+        "profiles": profiles,
+        "default_profile": default,
+    }
+    if io.json:
+        emit_json(info, io.out)
+        return EXIT_OK
+    exists = lambda p: "" if Path(p).exists() else "  (not created yet)"  # noqa: E731
+    io.say(fields([
+        ("config file", info["config_file"] + exists(info["config_file"])),
+        ("data dir", info["data_dir"] + exists(info["data_dir"])),
+        ("state dir", info["state_dir"] + exists(info["state_dir"])),
+        ("sandbox data", info["sandbox_data_dir"] + exists(info["sandbox_data_dir"])),
+        ("sandbox admin", info["sandbox_admin_credentials"] + exists(info["sandbox_admin_credentials"])),
+        ("profiles", ", ".join(f"{p} (default)" if p == default else p for p in profiles) or "(none)"),
+    ]))
+    if problem:
+        io.note(f"warning: {problem}")
+    return EXIT_OK
+
+
+# -- the console --------------------------------------------------------------------------
+
+
+def run_console(args: argparse.Namespace, io: Io) -> int:
+    try:
+        from .tui.app import RkvstApp
+    except ImportError as exc:
+        io.note(f"error: the console is not available in this installation ({exc})")
+        io.note("hint: the command-line commands work: rkvst-tui --help")
+        return EXIT_FAILED
+    from .api.client import RkvstClient
+
+    connection = _configured_connection(args)
+    servers: list[Any] = []
+
+    if connection is None:
+        async def connect() -> RkvstClient:
+            from .api.connection import Connection
+            from .sandbox.server import SandboxServer
+
+            server = SandboxServer(paths.sandbox_data_dir(), port=0)
+            servers.append(server)
+            await asyncio.to_thread(server.start)
+            sandbox_connection = Connection(
+                server.base_url, client_id=server.admin_client_id, secret=server.admin_secret,
+                profile="sandbox", is_sandbox=True,
+            )
+            return RkvstClient(sandbox_connection)
+    else:
+        ready = _with_secret(connection, io.stdin)  # prompt before the screen is taken over
+
+        async def connect() -> RkvstClient:
+            return RkvstClient(ready)
+
+    app = RkvstApp(connect=connect, read_only=bool(args.read_only))
+    try:
+        app.run()
+    finally:
+        for server in servers:
+            server.stop()
+    return app.return_code or EXIT_OK
+
+
+# -- entry point ----------------------------------------------------------------------------
+
+
+def exit_code_for(error: BaseException) -> int:
+    if isinstance(error, (Unauthenticated, PermissionDenied)):
+        return EXIT_AUTH
+    if isinstance(error, (UsageError, ConfigError, InvalidArgument, TargetExists)):
+        return EXIT_USAGE
+    return EXIT_FAILED
+
+
+def _report(error: RkvstError, io: Io) -> None:
+    io.note(f"error: {clean(scrub(error.message))}")
+    if error.hint:
+        io.note(f"hint: {clean(scrub(error.hint))}")
+
+
+async def _run_api_command(args: argparse.Namespace, io: Io, handler: Callable[..., Any]) -> int:
+    api = await _client_for(args, io.stdin)
+    async with api:
+        return await handler(args, api, io)
+
+
+def _sandbox(rest: list[str]) -> int:
+    from .sandbox import runner
+
+    if "--data-dir" not in rest and not any(a.startswith("--data-dir=") for a in rest) and not (
+        {"-h", "--help"} & set(rest)
+    ):
+        rest = [*rest, "--data-dir", str(paths.sandbox_data_dir())]
+    try:
+        return runner.main(rest)
+    except SystemExit as exit_:  # argparse's --help and usage errors
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out, err, stdin = sys.stdout, sys.stderr, sys.stdin
+    if argv[:1] == ["sandbox"]:
+        return _sandbox(argv[1:])
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, or a usage error argparse has reported
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    io = Io(out, err, stdin, bool(_option(args, "json", False)))
+    try:
+        if args.command is None:
+            return run_console(args, io)
+        if args.command == "sandbox":  # options before it: `rkvst-tui --json sandbox` and the like
+            return _sandbox(argv[argv.index("sandbox") + 1:])
+        if args.command == "locate":
+            return cmd_locate(args, io)
+        if args.command == "inspect":
+            return asyncio.run(cmd_inspect(args, io))
+        handler = {"token": cmd_token, "apps": cmd_apps, "principals": cmd_principals}[args.command]
+        return asyncio.run(_run_api_command(args, io, handler))
+    except RkvstError as error:
+        _report(error, io)
+        return exit_code_for(error)
+    except KeyboardInterrupt:
+        io.note("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_FAILED
+    except Exception as error:  # noqa: BLE001 - one sentence, never a traceback
+        if os.environ.get("RKVST_TUI_DEBUG"):
+            raise
+        io.note(f"error: unexpected {type(error).__name__}: {clean(scrub(str(error)))}")
+        io.note("hint: set RKVST_TUI_DEBUG=1 to see the traceback, and please report it")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
