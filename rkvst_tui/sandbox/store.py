@@ -1,7 +1,9 @@
 """The sandbox's storage: one SQLite database in WAL mode under the data directory.
 
-Every write commits before the HTTP answer leaves (synchronous=FULL), so an
-acknowledged write survives `kill -9`. Client secrets are kept only as SHA-256 hashes
+Every write commits before the HTTP answer leaves, so an acknowledged write survives
+`kill -9` of the process. By default (`durable=True`, synchronous=FULL) each commit is
+also fsynced, so it survives a power cut; `durable=False` (NORMAL in WAL mode) skips the
+fsync and still survives a process crash. Client secrets are kept only as SHA-256 hashes
 (a 256-bit random secret needs no slow hash). Lists use keyset paging on the integer
 `seq` column, so a page costs the same at 100,000 registrations as at 1,000.
 
@@ -155,7 +157,9 @@ _APP_COLUMNS = "seq, uuid, display_name, custom_claims, valid_from, valid_until,
 class Store:
     """All sandbox state. Thread-safe; every write is committed when a method returns."""
 
-    def __init__(self, data_dir: Path, *, clock=None, fixed_secret: str | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, *, clock=None, fixed_secret: str | None = None, durable: bool = True
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / DATABASE_NAME
@@ -169,8 +173,9 @@ class Store:
         if new_file:
             os.chmod(self.path, 0o600)
         self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: the WAL is fsynced at every commit, so an acknowledged write survives a crash.
-        self._db.execute("PRAGMA synchronous=FULL")
+        # A commit is in the WAL file before the answer leaves (survives kill -9); FULL also
+        # fsyncs it (survives a power cut) for a few milliseconds a write.
+        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self._db.executescript(_SCHEMA)
         self._closed = False
         for suffix in ("-wal", "-shm"):

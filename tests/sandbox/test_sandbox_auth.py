@@ -157,11 +157,11 @@ def test_a_crit_header_is_refused(sandbox) -> None:
 
 
 def test_an_expired_token_is_401(make_sandbox) -> None:
-    server = make_sandbox(token_ttl=1)
+    server = make_sandbox(token_ttl=2)
     token = token_for(server.base_url, server.admin_client_id, server.admin_secret)
     with session(server.base_url, token) as client:
         assert client.get(APPS).status_code == 200
-        time.sleep(2.05)
+        time.sleep(2.1)  # iat and exp are whole seconds: exp has surely passed now
         answer = client.get(APPS)
     assert answer.status_code == 401
     assert "expired" in answer.json()["message"]
