@@ -148,10 +148,12 @@ class Application:
         data = _object(data, "application")
         what = "application"
         identity = _string(data, "identity", what, required=True)
-        credentials = data.get("credentials") or []
+        credentials = data.get("credentials")
+        credentials = [] if credentials is None else credentials
         if not isinstance(credentials, list):
             raise InvalidResponse(f"application 'credentials' is {type(credentials).__name__}, not a list")
-        claims = data.get("custom_claims") or {}
+        claims = data.get("custom_claims")
+        claims = {} if claims is None else claims
         if not isinstance(claims, dict):
             raise InvalidResponse(f"application 'custom_claims' is {type(claims).__name__}, not an object")
         for name, value in claims.items():
@@ -244,10 +246,12 @@ class Asset:
     @classmethod
     def from_wire(cls, data: Any) -> Asset:
         data = _object(data, "asset")
-        attributes = data.get("attributes") or {}
+        attributes = data.get("attributes")
+        attributes = {} if attributes is None else attributes
         if not isinstance(attributes, dict):
             raise InvalidResponse(f"asset 'attributes' is {type(attributes).__name__}, not an object")
-        behaviours = data.get("behaviours") or []
+        behaviours = data.get("behaviours")
+        behaviours = [] if behaviours is None else behaviours
         if not isinstance(behaviours, list):
             raise InvalidResponse(f"asset 'behaviours' is {type(behaviours).__name__}, not a list")
         return cls(
