@@ -1,0 +1,741 @@
+"""The TOKEN INSPECTOR tab: paste, open or fetch a token and see what it says and whether it holds.
+
+The decoding, checking and verifying is `rkvst_tui.api.tokens`; this widget only gathers
+the input, asks the connected backend for its key set, a fresh token or an access test,
+and shows the report. Everything a token or a server says is shown as `rich.text.Text`
+(never markup), and nothing pasted outlives a Clear or the app, unless the user saves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Button, DataTable, Input, Label, Static, TextArea
+
+from rkvst_tui.api import errors as api_errors
+from rkvst_tui.api.files import write_bearer_token_file
+from rkvst_tui.api.tokens import (
+    INVALID,
+    NOT_CHECKED,
+    TIME_CLAIMS,
+    UNSECURED,
+    VERIFIED,
+    TokenReport,
+    claim_times,
+    inspect_token,
+    shorten,
+)
+from rkvst_tui.tui.problems import describe
+
+if TYPE_CHECKING:
+    from rkvst_tui.api.client import RkvstClient
+
+MAX_FILE_BYTES = 2 * 1024 * 1024  # a token file is a few kB; refuse to slurp a disk image
+MAX_ASSET_NAMES = 8
+AUTO_INSPECT_DELAY = 0.3  # seconds of quiet after typing or pasting before inspecting
+
+STATE_CLASSES = {
+    VERIFIED: "-verified",
+    INVALID: "-invalid",
+    NOT_CHECKED: "-not-checked",
+    UNSECURED: "-unsecured",
+}
+
+NOT_SHARED = "this identity is not root and no access policy shares assets with it"
+SECURE_BY_DEFAULT_FIX = (
+    "Fix: make it root (ROOT PRINCIPALS: issuer {issuer}, subject {subject}) or add an access policy "
+    "that shares assets with it."
+)
+
+
+ACCESS_NOT_RUN = "Not run: Test access (ctrl+t) calls GET /archivist/v2/assets with this token."
+
+
+class _InputPane(VerticalScroll, can_focus=False):
+    """The input column: not a focus stop itself, so focus lands on the paste box first."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TokenInspector(Widget):
+    """The third tab's content. `client_getter()` is None until (or unless) connected."""
+
+    DEFAULT_CSS = """
+    TokenInspector { height: 1fr; layout: horizontal; }
+    TokenInspector #ti-inputs { width: 34; padding: 0 1 0 0; scrollbar-size-vertical: 1; }
+    TokenInspector #ti-report { width: 1fr; scrollbar-size-vertical: 1; }
+    TokenInspector .ti-title { text-style: bold; margin: 1 0 0 0; color: $text-accent; }
+    TokenInspector .ti-row { height: auto; margin: 0 0 0 0; }
+    TokenInspector .ti-row Input { width: 1fr; }
+    TokenInspector .ti-row Button { margin: 0 1 0 0; width: auto; min-width: 0; }
+    TokenInspector Input { margin: 0 0 0 0; }
+    TokenInspector #ti-inputs > Input { margin: 0 0 1 0; }
+    TokenInspector #ti-paste { height: 5; }
+    TokenInspector #ti-key { height: 3; }
+    TokenInspector #ti-signature { padding: 0 1; height: auto; }
+    TokenInspector #ti-signature.-verified { background: $success 30%; }
+    TokenInspector #ti-signature.-invalid { background: $error 40%; }
+    TokenInspector #ti-signature.-unsecured { background: $error 40%; }
+    TokenInspector #ti-signature.-not-checked { background: $warning 25%; }
+    TokenInspector #ti-errors { color: $text-error; height: auto; }
+    TokenInspector #ti-warnings { color: $text-warning; height: auto; }
+    TokenInspector DataTable { height: auto; max-height: 16; }
+    TokenInspector .ti-raw { height: auto; max-height: 12; }
+    TokenInspector #ti-access { height: auto; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+l", "clear", "Clear inspector"),
+        Binding("ctrl+t", "test_access", "Test access"),
+    ]
+
+    report: reactive[TokenReport | None] = reactive(None, init=False, always_update=True)
+
+    def __init__(
+        self,
+        client_getter: Callable[[], RkvstClient | None] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        local_tz: tzinfo | None = None,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's name
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._client_getter = client_getter or (lambda: None)
+        self._clock = clock or _utc_now
+        self._local_tz = local_tz
+        self._source_text = ""  # what was inspected (pasted text, file content or a fetched token)
+        self._origin = ""  # how it got here: "pasted", "from file x", ...
+        self._jwks: dict | None = None
+        self._jwks_client: object | None = None  # the client self._jwks came from
+        self._ticker: Timer | None = None
+        self._debounce: Timer | None = None
+        self._generation = 0  # bumps on every new input; late answers for old input are dropped
+        self._suppress_auto = False
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with _InputPane(id="ti-inputs"):
+            yield Label("Paste a token", classes="ti-title")
+            yield TextArea(
+                id="ti-paste",
+                soft_wrap=False,  # a megabyte on one line must stay cheap to draw
+                show_line_numbers=False,
+                compact=True,
+                placeholder="JWT, Bearer line, Authorization header or HTTP request",
+            )
+            with Horizontal(classes="ti-row"):
+                yield Button("Inspect", id="ti-inspect", variant="primary", compact=True)
+                yield Button("My token", id="ti-mine", compact=True,
+                             tooltip="Inspect the signed-in identity's current token")
+                yield Button("Clear", id="ti-clear", compact=True, tooltip="Forget everything on this tab (ctrl+l)")
+            yield Label("Open a file", classes="ti-title")
+            with Horizontal(classes="ti-row"):
+                yield Input(placeholder="path of a bearer_token file", id="ti-file", compact=True)
+                yield Button("Open", id="ti-open", compact=True)
+            yield Label("Get a token from the backend", classes="ti-title")
+            yield Input(placeholder="client id", id="ti-client-id", compact=True)
+            with Horizontal(classes="ti-row"):
+                yield Input(placeholder="secret", password=True, id="ti-secret", compact=True)
+                yield Button("Get", id="ti-get", compact=True)
+            yield Label("Verify with a key (optional)", classes="ti-title")
+            yield TextArea(
+                id="ti-key",
+                soft_wrap=True,
+                show_line_numbers=False,
+                compact=True,
+                placeholder="the issuer's public key: PEM, JWK or JWKS",
+            )
+            yield Label("Save as a bearer_token file", classes="ti-title")
+            with Horizontal(classes="ti-row"):
+                yield Input(placeholder="path, e.g. ~/bearer_token", id="ti-save-path", compact=True)
+                yield Button("Save", id="ti-save", compact=True)
+            yield Label("Use it", classes="ti-title")
+            with Horizontal(classes="ti-row"):
+                yield Button("Test access", id="ti-test", compact=True,
+                             tooltip="GET /archivist/v2/assets with this token (ctrl+t)")
+                yield Button("Copy token", id="ti-copy-token", compact=True)
+            with Horizontal(classes="ti-row"):
+                yield Button("Copy header", id="ti-copy-header", compact=True)
+                yield Button("Copy payload", id="ti-copy-payload", compact=True)
+            with Horizontal(classes="ti-row"):
+                yield Button("Copy signature", id="ti-copy-signature", compact=True)
+        with VerticalScroll(id="ti-report"):
+            yield Static(Text("SIGNATURE  —  nothing inspected yet"), id="ti-signature", classes="-not-checked")
+            yield Static(Text(""), id="ti-source")
+            yield Static(Text(""), id="ti-errors")
+            yield Static(Text(""), id="ti-warnings")
+            yield Label("HEADER", classes="ti-title")
+            yield DataTable(id="ti-header", cursor_type="row", zebra_stripes=True)
+            yield Label("PAYLOAD", classes="ti-title")
+            yield DataTable(id="ti-payload", cursor_type="row", zebra_stripes=True)
+            yield Label("TIMES", classes="ti-title")
+            yield DataTable(id="ti-times", cursor_type="row")
+            yield Label("ACCESS TEST", classes="ti-title")
+            yield Static(Text(ACCESS_NOT_RUN), id="ti-access")
+            yield Label("RAW HEADER", classes="ti-title")
+            yield TextArea(id="ti-raw-header", read_only=True, soft_wrap=True, compact=True, classes="ti-raw")
+            yield Label("RAW PAYLOAD", classes="ti-title")
+            yield TextArea(id="ti-raw-payload", read_only=True, soft_wrap=True, compact=True, classes="ti-raw")
+            yield Label("SIGNATURE PART", classes="ti-title")
+            yield TextArea(id="ti-raw-signature", read_only=True, soft_wrap=True, compact=True, classes="ti-raw")
+
+    def on_mount(self) -> None:
+        # Fixed widths let long values and meanings wrap inside the pane instead of scrolling sideways.
+        header = self.query_one("#ti-header", DataTable)
+        header.add_column("Entry", key="name", width=8)
+        header.add_column("Value", key="value", width=22)
+        header.add_column("Meaning", key="meaning", width=40)
+        payload = self.query_one("#ti-payload", DataTable)
+        payload.add_column("Claim", key="name", width=14)
+        payload.add_column("Value", key="value", width=22)
+        payload.add_column("Kind", key="kind", width=10)
+        payload.add_column("Meaning", key="meaning", width=26)
+        times = self.query_one("#ti-times", DataTable)
+        times.add_column("Claim", key="name", width=5)
+        times.add_column("UTC", key="utc", width=23)
+        times.add_column("Local", key="local", width=23)
+        times.add_column("Relative", key="relative", width=21)
+
+    def on_unmount(self) -> None:
+        self._forget()
+
+    # ------------------------------------------------------------------ public API
+
+    def inspect_text(self, text: str, origin: str = "handed to the inspector") -> None:
+        """Inspect `text` as if it had been pasted (used by other screens: "inspect this token")."""
+        self._suppress_auto = True
+        paste = self.query_one("#ti-paste", TextArea)
+        paste.load_text(text)
+        self._start(text, origin)
+
+    @property
+    def current_token(self) -> str:
+        return self.report.token if self.report is not None else ""
+
+    # ------------------------------------------------------------------ input paths
+
+    @on(TextArea.Changed, "#ti-paste")
+    def _pasted(self) -> None:
+        if self._suppress_auto:
+            self._suppress_auto = False
+            return
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(AUTO_INSPECT_DELAY, self._inspect_paste)
+
+    def _inspect_paste(self) -> None:
+        text = self.query_one("#ti-paste", TextArea).text
+        if text.strip():
+            self._start(text, "pasted")
+
+    @on(Button.Pressed, "#ti-inspect")
+    def _inspect_pressed(self) -> None:
+        text = self.query_one("#ti-paste", TextArea).text
+        if not text.strip():
+            self.notify("Paste a token first (or open a file, or get one with a client id and secret).",
+                        severity="warning", markup=False)
+            return
+        self._start(text, "pasted")
+
+    @on(TextArea.Changed, "#ti-key")
+    def _key_changed(self) -> None:
+        if self._source_text:
+            if self._debounce is not None:
+                self._debounce.stop()
+            self._debounce = self.set_timer(AUTO_INSPECT_DELAY, lambda: self._start(self._source_text, self._origin))
+
+    @on(Button.Pressed, "#ti-open")
+    @on(Input.Submitted, "#ti-file")
+    def _open_file(self) -> None:
+        raw_path = self.query_one("#ti-file", Input).value.strip()
+        if not raw_path:
+            self.notify("Type the path of a file that holds a token (such as a bearer_token file).",
+                        severity="warning", markup=False)
+            return
+        path = Path(raw_path).expanduser()
+        try:
+            size = path.stat().st_size
+            if path.is_dir():
+                raise IsADirectoryError
+            if size > MAX_FILE_BYTES:
+                self._show_problem(f"Could not open {path}",
+                                   f"it is {size:,} bytes: a token file is a few kilobytes. Choose the token file.")
+                return
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self._show_problem(f"Could not open {path}", "no such file: check the path.")
+            return
+        except IsADirectoryError:
+            self._show_problem(f"Could not open {path}", "it is a directory: give the path of a file.")
+            return
+        except PermissionError:
+            self._show_problem(f"Could not open {path}", "permission denied: check the file's owner and mode.")
+            return
+        except UnicodeDecodeError:
+            self._show_problem(f"Could not open {path}", "it is not UTF-8 text, so it holds no token.")
+            return
+        except OSError as exc:
+            self._show_problem(f"Could not open {path}", f"{exc.strerror or exc}.")
+            return
+        self._suppress_auto = True
+        self.query_one("#ti-paste", TextArea).load_text(text)
+        self._start(text, f"from the file {path}")
+
+    @on(Button.Pressed, "#ti-get")
+    @on(Input.Submitted, "#ti-secret")
+    def _get_pressed(self) -> None:
+        client_id = self.query_one("#ti-client-id", Input).value.strip()
+        secret = self.query_one("#ti-secret", Input).value.strip()
+        if not client_id or not secret:
+            missing = "client id" if not client_id else "secret"
+            self.notify(f"Type the {missing} of the app registration first.", severity="warning", markup=False)
+            return
+        client = self._client_getter()
+        if client is None:
+            self._show_problem("Could not get a token", "not connected to a backend yet: wait for the connection.")
+            return
+        self._get_token(client, client_id, secret)
+
+    @work(exclusive=True, group="inspector-fetch", exit_on_error=False)
+    async def _get_token(self, client: RkvstClient, client_id: str, secret: str) -> None:
+        try:
+            answer = await client.request_token(client_id, secret)
+        except api_errors.Unauthenticated as exc:
+            problem = describe(exc, "Could not get a token")
+            self._show_problem(problem.title, f"{problem.message}. The client id or secret is wrong, or the "
+                               "secret was regenerated since.")
+            return
+        except Exception as exc:  # every failure becomes words on screen, never a traceback
+            problem = describe(exc, "Could not get a token")
+            self._show_problem(problem.title, problem.message + (f" {problem.hint}" if problem.hint else ""))
+            return
+        # The secret did its job: do not leave it lying in the form.
+        self.query_one("#ti-secret", Input).value = ""
+        self._suppress_auto = True
+        self.query_one("#ti-paste", TextArea).load_text(answer.access_token)
+        self._start(answer.access_token, f"from the token endpoint for {client_id}")
+
+    @on(Button.Pressed, "#ti-mine")
+    def _mine_pressed(self) -> None:
+        client = self._client_getter()
+        if client is None:
+            self._show_problem("No current token", "not connected to a backend yet: wait for the connection.")
+            return
+        self._fetch_mine(client)
+
+    @work(exclusive=True, group="inspector-fetch", exit_on_error=False)
+    async def _fetch_mine(self, client: RkvstClient) -> None:
+        try:
+            token = await client.access_token()
+        except Exception as exc:
+            problem = describe(exc, "Could not get the current token")
+            self._show_problem(problem.title, problem.message + (f" {problem.hint}" if problem.hint else ""))
+            return
+        self._suppress_auto = True
+        self.query_one("#ti-paste", TextArea).load_text(token)
+        self._start(token, "the signed-in identity's current token")
+
+    # ------------------------------------------------------------------ inspection
+
+    def _start(self, text: str, origin: str) -> None:
+        self._generation += 1
+        self._source_text = text
+        self._origin = origin
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        self._set_access(Text(ACCESS_NOT_RUN))
+        client = self._client_getter()
+        if client is None or self._user_key():
+            self.report = self._make_report(client)
+            return
+        # Show the decoded token at once; the signature state follows the key set.
+        self.report = self._make_report(client, pending=self._jwks_client is not client)
+        self._check_with_backend(client, self._generation)
+
+    @work(exclusive=True, group="inspector-jwks", exit_on_error=False)
+    async def _check_with_backend(self, client: RkvstClient, generation: int) -> None:
+        report = self.report
+        kid = report.header.get("kid") if report is not None and report.header else None
+        known = {k.get("kid") for k in (self._jwks or {}).get("keys", []) if isinstance(k, dict)}
+        # Fetch once per client, and again when the token names a key we have not seen
+        # (the backend may have rotated its key since).
+        if self._jwks_client is not client or (kid is not None and kid not in known):
+            try:
+                self._jwks = await client.fetch_jwks()
+            except Exception:
+                self._jwks = None
+            self._jwks_client = client
+        if generation == self._generation:
+            self.report = self._make_report(client)
+
+    def _user_key(self) -> str:
+        return self.query_one("#ti-key", TextArea).text.strip()
+
+    def _make_report(self, client: RkvstClient | None, *, pending: bool = False) -> TokenReport:
+        key = self._user_key() or None
+        connection = getattr(client, "connection", None)
+        if pending:
+            reason = "checking with the connected backend's key set…"
+        elif client is None:
+            reason = ("no key to check it with: not connected to a backend, and no PEM or JWK given "
+                      "(paste the issuer's public key under Verify with a key)")
+        else:
+            reason = ("no key to check it with: the connected backend publishes no key set (the real RKVST "
+                      "service does not) or it could not be fetched; paste the issuer's public key under "
+                      "Verify with a key")
+        return inspect_token(
+            self._source_text,
+            now=self._clock(),
+            expected_issuer=getattr(connection, "issuer", None),
+            expected_audience=getattr(connection, "audience", None),
+            jwks=None if (pending or key) else self._jwks if self._jwks_client is client else None,
+            key=key,
+            no_key_reason=reason,
+            local_tz=self._local_tz,
+        )
+
+    # ------------------------------------------------------------------ showing the report
+
+    def watch_report(self, report: TokenReport | None) -> None:
+        self._show(report)
+
+    def _show(self, report: TokenReport | None) -> None:
+        signature = self.query_one("#ti-signature", Static)
+        for css_class in STATE_CLASSES.values():
+            signature.remove_class(css_class)
+        header_table = self.query_one("#ti-header", DataTable)
+        payload_table = self.query_one("#ti-payload", DataTable)
+        times_table = self.query_one("#ti-times", DataTable)
+        for table in (header_table, payload_table, times_table):
+            table.clear()
+        raw = {name: self.query_one(f"#ti-raw-{name}", TextArea) for name in ("header", "payload", "signature")}
+        if report is None:
+            signature.add_class(STATE_CLASSES[NOT_CHECKED])
+            signature.update(Text("SIGNATURE  —  nothing inspected yet"))
+            for widget_id in ("#ti-source", "#ti-errors", "#ti-warnings"):
+                self.query_one(widget_id, Static).update(Text(""))
+            for area in raw.values():
+                area.load_text("")
+            self._stop_ticker()
+            return
+
+        signature.add_class(STATE_CLASSES.get(report.signature_state, "-not-checked"))
+        line = Text()
+        line.append("SIGNATURE  ", style="bold")
+        line.append(f" {report.signature_state} ", style="bold reverse")
+        line.append(f"\n{report.signature_reason}")
+        if report.ignored_header_keys:
+            line.append(
+                f"\nIgnored (the key never comes from the token): {', '.join(report.ignored_header_keys)}",
+                style="italic",
+            )
+        signature.update(line)
+
+        note = report.input_note[:1].upper() + report.input_note[1:]
+        source = Text(f"{note} ({self._origin}): {len(report.token):,} characters, "
+                      f"fingerprint {report.fingerprint}.", style="dim")
+        self.query_one("#ti-source", Static).update(source)
+
+        errors = Text("\n".join(f"✗ {error}" for error in report.errors))
+        self.query_one("#ti-errors", Static).update(errors)
+        if report.warnings:
+            warnings = Text("\n".join(f"⚠ {warning}" for warning in report.warnings))
+        elif report.ok:
+            warnings = Text("No warnings.", style="dim")
+        else:
+            warnings = Text("")
+        self.query_one("#ti-warnings", Static).update(warnings)
+
+        for row in report.claims:
+            value = Text(row.shown_value)
+            if row.kind == "header":
+                header_table.add_row(Text(row.name), value, Text(row.meaning), key=f"h:{row.name}", height=None)
+            else:
+                payload_table.add_row(
+                    Text(row.name), value, Text(row.kind), Text(row.meaning), key=f"p:{row.name}", height=None
+                )
+                if row.times is not None:
+                    times_table.add_row(
+                        Text(row.name), Text(row.times.utc), Text(row.times.local), Text(row.times.relative),
+                        key=row.name,
+                    )
+        if report.omitted_claims:
+            payload_table.add_row(Text("…"), Text(f"{report.omitted_claims} more not shown"), Text(""), Text(""))
+
+        for name, area in raw.items():
+            part = report.part(name)
+            if part is None:
+                area.load_text(f"({name} missing)")
+            elif name == "signature":
+                size = len(part.decoded) if isinstance(part.decoded, bytes) else 0
+                text = part.error or f"{size} bytes, {report.signature_algorithm or 'no alg'}"
+                area.load_text(f"{text}\n{shorten(part.raw, 8192)}")
+            elif part.error:
+                area.load_text(f"{part.error}\n{part.shown_json or shorten(part.raw, 8192)}")
+            else:
+                area.load_text(part.shown_json or "")
+        if any(row.times for row in report.claims):
+            self._start_ticker()
+        else:
+            self._stop_ticker()
+
+    def _start_ticker(self) -> None:
+        if self._ticker is None:
+            self._ticker = self.set_interval(1, self._tick)
+
+    def _stop_ticker(self) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+
+    def _tick(self) -> None:
+        """Count down: only the Relative cells change, unless the token just expired."""
+        report = self.report
+        if report is None or report.payload is None:
+            return
+        now = self._clock()
+        exp = report.payload.get("exp")
+        was_expired = "expired" in report.warning_codes()
+        if isinstance(exp, (int, float)) and not isinstance(exp, bool) and (exp <= now.timestamp()) != was_expired:
+            self.report = self._make_report(self._client_getter())  # warnings change: redraw everything
+            return
+        table = self.query_one("#ti-times", DataTable)
+        for name in TIME_CLAIMS:
+            value = report.payload.get(name)
+            times = claim_times(value, now, name, self._local_tz)
+            if times is None or name not in {row.key.value for row in table.rows.values()}:
+                continue
+            table.update_cell(name, "relative", Text(times.relative))
+
+    # ------------------------------------------------------------------ actions
+
+    def _require_token(self, doing: str) -> str | None:
+        token = self.current_token
+        if not token:
+            self.notify(f"Nothing to {doing}: inspect a token first.", severity="warning", markup=False)
+            return None
+        return token
+
+    @on(Button.Pressed, "#ti-copy-token")
+    def action_copy_token(self) -> None:
+        token = self._require_token("copy")
+        if token:
+            self._copy(token, "The token")
+
+    @on(Button.Pressed, "#ti-copy-header")
+    def _copy_header(self) -> None:
+        self._copy_part("header")
+
+    @on(Button.Pressed, "#ti-copy-payload")
+    def _copy_payload(self) -> None:
+        self._copy_part("payload")
+
+    @on(Button.Pressed, "#ti-copy-signature")
+    def _copy_signature(self) -> None:
+        self._copy_part("signature")
+
+    def _copy_part(self, name: str) -> None:
+        if self._require_token("copy") is None:
+            return
+        part = self.report.part(name) if self.report else None
+        if part is None or not part.raw:
+            self.notify(f"This token has no {name} part to copy.", severity="warning", markup=False)
+            return
+        # Decoded JSON is what a person wants from header and payload; the signature stays base64url.
+        if name != "signature" and isinstance(part.decoded, dict) and not part.truncated and part.shown_json:
+            self._copy(part.shown_json, f"The {name} (decoded JSON)")
+        else:
+            self._copy(part.raw, f"The {name} part")
+
+    def _copy(self, text: str, what: str) -> None:
+        self.app.copy_to_clipboard(text)
+        # OSC 52 is fire-and-forget: the terminal may ignore it, so never claim it arrived.
+        self.notify(
+            f"{what} was sent to your terminal's clipboard (OSC 52). If it does not paste, your terminal "
+            "ignores OSC 52: select it from the raw view instead.",
+            markup=False,
+        )
+
+    @on(Button.Pressed, "#ti-save")
+    @on(Input.Submitted, "#ti-save-path")
+    def _save_pressed(self) -> None:
+        token = self._require_token("save")
+        if token is None:
+            return
+        raw_path = self.query_one("#ti-save-path", Input).value.strip()
+        if not raw_path:
+            self.notify("Type the path to save the bearer_token file to.", severity="warning", markup=False)
+            return
+        self._save(Path(raw_path).expanduser(), token, overwrite=False)
+
+    def _save(self, path: Path, token: str, *, overwrite: bool) -> None:
+        try:
+            saved = write_bearer_token_file(path, token, overwrite=overwrite)
+        except api_errors.TargetExists:
+            self._confirm_overwrite(path, token)
+            return
+        except api_errors.RkvstError as exc:
+            self._show_problem(f"Could not save {path}", f"{exc.message}. {exc.hint}".strip())
+            return
+        except OSError as exc:
+            self._show_problem(f"Could not save {path}", f"{exc.strerror or exc}: choose another path.")
+            return
+        self.notify(
+            f"Saved {saved} (mode 0600) as 'Authorization: Bearer <token>', ready for curl -H @{saved}.",
+            title="Bearer token file saved",
+            markup=False,
+        )
+
+    def _confirm_overwrite(self, path: Path, token: str) -> None:
+        from rkvst_tui.tui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._save(path, token, overwrite=True)
+            else:
+                self.notify(f"Kept {path} as it was; nothing saved.", markup=False)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Overwrite the file?",
+                Text(f"{path} already exists. Replace it with this token?"),
+                confirm_label="Overwrite",
+            ),
+            answered,
+        )
+
+    @on(Button.Pressed, "#ti-test")
+    def action_test_access(self) -> None:
+        token = self._require_token("test")
+        if token is None:
+            return
+        client = self._client_getter()
+        if client is None:
+            self._set_access(Text("Not connected to a backend yet: the access test needs one.", style="bold"))
+            return
+        self._set_access(Text("Calling GET /archivist/v2/assets with this token…", style="dim"))
+        self._test_access(client, token, self.report, self._generation)
+
+    @work(exclusive=True, group="inspector-access", exit_on_error=False)
+    async def _test_access(self, client: RkvstClient, token: str, report: TokenReport | None, generation: int) -> None:
+        result = await access_test_text(client, token, report)
+        if generation == self._generation:
+            self._set_access(result)
+
+    def _set_access(self, text: Text) -> None:
+        self.query_one("#ti-access", Static).update(text)
+
+    @on(Button.Pressed, "#ti-clear")
+    def action_clear(self) -> None:
+        self._forget()
+        self.notify("Inspector cleared: nothing pasted is kept.", markup=False)
+
+    def _forget(self) -> None:
+        """Drop every copy of the token and of the secret this tab holds."""
+        self._generation += 1
+        for group in ("inspector-fetch", "inspector-jwks", "inspector-access"):
+            self.workers.cancel_group(self, group)
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        self._source_text = ""
+        self._origin = ""
+        try:
+            # load_text also drops the undo history, which would otherwise keep the paste.
+            self._suppress_auto = True
+            self.query_one("#ti-paste", TextArea).load_text("")
+            self.query_one("#ti-key", TextArea).load_text("")
+            for input_id in ("#ti-file", "#ti-client-id", "#ti-secret", "#ti-save-path"):
+                self.query_one(input_id, Input).value = ""
+            self._suppress_auto = False
+            self._set_access(Text(ACCESS_NOT_RUN))
+        except Exception:  # while unmounting the children may already be gone
+            pass
+        # The app keeps the last copied text for its own paste; a copied token must not outlive the tab.
+        if getattr(self.app, "_clipboard", "") and self.report is not None and self.report.token and (
+            self.report.token in getattr(self.app, "_clipboard", "")
+        ):
+            self.app._clipboard = ""
+        if self.is_mounted and self.children:
+            try:
+                self.report = None
+            except Exception:
+                pass
+        self._stop_ticker()
+
+    def _show_problem(self, title: str, message: str) -> None:
+        self.notify(message, title=title, severity="error", markup=False)
+
+
+async def access_test_text(client: RkvstClient, token: str, report: TokenReport | None) -> Text:
+    """GET /archivist/v2/assets as the token, in words: status, assets, and why an empty list is empty."""
+    try:
+        assets = await client.list_assets(bearer_token=token)
+    except api_errors.Unauthenticated as exc:
+        return Text.assemble(
+            ("401 Unauthenticated", "bold red"),
+            f": the service did not accept this token ({exc.server_message or exc.message}). It is expired, "
+            "altered, signed by another key, or from another backend: check exp, iss, aud and the signature above.",
+        )
+    except api_errors.PermissionDenied as exc:
+        return Text.assemble(
+            ("403 Permission denied", "bold red"),
+            f": the token is genuine but this identity may not read assets ({exc.server_message or exc.message}).",
+        )
+    except api_errors.ApiError as exc:
+        problem = describe(exc, "Access test failed")
+        return Text.assemble((f"{exc.status}", "bold red"), f" {problem.message} {problem.hint}".rstrip())
+    except Exception as exc:
+        problem = describe(exc, "Access test failed")
+        return Text.assemble(("Failed", "bold red"), f": {problem.message} {problem.hint}".rstrip())
+
+    if assets:
+        names = [a.display_name or a.identity for a in assets[:MAX_ASSET_NAMES]]
+        more = f" and {len(assets) - MAX_ASSET_NAMES} more" if len(assets) > MAX_ASSET_NAMES else ""
+        noun = "asset" if len(assets) == 1 else "assets"
+        return Text.assemble(("200 OK", "bold green"), f": {len(assets)} {noun}: {', '.join(names)}{more}.")
+
+    payload = report.payload if report is not None and report.payload else {}
+    issuer = payload.get("iss") if isinstance(payload.get("iss"), str) else client.connection.issuer
+    subject = payload.get("sub") if isinstance(payload.get("sub"), str) else "?"
+    is_root = await _is_root(client, issuer, subject)
+    fix = SECURE_BY_DEFAULT_FIX.format(issuer=issuer, subject=subject)
+    if is_root:
+        why = "this identity is root, so the tenant simply has no assets yet."
+    elif is_root is None:
+        why = (
+            "either the tenant has no assets yet or, as for every new app registration, \"secure by default\": "
+            f"{NOT_SHARED}. {fix}"
+        )
+    else:
+        why = f"\"secure by default\": {NOT_SHARED}. {fix}"
+    return Text.assemble(("200 OK, 0 assets", "bold yellow"), f": {why}")
+
+
+async def _is_root(client: RkvstClient, issuer: str, subject: str) -> bool | None:
+    """Whether (issuer, subject) is a root principal, as far as the connected identity may tell."""
+    try:
+        principals = await client.get_root_principals()
+    except Exception:
+        return None  # the connected identity is not root either, or the call failed
+    return any(p.issuer == issuer and p.subject == subject for p in principals)
+
+
+__all__ = ["TokenInspector", "access_test_text"]
