@@ -41,6 +41,7 @@ IANA_REGISTERED_CLAIMS = frozenset(
 )
 
 RULE_EMPTY = "empty-name"
+RULE_NAME_NOT_STRING = "name-not-string"
 RULE_WHITESPACE = "whitespace-or-control"
 RULE_NAME_TOO_LONG = "name-too-long"
 RULE_RESERVED_PREFIX = "reserved-prefix"
@@ -96,7 +97,7 @@ def _warning(name: str, rule: str, message: str, row: int | None) -> ClaimIssue:
 def check_name(name: object, row: int | None = None) -> list[ClaimIssue]:
     """The verdicts on one claim name alone (no duplicate or count rules)."""
     if not isinstance(name, str):
-        return [_error(str(name), RULE_EMPTY, f"claim name {name!r} is not a string", row)]
+        return [_error(str(name), RULE_NAME_NOT_STRING, f"claim name {name!r} is not a string", row)]
     shown = _shown(name)
     if name == "":
         return [_error(name, RULE_EMPTY, "claim name is empty: give the claim a name", row)]
