@@ -1,0 +1,72 @@
+"""The official Python SDK (datatrails-archivist) works against the sandbox unchanged."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+archivist_module = pytest.importorskip("archivist.archivist", reason="datatrails-archivist is not installed")
+errors = pytest.importorskip("archivist.errors")
+Archivist = archivist_module.Archivist
+
+
+def test_sdk_manages_app_registrations(sandbox) -> None:
+    arch = Archivist(sandbox.base_url, (sandbox.admin_client_id, sandbox.admin_secret))
+    created = arch.applications.create("TrafficLight101", {"serial_number": "TL1000000101"})
+    secret = created["credentials"][0]["secret"]
+    assert len(secret) == 64
+    identity = created["identity"]
+
+    read = arch.applications.read(identity)
+    assert read["display_name"] == "TrafficLight101" and read["credentials"][0]["secret"] == ""
+    updated = arch.applications.update(identity, display_name="TrafficLight102", custom_claims={"colour": "red"})
+    assert updated["display_name"] == "TrafficLight102" and updated["custom_claims"] == {"colour": "red"}
+
+    for index in range(5):
+        arch.applications.create("bulk", {"n": str(index)})
+    listed = list(arch.applications.list(display_name="bulk", page_size=2))  # the SDK follows the page tokens
+    assert [a["custom_claims"]["n"] for a in listed] == ["0", "1", "2", "3", "4"]
+    assert len(list(arch.applications.list())) == 7
+
+    token = arch.appidp.token(created["client_id"], secret)
+    assert token["token_type"] == "Bearer" and token["expires_in"] == 3600
+
+    regenerated = arch.applications.regenerate(identity)
+    new_secret = regenerated["credentials"][0]["secret"]
+    assert new_secret != secret
+    with pytest.raises(errors.ArchivistUnauthenticatedError):
+        arch.appidp.token(created["client_id"], secret)
+    assert arch.appidp.token(created["client_id"], new_secret)["access_token"]
+
+    arch.applications.delete(identity)
+    with pytest.raises(errors.ArchivistNotFoundError):
+        arch.applications.read(identity)
+
+
+def test_sdk_sees_assets_as_root_and_nothing_as_a_new_registration(sandbox) -> None:
+    admin = Archivist(sandbox.base_url, (sandbox.admin_client_id, sandbox.admin_secret))
+    names = [asset["attributes"]["arc_display_name"] for asset in admin.assets.list()]
+    assert "Traffic light 101" in names
+    created = admin.applications.create("reader", {})
+    reader = Archivist(sandbox.base_url, (created["client_id"], created["credentials"][0]["secret"]))
+    assert list(reader.assets.list()) == []
+    with pytest.raises(errors.ArchivistForbiddenError):
+        reader.applications.read(created["identity"])
+
+
+def test_sdk_retries_after_a_429(make_sandbox) -> None:
+    server = make_sandbox(rate_limit=3)
+    arch = Archivist(server.base_url, (server.admin_client_id, server.admin_secret))
+    started = time.monotonic()
+    for _ in range(6):  # more than three a second: the SDK sleeps Archivist-Rate-Limit-Reset and retries
+        arch.applications.read(f"applications/{server.admin_client_id}")
+    assert time.monotonic() - started >= 0.9
+
+
+def test_sdk_gets_payment_required_past_the_quota(make_sandbox) -> None:
+    server = make_sandbox(max_apps=1)
+    arch = Archivist(server.base_url, (server.admin_client_id, server.admin_secret))
+    arch.applications.create("the only one", {})
+    with pytest.raises(errors.ArchivistPaymentRequiredError):
+        arch.applications.create("one too many", {})
