@@ -8,6 +8,7 @@ run in workers, so the first frame paints before any network call.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -81,6 +82,7 @@ class RkvstApp(App[None]):
         self.root_principals: list = []
         self.principals_loaded = False
         self._problem_shown = False
+        self._owns_client = client is None  # a client from `connect` is closed on exit
 
     # ------------------------------------------------------------------ layout
 
@@ -110,6 +112,10 @@ class RkvstApp(App[None]):
     @property
     def principals_view(self) -> RootPrincipalsView:
         return self.query_one(RootPrincipalsView)
+
+    async def on_unmount(self) -> None:
+        if self._owns_client and self.client is not None:
+            await self.client.aclose()
 
     def on_mount(self) -> None:
         if self.read_only:
@@ -253,11 +259,21 @@ class RkvstApp(App[None]):
             principals = await self.call_api(self.client.get_root_principals)
         except Exception as exc:
             problem = describe(exc, "Could not load root principals")
+            self.principals_loaded = True  # answered, if only with a refusal
             self.principals_view.show_problem(problem)
-            if not isinstance(exc, api_errors.PermissionDenied):
-                self.report(problem)  # a non-root identity already hears it from the registrations tab
+            if isinstance(exc, api_errors.PermissionDenied):
+                self._learn_root(False)  # the registrations tab already says so
+            else:
+                self.report(problem)
             return
+        self._learn_root(True)  # only a root principal may read the list
         self.set_root_principals(principals)
+
+    def _learn_root(self, is_root: bool) -> None:
+        """whoami could not always tell (a 429 say); a later answer settles it."""
+        if self.identity is not None and self.identity.is_root is None:
+            self.identity = dataclasses.replace(self.identity, is_root=is_root)
+            self.query_one(ConsoleHeader).show_identity(self.identity, self.client.tokens)
 
     # ------------------------------------------------------------ root changes
 

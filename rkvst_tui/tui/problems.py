@@ -30,7 +30,7 @@ class Problem:
         return "\n".join(line for line in lines if line)
 
 
-NOT_ROOT_HINT = "This identity is not root: add it to ROOT PRINCIPALS (signed in as a root identity)."
+NOT_ROOT_HINT = "This identity is not root: a root user must add it to ROOT PRINCIPALS."
 QUOTA_HINT = "The tenant's app registration quota is reached: delete registrations you no longer use."
 NETWORK_HINT = "Check that the server is running and reachable, then press r to retry."
 CREDENTIALS_HINT = (
@@ -46,13 +46,13 @@ def describe(exc: BaseException, doing: str) -> Problem:
         server = getattr(exc, "server_message", "") or ""
         message = exc.message or server
         if server and server not in message:
-            message = f"{message} (server: {server})"
+            message = f"{message}\nThe server said: {server}"
         if status is not None and str(status) not in message:
             message = f"{status}: {message}"
         hint = getattr(exc, "hint", "") or ""
         retry_after = None
         if isinstance(exc, api_errors.PermissionDenied):
-            hint = NOT_ROOT_HINT
+            hint = "" if "ROOT PRINCIPALS" in message else NOT_ROOT_HINT
         elif isinstance(exc, api_errors.QuotaExceeded):
             hint = QUOTA_HINT
         elif isinstance(exc, api_errors.RateLimited):

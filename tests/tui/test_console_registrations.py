@@ -314,3 +314,41 @@ async def test_first_frame_paints_before_any_network_call(sandbox):
         assert sandbox.admin_client_id in app.apps_view.table.rows
         assert calls == ["connect"]
         await app.client.aclose()
+
+
+async def test_edit_opens_the_form_on_the_registration_and_updates_the_row(sandbox):
+    from textual.widgets import Input
+
+    from rkvst_tui.tui.app_form import AppFormScreen
+
+    made = await create(sandbox, "before", {"serial_number": "1"})
+    async with running_console(sandbox) as (app, pilot):
+        app.apps_view.select(made.client_id)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the edit form")
+        name = app.screen.query_one("#display-name", Input)
+        assert name.value == "before"
+        name.value = "after"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is app.screen_stack[0], what="the form to close")
+        await wait_until(pilot, lambda: cell_text(row_of(app, made.client_id)["name"]) == "after")
+        assert app.apps_view.current_client_id() == made.client_id
+        assert sandbox.store.get_application(made.client_id).display_name == "after"
+
+
+async def test_create_adds_the_row_selects_it_and_reveals_the_secret_once(sandbox):
+    from textual.widgets import Input
+
+    from rkvst_tui.tui.app_form import AppFormScreen
+
+    async with running_console(sandbox) as (app, pilot):
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the create form")
+        app.screen.query_one("#display-name", Input).value = "TrafficLight101"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: type(app.screen).__name__ in ("SecretRevealScreen", "PlainSecretScreen"),
+                         what="the one-time secret")
+        created = app.apps_view.current_application()
+        assert created.display_name == "TrafficLight101"
+        assert created.secret == "", "the list never keeps the secret"
+        assert cell_text(row_of(app, created.client_id)["secret"]) == "shown once"

@@ -257,7 +257,9 @@ class AppRegistrationsView(Vertical):
             if self.console.client is None or (self.loading_pages and total == 0):
                 empty.update(Text("Loading app registrations…", style="dim"))
             elif self.load_problem is not None and total == 0:
-                empty.update(Text(f"{self.load_problem.message}\n{self.load_problem.hint}", style="red"))
+                problem = self.load_problem
+                empty.update(Text("\n".join(filter(None, [problem.title, problem.message, problem.hint])),
+                                  style="red"))
             elif total and self._filter:
                 empty.update(Text(f"No App Registrations match “{self._filter}”", style="dim"))
             else:
@@ -271,7 +273,8 @@ class AppRegistrationsView(Vertical):
         if self.loading_pages:
             parts.append("loading more…")
         elif self.load_problem is not None:
-            parts.append(f"last refresh failed: {self.load_problem.message}")
+            first_line = self.load_problem.message.splitlines()[0]
+            parts.append(f"last refresh failed: {first_line}" if total else "loading failed")
         if self.console.read_only:
             parts.append("read-only")
         status.update(Text("  ·  ".join(parts), style="dim"))

@@ -62,8 +62,7 @@ class ConsoleHeader(Widget):
         if identity.is_root is True:
             text.append("  root", style="bold green")
         elif identity.is_root is False:
-            text.append("  not root: read access only; ask a root user to add it to ROOT PRINCIPALS",
-                        style="bold yellow")
+            text.append("  not root: a root user must add it to ROOT PRINCIPALS", style="bold yellow")
         else:
             text.append("  root: unknown", style="dim")
         self.query_one("#header-identity", Static).update(text)

@@ -1,0 +1,87 @@
+"""The console when things go wrong: unreachable backend, refused credentials, a sandbox
+that stops while the console is open, a non-root identity, rate limiting."""
+
+from __future__ import annotations
+
+import socket
+
+from rkvst_tui.tui.screens.problem import ConnectionProblemScreen
+
+from tui_helpers import client_for, notifications, running_console, screen_text, settle, wait_until
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_unreachable_backend_gives_a_problem_screen_and_retry_connects(make_sandbox):
+    server = make_sandbox(start=False, port=free_port())
+    client = client_for(server)  # the credentials exist before the server listens
+    async with running_console(server, client=client, wait=False) as (app, pilot):
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectionProblemScreen), what="the problem screen")
+        shown = screen_text(app)
+        assert "Could not sign in to " + server.base_url in shown
+        assert "Retry (r)" in shown and "Traceback" not in shown
+        server.start()
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.screen is app.screen_stack[0]
+        assert server.admin_client_id in app.apps_view.table.rows
+
+
+async def test_refused_credentials_say_what_to_check(sandbox):
+    client = client_for(sandbox, secret="0" * 64)
+    async with running_console(sandbox, client=client, wait=False) as (app, pilot):
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectionProblemScreen), what="the problem screen")
+        shown = screen_text(app)
+        assert "401" in shown
+        assert "secret" in shown.lower()
+        assert "0" * 64 not in shown
+        await pilot.press("q")
+        await pilot.pause()
+        assert app._exit or not app.is_running
+
+
+async def test_sandbox_stopping_while_open_keeps_the_screen_usable(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        view = app.apps_view
+        assert view.table.row_count == 1
+        sandbox.stop()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: view.load_problem is not None and not view.loading_pages, what="the failure")
+        assert view.table.row_count == 1, "the last good list stays on screen"
+        assert any("Could not load app registrations" in n for n in notifications(app))
+        assert "last refresh failed" in screen_text(app)
+        await pilot.press("down", "enter")  # still usable: the details open from what is loaded
+        await pilot.pause()
+        assert type(app.screen).__name__ == "AppDetailsScreen"
+        await pilot.press("escape")
+        sandbox.start()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: view.load_problem is None and not view.loading_pages, what="the reload")
+        assert "last refresh failed" not in screen_text(app)
+
+
+async def test_a_non_root_identity_is_told_how_to_get_access(sandbox):
+    async with client_for(sandbox) as admin:
+        device = await admin.create_application("device-7", {})
+    client = client_for(sandbox, client_id=device.client_id, secret=device.secret)
+    async with running_console(sandbox, client=client) as (app, pilot):
+        assert app.screen is app.screen_stack[0], "a refused list is not a connection problem"
+        shown = screen_text(app)
+        assert device.client_id in shown and "not root" in shown
+        assert "ROOT PRINCIPALS" in str(app.query_one("#apps-empty").render())
+        assert any("403" in n and "add it to ROOT PRINCIPALS" in n for n in notifications(app))
+        await pilot.press("n")  # the form may open; the server's refusal is the form's to show
+        await pilot.pause()
+
+
+async def test_rate_limiting_is_announced_and_retried(make_sandbox):
+    server = make_sandbox(rate_limit=2)
+    client = client_for(server, max_rate_limit_retries=0)
+    async with running_console(server, client=client) as (app, pilot):
+        await wait_until(pilot, lambda: app.apps_view.loaded_once and app.principals_loaded, timeout=20)
+        assert server.admin_client_id in app.apps_view.table.rows
+        assert any("Rate limited, retrying in" in n for n in notifications(app))

@@ -1,0 +1,122 @@
+"""ROOT PRINCIPALS and read-only mode against a real sandbox."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from rkvst_tui.api.models import Principal
+from rkvst_tui.tui.commands import COMMANDS
+from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.screens.principal_form import AddPrincipalScreen
+
+from tui_helpers import cell_text, client_for, notifications, running_console, screen_text, wait_until
+
+
+def principal_rows(app) -> list[dict[str, str]]:
+    table = app.principals_view.table
+    return [
+        {key.value: cell_text(table.get_cell(row, key.value)) for key in table.columns}
+        for row in table.rows
+    ]
+
+
+async def test_principals_tab_marks_you_and_names_app_registrations(sandbox):
+    async with client_for(sandbox) as admin:
+        device = await admin.create_application("TrafficLight101", {})
+        await admin.add_root_principal(admin.app_principal(device))
+        await admin.add_root_principal(Principal("https://login.example.com", "user-42", "Ada", "ada@example.com"))
+    async with running_console(sandbox) as (app, pilot):
+        await pilot.press("2")
+        assert app.focused is app.principals_view.table
+        rows = principal_rows(app)
+        assert [row["subject"] for row in rows] == [sandbox.admin_client_id, device.client_id, "user-42"]
+        assert rows[0]["you"] == "★" and rows[0]["app"] == "sandbox-admin"
+        assert rows[1]["you"] == "" and rows[1]["app"] == "TrafficLight101"
+        assert rows[1]["issuer"] == f"{sandbox.base_url}/appidpv1"
+        assert rows[2] == {"you": "", "issuer": "https://login.example.com", "subject": "user-42",
+                           "display_name": "Ada", "email": "ada@example.com", "app": ""}
+        # "o" (or enter) jumps from a principal to its registration.
+        await pilot.press("down", "o")
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "apps"
+        assert app.apps_view.current_client_id() == device.client_id
+
+
+async def test_add_a_root_principal_with_the_form(sandbox):
+    async with client_for(sandbox) as admin:
+        device = await admin.create_application("Gateway", {})
+    async with running_console(sandbox) as (app, pilot):
+        await pilot.press("2", "a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AddPrincipalScreen))
+        form = app.screen
+        assert form.query_one("#issuer", Input).value == f"{sandbox.base_url}/appidpv1"
+        await pilot.press("ctrl+s")  # no subject yet: refused on the form, nothing sent
+        await pilot.pause()
+        assert isinstance(app.screen, AddPrincipalScreen)
+        assert "subject is required" in screen_text(app)
+        await pilot.press(*device.client_id)
+        await pilot.pause()
+        assert "app registration: Gateway" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: any(r["subject"] == device.client_id for r in principal_rows(app)),
+                         what="the new principal")
+        async with client_for(sandbox) as admin:
+            stored = {(p.issuer, p.subject) for p in await admin.get_root_principals()}
+        assert (f"{sandbox.base_url}/appidpv1", device.client_id) in stored
+        # The registrations tab now marks it root too.
+        assert cell_text(app.apps_view.table.get_cell(device.client_id, "root")) == "✔"
+
+
+async def test_removing_yourself_is_refused_with_the_reason(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        await pilot.press("2", "d")
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0], "no confirmation: the removal is refused outright"
+        assert any("you would lose access to this tenant" in n for n in notifications(app))
+        assert [p.subject for p in sandbox.store.get_root_principals()] == [sandbox.admin_client_id]
+
+
+async def test_remove_a_root_principal_after_confirming(sandbox):
+    async with client_for(sandbox) as admin:
+        await admin.add_root_principal(Principal("https://login.example.com", "user-42", "Ada"))
+    async with running_console(sandbox) as (app, pilot):
+        await pilot.press("2", "down", "d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "Ada" in screen_text(app) and "user-42" in screen_text(app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: len(principal_rows(app)) == 1, what="the row to go")
+        assert [p.subject for p in sandbox.store.get_root_principals()] == [sandbox.admin_client_id]
+
+
+async def test_read_only_hides_and_refuses_every_change(sandbox):
+    async with client_for(sandbox) as admin:
+        await admin.create_application("untouchable", {})
+    async with running_console(sandbox, read_only=True) as (app, pilot):
+        footer_keys = {b.binding.action for b in app.screen.active_bindings.values()}
+        assert not footer_keys & {"create", "edit", "regenerate", "delete", "toggle_root"}
+        assert {"details", "copy_client_id", "refresh", "filter"} <= footer_keys | {"details"}
+        await pilot.press("down")
+        for key in ("n", "e", "g", "d", "m"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is app.screen_stack[0], f"{key} opened {app.screen}"
+        assert len(sandbox.store.list_applications()) == 2
+        # From the palette: a clear notice instead of silence.
+        delete = next(c for c in COMMANDS if c.action == "delete")
+        await app.run_console_command(delete)
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]
+        assert any("Read-only mode" in n and "deleting registrations is turned off" in n
+                   for n in notifications(app))
+        # The details screen offers no changes either.
+        await pilot.press("enter")
+        await pilot.pause()
+        shown_actions = {b.binding.action for b in app.screen.active_bindings.values()}
+        assert "choose('delete')" not in shown_actions and "copy_client_id" in shown_actions
+        await pilot.press("d")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "AppDetailsScreen"
+        await pilot.press("escape", "2", "a")
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]
+        assert "read-only" in screen_text(app)
