@@ -9,8 +9,10 @@ key objects are cached: parsing a PEM per token would cost more than signing.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
+import random
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +44,56 @@ def jwk_thumbprint(public_key: rsa.RSAPublicKey) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode("ascii")
 
 
+_SMALL_PRIMES = (3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97)
+
+
+def _probably_prime(n: int, rng: random.Random, rounds: int = 40) -> bool:
+    if any(n % p == 0 for p in _SMALL_PRIMES):
+        return n in _SMALL_PRIMES
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for _ in range(rounds):
+        x = pow(rng.randrange(2, n - 2), d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=8)  # every fresh deterministic sandbox asks for the same few seeds
+def seeded_rsa_key(seed: str, bits: int = 2048) -> rsa.RSAPrivateKey:
+    """An RSA key that depends only on `seed`: deterministic mode's tokens are byte-stable.
+
+    Never used outside deterministic mode: a key anyone can re-derive protects nothing.
+    """
+    rng = random.Random(hashlib.sha256(seed.encode()).digest())
+    e = 65537
+
+    def prime() -> int:
+        while True:
+            candidate = rng.getrandbits(bits // 2) | (1 << (bits // 2 - 1)) | (1 << (bits // 2 - 2)) | 1
+            if (candidate - 1) % e and _probably_prime(candidate, rng):
+                return candidate
+
+    while True:
+        p, q = prime(), prime()
+        if p != q and (p * q).bit_length() == bits:
+            break
+    p, q = max(p, q), min(p, q)
+    d = pow(e, -1, (p - 1) * (q - 1))
+    numbers = rsa.RSAPrivateNumbers(
+        p=p, q=q, d=d, dmp1=d % (p - 1), dmq1=d % (q - 1), iqmp=pow(q, -1, p),
+        public_numbers=rsa.RSAPublicNumbers(e, p * q),
+    )
+    return numbers.private_key()
+
+
 class TokenRejected(Exception):
     """A bearer token the sandbox will not accept; the message says why (never the token)."""
 
@@ -67,7 +119,10 @@ class KeyRing:
         self._load_or_create()
 
     def _new_key(self, state: str) -> KeyRecord:
-        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if self._store.deterministic:
+            private_key = seeded_rsa_key(f"rkvst-sandbox-key:{self._store.new_id('signing-key')}")
+        else:
+            private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = private_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ).decode("ascii")
