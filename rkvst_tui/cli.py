@@ -49,7 +49,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -782,13 +782,13 @@ def cmd_locate(args: argparse.Namespace, io: Io) -> int:
 # -- the console --------------------------------------------------------------------------
 
 
-def run_console(args: argparse.Namespace, io: Io) -> int:
-    try:
-        from .tui.app import RkvstApp
-    except ImportError as exc:
-        io.note(f"error: the console is not available in this installation ({exc})")
-        io.note("hint: the command-line commands work: rkvst-tui --help")
-        return EXIT_FAILED
+def console_connect(args: argparse.Namespace, io: Io) -> tuple[Callable[[], Awaitable[RkvstClient]], list[Any]]:
+    """The `connect` coroutine function the console calls once its first frame is up.
+
+    With nothing configured it starts the local sandbox (a free port on 127.0.0.1, data in
+    the user data directory) on a thread and connects as its root registration; the
+    started servers are appended to the returned list, for the caller to stop.
+    """
     from .api.client import RkvstClient
 
     connection = _configured_connection(args)
@@ -813,6 +813,17 @@ def run_console(args: argparse.Namespace, io: Io) -> int:
         async def connect() -> RkvstClient:
             return RkvstClient(ready)
 
+    return connect, servers
+
+
+def run_console(args: argparse.Namespace, io: Io) -> int:
+    try:
+        from .tui.app import RkvstApp
+    except ImportError as exc:
+        io.note(f"error: the console is not available in this installation ({exc})")
+        io.note("hint: the command-line commands work: rkvst-tui --help")
+        return EXIT_FAILED
+    connect, servers = console_connect(args, io)
     app = RkvstApp(connect=connect, read_only=bool(args.read_only))
     try:
         app.run()

@@ -459,3 +459,81 @@ def test_the_sandbox_command_is_dispatched(isolated, capsys):
     assert "--seed-apps" in out
     code, _, err = run(capsys, "sandbox", "--port", "notaport")
     assert code == 2 and "whole number" in err
+
+
+# -- the console's connection ----------------------------------------------------------------------
+
+
+def test_the_console_starts_the_sandbox_only_when_connecting(isolated, capsys):
+    import asyncio
+
+    args = cli.build_parser().parse_args([])
+    connect, servers = cli.console_connect(args, cli.Io(sys.stdout, sys.stderr, sys.stdin, False))
+    assert servers == []  # nothing started before the first frame
+
+    async def use() -> tuple[bool, object]:
+        client = await connect()
+        async with client:
+            return client.is_sandbox, await client.whoami()
+
+    try:
+        is_sandbox, me = asyncio.run(use())
+    finally:
+        for server in servers:
+            server.stop()
+    assert is_sandbox is True and me.is_root is True and me.display_name == "sandbox-admin"
+    assert servers[0].data_dir == isolated / "data" / "sandbox"
+    assert stat.S_IMODE((isolated / "data" / "sandbox" / "admin-credentials.env").stat().st_mode) == 0o600
+
+
+def test_the_console_uses_the_configured_connection(env, capsys):
+    import asyncio
+
+    args = cli.build_parser().parse_args(["--read-only"])
+    connect, servers = cli.console_connect(args, cli.Io(sys.stdout, sys.stderr, sys.stdin, False))
+
+    async def use() -> str:
+        async with await connect() as client:
+            return client.base_url
+
+    assert asyncio.run(use()) == env.base_url and servers == []
+
+
+def test_the_startup_imports_stay_light():
+    code = "import sys, rkvst_tui.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in " \
+           "('httpx', 'starlette', 'uvicorn', 'textual') or m.startswith('rkvst_tui.sandbox')))"
+    answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert answer.stdout.strip() == "[]"
+
+
+# -- a create whose answer was lost ------------------------------------------------------------------
+
+
+def test_a_lost_create_answer_points_at_the_registration_and_regenerate(env, capsys, monkeypatch):
+    from rkvst_tui.api.client import RkvstClient
+    from rkvst_tui.api.errors import ConnectionLost
+
+    real_create = RkvstClient.create_application
+
+    async def create_then_drop(self, display_name, custom_claims=None):
+        await real_create(self, display_name, custom_claims)  # the server acts ...
+        raise ConnectionLost("the connection dropped", request_sent=True)  # ... and the answer is lost
+
+    monkeypatch.setattr(RkvstClient, "create_application", create_then_drop)
+    code, out, err = run(capsys, "apps", "create", "--name", "lost-one")
+    assert code == 1 and out == ""
+    (lost,) = env.store.list_applications(display_name="lost-one")
+    assert f"'lost-one' was created (client id {lost.client_id}); its secret was lost" in err
+    assert f"rkvst-tui apps regenerate {lost.client_id}" in err
+
+
+def test_a_create_lost_before_the_server_acted_says_it_is_safe_to_retry(env, capsys, monkeypatch):
+    from rkvst_tui.api.client import RkvstClient
+    from rkvst_tui.api.errors import ConnectionLost
+
+    async def drop(self, display_name, custom_claims=None):
+        raise ConnectionLost("the connection dropped", request_sent=True)
+
+    monkeypatch.setattr(RkvstClient, "create_application", drop)
+    code, _, err = run(capsys, "apps", "create", "--name", "never-made")
+    assert code == 1 and "before 'never-made' was created" in err and "safe to run the create again" in err
