@@ -92,7 +92,7 @@ class TokenInspector(Widget):
     TokenInspector #ti-signature.-not-checked { background: $warning 25%; }
     TokenInspector #ti-errors { color: $text-error; height: auto; }
     TokenInspector #ti-warnings { color: $text-warning; height: auto; }
-    TokenInspector DataTable { height: auto; max-height: 16; }
+    TokenInspector DataTable { height: auto; }
     TokenInspector .ti-raw { height: auto; max-height: 12; }
     TokenInspector #ti-access { height: auto; }
     """
@@ -180,12 +180,13 @@ class TokenInspector(Widget):
             yield Static(Text(""), id="ti-source")
             yield Static(Text(""), id="ti-errors")
             yield Static(Text(""), id="ti-warnings")
+            # Times first: "is it still valid?" is the first question about a token.
+            yield Label("TIMES", classes="ti-title")
+            yield DataTable(id="ti-times", cursor_type="row")
             yield Label("HEADER", classes="ti-title")
             yield DataTable(id="ti-header", cursor_type="row", zebra_stripes=True)
             yield Label("PAYLOAD", classes="ti-title")
             yield DataTable(id="ti-payload", cursor_type="row", zebra_stripes=True)
-            yield Label("TIMES", classes="ti-title")
-            yield DataTable(id="ti-times", cursor_type="row")
             yield Label("ACCESS TEST", classes="ti-title")
             yield Static(Text(ACCESS_NOT_RUN), id="ti-access")
             yield Label("RAW HEADER", classes="ti-title")
