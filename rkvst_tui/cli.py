@@ -485,8 +485,15 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
             io.say("No App Registrations to display")
             return EXIT_OK
         roots = await _root_subjects(api) or set()
+        now = datetime.now(timezone.utc)
         rows = [
-            (a.display_name, a.client_id, _date(a.valid_until), len(a.custom_claims), "yes" if a.client_id in roots else "")
+            (
+                a.display_name,
+                a.client_id,
+                _date(a.valid_until) + (" (expired)" if a.valid_until and a.valid_until < now else ""),
+                len(a.custom_claims),
+                "yes" if a.client_id in roots else "",
+            )
             for a in apps
         ]
         io.say(table(("DISPLAY NAME", "CLIENT ID", "EXPIRY DATE", "CLAIMS", "ROOT"), rows))

@@ -537,3 +537,31 @@ def test_a_create_lost_before_the_server_acted_says_it_is_safe_to_retry(env, cap
     monkeypatch.setattr(RkvstClient, "create_application", drop)
     code, _, err = run(capsys, "apps", "create", "--name", "never-made")
     assert code == 1 and "before 'never-made' was created" in err and "safe to run the create again" in err
+
+
+def test_a_missing_secret_is_asked_for_on_a_terminal(env, capsys, monkeypatch):
+    import getpass
+
+    monkeypatch.delenv("RKVST_CLIENT_SECRET_FILE")
+    monkeypatch.setattr(sys, "stdin", FakeTerminal(""))
+    prompts: list[str] = []
+
+    def fake_getpass(prompt: str) -> str:
+        prompts.append(prompt)
+        return env.admin_secret
+
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
+    code, out, err = run(capsys, "apps", "list", "--json")
+    assert code == 0, err
+    assert prompts == [f"Secret for client id {env.admin_client_id}: "]
+    assert env.admin_secret not in out + err
+
+
+def test_an_expired_credential_is_marked(env, capsys):
+    from datetime import datetime, timezone
+
+    app = _create(capsys, "old-timer")
+    env.store.expire_secret(app["client_id"], datetime(2020, 1, 1, tzinfo=timezone.utc))
+    code, out, _ = run(capsys, "apps", "list")
+    line = next(line for line in out.splitlines() if line.startswith("old-timer"))
+    assert "2020-01-01 (expired)" in line
