@@ -632,3 +632,37 @@ async def test_clear_forgets_everything_pasted_or_typed(rsa_key):
         assert app.query_one("#ti-raw-payload", TextArea).text == ""
         assert token not in app.clipboard
         assert "nothing inspected yet" in shown(app, "#ti-signature")
+
+
+async def test_access_test_when_the_connected_identity_cannot_tell_who_is_root(det_sandbox):
+    """Signed in as a non-root registration: the root list is closed to it, so both causes are named."""
+    registration = create_registration(det_sandbox, "NotRoot")
+    connection = Connection(det_sandbox.base_url, client_id=registration["client_id"],
+                            secret=registration["credentials"][0]["secret"], is_sandbox=True)
+    async with RkvstClient(connection) as client:
+        app = InspectorHost(client)
+        async with app.run_test(size=SIZE) as pilot:
+            await press(pilot, "ti-mine")
+            await press(pilot, "ti-test")
+            result = shown(app, "#ti-access")
+            assert result.startswith("200 OK, 0 assets: either the tenant has no assets yet or")
+            assert '"secure by default"' in result and "make it root" in result
+
+
+async def test_access_test_explains_a_403():
+    """A 403 on assets: the sandbox never answers it on demand, so a mock transport stands in for the server."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/archivist/v2/assets":
+            return httpx.Response(404, json={"code": 5, "message": "Not Found", "details": []})
+        return httpx.Response(403, json={"code": 7, "message": "access denied by policy", "details": []})
+
+    async with RkvstClient(Connection("http://127.0.0.1:9"), transport=httpx.MockTransport(refuse)) as client:
+        app = InspectorHost(client)
+        async with app.run_test(size=SIZE) as pilot:
+            inspector(app).inspect_text(jwt.encode({"sub": "x"}, "k" * 32, algorithm="HS256"))
+            await settle(pilot)
+            await press(pilot, "ti-test")
+            result = shown(app, "#ti-access")
+            assert result.startswith("403 Permission denied: the token is genuine but this identity may not read")
+            assert "access denied by policy" in result
