@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-import platformdirs
+from rkvst_tui.api import paths
 
 from .app import LOGGER_NAME
 from .server import SandboxServer, is_loopback
@@ -23,7 +23,8 @@ DEFAULT_PORT = 8470
 
 
 def default_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir("rkvst-tui")) / "sandbox"
+    """The user data dir's `sandbox` folder (RKVST_TUI_DATA_DIR overrides it, as everywhere)."""
+    return paths.sandbox_data_dir()
 
 
 def _positive(text: str) -> int:
