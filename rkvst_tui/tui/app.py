@@ -82,6 +82,7 @@ class RkvstApp(App[None]):
         self.root_principals: list = []
         self.principals_loaded = False
         self._problem_shown = False
+        self.connection_problem: Problem | None = None
         self._owns_client = client is None  # a client from `connect` is closed on exit
 
     # ------------------------------------------------------------------ layout
@@ -133,21 +134,27 @@ class RkvstApp(App[None]):
             try:
                 self.client = await self._connect()
             except Exception as exc:
-                self.show_connection_problem(describe(exc, "Could not connect to RKVST"), "")
+                self.connection_problem = describe(exc, "Could not connect to RKVST")
+                self.apps_view.show_state()
+                self.show_connection_problem(self.connection_problem, "")
                 return
         connection = self.client.connection
         header.show_connection(connection)
+        self.principals_view.show_issuer(connection.issuer)
         try:
             self.identity = await self.call_api(self.client.whoami)
         except Exception as exc:
             problem = describe(exc, f"Could not sign in to {connection.base_url}")
             header.show_signed_out(problem.message)
+            self.connection_problem = problem
+            self.apps_view.show_state()
             if is_connection_failure(exc):
                 self.show_connection_problem(problem, self._where())
             else:
                 self.report(problem)
             return
         header.show_identity(self.identity, self.client.tokens)
+        self.connection_problem = None
         self.refresh_bindings()
         self.apps_view.start_loading()
         self.load_root_principals()

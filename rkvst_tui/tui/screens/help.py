@@ -88,13 +88,17 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Key", "Action", "Where")
+        table.add_column("Key", width=14)
+        table.add_column("Action")
+        group = None
         for row in self.rows:
+            if row.where != group:
+                group = row.where
+                table.add_row(Text(""), Text(group.upper(), style="bold underline"))
             style = "" if row.enabled else "dim"
             table.add_row(
                 Text(row.keys, style="bold " + style if style else "bold"),
                 Text(row.description, style=style),
-                Text(row.where, style="dim"),
             )
         table.focus()
 

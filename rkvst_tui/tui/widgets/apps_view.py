@@ -67,6 +67,20 @@ class RegistrationTable(DataTable):
     ]
 
 
+class FilterInput(Input):
+    """The `/` filter box: enter goes back to the table keeping the filter, escape clears it."""
+
+    HELP_GROUP = "Filter"
+    BINDINGS = [
+        Binding("enter", "submit", "Back to the table"),
+        Binding("escape", "clear", "Clear filter"),
+    ]
+
+    def action_clear(self) -> None:
+        view = next(a for a in self.ancestors if isinstance(a, AppRegistrationsView))
+        view.action_clear_filter()
+
+
 class AppRegistrationsView(Vertical):
     """The first tab."""
 
@@ -99,8 +113,7 @@ class AppRegistrationsView(Vertical):
     # ----------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter by display name or client id (enter: done, escape: clear)",
-                    id="apps-filter")
+        yield FilterInput(placeholder="filter by display name or client id", id="apps-filter", compact=True)
         yield RegistrationTable(id="apps-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="apps-empty")
         yield Static("", id="apps-status")
@@ -110,7 +123,7 @@ class AppRegistrationsView(Vertical):
         for label, key, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         self.query_one("#apps-filter", Input).display = False
-        self._show_state()
+        self.show_state()
 
     @property
     def table(self) -> RegistrationTable:
@@ -139,6 +152,10 @@ class AppRegistrationsView(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MUTATING_ACTIONS and self.console.read_only:
             return False
+        if action == "clear_filter" and not self._filter:
+            return False
+        if action == "filter" and isinstance(self.screen.focused, FilterInput):
+            return False
         if action in ROW_ACTIONS and self.current_application() is None:
             return None
         if action in MUTATING_ACTIONS | {"refresh"} and self.console.client is None:
@@ -158,7 +175,7 @@ class AppRegistrationsView(Vertical):
         self._restore_cursor_to = self.current_client_id() or self._restore_cursor_to
         self.loading_pages = True
         self.load_problem = None
-        self._show_state()
+        self.show_state()
         attempt = 0
         while True:
             first_page = True
@@ -172,7 +189,7 @@ class AppRegistrationsView(Vertical):
                     for application in page:
                         self.applications[application.client_id] = without_secret(application)
                     self._append_rows(page)
-                    self._show_state()
+                    self.show_state()
                     await asyncio.sleep(0)  # let the screen paint between pages
                 if first_page:
                     self._reset_rows()
@@ -191,7 +208,7 @@ class AppRegistrationsView(Vertical):
                 break
         self.loading_pages = False
         self.loaded_once = True
-        self._show_state()
+        self.show_state()
         self.refresh_bindings()
         self.console.registrations_changed()
 
@@ -247,14 +264,18 @@ class AppRegistrationsView(Vertical):
         for row_key in list(table.rows):
             table.update_cell(row_key, "root", self._root_cell(row_key.value))
 
-    def _show_state(self) -> None:
+    def show_state(self) -> None:
         table = self.table
         shown = table.row_count
         total = len(self.applications)
         empty = self.query_one("#apps-empty", Static)
         status = self.query_one("#apps-status", Static)
         if shown == 0:
-            if self.console.client is None or (self.loading_pages and total == 0):
+            problem = self.console.connection_problem
+            if problem is not None:
+                empty.update(Text(f"Not connected: {problem.message}\nPress ctrl+p and run Reconnect, "
+                                  "or fix the connection and restart.", style="red"))
+            elif self.console.client is None or self.console.identity is None or (self.loading_pages and total == 0):
                 empty.update(Text("Loading app registrations…", style="dim"))
             elif self.load_problem is not None and total == 0:
                 problem = self.load_problem
@@ -320,13 +341,6 @@ class AppRegistrationsView(Vertical):
             event.input.display = False
         self.table.focus()
 
-    def on_key(self, event) -> None:
-        # escape inside the filter box: clear it and go back to the table.
-        if event.key == "escape" and isinstance(self.screen.focused, Input) and self.screen.focused.id == "apps-filter":
-            event.stop()
-            event.prevent_default()
-            self.action_clear_filter()
-
     def _apply_filter(self, value: str) -> None:
         if value == self._filter and self.table.row_count:
             return
@@ -339,7 +353,7 @@ class AppRegistrationsView(Vertical):
                 table.add_row(*self._cells(application), key=application.client_id)
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
-        self._show_state()
+        self.show_state()
         self.refresh_bindings()
 
     def set_filter(self, value: str) -> None:
@@ -469,14 +483,14 @@ class AppRegistrationsView(Vertical):
             self._replace_row(application)
         elif self._matches(application):
             self.table.add_row(*self._cells(application), key=application.client_id)
-        self._show_state()
+        self.show_state()
         self.refresh_bindings()
 
     def forget(self, client_id: str) -> None:
         self.applications.pop(client_id, None)
         if client_id in self.table.rows:
             self.table.remove_row(client_id)
-        self._show_state()
+        self.show_state()
         self.refresh_bindings()
 
     def action_delete(self) -> None:

@@ -43,10 +43,10 @@ class ConsoleHeader(Widget):
         badge.display = bool(getattr(connection, "is_sandbox", False))
         text = Text()
         text.append(getattr(connection, "profile", "") or "default", style="bold")
-        text.append("  ")
+        text.append(" · ")
         text.append(connection.base_url)
         if getattr(connection, "is_sandbox", False):
-            text.append("  local sandbox: test data only", style="dim")
+            text.append(" · local sandbox: test data only", style="dim")
         self.query_one("#header-connection", Static).update(text)
 
     def show_connecting(self, what: str) -> None:

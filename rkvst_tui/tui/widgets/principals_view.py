@@ -21,9 +21,9 @@ COLUMNS = (
     ("", "you", 1),
     ("Issuer", "issuer", 31),
     ("Subject", "subject", 36),
-    ("Display Name", "display_name", 12),
+    ("Display Name", "display_name", 13),
     ("Email", "email", 12),
-    ("App Registration", "app", 14),
+    ("Registration", "app", 13),
 )
 
 
@@ -101,6 +101,13 @@ class RootPrincipalsView(Vertical):
         if action in MUTATING_ACTIONS | {"refresh"} and self.console.client is None:
             return None
         return True
+
+    def show_issuer(self, issuer: str) -> None:
+        self.query_one("#principals-intro", Static).update(Text(
+            "Root principals may manage app registrations and this list. An app registration is root when an "
+            f"entry has issuer {issuer} and its client id as subject. ★ marks the identity signed in to this console.",
+            style="dim",
+        ))
 
     def show(self, principals: list) -> None:
         """Show a new list, keeping the cursor on the same (issuer, subject)."""
