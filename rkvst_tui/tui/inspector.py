@@ -76,7 +76,8 @@ class TokenInspector(Widget):
     DEFAULT_CSS = """
     TokenInspector { height: 1fr; layout: horizontal; }
     TokenInspector #ti-inputs { width: 34; padding: 0 1 0 0; scrollbar-size-vertical: 1; }
-    TokenInspector #ti-report { width: 1fr; scrollbar-size-vertical: 1; }
+    TokenInspector #ti-report { width: 1fr; }
+    TokenInspector #ti-details { height: 1fr; scrollbar-size-vertical: 1; }
     TokenInspector .ti-title { text-style: bold; margin: 1 0 0 0; color: $text-accent; }
     TokenInspector .ti-row { height: auto; margin: 0 0 0 0; }
     TokenInspector .ti-row Input { width: 1fr; }
@@ -175,26 +176,31 @@ class TokenInspector(Widget):
                 yield Button("Copy payload", id="ti-copy-payload", compact=True)
             with Horizontal(classes="ti-row"):
                 yield Button("Copy signature", id="ti-copy-signature", compact=True)
-        with VerticalScroll(id="ti-report"):
+        with Vertical(id="ti-report"):
+            # Outside the scrolling part: the signature state stays in view however far one scrolls.
             yield Static(Text("SIGNATURE  —  nothing inspected yet"), id="ti-signature", classes="-not-checked")
-            yield Static(Text(""), id="ti-source")
-            yield Static(Text(""), id="ti-errors")
-            yield Static(Text(""), id="ti-warnings")
-            # Times first: "is it still valid?" is the first question about a token.
-            yield Label("TIMES", classes="ti-title")
-            yield DataTable(id="ti-times", cursor_type="row")
-            yield Label("HEADER", classes="ti-title")
-            yield DataTable(id="ti-header", cursor_type="row", zebra_stripes=True)
-            yield Label("PAYLOAD", classes="ti-title")
-            yield DataTable(id="ti-payload", cursor_type="row", zebra_stripes=True)
-            yield Label("ACCESS TEST", classes="ti-title")
-            yield Static(Text(ACCESS_NOT_RUN), id="ti-access")
-            yield Label("RAW HEADER", classes="ti-title")
-            yield TextArea(id="ti-raw-header", read_only=True, soft_wrap=True, compact=True, classes="ti-raw")
-            yield Label("RAW PAYLOAD", classes="ti-title")
-            yield TextArea(id="ti-raw-payload", read_only=True, soft_wrap=True, compact=True, classes="ti-raw")
-            yield Label("SIGNATURE PART", classes="ti-title")
-            yield TextArea(id="ti-raw-signature", read_only=True, soft_wrap=True, compact=True, classes="ti-raw")
+            with VerticalScroll(id="ti-details"):
+                yield from self._compose_details()
+
+    def _compose_details(self) -> ComposeResult:
+        yield Static(Text(""), id="ti-source")
+        yield Static(Text(""), id="ti-errors")
+        yield Static(Text(""), id="ti-warnings")
+        # Times first: "is it still valid?" is the first question about a token.
+        yield Label("TIMES", classes="ti-title")
+        yield DataTable(id="ti-times", cursor_type="row")
+        yield Label("HEADER", classes="ti-title")
+        yield DataTable(id="ti-header", cursor_type="row", zebra_stripes=True)
+        yield Label("PAYLOAD", classes="ti-title")
+        yield DataTable(id="ti-payload", cursor_type="row", zebra_stripes=True)
+        yield Label("ACCESS TEST", classes="ti-title")
+        yield Static(Text(ACCESS_NOT_RUN), id="ti-access")
+        yield Label("RAW HEADER", classes="ti-title")
+        yield TextArea(id="ti-raw-header", read_only=True, soft_wrap=True, compact=True, classes="ti-raw")
+        yield Label("RAW PAYLOAD", classes="ti-title")
+        yield TextArea(id="ti-raw-payload", read_only=True, soft_wrap=True, compact=True, classes="ti-raw")
+        yield Label("SIGNATURE PART", classes="ti-title")
+        yield TextArea(id="ti-raw-signature", read_only=True, soft_wrap=True, compact=True, classes="ti-raw")
 
     def on_mount(self) -> None:
         # Fixed widths let long values and meanings wrap inside the pane instead of scrolling sideways.

@@ -666,3 +666,16 @@ async def test_access_test_explains_a_403():
             result = shown(app, "#ti-access")
             assert result.startswith("403 Permission denied: the token is genuine but this identity may not read")
             assert "access denied by policy" in result
+
+
+async def test_the_signature_state_stays_in_view_when_the_report_scrolls(rsa_key):
+    app = InspectorHost()
+    async with app.run_test(size=SIZE) as pilot:
+        await paste(pilot, signed(rsa_key, **{f"claim_{n}": "v" for n in range(40)}))
+        details = app.query_one("#ti-details")
+        before = app.query_one("#ti-signature").region
+        details.scroll_end(animate=False)
+        await pilot.pause()
+        assert details.scroll_y > 0  # the report really is longer than the screen
+        assert app.query_one("#ti-signature").region == before
+        assert app.screen.find_widget(app.query_one("#ti-signature")).region.height > 0
