@@ -23,6 +23,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -258,10 +259,10 @@ class TokenReport:
             "input": {"note": self.input_note, "length": len(self.token), "fingerprint": self.fingerprint},
             "ok": self.ok,
             "errors": list(self.errors),
-            "parts": [p.to_json() for p in self.parts],
-            "header": self.header,
-            "payload": self.payload,
-            "claims": [c.to_json() for c in self.claims],
+            "parts": [_strict_json(p.to_json()) for p in self.parts],
+            "header": _strict_json(self.header),
+            "payload": _strict_json(self.payload),
+            "claims": [_strict_json(c.to_json()) for c in self.claims],
             "omitted_claims": self.omitted_claims,
             "signature": {
                 "state": self.signature_state,
@@ -272,6 +273,24 @@ class TokenReport:
             "ignored_header_keys": list(self.ignored_header_keys),
             "warnings": [w.to_json() for w in self.warnings],
         }
+
+
+def _strict_json(value: Any) -> Any:
+    """`value` with NaN and Infinity (which json.loads accepts) as strings, so the output is strict JSON."""
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, float) and not math.isfinite(item):
+            return repr(item).replace("inf", "Infinity").replace("nan", "NaN")
+        if isinstance(item, dict):
+            return {key: walk(val) for key, val in item.items()}
+        if isinstance(item, list):
+            return [walk(val) for val in item]
+        return item
+
+    try:
+        return walk(value)
+    except RecursionError:
+        return value
 
 
 class KeyLoadError(ValueError):
@@ -474,7 +493,10 @@ def _json_kind(value: Any) -> str:
 
 def format_duration(seconds: float) -> str:
     """'42m 10s', '3h', '2d 4h': the two largest non-zero units."""
-    seconds = int(abs(seconds))
+    try:
+        seconds = int(abs(seconds))
+    except (OverflowError, ValueError):
+        return "forever"
     units = (("y", 365 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
     pieces: list[str] = []
     for label, size in units:
@@ -506,7 +528,7 @@ def relative_time(ts: float, now: datetime, claim: str = "exp") -> str:
 
 def claim_times(ts: Any, now: datetime, claim: str, local_tz: tzinfo | None = None) -> ClaimTimes | None:
     """UTC, local and relative text for a NumericDate, or None when it is not one."""
-    if isinstance(ts, bool) or not isinstance(ts, (int, float)):
+    if not _is_number(ts):
         return None
     try:
         moment = datetime.fromtimestamp(ts, tz=timezone.utc)
@@ -892,7 +914,13 @@ def _warnings(
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+    """A usable NumericDate: a finite number, not a bool (JSON's NaN and Infinity are not times)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value) and abs(value) < 1e15
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 # --------------------------------------------------------------------------- the report

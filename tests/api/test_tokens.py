@@ -558,7 +558,7 @@ def test_one_megabyte_paste_is_fast_and_bounded(rsa_key):
 def test_any_text_gives_a_report(text):
     report = inspect_token(text, now=NOW, expected_issuer=ISSUER, expected_audience=AUDIENCE)
     assert report.signature_state in (VERIFIED, INVALID, NOT_CHECKED, UNSECURED)
-    json.dumps(report.to_json())
+    json.dumps(report.to_json(), allow_nan=False)
 
 
 _SAMPLE_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -594,7 +594,7 @@ def test_any_json_payload_gives_a_report(payload):
     body = _b64(json.dumps(payload).encode())
     report = inspect_token(f"{header}.{body}.c2ln", now=NOW, expected_issuer=ISSUER, expected_audience=AUDIENCE)
     assert report.payload is not None
-    json.dumps(report.to_json())
+    json.dumps(report.to_json(), allow_nan=False)
 
 
 # --------------------------------------------------------------------------- the real sandbox
@@ -645,3 +645,15 @@ def test_an_expired_sandbox_token_is_reported_expired(make_sandbox, mint_token):
     assert report.signature_state == VERIFIED
     assert "expired" in report.warning_codes()
     assert report.claim("exp").times.relative == "expired 4m ago"
+
+
+@pytest.mark.parametrize("value", ["-Infinity", "Infinity", "NaN", "1e308", "1" + "0" * 400, "true"])
+def test_time_claims_that_are_not_usable_times_are_named_not_crashed_on(value):
+    body = '{"sub":"x","exp":%s,"nbf":%s,"iat":%s}' % (value, value, value)
+    token = ".".join([_b64(RS256_HEADER), _b64(body.encode()), "c2ln"])
+    report = _inspect(token)
+    assert report.payload is not None
+    assert "bad-time" in report.warning_codes()
+    assert report.claim("exp").times is None
+    assert "exp is not a NumericDate" in report.claim("exp").notes[0]
+    json.dumps(report.to_json(), allow_nan=False)  # strict JSON for jq and friends
