@@ -186,21 +186,30 @@ class TokenInspector(Widget):
         yield Static(Text(""), id="ti-source")
         yield Static(Text(""), id="ti-errors")
         yield Static(Text(""), id="ti-warnings")
-        # Times first: "is it still valid?" is the first question about a token.
+        # "Is it still valid, and does it get in?" are the first questions about a token.
         yield Label("TIMES", classes="ti-title")
         yield DataTable(id="ti-times", cursor_type="row")
+        yield Label("ACCESS TEST", classes="ti-title")
+        yield Static(Text(ACCESS_NOT_RUN), id="ti-access")
         yield Label("HEADER", classes="ti-title")
         yield DataTable(id="ti-header", cursor_type="row", zebra_stripes=True)
         yield Label("PAYLOAD", classes="ti-title")
         yield DataTable(id="ti-payload", cursor_type="row", zebra_stripes=True)
-        yield Label("ACCESS TEST", classes="ti-title")
-        yield Static(Text(ACCESS_NOT_RUN), id="ti-access")
         yield Label("RAW HEADER", classes="ti-title")
-        yield TextArea(id="ti-raw-header", read_only=True, soft_wrap=True, compact=True, classes="ti-raw")
+        yield TextArea(
+            id="ti-raw-header", read_only=True, soft_wrap=True, compact=True, highlight_cursor_line=False,
+            classes="ti-raw",
+        )
         yield Label("RAW PAYLOAD", classes="ti-title")
-        yield TextArea(id="ti-raw-payload", read_only=True, soft_wrap=True, compact=True, classes="ti-raw")
+        yield TextArea(
+            id="ti-raw-payload", read_only=True, soft_wrap=True, compact=True, highlight_cursor_line=False,
+            classes="ti-raw",
+        )
         yield Label("SIGNATURE PART", classes="ti-title")
-        yield TextArea(id="ti-raw-signature", read_only=True, soft_wrap=True, compact=True, classes="ti-raw")
+        yield TextArea(
+            id="ti-raw-signature", read_only=True, soft_wrap=True, compact=True, highlight_cursor_line=False,
+            classes="ti-raw",
+        )
 
     def on_mount(self) -> None:
         # Fixed widths let long values and meanings wrap inside the pane instead of scrolling sideways.
@@ -455,8 +464,8 @@ class TokenInspector(Widget):
             )
         signature.update(line)
 
-        note = report.input_note[:1].upper() + report.input_note[1:]
-        source = Text(f"{note} ({self._origin}): {len(report.token):,} characters, "
+        where = self._origin if report.input_note == "as given" else f"{report.input_note} ({self._origin})"
+        source = Text(f"{where[:1].upper()}{where[1:]}: {len(report.token):,} characters, "
                       f"fingerprint {report.fingerprint}.", style="dim")
         self.query_one("#ti-source", Static).update(source)
 
@@ -645,6 +654,8 @@ class TokenInspector(Widget):
         result = await access_test_text(client, token, report)
         if generation == self._generation:
             self._set_access(result)
+            access = self.query_one("#ti-access", Static)
+            self.query_one("#ti-details", VerticalScroll).scroll_to_widget(access, animate=False)
 
     def _set_access(self, text: Text) -> None:
         self.query_one("#ti-access", Static).update(text)
