@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import socket
@@ -26,6 +27,40 @@ from .signing import KeyRing
 from .store import DATABASE_NAME, Store
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class _PromptServer(uvicorn.Server):
+    """uvicorn's server, woken at once by stop() instead of at its next 0.1 s tick.
+
+    Tests start and stop a sandbox per test; the tick would add up across the suite.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=0.1)
+            except TimeoutError:
+                pass
+            should_exit = await self.on_tick(counter)
+
+    def request_exit(self) -> None:
+        self.should_exit = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(wake.set)
+            except RuntimeError:  # the loop closed meanwhile: it has stopped anyway
+                pass
 
 
 def is_loopback(host: str) -> bool:
@@ -70,7 +105,7 @@ class SandboxServer:
         self._store: Store | None = None
         self._keys: KeyRing | None = None
         self._admin: AdminCredentials | None = None
-        self._server: uvicorn.Server | None = None
+        self._server: _PromptServer | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._lock = threading.Lock()
@@ -189,7 +224,7 @@ class SandboxServer:
                 app, log_level="warning", access_log=False, lifespan="off",
                 timeout_graceful_shutdown=2, timeout_keep_alive=5, server_header=False,
             )
-            server = uvicorn.Server(config)
+            server = _PromptServer(config)
             self._server = server
             self._error = None
 
@@ -226,7 +261,7 @@ class SandboxServer:
         """Stop serving (graceful) and close the database."""
         with self._lock:
             if self._server is not None:
-                self._server.should_exit = True
+                self._server.request_exit()
             if self._thread is not None:
                 self._thread.join(timeout=timeout)
                 if self._thread.is_alive() and self._server is not None:

@@ -7,9 +7,17 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 
 import pytest
 from sandbox_helpers import APPS, TOKEN, session
+
+
+def settle(condition, timeout: float = 2.0) -> None:
+    """The line is written just after the answer is sent: give the server thread a moment."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def test_one_line_per_request_and_never_a_secret_or_token(make_sandbox, caplog) -> None:
@@ -23,7 +31,11 @@ def test_one_line_per_request_and_never_a_secret_or_token(make_sandbox, caplog) 
         created = client.post(APPS, json={"display_name": "logged"}).json()
         client.get(APPS, params={"display_name": "logged"})
         client.get("/nowhere")
-    lines = [r.getMessage() for r in caplog.records if r.name == "rkvst_tui.sandbox"]
+    def lines() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "rkvst_tui.sandbox"]
+
+    settle(lambda: len(lines()) >= 4)
+    lines = lines()
     assert len(lines) == 4
     assert lines[0].startswith(f"POST {TOKEN} 200 ")
     assert lines[1].startswith(f"POST {APPS} 200 ") and lines[1].endswith("ms")
@@ -40,6 +52,7 @@ def test_a_log_callable_receives_the_lines(make_sandbox) -> None:
     server = make_sandbox(log=seen.append)
     with session(server.base_url, None) as anonymous:
         anonymous.get("/appidpv1/.well-known/jwks.json")
+    settle(lambda: len(seen) >= 1)
     assert len(seen) == 1 and seen[0].startswith("GET /appidpv1/.well-known/jwks.json 200 ")
 
 
