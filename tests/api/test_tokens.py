@@ -657,3 +657,25 @@ def test_time_claims_that_are_not_usable_times_are_named_not_crashed_on(value):
     assert report.claim("exp").times is None
     assert "exp is not a NumericDate" in report.claim("exp").notes[0]
     json.dumps(report.to_json(), allow_nan=False)  # strict JSON for jq and friends
+
+
+def test_a_certificate_verifies_and_an_encrypted_private_key_is_explained(rsa_key):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "issuer.example")])
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(rsa_key.public_key())
+        .serial_number(1).not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=1))
+        .sign(rsa_key, hashes.SHA256())
+    )
+    cert_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    assert _inspect(_token(rsa_key), key=cert_pem).signature_state == VERIFIED
+    encrypted = rsa_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"passphrase"),
+    ).decode()
+    report = _inspect(_token(rsa_key), key=encrypted)
+    assert report.signature_state == NOT_CHECKED
+    assert "encrypted" in report.signature_reason and "public key" in report.signature_reason

@@ -679,3 +679,26 @@ async def test_the_signature_state_stays_in_view_when_the_report_scrolls(rsa_key
         assert details.scroll_y > 0  # the report really is longer than the screen
         assert app.query_one("#ti-signature").region == before
         assert app.screen.find_widget(app.query_one("#ti-signature")).region.height > 0
+
+
+async def test_a_key_that_cannot_be_read_is_named_in_the_signature_line(rsa_key):
+    app = InspectorHost()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#ti-key", TextArea).load_text('{"kty": "oct", "k": "c2VjcmV0"}')
+        await paste(pilot, signed(rsa_key))
+        text = shown(app, "#ti-signature")
+        assert "NOT CHECKED" in text and "symmetric" in text
+
+
+async def test_backend_actions_without_a_connection_say_so(rsa_key):
+    app = InspectorHost(client=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "ti-mine")
+        assert app.notes[-1][0] == "error" and "not connected" in app.notes[-1][2]
+        await type_into(pilot, "#ti-client-id", "c")
+        await type_into(pilot, "#ti-secret", "s")
+        await press(pilot, "ti-get")
+        assert "not connected" in app.notes[-1][2]
+        await paste(pilot, signed(rsa_key))
+        await press(pilot, "ti-test")
+        assert "needs one" in shown(app, "#ti-access")
