@@ -126,7 +126,6 @@ class TokenInspector(Widget):
         self._ticker: Timer | None = None
         self._debounce: Timer | None = None
         self._generation = 0  # bumps on every new input; late answers for old input are dropped
-        self._suppress_auto = False
 
     # ------------------------------------------------------------------ layout
 
@@ -235,7 +234,6 @@ class TokenInspector(Widget):
 
     def inspect_text(self, text: str, origin: str = "handed to the inspector") -> None:
         """Inspect `text` as if it had been pasted (used by other screens: "inspect this token")."""
-        self._suppress_auto = True
         paste = self.query_one("#ti-paste", TextArea)
         paste.load_text(text)
         self._start(text, origin)
@@ -248,9 +246,8 @@ class TokenInspector(Widget):
 
     @on(TextArea.Changed, "#ti-paste")
     def _pasted(self) -> None:
-        if self._suppress_auto:
-            self._suppress_auto = False
-            return
+        if self.query_one("#ti-paste", TextArea).text == self._source_text:
+            return  # our own load_text of what is already inspected (or cleared)
         if self._debounce is not None:
             self._debounce.stop()
         self._debounce = self.set_timer(AUTO_INSPECT_DELAY, self._inspect_paste)
@@ -309,7 +306,6 @@ class TokenInspector(Widget):
         except OSError as exc:
             self._show_problem(f"Could not open {path}", f"{exc.strerror or exc}.")
             return
-        self._suppress_auto = True
         self.query_one("#ti-paste", TextArea).load_text(text)
         self._start(text, f"from the file {path}")
 
@@ -343,7 +339,6 @@ class TokenInspector(Widget):
             return
         # The secret did its job: do not leave it lying in the form.
         self.query_one("#ti-secret", Input).value = ""
-        self._suppress_auto = True
         self.query_one("#ti-paste", TextArea).load_text(answer.access_token)
         self._start(answer.access_token, f"from the token endpoint for {client_id}")
 
@@ -363,7 +358,6 @@ class TokenInspector(Widget):
             problem = describe(exc, "Could not get the current token")
             self._show_problem(problem.title, problem.message + (f" {problem.hint}" if problem.hint else ""))
             return
-        self._suppress_auto = True
         self.query_one("#ti-paste", TextArea).load_text(token)
         self._start(token, "the signed-in identity's current token")
 
@@ -677,12 +671,10 @@ class TokenInspector(Widget):
         self._origin = ""
         try:
             # load_text also drops the undo history, which would otherwise keep the paste.
-            self._suppress_auto = True
             self.query_one("#ti-paste", TextArea).load_text("")
             self.query_one("#ti-key", TextArea).load_text("")
             for input_id in ("#ti-file", "#ti-client-id", "#ti-secret", "#ti-save-path"):
                 self.query_one(input_id, Input).value = ""
-            self._suppress_auto = False
             self._set_access(Text(ACCESS_NOT_RUN))
         except Exception:  # while unmounting the children may already be gone
             pass
