@@ -95,51 +95,57 @@ def main(argv: list[str] | None = None) -> int:
         data_dir, host=args.host, port=args.port, token_ttl=args.token_ttl,
         max_apps=args.max_apps, rate_limit=args.rate_limit, reset=args.reset,
     )
-    try:
-        admin = server.open()
-    except Exception as exc:  # noqa: BLE001 - a clear sentence, not a traceback
-        print(f"error: cannot open the sandbox data in {data_dir}: {exc}", file=err)
-        return 1
-    if args.seed_apps:
-        started = time.perf_counter()
-        server.store.seed_applications(args.seed_apps)
-        print(f"seeded {args.seed_apps} app registrations in {time.perf_counter() - started:.1f}s", file=out)
-    try:
-        server.start()
-    except (OSError, RuntimeError) as exc:
-        print(f"error: cannot listen on {args.host}:{args.port}: {exc}. "
-              "Is another sandbox running? Try --port 0 for a free port.", file=err)
-        server.stop()
-        return 1
-
-    print(f"RKVST sandbox listening on {server.base_url}", file=out)
-    print(f"data: {data_dir}", file=out)
-    if admin.created:
-        print("root app registration sandbox-admin created; its secret is shown once here and kept in "
-              f"{server.credentials_file} (mode 0600):", file=out)
-        print(f"CLIENT_ID={admin.client_id}", file=out)
-        print(f"SECRET={admin.secret}", file=out)
-    else:
-        print(f"root app registration sandbox-admin: CLIENT_ID={admin.client_id}; "
-              f"secret in {server.credentials_file}", file=out)
-    print("Press Ctrl+C to stop.", file=out, flush=True)
-
+    # Ctrl+C or SIGTERM at any moment from here on means "stop cleanly", never a traceback.
     stopping = threading.Event()
 
     def request_stop(signum, frame) -> None:
         stopping.set()
 
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    in_main_thread = threading.current_thread() is threading.main_thread()  # only there can signals be caught
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)} if in_main_thread else {}
     try:
+        return _serve(server, args, data_dir, stopping, out, err)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _serve(server: SandboxServer, args: argparse.Namespace, data_dir: Path, stopping: threading.Event, out, err) -> int:
+    try:
+        admin = server.open()
+    except Exception as exc:  # noqa: BLE001 - a clear sentence, not a traceback
+        print(f"error: cannot open the sandbox data in {data_dir}: {exc}", file=err)
+        return 1
+    try:
+        if args.seed_apps:
+            started = time.perf_counter()
+            server.store.seed_applications(args.seed_apps)
+            print(f"seeded {args.seed_apps} app registrations in {time.perf_counter() - started:.1f}s", file=out)
+        try:
+            server.start()
+        except (OSError, RuntimeError) as exc:
+            print(f"error: cannot listen on {args.host}:{args.port}: {exc}. "
+                  "Is another sandbox running? Try --port 0 for a free port.", file=err)
+            return 1
+
+        print(f"RKVST sandbox listening on {server.base_url}", file=out)
+        print(f"data: {data_dir}", file=out)
+        if admin.created:
+            print("root app registration sandbox-admin created; its secret is shown once here and kept in "
+                  f"{server.credentials_file} (mode 0600):", file=out)
+            print(f"CLIENT_ID={admin.client_id}", file=out)
+            print(f"SECRET={admin.secret}", file=out)
+        else:
+            print(f"root app registration sandbox-admin: CLIENT_ID={admin.client_id}; "
+                  f"secret in {server.credentials_file}", file=out)
+        print("Press Ctrl+C to stop.", file=out, flush=True)
         while not stopping.wait(0.5):
             if not server.running:
                 print("error: the sandbox stopped unexpectedly", file=err)
                 return 1
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         server.stop()
-    print("sandbox stopped", file=out)
+    print("sandbox stopped", file=out, flush=True)
     return 0
 
 
