@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -60,6 +60,18 @@ SECURE_BY_DEFAULT_FIX = (
 
 
 ACCESS_NOT_RUN = "Not run: Test access (ctrl+t) calls GET /archivist/v2/assets with this token."
+
+
+class _PasteBox(TextArea):
+    """The paste box: a paste over a token already inspected replaces it instead of gluing two together."""
+
+    inspected_text = ""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # Textual runs TextArea's own paste handler after this one (handlers run down the
+        # MRO), and it replaces the selection: selecting everything is all this needs to do.
+        if self.text and self.text == self.inspected_text:
+            self.select_all()
 
 
 class _InputPane(VerticalScroll, can_focus=False):
@@ -132,7 +144,7 @@ class TokenInspector(Widget):
     def compose(self) -> ComposeResult:
         with _InputPane(id="ti-inputs"):
             yield Label("Paste a token", classes="ti-title")
-            yield TextArea(
+            yield _PasteBox(
                 id="ti-paste",
                 soft_wrap=False,  # a megabyte on one line must stay cheap to draw
                 show_line_numbers=False,
@@ -366,6 +378,7 @@ class TokenInspector(Widget):
     def _start(self, text: str, origin: str) -> None:
         self._generation += 1
         self._source_text = text
+        self.query_one("#ti-paste", _PasteBox).inspected_text = text
         self._origin = origin
         if self._debounce is not None:
             self._debounce.stop()
@@ -670,6 +683,7 @@ class TokenInspector(Widget):
         self._source_text = ""
         self._origin = ""
         try:
+            self.query_one("#ti-paste", _PasteBox).inspected_text = ""
             # load_text also drops the undo history, which would otherwise keep the paste.
             self.query_one("#ti-paste", TextArea).load_text("")
             self.query_one("#ti-key", TextArea).load_text("")

@@ -453,8 +453,7 @@ async def test_a_megabyte_paste_does_not_hang_or_crash(rsa_key):
         assert time.perf_counter() - started < 5
         assert "payload too large to show in full" in app.query_one("#ti-raw-payload", TextArea).text
         assert len(cell(app, "#ti-payload", "blob", 1)) <= 512
-        await press(pilot, "ti-clear")
-        await paste(pilot, "é" * 1_000_000)  # and junk of the same size
+        await paste(pilot, "é" * 1_000_000)  # and junk of the same size, pasted over it
         assert "expected 3 parts" in shown(app, "#ti-errors")
 
 
@@ -702,3 +701,19 @@ async def test_backend_actions_without_a_connection_say_so(rsa_key):
         await paste(pilot, signed(rsa_key))
         await press(pilot, "ti-test")
         assert "needs one" in shown(app, "#ti-access")
+
+
+async def test_a_paste_over_an_inspected_token_replaces_it(rsa_key):
+    first, second = signed(rsa_key, sub="first"), signed(rsa_key, sub="second")
+    app = InspectorHost()
+    async with app.run_test(size=SIZE) as pilot:
+        await paste(pilot, first)
+        await paste(pilot, f"Bearer {second}")
+        assert app.query_one("#ti-paste", TextArea).text == f"Bearer {second}"
+        assert inspector(app).report.payload["sub"] == "second"
+        # Typed edits are the user's own: a paste then goes where the cursor is.
+        area = app.query_one("#ti-paste", TextArea)
+        area.move_cursor(area.document.end)
+        await pilot.press("x")
+        await paste(pilot, "y")
+        assert area.text == f"Bearer {second}xy"
