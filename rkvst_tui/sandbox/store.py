@@ -23,7 +23,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -135,8 +135,7 @@ class SecretCheck:
 
     verdict: str  # "ok" | "unknown-client" | "wrong-secret" | "expired" | "not-yet-valid"
     application: AppRecord | None = None
-    detail: str = ""
-    extra: dict = field(default_factory=dict)
+    detail: str = ""  # the moment the secret expired or becomes valid, for the error message
 
 
 def _app_from_row(row: sqlite3.Row) -> AppRecord:

@@ -39,3 +39,20 @@ def non_root(sandbox: SandboxServer, create_app) -> Iterator[tuple[dict, httpx.C
         yield application, client
 
 
+
+
+@pytest.fixture(scope="module")
+def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """One sandbox for a module's tests that only read, or whose writes are refused:
+    many table-driven error rows would otherwise each start their own."""
+    server = SandboxServer(tmp_path_factory.mktemp("shared-sandbox"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_api(shared_sandbox: SandboxServer) -> Iterator[httpx.Client]:
+    token = token_for(shared_sandbox.base_url, shared_sandbox.admin_client_id, shared_sandbox.admin_secret)
+    with session(shared_sandbox.base_url, token) as client:
+        yield client

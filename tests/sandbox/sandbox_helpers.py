@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-
-from rkvst_tui.sandbox.server import SandboxServer
 
 APPS = "/archivist/iam/v1/applications"
 TOKEN = "/archivist/iam/v1/appidp/token"

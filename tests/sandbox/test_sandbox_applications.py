@@ -72,8 +72,8 @@ def test_delete_answers_empty_object_then_404(api, create_app) -> None:
 
 
 @pytest.mark.parametrize("ref", ["00000000-0000-4000-8000-000000000000", "not-a-uuid"])
-def test_unknown_application_is_404(api, ref) -> None:
-    answer = api.get(f"{APPS}/{ref}")
+def test_unknown_application_is_404(shared_api, ref) -> None:
+    answer = shared_api.get(f"{APPS}/{ref}")
     assert answer.status_code == 404
     assert answer.json()["code"] == 5
 
@@ -129,7 +129,8 @@ def test_regenerating_the_admin_keeps_admin_credentials_file_working(sandbox, ap
         ({f"c{i}": "v" for i in range(51)}, "51"),
     ],
 )
-def test_bad_custom_claims_are_400_naming_the_claim(api, claims, named) -> None:
+def test_bad_custom_claims_are_400_naming_the_claim(shared_api, claims, named) -> None:
+    api = shared_api
     answer = api.post(APPS, json={"display_name": "claims", "custom_claims": claims})
     assert answer.status_code == 400
     body = answer.json()
@@ -163,14 +164,16 @@ def test_claims_that_only_warn_are_accepted(api, create_app) -> None:
         ({"display_name": "x", "custom_claims": ["a"]}, "custom_claims"),
     ],
 )
-def test_bad_create_bodies_are_400(api, body, words) -> None:
+def test_bad_create_bodies_are_400(shared_api, body, words) -> None:
+    api = shared_api
     answer = api.post(APPS, json=body)
     assert answer.status_code == 400
     assert words in answer.json()["message"]
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b"\"text\""])
-def test_non_object_bodies_are_400(api, raw) -> None:
+def test_non_object_bodies_are_400(shared_api, raw) -> None:
+    api = shared_api
     answer = api.post(APPS, content=raw, headers={"Content-Type": "application/json"})
     assert answer.status_code == 400
     assert answer.json()["code"] == 3

@@ -47,9 +47,9 @@ def call(client: httpx.Client, method: str, path: str, body, uuid: str) -> httpx
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ALL_PROTECTED)
-def test_no_token_is_401_everywhere(sandbox, method, path, body) -> None:
-    with session(sandbox.base_url, None) as anonymous:
-        answer = call(anonymous, method, path, body, sandbox.admin_client_id)
+def test_no_token_is_401_everywhere(shared_sandbox, method, path, body) -> None:
+    with session(shared_sandbox.base_url, None) as anonymous:
+        answer = call(anonymous, method, path, body, shared_sandbox.admin_client_id)
     assert answer.status_code == 401
     assert answer.json()["code"] == 16
     assert "bearer" in answer.json()["message"].lower()
@@ -178,7 +178,7 @@ def test_a_token_of_a_deleted_registration_is_401(sandbox, api, create_app) -> N
 
 
 @pytest.mark.parametrize("header", ["Basic abc", "Bearer", "Bearer not.a.jwt", "token-without-scheme"])
-def test_malformed_authorization_headers_are_401(sandbox, header) -> None:
-    answer = httpx.get(sandbox.base_url + ASSETS, headers={"Authorization": header})
+def test_malformed_authorization_headers_are_401(shared_sandbox, header) -> None:
+    answer = httpx.get(shared_sandbox.base_url + ASSETS, headers={"Authorization": header})
     assert answer.status_code == 401
     assert answer.json()["details"] == []

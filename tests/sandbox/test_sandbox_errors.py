@@ -29,8 +29,8 @@ KNOWN_PATHS_AND_WRONG_METHODS = [
 
 
 @pytest.mark.parametrize(("path", "method"), KNOWN_PATHS_AND_WRONG_METHODS)
-def test_a_wrong_method_on_a_known_path_is_501(api, sandbox, path, method) -> None:
-    answer = api.request(method, path.format(uuid=sandbox.admin_client_id))
+def test_a_wrong_method_on_a_known_path_is_501(shared_api, shared_sandbox, path, method) -> None:
+    answer = shared_api.request(method, path.format(uuid=shared_sandbox.admin_client_id))
     assert answer.status_code == 501
     assert answer.json() == {"code": 12, "message": "Method Not Allowed", "details": []}
 
@@ -38,8 +38,8 @@ def test_a_wrong_method_on_a_known_path_is_501(api, sandbox, path, method) -> No
 @pytest.mark.parametrize(
     "path", ["/", "/archivist", "/archivist/v1/assets", "/archivist/iam/v1/applications/a/b", "/appidpv1/.well-known/x"]
 )
-def test_an_unknown_route_is_404_not_found(api, path) -> None:
-    answer = api.get(path)
+def test_an_unknown_route_is_404_not_found(shared_api, path) -> None:
+    answer = shared_api.get(path)
     assert answer.status_code == 404
     assert answer.json() == {"code": 5, "message": "Not Found", "details": []}
 

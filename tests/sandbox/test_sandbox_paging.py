@@ -78,8 +78,8 @@ def forge(payload: dict) -> str:
     ],
     ids=["not-base64", "not-json", "other-list", "after-not-int", "filter-not-string", "real-service-shape"],
 )
-def test_a_bad_page_token_is_400(api, token) -> None:
-    answer = api.get(APPS, params={"page_token": token})
+def test_a_bad_page_token_is_400(shared_api, token) -> None:
+    answer = shared_api.get(APPS, params={"page_token": token})
     assert answer.status_code == 400
     assert answer.json()["code"] == 3
     assert "page_token" in answer.json()["message"]
@@ -96,8 +96,8 @@ def test_a_filter_that_contradicts_the_page_token_is_400(api) -> None:
 
 
 @pytest.mark.parametrize("size", ["-1", "ten", "1.5"])
-def test_a_bad_page_size_is_400(api, size) -> None:
-    answer = api.get(APPS, params={"page_size": size})
+def test_a_bad_page_size_is_400(shared_api, size) -> None:
+    answer = shared_api.get(APPS, params={"page_size": size})
     assert answer.status_code == 400
     assert "page_size" in answer.json()["message"]
 

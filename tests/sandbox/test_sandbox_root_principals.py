@@ -67,8 +67,8 @@ def test_removing_yourself_is_400_and_changes_nothing(sandbox, api) -> None:
         ({"root_principals": [{"issuer": "x" * 1025, "subject": "s"}]}, "limit is 1024"),
     ],
 )
-def test_bad_principal_lists_are_400(api, body, words) -> None:
-    answer = api.patch(ROOTS, json=body)
+def test_bad_principal_lists_are_400(shared_api, body, words) -> None:
+    answer = shared_api.patch(ROOTS, json=body)
     assert answer.status_code == 400
     assert words in answer.json()["message"]
 

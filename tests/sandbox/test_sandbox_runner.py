@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from sandbox_helpers import APPS, session, token_for
 

@@ -93,7 +93,8 @@ def test_basic_and_form_secret_at_once_are_refused(sandbox) -> None:
     ],
     ids=["wrong-secret", "unknown-client", "empty-secret", "missing-client-id", "no-credentials"],
 )
-def test_bad_client_credentials(sandbox, form, status, error) -> None:
+def test_bad_client_credentials(shared_sandbox, form, status, error) -> None:
+    sandbox = shared_sandbox
     values = {"ADMIN": sandbox.admin_client_id, "SECRET": sandbox.admin_secret}
     data = {**FORM, **{name: values.get(value, value) for name, value in form.items()}}
     answer = post_token(sandbox, data)
@@ -111,7 +112,8 @@ def test_bad_client_credentials(sandbox, form, status, error) -> None:
     ("grant_type", "error"),
     [(None, "invalid_request"), ("password", "unsupported_grant_type"), ("authorization_code", "unsupported_grant_type")],
 )
-def test_grant_type_must_be_client_credentials(sandbox, grant_type, error) -> None:
+def test_grant_type_must_be_client_credentials(shared_sandbox, grant_type, error) -> None:
+    sandbox = shared_sandbox
     data = {"client_id": sandbox.admin_client_id, "client_secret": sandbox.admin_secret}
     if grant_type:
         data["grant_type"] = grant_type
