@@ -184,6 +184,14 @@ async def test_regenerate_warns_then_reveals_a_working_secret_and_the_old_one_st
         # The secret is in no notification, and the list keeps none.
         assert not any(revealed.secret in n for n in notifications(app))
         assert app.apps_view.applications[made.client_id].secret == ""
+        # Closing asks first; after "yes" the console is back and answers keys again.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the close question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.screen is app.screen_stack[0], what="the list")
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.clipboard == made.client_id
 
 
 async def test_make_root_and_remove_root_from_the_registrations_tab(sandbox):
