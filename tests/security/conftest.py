@@ -14,7 +14,7 @@ import pytest
 
 from rkvst_tui.sandbox.clock import FixedClock
 from rkvst_tui.sandbox.server import SandboxServer
-from security_helpers import TALLY, create_registration, mint, secret_of
+from security_helpers import NOTES, TALLY, create_registration, mint, secret_of
 
 
 class MovableClock(FixedClock):
@@ -50,8 +50,10 @@ def non_root(sandbox):
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    if not TALLY:
+    if not TALLY and not NOTES:
         return
     terminalreporter.section("security suite figures")
     for name, count in sorted(TALLY.items()):
         terminalreporter.write_line(f"{name}: {count}")
+    for name, value in NOTES.items():
+        terminalreporter.write_line(f"{name}: {value}")

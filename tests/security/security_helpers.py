@@ -30,6 +30,7 @@ SPEC_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "spec"
 
 # What the suite did, printed at the end of the run (tests/security/conftest.py) for the README.
 TALLY: Counter[str] = Counter()
+NOTES: dict[str, object] = {}  # measurements worth quoting (timing)
 
 
 # -------------------------------------------------------------------------- JWTs by hand
