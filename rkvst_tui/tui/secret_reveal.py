@@ -221,7 +221,7 @@ class SecretRevealScreen(ModalScreen[None]):
         self._valid_until = application_with_secret.valid_until
         self.secret_hidden = False
         self.saved_to: Path | None = None
-        self._closing = False
+        self._close_confirmed = False
 
     # ------------------------------------------------------------------ layout
 
@@ -376,7 +376,7 @@ class SecretRevealScreen(ModalScreen[None]):
         del report, custom  # the token itself is not kept: only what it says is shown
 
     def action_close(self) -> None:
-        if self._closing:
+        if self._close_confirmed:
             return
         body = "It can not be viewed again later. If it is lost, regenerate the secret (g in the list): " \
                "the old one then stops working at once."
@@ -385,7 +385,7 @@ class SecretRevealScreen(ModalScreen[None]):
 
         def answered(recorded: bool | None) -> None:
             if recorded:
-                self._closing = True
+                self._close_confirmed = True
                 self.forget_secret()
                 self.dismiss(None)
 

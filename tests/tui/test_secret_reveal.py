@@ -1,0 +1,368 @@
+"""The one-time secret reveal: what it shows, how it refuses to vanish, and what it keeps.
+
+Credentials come from a real sandbox where they have to work (save, get a token); the
+screen-only tests use a clearly fake secret.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import stat
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+import rkvst_tui.tui
+from rkvst_tui.api.files import read_credentials_file
+from rkvst_tui.api.models import Application
+from rkvst_tui.tui.app_form import open_app_form
+from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.secret_reveal import (
+    CAUTION,
+    SECRET_COPIED,
+    SaveCredentialsScreen,
+    SecretRevealScreen,
+    default_credentials_path,
+)
+from tui_helpers import client_for, wait_until
+
+SIZE = (120, 40)
+APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")
+FAKE_SECRET = "0" * 64
+CLOSING_KEYS = ("escape", "q", "y", "n", "enter")
+
+
+def fake_application(secret: str = FAKE_SECRET) -> Application:
+    return Application.from_wire(
+        {
+            "identity": "applications/d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
+            "display_name": "TrafficLight101",
+            "client_id": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
+            "tenant_id": "tenant/53e6bed7-6f4c-4a37-8c4f-cf889f2b1aa6",
+            "credentials": [
+                {"secret": secret, "valid_from": "2026-01-15T12:00:00Z", "valid_until": "2027-01-15T12:00:00Z"}
+            ],
+            "custom_claims": {"serial_number": "TL1000000101", "has_cyclist_light": "true"},
+        }
+    )
+
+
+class ListBelow(Screen):
+    """Stands for the console's list: it has bindings on every key that closes the modals."""
+
+    BINDINGS = [Binding(key, f"pressed('{key}')") for key in CLOSING_KEYS]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pressed: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("the list below")
+
+    def on_mount(self) -> None:
+        self.app.open_reveal()
+
+    def action_pressed(self, key: str) -> None:
+        self.pressed.append(key)
+
+
+class RevealHost(App):
+    CSS_PATH = APP_CSS
+
+    def __init__(self, application: Application, client=None, save_dir: Path | None = None, reason="created"):
+        super().__init__()
+        self.application = application
+        self.client = client
+        self.save_dir = save_dir or Path("/nonexistent-save-dir")
+        self.reason = reason
+        self.below = ListBelow()
+        self.closed: list[object] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(self.below)
+
+    def open_reveal(self) -> None:
+        self.push_screen(
+            SecretRevealScreen(self.application, self.client, default_save_dir=self.save_dir, reason=self.reason),
+            self.closed.append,
+        )
+
+
+def reveal(app: App) -> SecretRevealScreen:
+    assert isinstance(app.screen, SecretRevealScreen), type(app.screen).__name__
+    return app.screen
+
+
+def screen_text(screen: Screen) -> str:
+    """Everything the statics and inputs of a screen show."""
+    parts = [str(widget.render()) for widget in screen.query(Static)]
+    parts += [widget.value for widget in screen.query(Input)]
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- showing
+
+
+async def test_it_shows_name_client_id_secret_expiry_and_the_caution() -> None:
+    app = RevealHost(fake_application())
+    async with app.run_test(size=SIZE):
+        shown = screen_text(reveal(app))
+        assert CAUTION in shown
+        assert "TrafficLight101" in shown
+        assert "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065" in shown
+        assert FAKE_SECRET in shown
+        assert "2027-01-15 12:00:00 UTC" in shown
+        assert "serial_number=TL1000000101" in shown
+        # Selectable as text, not only through the buttons.
+        assert reveal(app).query_one("#reveal-secret").allow_select
+
+
+async def test_after_a_regenerate_it_says_the_old_secret_stopped_working() -> None:
+    app = RevealHost(fake_application(), reason="regenerated")
+    async with app.run_test(size=SIZE):
+        shown = screen_text(reveal(app))
+        assert "old secret stopped working" in shown
+        assert reveal(app).query_one("#reveal-dialog").border_title == "New secret for this App Registration"
+
+
+async def test_h_hides_and_shows_the_secret() -> None:
+    app = RevealHost(fake_application())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("h")
+        assert FAKE_SECRET not in screen_text(reveal(app))
+        assert "hidden" in screen_text(reveal(app))
+        await pilot.press("s")  # copying still copies the real secret
+        assert app.clipboard == FAKE_SECRET
+        await pilot.press("h")
+        assert FAKE_SECRET in screen_text(reveal(app))
+
+
+async def test_copy_sends_to_the_clipboard_and_the_notice_never_holds_the_secret() -> None:
+    app = RevealHost(fake_application())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        assert app.clipboard == "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065"
+        await pilot.press("s")
+        assert app.clipboard == FAKE_SECRET
+        notices = [n.message for n in app._notifications]
+        assert SECRET_COPIED in notices
+        assert all(FAKE_SECRET not in message for message in notices)
+        assert not any("copied" in message.lower() for message in notices)  # never claims it arrived
+
+
+# --------------------------------------------------------------------------- closing
+
+
+async def test_escape_alone_never_closes_it() -> None:
+    app = RevealHost(fake_application())
+    async with app.run_test(size=SIZE) as pilot:
+        for key in ("escape", "q"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            assert "Have you recorded the secret?" in screen_text(app.screen)
+            await pilot.press("escape")  # escape again answers "no"
+            await pilot.pause()
+            reveal(app)
+        await pilot.press("escape", "enter")  # the focus starts on the safe answer
+        await pilot.pause()
+        reveal(app)
+        assert app.closed == []
+        assert app.below.pressed == []
+
+
+async def test_a_click_outside_asks_first() -> None:
+    app = RevealHost(fake_application())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click(offset=(1, 1))  # the dimmed background, outside the dialog
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        reveal(app)
+        await pilot.click("#reveal-secret")  # a click inside does not ask
+        await pilot.pause()
+        reveal(app)
+
+
+async def test_the_keys_that_close_it_never_reach_the_screen_below() -> None:
+    for first, answer in (("escape", "y"), ("q", "y"), ("escape", "enter")):
+        application = fake_application()
+        app = RevealHost(application)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press(first)
+            await pilot.pause()
+            if answer == "enter":
+                app.screen.query_one("#confirm").focus()
+            await pilot.press(answer)
+            await pilot.pause()
+            assert app.closed == [None]
+            assert app.screen is app.below
+            assert app.below.pressed == [], (first, answer)
+
+
+async def test_the_secret_is_dropped_when_it_closes() -> None:
+    application = fake_application()
+    app = RevealHost(application)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = reveal(app)
+        await pilot.press("s")
+        await pilot.press("escape", "y")
+        await pilot.pause()
+        assert app.closed == [None]
+        assert application.secret == ""  # the caller's object no longer holds it
+        assert app.clipboard != FAKE_SECRET  # the terminal got it; Textual forgets it
+        assert FAKE_SECRET not in screen_text(screen)
+        assert screen._secret == ""
+
+
+# --------------------------------------------------------------------------- save and token
+
+
+async def test_save_writes_a_0600_file_whose_credentials_get_a_token(sandbox, tmp_path: Path) -> None:
+    save_dir = tmp_path / "credentials"
+    async with client_for(sandbox) as client:
+        created = await client.create_application("Traffic Light #7", {"site": "leeds"})
+        secret = created.secret
+        app = RevealHost(created, client, save_dir=save_dir)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f")
+            await pilot.pause()
+            dialog = app.screen
+            assert isinstance(dialog, SaveCredentialsScreen)
+            assert dialog.query_one("#save-path", Input).value == str(save_dir / "traffic-light-7.env")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, SecretRevealScreen), what="the save")
+            path = save_dir / "traffic-light-7.env"
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            assert stat.S_IMODE(save_dir.stat().st_mode) == 0o700
+            assert path.read_text() == f"CLIENT_ID={created.client_id}\nSECRET={secret}\n"
+            assert f"Saved CLIENT_ID and SECRET to {path}" in screen_text(reveal(app))
+            assert all(secret not in n.message for n in app._notifications)
+
+            # Saving again offers another name; typing the taken one asks before replacing.
+            assert default_credentials_path(save_dir, created) == save_dir / f"traffic-light-7-{created.client_id[:8]}.env"
+            await pilot.press("f")
+            await pilot.pause()
+            app.screen.query_one("#save-path", Input).value = str(path)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            assert "Replace traffic-light-7.env?" in screen_text(app.screen)
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, SaveCredentialsScreen)  # back to choose another path
+            await pilot.press("escape")
+        # What the file holds works at the real token endpoint.
+        client_id, saved_secret = read_credentials_file(path)
+        answer = await client.request_token(client_id, saved_secret)
+        assert answer.expires_in > 0
+
+
+async def test_save_to_an_unwritable_place_says_why_and_lets_you_choose_again(sandbox, tmp_path: Path) -> None:
+    blocked = tmp_path / "read-only"
+    blocked.mkdir(mode=0o500)
+    if os.geteuid() == 0:
+        blocked = tmp_path / "a-file"
+        blocked.write_text("not a directory")
+    app = RevealHost(fake_application(), save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        app.screen.query_one("#save-path", Input).value = str(blocked / "creds.env")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveCredentialsScreen)
+        error = str(app.screen.query_one("#save-error", Static).render())
+        assert f"Could not write {blocked / 'creds.env'}" in error
+        assert FAKE_SECRET not in error
+
+
+async def test_get_a_token_shows_time_left_and_the_custom_claims(sandbox) -> None:
+    async with client_for(sandbox) as client:
+        created = await client.create_application("Light9", {"serial_number": "TL9", "has_cyclist_light": "true"})
+        app = RevealHost(created, client)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("t")
+            status = reveal(app).query_one("#reveal-status", Static)
+            await wait_until(pilot, lambda: "credentials" in str(status.render()) and "Asking" not in str(
+                status.render()), what="the token")
+            shown = str(status.render())
+            assert "These credentials work" in shown
+            assert "expires in" in shown
+            assert "Every custom claim is in the token" in shown
+            assert "VERIFIED" in shown  # checked with the sandbox's key set
+            table = reveal(app).query_one("#reveal-token", Static)
+            assert table.display
+            rendered = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+            for name, value in (("serial_number", "TL9"), ("has_cyclist_light", "true"), ("sub", created.client_id)):
+                assert name in rendered and value in rendered
+
+
+async def test_wrong_credentials_are_reported_without_the_secret(sandbox) -> None:
+    bogus = fake_application("f" * 64)
+    async with client_for(sandbox) as client:
+        app = RevealHost(bogus, client)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("t")
+            status = reveal(app).query_one("#reveal-status", Static)
+            await wait_until(pilot, lambda: "did not get a token" in str(status.render()), what="the refusal")
+            assert "f" * 64 not in str(status.render())
+
+
+# --------------------------------------------------------------------------- the whole flow, for leaks
+
+
+class FlowHost(App):
+    CSS_PATH = APP_CSS
+
+    def __init__(self, client, save_dir: Path) -> None:
+        super().__init__()
+        self.client = client
+        self.save_dir = save_dir
+        self.done: list[Application | None] = []
+
+    def on_mount(self) -> None:
+        open_app_form(self, self.client, default_save_dir=self.save_dir, on_done=self.done.append)
+
+
+async def test_a_whole_create_keeps_the_secret_only_in_the_file_the_user_chose(
+    make_sandbox, tmp_path: Path, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, the sandbox's and httpx's included
+    server = make_sandbox(data_dir=tmp_path / "sandbox")
+    save_dir = tmp_path / "saved"
+    chosen = tmp_path / "chosen" / "light.json"
+    async with client_for(server) as client:
+        app = FlowHost(client, save_dir)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press(*"LeakCheck")
+            await pilot.press("ctrl+n", *"serial", "tab", *"S1")
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, SecretRevealScreen), what="the reveal")
+            screen = reveal(app)
+            secret = screen._secret
+            assert len(secret) == 64
+            await pilot.press("t")
+            status = screen.query_one("#reveal-status", Static)
+            await wait_until(pilot, lambda: "These credentials work" in str(status.render()), what="the token")
+            await pilot.press("s", "c")
+            await pilot.press("f")
+            await pilot.pause()
+            app.screen.query_one("#save-path", Input).value = str(chosen)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, SecretRevealScreen), what="the save")
+            await pilot.press("escape", "y")
+            await wait_until(pilot, lambda: app.done != [], what="the flow to end")
+            notices = "\n".join(n.message for n in app._notifications)
+        assert app.done[0] is not None and app.done[0].secret == ""
+    assert secret not in caplog.text
+    assert secret not in notices
+    holders = [path for path in tmp_path.rglob("*") if path.is_file() and secret.encode() in path.read_bytes()]
+    assert holders == [chosen]
+    assert stat.S_IMODE(chosen.stat().st_mode) == 0o600
