@@ -128,7 +128,7 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
             yield OptionList(id="recovery-candidates")
             yield Static("", id="recovery-error")
             with Horizontal(id="recovery-buttons"):
-                yield Button("Decide later", id="recovery-later")
+                yield Button("Decide later (esc)", id="recovery-later")
                 yield Button("Check again (c)", id="recovery-check")
                 yield Button("Delete it (d)", id="recovery-delete", variant="error")
                 yield Button("Regenerate secret (r)", id="recovery-regenerate", variant="primary")
