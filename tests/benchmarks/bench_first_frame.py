@@ -1,0 +1,142 @@
+"""Time to first frame, as a person sees it.
+
+The console runs in tmux at 120x40 on the embedded sandbox (50 registrations, seeded
+beforehand in a temporary data dir). The clock runs from launch until the APP
+REGISTRATIONS table shows a known row, polling `tmux capture-pane -p` every ~10 ms. The
+baseline is a minimal Textual app (Header, a DataTable with one row, Footer) started the
+same way with the same interpreter. Median of 5 runs each, interleaved.
+
+    uv run python tests/benchmarks/bench_first_frame.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchlib import Figure, isolated_env, median, print_header, print_table, seeded_sandbox_dir, temporary_root
+
+WIDTH, HEIGHT = 120, 40
+POLL_SECONDS = 0.010
+TIMEOUT_SECONDS = 30.0
+REGISTRATIONS = 50
+CONSOLE_ROW = "app-000001"  # the first seeded registration (the admin is row 0)
+CONSOLE_FRAME = "Manage RKVST"
+BASELINE_ROW = "baseline-row-0001"
+
+BASELINE_APP = f'''
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+
+class Baseline(App):
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("Display Name", "Client Id")
+        table.add_row("{BASELINE_ROW}", "00000000-0000-0000-0000-000000000000")
+
+
+Baseline().run()
+'''
+
+
+class Tmux:
+    """A private tmux server (its own socket) so the benchmark never touches the user's sessions."""
+
+    def __init__(self, name: str, env: dict[str, str]) -> None:
+        self.name = name
+        self.socket = name
+        self.env = env  # the server (started by the first command) passes it to the program
+        self.launches = 0
+
+    def fresh(self) -> None:
+        """A new server socket per launch: a new session on a server that is still shutting down dies."""
+        self.launches += 1
+        self.socket = f"{self.name}-{self.launches}"
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=check,
+                              env=self.env)
+
+    def capture(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "bench", check=False).stdout
+
+    def kill(self) -> None:
+        self.run("kill-server", check=False)
+
+
+def time_launch(command: list[str], marks: list[str], tmux: Tmux) -> dict[str, float]:
+    """Seconds from launch until each mark first shows in the pane."""
+    shell = shlex.join(command)
+    seen: dict[str, float] = {}
+    tmux.fresh()
+    started = time.perf_counter()
+    tmux.run("new-session", "-d", "-s", "bench", "-x", str(WIDTH), "-y", str(HEIGHT), shell)
+    try:
+        while time.perf_counter() - started < TIMEOUT_SECONDS:
+            screen = tmux.capture()
+            now = time.perf_counter() - started
+            for mark in marks:
+                if mark not in seen and mark in screen:
+                    seen[mark] = now
+            if len(seen) == len(marks):
+                return seen
+            time.sleep(POLL_SECONDS)
+        raise RuntimeError(f"{command[-1]} did not show {[m for m in marks if m not in seen]} in "
+                           f"{TIMEOUT_SECONDS:.0f}s; last screen:\n{tmux.capture()}")
+    finally:
+        tmux.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="compile every module from source at each start (PYTHONDONTWRITEBYTECODE)")
+    args = parser.parse_args(argv)
+    print_header("time to first frame (tmux 120x40, embedded sandbox, 50 registrations)")
+
+    with temporary_root("rkvst-bench-frame-") as root:
+        env = isolated_env(root, bytecode_cache=not args.no_bytecode_cache)
+        seeded_sandbox_dir(Path(env["RKVST_TUI_DATA_DIR"]), REGISTRATIONS)
+        baseline_script = root / "baseline_app.py"
+        baseline_script.write_text(BASELINE_APP)
+        console_cmd = [sys.executable, "-m", "rkvst_tui"]
+        baseline_cmd = [sys.executable, str(baseline_script)]
+        tmux = Tmux(f"rkvst-bench-{root.name}", env)
+
+        # One unmeasured launch of each: the first run pays for cold .pyc and file caches.
+        time_launch(baseline_cmd, [BASELINE_ROW], tmux)
+        time_launch(console_cmd, [CONSOLE_ROW], tmux)
+
+        console_rows, console_frames, baselines = [], [], []
+        for run in range(args.runs):
+            base = time_launch(baseline_cmd, [BASELINE_ROW], tmux)[BASELINE_ROW]
+            marks = time_launch(console_cmd, [CONSOLE_FRAME, CONSOLE_ROW], tmux)
+            baselines.append(base)
+            console_frames.append(marks[CONSOLE_FRAME])
+            console_rows.append(marks[CONSOLE_ROW])
+            print(f"  run {run + 1}: baseline {base * 1000:.0f} ms, console frame "
+                  f"{marks[CONSOLE_FRAME] * 1000:.0f} ms, rows {marks[CONSOLE_ROW] * 1000:.0f} ms", flush=True)
+
+    base = median(baselines) * 1000
+    figures = [
+        Figure("console: first frame painted (median)", median(console_frames) * 1000, "ms", 1.5, baseline=base, on_ratio=True,
+               note="the header and empty table, before the sandbox answers"),
+        Figure("console: registrations table shows rows (median)", median(console_rows) * 1000, "ms", 1.5,
+               baseline=base, on_ratio=True, note="includes starting the embedded sandbox, signing in and the first page"),
+    ]
+    return 0 if print_table("time to first frame (baseline: minimal Textual app, same interpreter)", figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
