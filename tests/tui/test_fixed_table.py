@@ -1,0 +1,65 @@
+"""FixedColumnsTable: the same table a DataTable shows, without measuring every cell."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+from rkvst_tui.tui.widgets.fixed_table import FixedColumnsTable
+
+
+class TableApp(App[None]):
+    def __init__(self, table: DataTable) -> None:
+        super().__init__()
+        self.table = table
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+
+
+def fill(table: DataTable, rows: int, *, fixed: bool = True) -> None:
+    table.add_column("Name", key="name", width=12 if fixed else None)
+    table.add_column("Id", key="id", width=8)
+    for index in range(rows):
+        table.add_row(Text(f"app-{index:04d}"), Text(f"{index:08x}"), key=f"k{index}")
+
+
+async def test_it_lays_out_and_shows_rows_like_a_datatable():
+    plain = TableApp(DataTable())
+    fast = TableApp(FixedColumnsTable())
+    for app in (plain, fast):
+        async with app.run_test(size=(40, 10)) as pilot:
+            fill(app.table, 500)
+            await pilot.pause()
+            app.table.move_cursor(row=250)
+            await pilot.pause()
+            app.sizes = (app.table.virtual_size, app.table.scroll_y, app.table.get_row_at(250))
+            app.shot = app.export_screenshot()
+    assert fast.sizes == plain.sizes
+    assert fast.sizes[0].height == 501  # 500 rows and the header
+    assert "app-0250" in fast.shot and fast.shot == plain.shot
+
+
+async def test_updating_a_cell_keeps_the_fixed_width_and_shows_the_new_value():
+    app = TableApp(FixedColumnsTable())
+    async with app.run_test(size=(40, 10)) as pilot:
+        fill(app.table, 20)
+        await pilot.pause()
+        app.table.update_cell("k0", "name", Text("x"))
+        app.table.update_cell("k1", "name", Text("a much longer name than twelve"))
+        await pilot.pause()
+        assert app.table.columns["name"].get_render_width(app.table) == 12 + 2  # width plus padding
+        assert app.table.get_cell("k0", "name").plain == "x"
+        assert "x " in app.export_screenshot()
+
+
+async def test_an_auto_width_column_is_still_measured():
+    app = TableApp(FixedColumnsTable())
+    async with app.run_test(size=(60, 10)) as pilot:
+        fill(app.table, 5, fixed=False)
+        await pilot.pause()
+        assert app.table.columns["name"].content_width == len("app-0000")
+        app.table.add_row(Text("a-rather-long-registration"), Text("1"), key="long")
+        await pilot.pause()
+        assert app.table.columns["name"].content_width == len("a-rather-long-registration")
