@@ -180,6 +180,8 @@ class SecretRevealScreen(ModalScreen[None]):
     SecretRevealScreen #reveal-caution {
         background: $warning 20%; color: $text; text-style: bold; padding: 0 1; margin: 1 0;
     }
+    SecretRevealScreen #reveal-regenerated { margin-bottom: 1; }
+    SecretRevealScreen #reveal-root-note { color: $text-muted; margin-top: 1; }
     SecretRevealScreen #reveal-fields { grid-size: 2; grid-columns: 16 1fr; grid-rows: auto; height: auto; }
     SecretRevealScreen .field-label { color: $text-muted; text-style: bold; }
     SecretRevealScreen #reveal-secret { text-style: bold; color: $text-warning; }
@@ -251,6 +253,12 @@ class SecretRevealScreen(ModalScreen[None]):
                 yield Label("CUSTOM CLAIMS", classes="field-label")
                 claims = ", ".join(f"{k}={v}" for k, v in self._custom_claims.items()) or "none"
                 yield Static(Text(claims), id="reveal-claims")
+            if self.reason == "created":
+                yield Static(
+                    "Note: a new registration is not root. Until it is added to ROOT PRINCIPALS (m in the list), "
+                    "its tokens see no assets (an empty list, not an error).",
+                    id="reveal-root-note",
+                )
             with Horizontal(id="reveal-actions"):
                 yield Button("Copy client id (c)", id="copy-client-id", compact=True)
                 yield Button("Copy secret (s)", id="copy-secret", compact=True)

@@ -495,3 +495,26 @@ def _write(path: Path, data: object) -> Path:
     path.write_text(json.dumps(data))
     return path
 
+
+
+# --------------------------------------------------------------------------- inside the console
+
+
+async def test_in_the_console_n_opens_the_form_and_a_create_shows_the_secret_once(sandbox) -> None:
+    from rkvst_tui.tui.secret_reveal import SecretRevealScreen
+    from tui_helpers import running_console, wait_until
+
+    async with running_console(sandbox) as (app, pilot):
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
+        await pilot.press(*"ConsoleMade", "ctrl+n", *"serial", "tab", *"C1", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecretRevealScreen), what="the reveal")
+        reveal = app.screen
+        client_id, secret = reveal._client_id, reveal._secret
+        assert reveal.reason == "created" and len(secret) == 64
+        await pilot.press("escape", "y")
+        await wait_until(pilot, lambda: app.screen is app.screen_stack[0], what="the list")
+        kept = app.apps_view.applications[client_id]
+        assert kept.display_name == "ConsoleMade" and kept.custom_claims == {"serial": "C1"}
+        assert kept.secret == ""
+        assert all(secret not in n.message for n in app._notifications)

@@ -1,0 +1,85 @@
+"""How the create / edit form looks at 120x40, with the console's stylesheet.
+
+Update after an intended change with
+`uv run pytest tests/tui/test_app_form_snapshots.py --snapshot-update` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+import rkvst_tui.tui
+from rkvst_tui.api.models import Application
+from rkvst_tui.tui.app_form import AppFormScreen
+
+SIZE = (120, 40)
+APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")
+
+
+class FormHost(App):
+    CSS_PATH = APP_CSS
+
+    def __init__(self, existing: Application | None = None) -> None:
+        super().__init__()
+        self.existing = existing
+
+    def on_mount(self) -> None:
+        # No client: nothing in these pictures talks to a server.
+        self.push_screen(AppFormScreen(None, existing=self.existing))
+
+
+async def steady(pilot: Pilot) -> None:
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+    await pilot.pause()
+
+
+def test_form_with_errors_and_warnings(snap_compare) -> None:
+    async def fill(pilot: Pilot) -> None:
+        await pilot.press(*"TrafficLight101")
+        for name, value in [
+            ("serial_number", "TL1000000101"),
+            ("jit_device", "lamp"),
+            ("email", "ops@example.com"),
+            ("Exp", "soon"),
+            ("serial_number", "again"),
+        ]:
+            await pilot.press("ctrl+n", *name, "tab", *value)
+        await pilot.press("ctrl+s")  # refused: says why and goes to the first bad row
+        await steady(pilot)
+
+    assert snap_compare(FormHost(), terminal_size=SIZE, run_before=fill)
+
+
+def test_form_with_a_bad_application_file(snap_compare, tmp_path_factory) -> None:
+    folder = Path("/tmp/rkvst-form-snapshot")  # a fixed path: it is in the picture
+    folder.mkdir(exist_ok=True)
+    bad = folder / "app.json"
+    bad.write_text('{"display_name": "x", "custom_claims": ["serial_number"]}')
+
+    async def load(pilot: Pilot) -> None:
+        path_input = pilot.app.screen.query_one("#json-path", Input)
+        path_input.focus()
+        path_input.value = str(bad)
+        await pilot.press("enter")
+        await steady(pilot)
+
+    assert snap_compare(FormHost(), terminal_size=SIZE, run_before=load)
+
+
+def test_edit_form(snap_compare) -> None:
+    existing = Application.from_wire(
+        {
+            "identity": "applications/d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
+            "display_name": "TrafficLight101",
+            "client_id": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
+            "tenant_id": "tenant/53e6bed7-6f4c-4a37-8c4f-cf889f2b1aa6",
+            "credentials": [{"secret": "", "valid_from": "2026-01-15T12:00:00Z", "valid_until": "2027-01-15T12:00:00Z"}],
+            "custom_claims": {"serial_number": "TL1000000101", "has_cyclist_light": "true"},
+        }
+    )
+    assert snap_compare(FormHost(existing), terminal_size=SIZE, run_before=steady)
