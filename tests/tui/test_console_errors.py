@@ -21,6 +21,7 @@ async def test_unreachable_backend_gives_a_problem_screen_and_retry_connects(mak
     client = client_for(server)  # the credentials exist before the server listens
     async with running_console(server, client=client, wait=False) as (app, pilot):
         await wait_until(pilot, lambda: isinstance(app.screen, ConnectionProblemScreen), what="the problem screen")
+        await pilot.pause()
         shown = screen_text(app)
         assert "Could not sign in to " + server.base_url in shown
         assert "Retry (r)" in shown and "Traceback" not in shown
@@ -35,6 +36,7 @@ async def test_refused_credentials_say_what_to_check(sandbox):
     client = client_for(sandbox, secret="0" * 64)
     async with running_console(sandbox, client=client, wait=False) as (app, pilot):
         await wait_until(pilot, lambda: isinstance(app.screen, ConnectionProblemScreen), what="the problem screen")
+        await pilot.pause()
         shown = screen_text(app)
         assert "401" in shown
         assert "secret" in shown.lower()

@@ -42,6 +42,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.cancel_label = cancel_label
         self.destructive = destructive
         self.focus_confirm = (not destructive) if focus_confirm is None else focus_confirm
+        self.AUTO_FOCUS = "#confirm" if self.focus_confirm else "#cancel"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
@@ -55,9 +56,6 @@ class ConfirmScreen(ModalScreen[bool]):
                     id="confirm",
                     variant="error" if self.destructive else "primary",
                 )
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm" if self.focus_confirm else "#cancel", Button).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

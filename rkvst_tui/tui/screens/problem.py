@@ -20,6 +20,7 @@ class ConnectionProblemScreen(ModalScreen[str]):
     """Dismisses "retry" or "quit"."""
 
     HELP_GROUP = "Connection problem"
+    AUTO_FOCUS = "#retry"
     BINDINGS = [
         Binding("r", "choose('retry')", "Retry"),
         Binding("q", "choose('quit')", "Quit"),
@@ -50,9 +51,6 @@ class ConnectionProblemScreen(ModalScreen[str]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Retry (r)", id="retry", variant="primary")
                 yield Button("Quit (q)", id="quit")
-
-    def on_mount(self) -> None:
-        self.query_one("#retry", Button).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
