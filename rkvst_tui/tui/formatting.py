@@ -37,7 +37,7 @@ def span(delta: timedelta) -> str:
     if days:
         return f"{days}d {hours}h" if days < 7 and hours else f"{days}d"
     if hours:
-        return f"{hours}h {minutes}m"
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
     if minutes:
         return f"{minutes}m {secs:02d}s"
     return f"{secs}s"

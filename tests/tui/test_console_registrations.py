@@ -360,3 +360,18 @@ async def test_create_adds_the_row_selects_it_and_reveals_the_secret_once(sandbo
         assert created.display_name == "TrafficLight101"
         assert created.secret == "", "the list never keeps the secret"
         assert cell_text(row_of(app, created.client_id)["secret"]) == "shown once"
+
+
+async def test_palette_runs_an_action_on_the_selected_registration(sandbox):
+    made = await create(sandbox, "from-the-palette")
+    async with running_console(sandbox) as (app, pilot):
+        app.apps_view.select(made.client_id)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Delete registration")
+        await wait_until(pilot, lambda: "Delete registration" in _palette_text(app), what="palette hit")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        assert "from-the-palette" in screen_text(app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: made.client_id not in app.apps_view.table.rows, what="the row to go")

@@ -32,6 +32,7 @@ class AppDetailsScreen(ModalScreen[str | None]):
         Binding("g", "choose('regenerate')", "Regenerate secret"),
         Binding("d", "choose('delete')", "Delete"),
         Binding("m", "choose('toggle_root')", "Make/remove root"),
+        Binding("question_mark", "app.help", "Help", show=False),
     ]
 
     def __init__(
