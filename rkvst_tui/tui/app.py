@@ -94,8 +94,10 @@ class RkvstApp(App[None]):
                 yield AppRegistrationsView(id="apps-view")
             with TabPane("ROOT PRINCIPALS", id="principals"):
                 yield RootPrincipalsView(id="principals-view")
-            with TabPane("TOKEN INSPECTOR", id="inspector"):
-                yield self._inspector()
+            # Empty until first shown: the inspector is half the console's widgets, and
+            # composing and styling them delayed the first frame (profiled in
+            # tests/benchmarks/bench_first_frame.py).
+            yield TabPane("TOKEN INSPECTOR", id="inspector")
         yield Footer(compact=True)
 
     def _inspector(self):
@@ -400,10 +402,17 @@ class RkvstApp(App[None]):
         elif tab == "principals":
             self.principals_view.table.focus()
         else:
-            pane = self.query_one("#inspector", TabPane)
-            focusable = [w for w in pane.query("*") if w.focusable]
-            if focusable:
-                focusable[0].focus()
+            self.run_worker(self._open_inspector(), group="inspector", exclusive=True)
+        self.refresh_bindings()
+
+    async def _open_inspector(self) -> None:
+        """Mount the inspector the first time its tab is shown, then focus its first input."""
+        pane = self.query_one("#inspector", TabPane)
+        if not pane.children:
+            await pane.mount(self._inspector())
+        focusable = [w for w in pane.query("*") if w.focusable]
+        if focusable:
+            focusable[0].focus()
         self.refresh_bindings()
 
     def go_to_registration(self, client_id: str) -> None:
