@@ -122,6 +122,9 @@ class RkvstClient:
             follow_redirects=False,
             # Proxy settings from the environment are for the real service, not for loopback.
             trust_env=not connection.is_loopback,
+            # Plain http never makes a TLS connection (redirects are off, paths are relative), so
+            # loading the CA bundle (~40 ms, on the console's start-up path) would buy nothing.
+            verify=urlsplit(connection.base_url).scheme == "https",
         )
         mint = self._mint if connection.has_client_credentials else None
         file = None if mint else connection.bearer_token_file
