@@ -87,3 +87,15 @@ async def test_rate_limiting_is_announced_and_retried(make_sandbox):
         await wait_until(pilot, lambda: app.apps_view.loaded_once and app.principals_loaded, timeout=20)
         assert server.admin_client_id in app.apps_view.table.rows
         assert any("Rate limited, retrying in" in n for n in notifications(app))
+
+
+async def test_header_counts_down_the_token_and_says_when_it_renews(make_sandbox):
+    server = make_sandbox(token_ttl=2)
+    async with running_console(server) as (app, pilot):
+        header = app.query_one("#header-token")
+        assert "left" in str(header.render())
+        await wait_until(pilot, lambda: "expired" in str(header.render()) or "renews" in str(header.render()),
+                         timeout=8, what="the token to run out")
+        await pilot.press("r")  # the next request mints a new token and the count starts again
+        await wait_until(pilot, lambda: "left" in str(header.render()), timeout=8, what="a new token")
+        assert app.client.tokens.mint_count >= 2

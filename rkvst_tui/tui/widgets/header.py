@@ -82,7 +82,10 @@ class ConsoleHeader(Widget):
             return
         left = as_utc(expires_at) - as_utc(self.clock())
         if left.total_seconds() <= 0:
-            label.update(Text("token expired: renews on next request", style="yellow"))
+            if getattr(tokens, "is_fixed", False):  # a bearer token file: nothing here can renew it
+                label.update(Text("token expired: replace the bearer token file", style="bold red"))
+            else:
+                label.update(Text("token expired: renews on the next request", style="yellow"))
             return
         style = "yellow" if left.total_seconds() < 300 else ""
         label.update(Text(f"token: {span(left)} left", style=style))
