@@ -118,12 +118,25 @@ async def json_body(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_refuse_constant)
+        # Python accepts a lone surrogate escape ("\ud800"); stored, it would break every later
+        # answer that shows it (UTF-8 cannot encode it), so it is refused here.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        raise bad_request("the request body is nested too deeply") from None
+    except UnicodeEncodeError:
+        raise bad_request(
+            "the request body holds a lone UTF-16 surrogate escape (such as \\ud800): send valid Unicode text"
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(f"the request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise bad_request("the request body must be a JSON object")
     return body
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def check_display_name(value: object) -> str:

@@ -17,6 +17,7 @@ from .problems import bad_request
 
 DEFAULT_PAGE_SIZE = 100  # decided (contract §3)
 MAX_PAGE_SIZE = 1000
+MAX_SEQ = 2**63 - 1  # SQLite's largest integer: a token past it is not one this server issued
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,10 @@ def page_request(kind: str, query, filter_names: tuple[str, ...]) -> PageRequest
             raise ValueError("wrong kind")
         orig = payload["orig_req"]
         after = payload["after"]
-        if not isinstance(orig, dict) or not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        if not isinstance(orig, dict) or not isinstance(after, int) or isinstance(after, bool):
             raise ValueError("wrong shape")
+        if not 0 <= after <= MAX_SEQ:
+            raise ValueError("no such position")
         filters = {name: orig[name] for name in filter_names if name in orig}
         if not all(isinstance(value, str) for value in filters.values()):
             raise ValueError("wrong filter")
