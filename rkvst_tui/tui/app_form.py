@@ -110,6 +110,7 @@ class ClaimRow(Vertical):
         self._number = Static("", classes="claim-number")
         self._issues = Static("", classes="claim-issues")
         self.issues: list[claim_rules.ClaimIssue] = []
+        self._issues_shown = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="claim-cells"):
@@ -155,6 +156,9 @@ class ClaimRow(Vertical):
         self._number.update(f"{number}")
 
     def show_issues(self, issues: list[claim_rules.ClaimIssue]) -> None:
+        if issues == self.issues and self._issues_shown:
+            return  # most keystrokes change nothing here: skip the re-layout
+        self._issues_shown = True
         self.issues = issues
         has_error = any(issue.is_error for issue in issues)
         has_warning = bool(issues) and not has_error

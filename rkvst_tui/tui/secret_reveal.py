@@ -45,6 +45,7 @@ CAUTION = "You must take note of the SECRET now: it can not be viewed again late
 SECRET_COPIED = "Secret sent to your terminal's clipboard (OSC 52) — paste it to check."
 CLIENT_ID_COPIED = "Client id sent to your terminal's clipboard (OSC 52) — paste it to check."
 HIDDEN = "•" * 16 + "  (hidden: press h to show)"
+NO_SECRET = "(this answer held no secret: regenerate the secret from the list, g)"
 
 
 def credentials_slug(display_name: str, fallback: str) -> str:
@@ -245,7 +246,7 @@ class SecretRevealScreen(ModalScreen[None]):
                 yield Label("CLIENT_ID", classes="field-label")
                 yield Static(Text(self._client_id), id="reveal-client-id")
                 yield Label("SECRET", classes="field-label")
-                yield Static(Text(self._secret), id="reveal-secret")
+                yield Static(Text(self._secret or NO_SECRET), id="reveal-secret")
                 yield Label("EXPIRY DATE", classes="field-label")
                 yield Static(
                     Text(f"{_utc(self._valid_until)}   (valid from {_utc(self._valid_from)})"), id="reveal-expiry"
@@ -272,6 +273,11 @@ class SecretRevealScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if not self._secret:
+            for button_id in ("#copy-secret", "#save", "#get-token", "#toggle-secret"):
+                self.query_one(button_id, Button).disabled = True
+            self.query_one("#done", Button).focus()
+            return
         self.query_one("#copy-secret", Button).focus()
 
     def _status(self, text: Text | str) -> None:
@@ -290,6 +296,8 @@ class SecretRevealScreen(ModalScreen[None]):
         self.notify(SECRET_COPIED, markup=False)
 
     def action_toggle_secret(self) -> None:
+        if not self._secret:
+            return
         self.secret_hidden = not self.secret_hidden
         shown = HIDDEN if self.secret_hidden else self._secret
         self.query_one("#reveal-secret", Static).update(Text(shown))

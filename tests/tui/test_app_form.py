@@ -46,16 +46,21 @@ def form(app: App) -> AppFormScreen:
     return screen
 
 
-async def type_rows(pilot, rows: list[tuple[str, str]]) -> None:
-    """Add each row with ctrl+n and type it in with the keyboard."""
+async def type_rows(pilot, rows: list[tuple[str, str]], *, keys: bool = False) -> None:
+    """Add each row with ctrl+n and fill its cells: key by key, or (faster) as a paste would."""
     for name, value in rows:
         await pilot.press("ctrl+n")
         await pilot.pause()
-        if name:
-            await pilot.press(*name)
-        await pilot.press("tab")
-        if value:
-            await pilot.press(*value)
+        if keys:
+            if name:
+                await pilot.press(*name)
+            await pilot.press("tab")
+            if value:
+                await pilot.press(*value)
+        else:
+            row = form(pilot.app).rows[-1]
+            row.name_input.value = name
+            row.value_input.value = value
     await pilot.pause()
 
 
@@ -101,7 +106,8 @@ async def test_every_rule_fires_on_its_own_row() -> None:
     app = FormHost()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"TrafficLight101")
-        await type_rows(pilot, rows)
+        await type_rows(pilot, rows[:3], keys=True)  # as typed, key by key
+        await type_rows(pilot, rows[3:])
         screen = form(app)
         shown_rows = screen.rows
         assert [(row.claim_name, row.claim_value) for row in shown_rows] == rows

@@ -366,3 +366,14 @@ async def test_a_whole_create_keeps_the_secret_only_in_the_file_the_user_chose(
     holders = [path for path in tmp_path.rglob("*") if path.is_file() and secret.encode() in path.read_bytes()]
     assert holders == [chosen]
     assert stat.S_IMODE(chosen.stat().st_mode) == 0o600
+
+
+async def test_an_answer_without_a_secret_says_what_to_do_and_offers_nothing_to_copy() -> None:
+    app = RevealHost(fake_application(secret=""))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = reveal(app)
+        assert "held no secret" in screen_text(screen)
+        assert screen.query_one("#copy-secret").disabled and screen.query_one("#save").disabled
+        await pilot.press("s", "f")
+        await pilot.pause()
+        assert app.screen is screen and app.clipboard == ""
