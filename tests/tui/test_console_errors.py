@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 
+import httpx
+
 from rkvst_tui.tui.screens.problem import ConnectionProblemScreen
 
 from tui_helpers import client_for, notifications, running_console, screen_text, settle, wait_until
@@ -99,3 +101,52 @@ async def test_header_counts_down_the_token_and_says_when_it_renews(make_sandbox
         await pilot.press("r")  # the next request mints a new token and the count starts again
         await wait_until(pilot, lambda: "left" in str(header.render()), timeout=8, what="a new token")
         assert app.client.tokens.mint_count >= 2
+
+
+class LoseRegenerateAnswers(httpx.AsyncBaseTransport):
+    """Real HTTP to the sandbox, except that the answer to a regenerate never arrives
+    (the server acts, the connection drops): a fault a real server can't produce on demand."""
+
+    def __init__(self, times: int = 1) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.times = times
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "POST" and request.url.path.endswith(":regenerate-secret") and self.times:
+            self.times -= 1
+            await response.aread()
+            raise httpx.ReadError("connection reset by peer", request=request)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_lost_regenerate_answer_says_the_secret_may_have_changed(sandbox):
+    from rkvst_tui.tui.screens.confirm import ConfirmScreen
+
+    async with client_for(sandbox) as admin:
+        made = await admin.create_application("flaky", {})
+    client = client_for(sandbox, transport=LoseRegenerateAnswers())
+    async with running_console(sandbox, client=client) as (app, pilot):
+        app.apps_view.select(made.client_id)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: any("was lost" in n for n in notifications(app)), what="the notice")
+        notice = next(n for n in notifications(app) if "was lost" in n)
+        assert "regenerate again (g)" in notice
+        answer = httpx.post(sandbox.base_url + "/archivist/iam/v1/appidp/token", data={
+            "grant_type": "client_credentials", "client_id": made.client_id, "client_secret": made.secret})
+        assert answer.status_code == 401, "the server did act: the old secret is gone"
+        # The console offers a new secret at once, so none is left that nobody saw.
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the offer")
+        assert "did not arrive" in screen_text(app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: type(app.screen).__name__ in ("SecretRevealScreen", "PlainSecretScreen"),
+                         what="the one-time secret")
+        revealed = getattr(app.screen, "_application", None) or getattr(app.screen, "application")
+        answer = httpx.post(sandbox.base_url + "/archivist/iam/v1/appidp/token", data={
+            "grant_type": "client_credentials", "client_id": made.client_id, "client_secret": revealed.secret})
+        assert answer.status_code == 200

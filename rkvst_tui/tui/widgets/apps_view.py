@@ -628,6 +628,7 @@ class AppRegistrationsView(Vertical):
                 console.report(describe(exc, f"The answer to regenerating {application.display_name} was lost"),
                                extra_hint="The server may have replaced the secret: regenerate again (g) "
                                           "to get a secret you can see.")
+                self._offer_regenerate_again(application)
             else:
                 console.report(describe(exc, f"Could not regenerate the secret of {application.display_name}"))
             return
@@ -636,6 +637,24 @@ class AppRegistrationsView(Vertical):
             return
         console.reveal_secret(fresh, reason="regenerated")
         self.remember(fresh)
+
+    def _offer_regenerate_again(self, application) -> None:
+        """A secret nobody saw is as good as lost: offer a new one straight away."""
+        body = Text()
+        body.append("The answer to regenerating the secret of ")
+        body.append(application.display_name or application.client_id, style="bold")
+        body.append(" did not arrive. The server may have replaced the secret, and nobody has seen the new one.\n\n")
+        body.append("Regenerate again now to get a secret you can record?")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._do_regenerate(application)
+
+        self.console.push_screen(
+            ConfirmScreen("The new secret was lost on the way", body, confirm_label="Regenerate again",
+                          cancel_label="Not now", destructive=False),
+            answered,
+        )
 
     def action_toggle_root(self) -> None:
         application = self.current_application()
