@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.paths import data_dir
@@ -25,6 +25,7 @@ from rkvst_tui.tui.commands import ConsoleCommand, ConsoleCommands, Registration
 from rkvst_tui.tui.formatting import utc_now
 from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.widgets.footer import ConsoleFooter
 from rkvst_tui.tui.widgets.apps_view import AppRegistrationsView
 from rkvst_tui.tui.widgets.header import ConsoleHeader
 from rkvst_tui.tui.widgets.principals_view import RootPrincipalsView
@@ -98,7 +99,7 @@ class RkvstApp(App[None]):
             # composing and styling them delayed the first frame (profiled in
             # tests/benchmarks/bench_first_frame.py).
             yield TabPane("TOKEN INSPECTOR", id="inspector")
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     def _inspector(self):
         try:

@@ -1,0 +1,69 @@
+"""ConsoleFooter: many bindings changes in one frame rebuild the footer once, and it shows the last state."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
+
+from rkvst_tui.tui.widgets.footer import ConsoleFooter
+
+
+class FooterApp(App[None]):
+    BINDINGS = [Binding("n", "new", "New thing"), Binding("d", "drop", "Drop thing")]
+
+    def __init__(self, footer: Footer) -> None:
+        super().__init__()
+        self.footer = footer
+        self.can_drop = False
+        self.recomposes = 0
+        original = footer.recompose
+
+        async def counted() -> None:
+            self.recomposes += 1
+            await original()
+
+        footer.recompose = counted  # type: ignore[method-assign]
+
+    def compose(self) -> ComposeResult:
+        yield Static("body")
+        yield self.footer
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.can_drop if action == "drop" else True
+
+
+def shown(app: FooterApp) -> list[str]:
+    return [key.description for key in app.footer.query(FooterKey)]
+
+
+async def burst(app: FooterApp, pilot) -> None:
+    await pilot.pause()
+    app.recomposes = 0
+    for index in range(10):
+        app.can_drop = index % 2 == 1  # ends allowed
+        app.refresh_bindings()
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_a_burst_of_binding_changes_rebuilds_the_footer_once_and_shows_the_last_state():
+    app = FooterApp(ConsoleFooter())
+    async with app.run_test(size=(60, 5)) as pilot:
+        await burst(app, pilot)
+        assert app.recomposes == 1
+        assert "Drop thing" in shown(app) and "New thing" in shown(app)
+        app.can_drop = False
+        app.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert "Drop thing" not in shown(app) and "New thing" in shown(app)
+
+
+async def test_textuals_footer_rebuilds_once_per_change():
+    """Why ConsoleFooter exists: if this ever fails, Textual coalesces by itself."""
+    app = FooterApp(Footer())
+    async with app.run_test(size=(60, 5)) as pilot:
+        await burst(app, pilot)
+        assert app.recomposes >= 5
