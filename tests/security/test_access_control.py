@@ -184,3 +184,18 @@ def test_wrong_credentials_at_the_token_endpoint_are_refused(shared_sandbox, cas
     }[attempt]
     body = assert_refused(token_answer(server, client_id, secret), (400, 401), attack=f"token endpoint: {attempt}")
     assert secret not in body["message"] and admin_secret not in str(body)
+
+
+def test_removing_a_root_principal_takes_effect_on_its_live_token(sandbox) -> None:
+    """Root is looked up on every request, not baked into the token: a demoted registration's
+    unexpired token stops managing the tenant at once."""
+    application = create_registration(sandbox, "demoted")
+    admin = mint(sandbox)
+    roots = call(sandbox, "GET", ROOTS, admin).json()["root_principals"]
+    promoted = [*roots, {"issuer": sandbox.base_url + "/appidpv1", "subject": application["client_id"]}]
+    assert call(sandbox, "PATCH", ROOTS, admin, {"root_principals": promoted}).status_code == 200
+    token = mint(sandbox, application["client_id"], secret_of(application))
+    assert list_apps(sandbox, token).status_code == 200
+    assert call(sandbox, "PATCH", ROOTS, admin, {"root_principals": roots}).status_code == 200
+    assert_refused(list_apps(sandbox, token), (403,), attack="live token of a demoted root")
+    assert call(sandbox, "GET", ASSETS, token).json()["assets"] == []

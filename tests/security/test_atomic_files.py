@@ -157,3 +157,31 @@ def test_kill_9_mid_write_leaves_the_old_file(tmp_path, kind) -> None:
     for leftover in tmp_path.iterdir():
         assert stat.S_IMODE(leftover.stat().st_mode) == 0o600, leftover
     TALLY["crash-mid-write cases (old file or none, never partial)"] += 1
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+@pytest.mark.parametrize("kind", ["bearer", "credentials"])
+def test_a_planted_symlink_does_not_redirect_a_secret(tmp_path, kind, overwrite) -> None:
+    """A link planted at the save path, pointing at a file others can read, never receives the secret."""
+    bait = tmp_path / "world-readable"
+    bait.write_text("bait\n")
+    bait.chmod(0o644)
+    link = tmp_path / ("bearer_token" if kind == "bearer" else "app.env")
+    link.symlink_to(bait)
+
+    def write():
+        if kind == "bearer":
+            return files.write_bearer_token_file(link, NEW_TOKEN, overwrite=overwrite)
+        return files.write_credentials_file(link, CLIENT_ID, NEW_SECRET, overwrite=overwrite)
+
+    if not overwrite:
+        with pytest.raises(FileExistsError):
+            write()
+        assert link.is_symlink()
+    else:
+        write()
+        assert not link.is_symlink() and stat.S_IMODE(link.stat().st_mode) == 0o600
+        assert (NEW_TOKEN if kind == "bearer" else NEW_SECRET) in link.read_text()
+    assert bait.read_text() == "bait\n"
+    TALLY["attacks tried"] += 1
+    TALLY["attacks refused"] += 1

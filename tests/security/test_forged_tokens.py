@@ -299,3 +299,31 @@ def test_mangled_sandbox_tokens_are_refused(sandbox, mangle) -> None:
         "four parts": f"{token}.{signature}",
     }[mangle]
     assert_refused(list_apps(sandbox, mangled), attack=mangle)
+
+
+def test_a_token_from_another_sandbox_is_refused_even_under_its_host_name(sandbox, make_sandbox) -> None:
+    """Two tenants, two key sets: a genuine token of one is nothing to the other, whatever Host says."""
+    other = make_sandbox()
+    foreign = mint(other)
+    assert list_apps(other, foreign).status_code == 200
+    assert_refused(list_apps(sandbox, foreign), attack="a genuine token of another sandbox")
+    spoofed_host = other.base_url.removeprefix("http://")  # so the issuer and audience checks would pass
+    answer = httpx.get(sandbox.base_url + "/archivist/iam/v1/applications", timeout=10,
+                       headers={"Authorization": f"Bearer {foreign}", "Host": spoofed_host})
+    body = assert_refused(answer, attack="another sandbox's token with that sandbox's Host header")
+    assert "key" in body["message"]
+
+
+@pytest.mark.parametrize("where", ["query access_token", "form access_token", "cookie", "Basic scheme"])
+def test_a_token_anywhere_but_the_bearer_header_is_refused(sandbox, where) -> None:
+    token = mint(sandbox)
+    url = sandbox.base_url + "/archivist/iam/v1/applications"
+    if where == "query access_token":
+        answer = httpx.get(url, params={"access_token": token}, timeout=10)
+    elif where == "form access_token":
+        answer = httpx.post(url, data={"access_token": token, "display_name": "x"}, timeout=10)
+    elif where == "cookie":
+        answer = httpx.get(url, headers={"Cookie": f"access_token={token}; token={token}"}, timeout=10)
+    else:
+        answer = httpx.get(url, headers={"Authorization": f"Basic {token}"}, timeout=10)
+    assert_refused(answer, attack=f"token in the {where}")

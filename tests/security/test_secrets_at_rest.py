@@ -169,11 +169,18 @@ async def test_a_console_session_leaves_secrets_only_where_the_user_saved_them(
     assert len(issued) >= 4  # the console's own, one per reveal, the inspector's
     secrets.update({f"token {index}": token for index, token in enumerate(issued)})
     inspector_token = next(name for name, value in secrets.items() if value == found["inspector token"])
-    allowed = {
+    # The sandbox's private signing keys live in its database: anyone who reads them can forge any token.
+    for index, key in enumerate(server.store.signing_keys()):
+        secrets[f"signing key {index} ({key.state})"] = key.private_pem
+    signing_keys = {name for name in secrets if name.startswith("signing key")}
+    must_hold = {
         Path(found["credentials file"]): {"created secret"},
         Path(found["bearer file"]): {inspector_token},
         server.data_dir / ADMIN_CREDENTIALS_NAME: {"admin secret"},
     }
+    allowed = dict(must_hold)
+    for suffix in ("", "-wal"):
+        allowed[server.data_dir / f"sandbox.sqlite3{suffix}"] = signing_keys
 
     # Files, while the sandbox runs (its -wal and -shm are there) and after it stops.
     scanned: set[Path] = set()
@@ -182,6 +189,8 @@ async def test_a_console_session_leaves_secrets_only_where_the_user_saved_them(
         if phase == "running":
             names = {path.name for path in files}
             assert {"sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm"} <= names, names
+            for name in ("sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm"):
+                assert stat.S_IMODE((server.data_dir / name).stat().st_mode) == 0o600, name
         for path in files:
             scanned.add(path)
             held = holders(path.read_bytes().decode("utf-8", errors="replace"), secrets)
@@ -190,8 +199,12 @@ async def test_a_console_session_leaves_secrets_only_where_the_user_saved_them(
                 assert stat.S_IMODE(path.stat().st_mode) == 0o600, f"{path} holds a secret with mode {path.stat().st_mode:o}"
         if phase == "running":
             server.stop()
-    for path, expected in allowed.items():
+    for path, expected in must_hold.items():
         assert holders(path.read_text(), secrets) == expected, path
+    assert signing_keys <= holders("".join(
+        (server.data_dir / f"sandbox.sqlite3{suffix}").read_bytes().decode("utf-8", errors="replace")
+        for suffix in ("", "-wal") if (server.data_dir / f"sandbox.sqlite3{suffix}").exists()), secrets)
+    assert stat.S_IMODE(server.data_dir.stat().st_mode) == 0o700
     assert not (roots["config"] / "config.toml").exists() or not holders(
         (roots["config"] / "config.toml").read_text(), secrets)
 
