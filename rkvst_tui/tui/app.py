@@ -61,6 +61,9 @@ class RkvstApp(App[None]):
         Binding("1", "show_tab('apps')", "Registrations tab", show=False),
         Binding("2", "show_tab('principals')", "Principals tab", show=False),
         Binding("3", "show_tab('inspector')", "Inspector tab", show=False),
+        # Work from inside text fields too (digits type there): the browsers' tab keys.
+        Binding("ctrl+pagedown", "cycle_tab(1)", "Next tab", show=False, priority=True),
+        Binding("ctrl+pageup", "cycle_tab(-1)", "Previous tab", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -393,6 +396,13 @@ class RkvstApp(App[None]):
         tabs = self.query_one(TabbedContent)
         tabs.active = tab
         self._focus_tab(tab)
+
+    def action_cycle_tab(self, step: int) -> None:
+        if len(self.screen_stack) > 1:  # a dialog is open: tabs belong to the screen below
+            return
+        tabs = self.query_one(TabbedContent)
+        index = TABS.index(tabs.active) if tabs.active in TABS else 0
+        self.action_show_tab(TABS[(index + step) % len(TABS)])
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._focus_tab(event.pane.id or "")

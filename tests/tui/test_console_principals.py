@@ -120,3 +120,16 @@ async def test_read_only_hides_and_refuses_every_change(sandbox):
         await pilot.pause()
         assert app.screen is app.screen_stack[0]
         assert "read-only" in screen_text(app)
+
+
+async def test_tabs_switch_with_digits_and_with_ctrl_pagedown_even_from_a_text_field(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        tabs = app.query_one("TabbedContent")
+        await pilot.press("3")
+        assert tabs.active == "inspector"
+        await pilot.press("ctrl+pagedown")
+        assert tabs.active == "apps" and app.focused is app.apps_view.table
+        await pilot.press("slash", "ctrl+pagedown")  # from inside the filter box
+        assert tabs.active == "principals" and app.focused is app.principals_view.table
+        await pilot.press("ctrl+pageup", "ctrl+pageup")
+        assert tabs.active == "inspector"
