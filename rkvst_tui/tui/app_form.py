@@ -305,6 +305,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         self.existing = existing
         self._busy = False
         self._show_name_error = False
+        self._blocked_shown = False
         if existing is not None:
             self._initial_name = existing.display_name
             self._initial_rows: list[tuple[str, object]] = list(existing.custom_claims.items())
@@ -460,9 +461,12 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         summary_box = self.query_one("#form-summary", Static)
         summary_box.update(summary)
         summary_box.set_class(not summary, "-empty")
+        if self._blocked_shown and not blocking and not claim_errors:
+            self._show_form_error(None)  # "Not sent: ..." no longer holds
         return blocking, issues
 
-    def _show_form_error(self, text: Text | str | None) -> None:
+    def _show_form_error(self, text: Text | str | None, *, blocked: bool = False) -> None:
+        self._blocked_shown = blocked
         box = self.query_one("#form-error", Static)
         box.update(text or "")
         box.set_class(bool(text), "-shown")
@@ -683,8 +687,10 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             problems = list(blocking)
             if claim_errors:
                 problems.append(f"{len(claim_errors)} claim error{'s' if len(claim_errors) > 1 else ''}")
-            self._show_form_error(Text(f"Not sent: {'; '.join(problems)}. Fix what is marked ✗ and try again.",
-                                       style="red"))
+            self._show_form_error(
+                Text(f"Not sent: {'; '.join(problems)}. Fix what is marked ✗ and try again.", style="red"),
+                blocked=True,
+            )
             self._focus_first_problem(blocking, claim_errors)
             return
         name = self.display_name.strip()
@@ -716,7 +722,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
 
     # ------------------------------------------------------------------ server calls
 
-    @work(exclusive=True, exit_on_error=False, group="app-form")
+    @work(exclusive=True, exit_on_error=False, group="app-form", description="create an app registration")
     async def _create(self, name: str, claims: dict[str, str]) -> None:
         # Which registrations of this name exist before the create: if its answer is lost,
         # the new one is the one that was not there before (names are not unique).
@@ -739,7 +745,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         self._set_busy(False)
         self.dismiss(AppFormResult(application, created=True))
 
-    @work(exclusive=True, exit_on_error=False, group="app-form")
+    @work(exclusive=True, exit_on_error=False, group="app-form", description="update an app registration")
     async def _update(self, name: str, claims: dict[str, str]) -> None:
         assert self.existing is not None
         try:

@@ -177,7 +177,7 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
         self.query_one("#recovery-state", Static).update(Text(f"Looking for '{self.display_name}'…"))
         self._look_up()
 
-    @work(exclusive=True, exit_on_error=False, group="recovery")
+    @work(exclusive=True, exit_on_error=False, group="recovery", description="look up the lost registration")
     async def _look_up(self) -> None:
         try:
             found = await self.client.find_applications_by_name(self.display_name)
@@ -236,7 +236,7 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
         self._show_buttons()
         self._regenerate(app)
 
-    @work(exclusive=True, exit_on_error=False, group="recovery")
+    @work(exclusive=True, exit_on_error=False, group="recovery", description="regenerate a lost secret")
     async def _regenerate(self, app: Application) -> None:
         try:
             regenerated = await self.client.regenerate_secret(app.identity)
@@ -269,7 +269,7 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
             answered,
         )
 
-    @work(exclusive=True, exit_on_error=False, group="recovery")
+    @work(exclusive=True, exit_on_error=False, group="recovery", description="delete the lost registration")
     async def _delete(self, app: Application) -> None:
         try:
             await self.client.delete_application(app.identity)

@@ -332,12 +332,13 @@ class SecretRevealScreen(ModalScreen[None]):
         if not self._secret:
             return
         self._status(Text("Asking the token endpoint for a token with these credentials…"))
-        self._get_token(self._client_id, self._secret)
+        self._get_token()
 
-    @work(exclusive=True, exit_on_error=False, group="reveal-token")
-    async def _get_token(self, client_id: str, secret: str) -> None:
+    # The description is fixed: Textual would otherwise build one from the arguments.
+    @work(exclusive=True, exit_on_error=False, group="reveal-token", description="get a token with new credentials")
+    async def _get_token(self) -> None:
         try:
-            answer = await self._client.request_token(client_id, secret)
+            answer = await self._client.request_token(self._client_id, self._secret)
         except Exception as exc:  # noqa: BLE001 - shown in the modal, never a traceback
             problem = describe(exc, "These credentials did not get a token")
             self._status(Text(problem.text(), style="red"))

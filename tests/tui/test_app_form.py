@@ -166,6 +166,9 @@ async def test_submit_is_blocked_by_a_claim_error_and_goes_to_the_row() -> None:
         assert "Not sent" in error and "1 claim error" in error
         assert screen.focused is screen.rows[1].name_input
         assert screen.display_name == "TrafficLight101"  # nothing typed is lost
+        await pilot.press("home", *"x")  # "xjit_device": fixed, so the refusal goes away
+        await pilot.pause()
+        assert not screen.query_one("#form-error").has_class("-shown")
 
 
 async def test_submit_is_blocked_by_an_empty_display_name() -> None:

@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, Static
+from textual.worker import Worker
 
 import rkvst_tui.tui
 from rkvst_tui.api.files import read_credentials_file
@@ -332,9 +333,17 @@ class FlowHost(App):
 
 
 async def test_a_whole_create_keeps_the_secret_only_in_the_file_the_user_chose(
-    make_sandbox, tmp_path: Path, caplog
+    make_sandbox, tmp_path: Path, caplog, monkeypatch
 ) -> None:
     caplog.set_level(logging.DEBUG)  # every logger, the sandbox's and httpx's included
+    worker_descriptions: list[str] = []  # Textual shows these in its debug output
+    original_init = Worker.__init__
+
+    def recording_init(self, *args, **kwargs) -> None:
+        original_init(self, *args, **kwargs)
+        worker_descriptions.append(self.description)
+
+    monkeypatch.setattr(Worker, "__init__", recording_init)
     server = make_sandbox(data_dir=tmp_path / "sandbox")
     save_dir = tmp_path / "saved"
     chosen = tmp_path / "chosen" / "light.json"
@@ -363,6 +372,7 @@ async def test_a_whole_create_keeps_the_secret_only_in_the_file_the_user_chose(
         assert app.done[0] is not None and app.done[0].secret == ""
     assert secret not in caplog.text
     assert secret not in notices
+    assert worker_descriptions and not any(secret in text for text in worker_descriptions)
     holders = [path for path in tmp_path.rglob("*") if path.is_file() and secret.encode() in path.read_bytes()]
     assert holders == [chosen]
     assert stat.S_IMODE(chosen.stat().st_mode) == 0o600
