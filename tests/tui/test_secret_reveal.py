@@ -7,6 +7,7 @@ screen-only tests use a clearly fake secret.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import stat
@@ -387,3 +388,22 @@ async def test_an_answer_without_a_secret_says_what_to_do_and_offers_nothing_to_
         await pilot.press("s", "f")
         await pilot.pause()
         assert app.screen is screen and app.clipboard == ""
+
+
+async def test_a_json_name_saves_json_and_replacing_a_file_needs_a_yes(tmp_path: Path) -> None:
+    target = tmp_path / "light.json"
+    target.write_text("an older file\n")
+    app = RevealHost(fake_application(), save_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        app.screen.query_one("#save-path", Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert target.read_text() == "an older file\n"  # nothing touched before the answer
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecretRevealScreen), what="the save")
+    assert json.loads(target.read_text()) == {"client_id": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065", "secret": FAKE_SECRET}
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["light.json"]  # no temporary file left behind
