@@ -21,8 +21,8 @@ from rkvst_tui.sandbox.server import SandboxServer
 from rkvst_tui.sandbox.store import PrincipalRecord
 from rkvst_tui.tui.app import RkvstApp
 
-SCENE_PORT = 47311  # fixed: the header and the details show the base URL
-UNREACHABLE_PORT = 47312
+SCENE_PORT = 29311  # fixed (the header and the details show the base URL), below the ephemeral range
+UNREACHABLE_PORT = 29312
 FROZEN_NOW = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
 TOKEN_EXPIRES_AT = FROZEN_NOW + timedelta(minutes=42, seconds=10)
 SIZE = (120, 40)
