@@ -733,7 +733,8 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             known_ids = None
         try:
             application = await self.client.create_application(name, claims)
-        except (api_errors.RequestTimeout, api_errors.ConnectionLost) as exc:
+        # An answer that cannot be read is still a 2xx the server sent: it made the registration.
+        except (api_errors.RequestTimeout, api_errors.ConnectionLost, api_errors.InvalidResponse) as exc:
             if getattr(exc, "request_sent", True):
                 self._start_recovery(name, claims, known_ids, exc)
                 return
