@@ -517,11 +517,12 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         rows = _merge_rows(rows, _parse_claims(args.claim))
         _check_claim_rows(rows, io)
         _check_save_target(args.save_credentials, args.force)
-        from .api.errors import ConnectionLost
+        from .api.errors import ConnectionLost, InvalidResponse
 
         try:
             app = await api.create_application(name, dict(rows))
-        except ConnectionLost as lost:
+        # An answer that cannot be read is still a 2xx the server sent: it made the registration.
+        except (ConnectionLost, InvalidResponse) as lost:
             raise await _lost_create(api, name, lost) from None
         saved = _save_secret(app, args.save_credentials, args.force, io)
         _secret_output(app, io, reason="created", saved=saved)
@@ -591,9 +592,22 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
     raise UsageError(f"unknown apps action {action!r}")
 
 
-async def _lost_create(api: RkvstClient, name: str, lost: NetworkError) -> RkvstError:
+async def _lost_create(api: RkvstClient, name: str, lost: RkvstError) -> RkvstError:
     """After a create whose answer was lost: say what exists now and how to get a secret for it."""
     from .api.errors import ConnectionLost
+
+    if not isinstance(lost, NetworkError):  # the answer came but could not be read
+        try:
+            found = await api.find_applications_by_name(name)
+        except RkvstError:
+            found = []
+        if not found:
+            return lost
+        return ConnectionLost(
+            f"'{clean(name)}' was created (client id {found[-1].client_id}) but the answer could not be read "
+            f"({clean(lost.message)}); its secret was lost",
+            hint=f"get a new secret with `rkvst-tui apps regenerate {found[-1].client_id}`",
+        )
 
     try:
         found = await api.find_applications_by_name(name)
