@@ -22,6 +22,7 @@ from rkvst_tui.api import errors as api_errors
 from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.widgets.fixed_table import FixedColumnsTable
 
 # Actions that change the tenant: hidden and refused in read-only mode.
 MUTATING_ACTIONS = frozenset({"create", "edit", "regenerate", "delete", "toggle_root"})
@@ -54,7 +55,7 @@ def without_secret(application):
     return dataclasses.replace(application, credentials=blanked)
 
 
-class RegistrationTable(DataTable):
+class RegistrationTable(FixedColumnsTable):
     """The registrations table; `enter` opens the details.
 
     `add_keyed_rows` adds many rows at once: DataTable.add_row re-validates the cursor
