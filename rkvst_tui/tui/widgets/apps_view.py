@@ -135,7 +135,9 @@ class AppRegistrationsView(Vertical):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    page_size: int | None = None  # None: the server's default page size
+    # The contract's largest page: 10,000 registrations in 10 round trips instead of 100
+    # (each page also costs a repaint of the table while loading).
+    page_size: int | None = 1000
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
