@@ -262,6 +262,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     AppFormScreen ClaimRow Input.-warning { background: $warning 25%; }
     AppFormScreen ClaimRow Input.-error:focus { background: $error 45%; }
     AppFormScreen ClaimRow Input.-warning:focus { background: $warning 40%; }
+    AppFormScreen #form-body { height: auto; max-height: 70vh; }
     AppFormScreen .form-section { text-style: bold; color: $text-accent; margin-top: 1; }
     AppFormScreen #display-name { width: 1fr; margin-left: 5; margin-right: 6; }
     AppFormScreen #display-name.-error { background: $error 30%; }
@@ -326,32 +327,39 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             "Create App Registration" if self.is_create else f"Edit App Registration · {self.existing.client_id}"
         )
         with dialog:
-            yield Label("DISPLAY NAME", classes="form-section")
-            yield Input(self._initial_name, placeholder="any name you like, e.g. TrafficLight101", id="display-name",
-                        compact=True)
-            yield Static("", id="display-name-error")
-            yield Label("CUSTOM CLAIMS (optional: added to every token of this registration)", classes="form-section")
-            with Horizontal(id="claims-header"):
-                yield Static("#", classes="claim-number")
-                yield Static("Claim", classes="claims-header-name")
-                yield Static("Value")
-            with VerticalScroll(id="claims") as claims:
-                claims.can_focus = False
-                for name, value in self._initial_rows:
-                    yield ClaimRow(name, value)
-            yield Static("No custom claims. Press ctrl+n or + Add claim to add one.", id="claims-empty")
-            yield Static("", id="claims-level")
-            with Horizontal(id="claims-tools"):
-                add = Button("+ Add claim (ctrl+n)", id="add-claim", compact=True)
-                yield add
-            yield Label("OR LOAD FROM AN APPLICATION JSON FILE", classes="form-section")
-            with Horizontal(id="json-row"):
-                yield Input(placeholder='path to a file like {"display_name": ..., "custom_claims": {...}}',
-                            id="json-path", compact=True)
-                yield Button("Load", id="load-json", compact=True)
-            yield Static("", id="load-status")
-            yield Static("", id="form-summary")
-            yield Static("", id="form-error")
+            with VerticalScroll(id="form-body") as body:
+                body.can_focus = False
+                yield Label("DISPLAY NAME", classes="form-section")
+                yield Input(
+                    self._initial_name, placeholder="any name you like, e.g. TrafficLight101", id="display-name",
+                    compact=True,
+                )
+                yield Static("", id="display-name-error")
+                yield Label(
+                    "CUSTOM CLAIMS (optional: added to every token of this registration)", classes="form-section"
+                )
+                with Horizontal(id="claims-header"):
+                    yield Static("#", classes="claim-number")
+                    yield Static("Claim", classes="claims-header-name")
+                    yield Static("Value")
+                with VerticalScroll(id="claims") as claims:
+                    claims.can_focus = False
+                    for name, value in self._initial_rows:
+                        yield ClaimRow(name, value)
+                yield Static("No custom claims. Press ctrl+n or + Add claim to add one.", id="claims-empty")
+                yield Static("", id="claims-level")
+                with Horizontal(id="claims-tools"):
+                    add = Button("+ Add claim (ctrl+n)", id="add-claim", compact=True)
+                    yield add
+                yield Label("OR LOAD FROM AN APPLICATION JSON FILE", classes="form-section")
+                with Horizontal(id="json-row"):
+                    yield Input(placeholder='path to a file like {"display_name": ..., "custom_claims": {...}}',
+                                id="json-path", compact=True)
+                    yield Button("Load", id="load-json", compact=True)
+                yield Static("", id="load-status")
+                yield Static("", id="form-summary")
+                yield Static("", id="form-error")
+            # Outside the scrolling body: always on screen, however small the terminal.
             with Horizontal(id="form-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(f"{submit_label} (ctrl+s)", id="submit", variant="primary")
@@ -453,7 +461,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             )
         if claim_warnings:
             if summary:
-                summary.append("  ")
+                summary.append("\n")
             summary.append(
                 f"! {len(claim_warnings)} warning{'s' if len(claim_warnings) > 1 else ''}: allowed, but read them.",
                 style="yellow",
@@ -470,6 +478,8 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         box = self.query_one("#form-error", Static)
         box.update(text or "")
         box.set_class(bool(text), "-shown")
+        if text:
+            self.call_after_refresh(box.scroll_visible)
 
     def _set_busy(self, busy: bool, label: str = "") -> None:
         self._busy = busy

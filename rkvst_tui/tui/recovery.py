@@ -236,7 +236,7 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
         self._show_buttons()
         self._regenerate(app)
 
-    @work(exclusive=True, exit_on_error=False, group="recovery", description="regenerate a lost secret")
+    @work(exclusive=True, exit_on_error=False, group="recovery", description="regenerate a secret")
     async def _regenerate(self, app: Application) -> None:
         try:
             regenerated = await self.client.regenerate_secret(app.identity)

@@ -28,7 +28,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 
@@ -183,11 +183,16 @@ class SecretRevealScreen(ModalScreen[None]):
     }
     SecretRevealScreen #reveal-regenerated { margin-bottom: 1; }
     SecretRevealScreen #reveal-root-note { color: $text-muted; margin-top: 1; }
-    SecretRevealScreen #reveal-fields { grid-size: 2; grid-columns: 16 1fr; grid-rows: auto; height: auto; }
-    SecretRevealScreen .field-label { color: $text-muted; text-style: bold; }
+    SecretRevealScreen #reveal-fields { height: auto; }
+    SecretRevealScreen .field-row { height: auto; }
+    SecretRevealScreen .field-label { width: 16; color: $text-muted; text-style: bold; }
+    SecretRevealScreen .field-value { width: 1fr; }
+    /* Too narrow for label and secret side by side: the secret gets a line of its own, so it
+       is never wrapped (a wrapped secret pastes with a line break in it). */
+    SecretRevealScreen #reveal-secret-row.-narrow { layout: vertical; }
     SecretRevealScreen #reveal-secret { text-style: bold; color: $text-warning; }
     SecretRevealScreen #reveal-actions { height: auto; margin-top: 1; }
-    SecretRevealScreen #reveal-actions Button { margin-right: 1; }
+    SecretRevealScreen #reveal-actions Button { margin-right: 1; min-width: 0; width: auto; }
     SecretRevealScreen #reveal-status { height: auto; margin-top: 1; }
     SecretRevealScreen #reveal-token { height: auto; max-height: 14; display: none; }
     SecretRevealScreen #reveal-token.-shown { display: block; }
@@ -240,20 +245,19 @@ class SecretRevealScreen(ModalScreen[None]):
                     "The old secret stopped working at once; tokens already issued with it live on until they expire.",
                     id="reveal-regenerated",
                 )
-            with Grid(id="reveal-fields"):
-                yield Label("DISPLAY NAME", classes="field-label")
-                yield Static(Text(self._display_name), id="reveal-display-name")
-                yield Label("CLIENT_ID", classes="field-label")
-                yield Static(Text(self._client_id), id="reveal-client-id")
-                yield Label("SECRET", classes="field-label")
-                yield Static(Text(self._secret or NO_SECRET), id="reveal-secret")
-                yield Label("EXPIRY DATE", classes="field-label")
-                yield Static(
-                    Text(f"{_utc(self._valid_until)}   (valid from {_utc(self._valid_from)})"), id="reveal-expiry"
-                )
-                yield Label("CUSTOM CLAIMS", classes="field-label")
-                claims = ", ".join(f"{k}={v}" for k, v in self._custom_claims.items()) or "none"
-                yield Static(Text(claims), id="reveal-claims")
+            claims = ", ".join(f"{k}={v}" for k, v in self._custom_claims.items()) or "none"
+            fields = [
+                ("DISPLAY NAME", "reveal-display-name", self._display_name),
+                ("CLIENT_ID", "reveal-client-id", self._client_id),
+                ("SECRET", "reveal-secret", self._secret or NO_SECRET),
+                ("EXPIRY DATE", "reveal-expiry", f"{_utc(self._valid_until)}   (valid from {_utc(self._valid_from)})"),
+                ("CUSTOM CLAIMS", "reveal-claims", claims),
+            ]
+            with Vertical(id="reveal-fields"):
+                for label, value_id, value in fields:
+                    with Horizontal(classes="field-row", id=f"{value_id}-row"):
+                        yield Label(label, classes="field-label")
+                        yield Static(Text(value), id=value_id, classes="field-value")
             if self.reason == "created":
                 yield Static(
                     "Note: a new registration is not root. Until it is added to ROOT PRINCIPALS (m in the list), "
@@ -261,18 +265,26 @@ class SecretRevealScreen(ModalScreen[None]):
                     id="reveal-root-note",
                 )
             with Horizontal(id="reveal-actions"):
-                yield Button("Copy client id (c)", id="copy-client-id", compact=True)
+                yield Button("Copy id (c)", id="copy-client-id", compact=True)
                 yield Button("Copy secret (s)", id="copy-secret", compact=True)
-                yield Button("Save to file (f)", id="save", compact=True)
-                yield Button("Get a token (t)", id="get-token", compact=True)
-                yield Button("Hide secret (h)", id="toggle-secret", compact=True)
+                yield Button("Save (f)", id="save", compact=True)
+                yield Button("Get token (t)", id="get-token", compact=True)
+                yield Button("Hide (h)", id="toggle-secret", compact=True)
             yield Static("", id="reveal-status")
             yield Static("", id="reveal-token")
             with Horizontal(id="reveal-done-row"):
                 yield Button("Done (esc)", id="done", variant="primary")
         yield Footer()
 
+    def _fit_secret(self, width: int) -> None:
+        # label column 16, the secret 64, the dialog's border and padding 6, a scrollbar 2
+        self.query_one("#reveal-secret-row").set_class(width < 16 + 64 + 8, "-narrow")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_secret(event.size.width)
+
     def on_mount(self) -> None:
+        self._fit_secret(self.app.size.width)
         if not self._secret:
             for button_id in ("#copy-secret", "#save", "#get-token", "#toggle-secret"):
                 self.query_one(button_id, Button).disabled = True
@@ -301,7 +313,7 @@ class SecretRevealScreen(ModalScreen[None]):
         self.secret_hidden = not self.secret_hidden
         shown = HIDDEN if self.secret_hidden else self._secret
         self.query_one("#reveal-secret", Static).update(Text(shown))
-        self.query_one("#toggle-secret", Button).label = "Show secret (h)" if self.secret_hidden else "Hide secret (h)"
+        self.query_one("#toggle-secret", Button).label = "Show (h)" if self.secret_hidden else "Hide (h)"
 
     def action_save(self) -> None:
         if not self._secret:
