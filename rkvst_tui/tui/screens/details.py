@@ -62,9 +62,11 @@ class AppDetailsScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         app = self.application
-        with Vertical(id="details-dialog", classes="dialog"):
+        # The dialog itself scrolls: a scroll area inside an auto-height dialog cannot know
+        # how much room it has, and would clip its last lines.
+        with VerticalScroll(id="details-dialog", classes="dialog"):
             yield Label(Text(app.display_name or "(no display name)"), classes="dialog-title")
-            with VerticalScroll(id="details-body"):
+            with Vertical(id="details-body"):
                 yield Static(self._fields(), id="details-fields")
                 yield Label("CUSTOM CLAIMS", classes="section-title")
                 yield Static(self._claims(), id="details-claims")
