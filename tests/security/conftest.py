@@ -8,23 +8,11 @@ quotes; printing them from the run keeps them honest.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
 
 import pytest
 
-from rkvst_tui.sandbox.clock import FixedClock
 from rkvst_tui.sandbox.server import SandboxServer
 from security_helpers import NOTES, TALLY, create_registration, mint, secret_of
-
-
-class MovableClock(FixedClock):
-    """A clock the test moves by hand, starting now, without deterministic mode's seeded keys and ids
-    (deriving the seeded RSA keys costs seconds; these tests need real random ones anyway)."""
-
-    deterministic = False
-
-    def __init__(self) -> None:
-        super().__init__(datetime.now(timezone.utc).replace(microsecond=0))
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +22,6 @@ def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def clocked_sandbox(make_sandbox) -> SandboxServer:
-    """A sandbox on a clock the test moves (server.clock.advance(seconds))."""
-    return make_sandbox(clock=MovableClock())
 
 
 @pytest.fixture

@@ -10,15 +10,16 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from rkvst_tui.sandbox.clock import FixedClock
 from rkvst_tui.sandbox.server import SandboxServer
 
 APPS = "/archivist/iam/v1/applications"
@@ -31,6 +32,16 @@ SPEC_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "spec"
 # What the suite did, printed at the end of the run (tests/security/conftest.py) for the README.
 TALLY: Counter[str] = Counter()
 NOTES: dict[str, object] = {}  # measurements worth quoting (timing)
+
+
+class MovableClock(FixedClock):
+    """A clock the test moves by hand, starting now, without deterministic mode's seeded keys and ids
+    (deriving the seeded RSA keys costs seconds; these tests need real random ones anyway)."""
+
+    deterministic = False
+
+    def __init__(self) -> None:
+        super().__init__(datetime.now(timezone.utc).replace(microsecond=0))
 
 
 # -------------------------------------------------------------------------- JWTs by hand
@@ -144,7 +155,3 @@ def assert_refused(answer: httpx.Response, statuses: tuple[int, ...] = (401,), *
     assert isinstance(body.get("code"), int) and isinstance(body.get("message"), str), body
     TALLY["attacks refused"] += 1
     return body
-
-
-def wall_clock_ms() -> float:
-    return time.perf_counter() * 1000

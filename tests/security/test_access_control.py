@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from security_helpers import (
+    MovableClock,
     APPS,
     ASSETS,
     ROOTS,
@@ -131,8 +132,6 @@ def test_a_deleted_root_registrations_token_loses_root(sandbox) -> None:
 
 
 def test_an_expired_secret_is_refused(make_sandbox) -> None:
-    from conftest import MovableClock
-
     # Tokens that outlive the year, so the admin can still act once every secret has expired.
     server = make_sandbox(clock=MovableClock(), token_ttl=400 * 86400)
     admin = mint(server)

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rkvst_tui.sandbox.server import SandboxServer
-from security_helpers import APPS, NOTES, SPEC_DIR, TALLY, list_apps, mint
+from security_helpers import NOTES, SPEC_DIR, TALLY, list_apps, mint
 
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis import GenerationMode  # noqa: E402

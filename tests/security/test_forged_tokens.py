@@ -24,6 +24,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from rkvst_tui.sandbox.signing import jwk_thumbprint
 from security_helpers import (
+    MovableClock,
     ASSETS,
     JWKS,
     assert_refused,
@@ -179,8 +180,6 @@ def test_a_tampered_payload_with_a_root_subject_is_refused(sandbox, non_root) ->
 
 
 def test_an_expired_token_is_refused(make_sandbox) -> None:
-    from conftest import MovableClock
-
     server = make_sandbox(clock=MovableClock(), token_ttl=60)
     token = mint(server)
     server.clock.advance(59)
