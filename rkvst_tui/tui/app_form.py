@@ -44,6 +44,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Static
 
@@ -177,6 +178,49 @@ class ClaimRow(Vertical):
                 text.append(issue.message, style="yellow")
         self._issues.update(text)
         self._issues.set_class(bool(issues), "-shown")
+
+
+class PathSuggester(Suggester):
+    """Completes a file path from what is on disk (accept with the right arrow), like a shell's tab.
+
+    Directories first complete with a trailing "/"; among files, `prefer` (".json") wins.
+    Never cached: the disk changes.
+    """
+
+    def __init__(self, prefer: str = ".json") -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.prefer = prefer
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value or value.endswith(("'", '"')):
+            return None
+        typed = Path(value).expanduser()
+        folder, stem = (typed, "") if value.endswith("/") else (typed.parent, typed.name)
+        try:
+            entries = sorted(entry for entry in folder.iterdir() if entry.name.startswith(stem))
+        except OSError:
+            return None
+        if stem == "" or not entries:
+            entries = [e for e in entries if not e.name.startswith(".")]
+        if not entries or (len(entries) == 1 and entries[0].name == stem and not entries[0].is_dir()):
+            return None
+
+        def rank(entry: Path) -> tuple[int, str]:
+            if entry.is_dir():
+                return (1, entry.name)
+            return (0 if entry.name.endswith(self.prefer) else 2, entry.name)
+
+        best = min(entries, key=rank)
+        completion = best.name[len(stem):] + ("/" if best.is_dir() else "")
+        return value + completion if completion else None
+
+
+def unquote_path(raw: str) -> str:
+    """A path as typed or pasted: terminals quote dropped file names ('/a b/app.json')."""
+    raw = raw.strip()
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+        raw = raw[1:-1]
+    return raw
 
 
 class ApplicationFileError(ValueError):
@@ -353,8 +397,10 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
                     yield add
                 yield Label("OR LOAD FROM AN APPLICATION JSON FILE", classes="form-section")
                 with Horizontal(id="json-row"):
-                    yield Input(placeholder='path to a file like {"display_name": ..., "custom_claims": {...}}',
-                                id="json-path", compact=True)
+                    yield Input(
+                        placeholder="path of a JSON file like the guide's (the right arrow completes it)",
+                        id="json-path", compact=True, suggester=PathSuggester(),
+                    )
                     yield Button("Load", id="load-json", compact=True)
                 yield Static("", id="load-status")
                 yield Static("", id="form-summary")
@@ -620,7 +666,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             target.scroll_visible()
 
     def action_load_json(self) -> None:
-        raw = self.query_one("#json-path", Input).value.strip()
+        raw = unquote_path(self.query_one("#json-path", Input).value)
         if not raw:
             self._load_message("✗ Type the path of an application JSON file first.", ok=False)
             return

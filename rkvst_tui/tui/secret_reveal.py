@@ -34,6 +34,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.files import write_credentials_file
+from rkvst_tui.tui.app_form import PathSuggester, unquote_path
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 
@@ -106,7 +107,7 @@ class SaveCredentialsScreen(ModalScreen["Path | None"]):
                 "you alone (mode 0600) and is never replaced without asking.",
                 id="save-help",
             )
-            yield Input(str(self._default_path), id="save-path")
+            yield Input(str(self._default_path), id="save-path", suggester=PathSuggester(prefer=".env"))
             yield Static("", id="save-error")
             with Horizontal(id="save-buttons"):
                 yield Button("Cancel", id="save-cancel")
@@ -135,7 +136,7 @@ class SaveCredentialsScreen(ModalScreen["Path | None"]):
         self.query_one("#save-error", Static).update(Text(message))
 
     def _save(self, overwrite: bool = False) -> None:
-        raw = self.query_one("#save-path", Input).value.strip()
+        raw = unquote_path(self.query_one("#save-path", Input).value)
         if not raw:
             self._error("✗ Type the path of the file to write.")
             return

@@ -527,3 +527,21 @@ async def test_in_the_console_n_opens_the_form_and_a_create_shows_the_secret_onc
         assert kept.display_name == "ConsoleMade" and kept.custom_claims == {"serial": "C1"}
         assert kept.secret == ""
         assert all(secret not in n.message for n in app._notifications)
+
+
+async def test_the_path_completes_from_the_disk_and_a_quoted_path_loads(tmp_path: Path) -> None:
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "notes.txt").write_text("not this")
+    _write(tmp_path / "app.json", GUIDE_FILE)
+    app = FormHost()
+    async with app.run_test(size=SIZE) as pilot:
+        path_input = form(app).query_one("#json-path", Input)
+        path_input.focus()
+        await pilot.press(*f"{tmp_path}/a")
+        await pilot.pause(0.2)
+        await pilot.press("right")  # accepts the completion: the .json file before the folder
+        assert path_input.value == f"{tmp_path}/app.json"
+        path_input.value = f"'{tmp_path}/app.json'"  # as a terminal pastes a dropped file
+        await pilot.press("enter")
+        await pilot.pause()
+        assert form(app).display_name == "TrafficLight101"
