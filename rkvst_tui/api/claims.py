@@ -171,6 +171,15 @@ def check_value(name: str, value: object, row: int | None = None) -> list[ClaimI
                 f"claim {shown} has a value of {len(value)} characters: the limit is {MAX_VALUE_LENGTH}", row,
             )
         ]
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        # A lone surrogate (from a JSON "\ud800" escape, or undecodable bytes on a command line)
+        # is a Python str but not Unicode text: it cannot be sent as UTF-8, and the server refuses it.
+        return [
+            _error(
+                name, RULE_VALUE_NOT_STRING,
+                f"claim {shown} has a value that is not valid Unicode text (a lone surrogate): retype it", row,
+            )
+        ]
     return []
 
 
