@@ -241,6 +241,19 @@ async def test_quota_refusal_is_shown_on_the_form_which_keeps_what_was_typed(mak
             assert not screen.query_one("#submit").disabled  # can try again
 
 
+async def test_a_bad_request_from_the_server_is_shown_on_the_form(sandbox) -> None:
+    long_name = "n" * 1025  # the form has no rule on name length; this server refuses it
+    async with client_for(sandbox) as client:
+        app = FormHost(client)
+        async with app.run_test(size=SIZE) as pilot:
+            form(app).query_one("#display-name", Input).value = long_name
+            await pilot.press("ctrl+s")
+            shown = await wait_for_form_error(pilot, form(app))
+            assert "400" in shown and "display_name is 1025 characters long" in shown
+            assert form(app).display_name == long_name
+        assert [a.display_name for a in await client.list_applications()] == ["sandbox-admin"]
+
+
 async def test_a_non_root_caller_is_told_why_it_is_refused(sandbox) -> None:
     async with client_for(sandbox) as admin:
         plain = await admin.create_application("not root", {})
