@@ -373,3 +373,49 @@ async def test_the_quota_is_explained_and_freeing_a_slot_lets_the_create_through
         await wait_until(pilot, lambda: is_reveal(app), what="the one-time secret")
         assert names_in_store(server, NAME) == 1
     await client.aclose()
+
+
+async def test_a_disk_full_while_saving_the_secret_leaves_no_file_and_the_secret_on_screen(
+    sandbox, tmp_path, monkeypatch
+):
+    import errno
+    import os
+
+    from rkvst_tui.api import files
+
+    monkeypatch.setenv("RKVST_TUI_DATA_DIR", str(tmp_path / "data"))
+    real_fsync = os.fsync
+    full = {"on": True}
+
+    def fsync(fd: int) -> None:
+        if full["on"]:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    target = tmp_path / "saved" / "traffic.env"
+    client = client_for(sandbox, FaultyTransport())
+    app = RkvstApp(client)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_create_form(app, pilot)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: is_reveal(app), what="the one-time secret")
+        reveal = app.screen
+        secret = reveal._secret
+        await pilot.press("f")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "SaveCredentialsScreen", what="the save dialog")
+        app.screen.query_one("#save-path", Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        said = rendered(app.screen.query_one("#save-error"))
+        assert f"Could not write {target}" in said and "No space left" in said
+        assert [p.name for p in target.parent.iterdir()] == [], "no half-written file, no temporary file"
+        assert secret not in said
+        full["on"] = False  # space freed: the same dialog saves
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is reveal, what="back to the secret")
+        assert reveal._secret == secret, "the secret is still on screen"
+        assert target.read_text() == f"CLIENT_ID={reveal._client_id}\nSECRET={secret}\n"
+        assert [p.name for p in target.parent.iterdir()] == ["traffic.env"]
+    await client.aclose()
