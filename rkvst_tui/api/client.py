@@ -190,6 +190,15 @@ class RkvstClient:
                     )
                 if isinstance(cause, ConnectionRefusedError):
                     break
+            else:
+                reason = next(
+                    (c.strerror for c in _causes(exc) if isinstance(c, OSError) and c.strerror), None
+                )
+                if reason:
+                    return ConnectionRefused(
+                        f"could not connect to {host} ({reason.lower()})",
+                        hint="check the URL and the network",
+                    )
             text = str(exc)
             if "CERTIFICATE" in text or "SSL" in text:
                 return TlsError(f"the TLS connection to {host} failed", hint="check the URL and the certificate")

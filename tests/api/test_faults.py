@@ -293,3 +293,11 @@ async def test_every_network_error_is_a_network_error():
         async with _client(Script(exc), max_connection_retries=0) as api:
             with pytest.raises(NetworkError):
                 await api.create_application("x", {})
+
+
+async def test_an_unreachable_network_is_not_called_refused():
+    script = Script(_connect_error(OSError(101, "Network is unreachable")))
+    async with _client(script, max_connection_retries=0) as api:
+        with pytest.raises(ConnectionRefused) as caught:
+            await api.get_root_principals()
+    assert str(caught.value) == "could not connect to rkvst.example.test (network is unreachable)"
