@@ -81,6 +81,7 @@ EXIT_INTERRUPTED = 130
 
 DEFAULT_SANDBOX_HOST = "127.0.0.1"
 DEFAULT_SANDBOX_PORT = 8470  # the port `rkvst-tui sandbox` listens on by default
+LIST_PAGE_SIZE = 1000  # the contract's largest page: fewest round trips for a whole listing
 
 GLOBAL_OPTIONS = ("profile", "url", "client_id", "secret_file", "token_file", "insecure", "json")
 
@@ -475,7 +476,7 @@ def _check_save_target(path: str | None, force: bool) -> None:
 async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
     action = args.apps_command
     if action == "list":
-        apps = [app async for app in api.iter_applications(display_name=args.name)]
+        apps = [app async for app in api.iter_applications(display_name=args.name, page_size=LIST_PAGE_SIZE)]
         if args.name is not None:
             apps = [a for a in apps if a.display_name == args.name]
         if io.json:
@@ -651,7 +652,7 @@ async def _principals_table(api: RkvstClient, principals: list[Principal], io: I
     own = {p.subject for p in principals if p.issuer == api.connection.issuer}
     names: dict[str, str] = {}
     if own:
-        async for app in api.iter_applications():
+        async for app in api.iter_applications(page_size=LIST_PAGE_SIZE):
             if app.client_id in own:
                 names[app.client_id] = app.display_name
     rows = []

@@ -565,3 +565,18 @@ def test_an_expired_credential_is_marked(env, capsys):
     code, out, _ = run(capsys, "apps", "list")
     line = next(line for line in out.splitlines() if line.startswith("old-timer"))
     assert "2020-01-01 (expired)" in line
+
+
+def test_global_options_before_or_after_the_command(env, capsys, monkeypatch):
+    monkeypatch.delenv("RKVST_URL")
+    for argv in (["--json", "--url", env.base_url, "apps", "list"], ["apps", "list", "--url", env.base_url, "--json"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 0, err
+        assert json.loads(out)["applications"][0]["display_name"] == "sandbox-admin"
+
+
+def test_a_long_listing_is_complete(env, capsys):
+    env.store.seed_applications(1205, prefix="bulk-")
+    code, out, _ = run(capsys, "apps", "list", "--json")
+    names = [a["display_name"] for a in json.loads(out)["applications"]]
+    assert code == 0 and len(names) == 1206 and names[-1] == "bulk-001205"
