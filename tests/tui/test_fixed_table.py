@@ -63,3 +63,62 @@ async def test_an_auto_width_column_is_still_measured():
         app.table.add_row(Text("a-rather-long-registration"), Text("1"), key="long")
         await pilot.pause()
         assert app.table.columns["name"].content_width == len("a-rather-long-registration")
+
+
+ROWS = [(f"k{index}", (Text(f"app-{index:04d}"), Text(f"{index:08x}"))) for index in range(300)]
+
+
+def columns(table: DataTable) -> None:
+    table.add_column("Name", key="name", width=12)
+    table.add_column("Id", key="id", width=8)
+
+
+async def test_replace_rows_shows_what_clear_and_add_row_show():
+    """Narrow, widen and reorder the rows of both tables; the screens must stay identical."""
+    plain = TableApp(DataTable(zebra_stripes=True, cursor_type="row"))
+    fast = TableApp(FixedColumnsTable(zebra_stripes=True, cursor_type="row"))
+    steps = [ROWS, [r for r in ROWS if "1" in r[1][0].plain], ROWS[::-1], ROWS[5:8], [], ROWS]
+    shots: dict[str, list[str]] = {"plain": [], "fast": []}
+    for name, app in (("plain", plain), ("fast", fast)):
+        async with app.run_test(size=(40, 10)) as pilot:
+            columns(app.table)
+            for step in steps:
+                if name == "plain":
+                    app.table.clear()
+                    for key, cells in step:
+                        app.table.add_row(*cells, key=key)
+                else:
+                    app.table.replace_rows(step)
+                await pilot.pause()
+                app.table.move_cursor(row=2)
+                await pilot.pause()
+                shots[name].append(app.export_screenshot())
+                assert app.table.row_count == len(step)
+                assert [app.table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(len(step))] == \
+                    [key for key, _ in step]
+    assert shots["fast"] == shots["plain"]
+
+
+async def test_a_row_moved_by_replace_rows_is_clicked_where_it_is_shown():
+    app = TableApp(FixedColumnsTable(cursor_type="row"))
+    async with app.run_test(size=(40, 10)) as pilot:
+        columns(app.table)
+        app.table.replace_rows(ROWS[:20])  # k3 drawn on row 3
+        await pilot.pause()
+        app.table.replace_rows(ROWS[1:20])  # k3 moves up to row 2, its rendering reused
+        await pilot.pause()
+        await pilot.click(FixedColumnsTable, offset=(3, 3))  # line 0 is the header: row 2
+        await pilot.pause()
+        assert app.table.cursor_row == 2
+        assert app.table.coordinate_to_cell_key((2, 0)).row_key.value == "k3"
+
+
+async def test_replacing_rows_with_the_same_rows_changes_nothing():
+    app = TableApp(FixedColumnsTable(cursor_type="row"))
+    async with app.run_test(size=(40, 10)) as pilot:
+        columns(app.table)
+        app.table.replace_rows(ROWS)
+        await pilot.pause()
+        before = app.table._update_count
+        app.table.replace_rows(list(ROWS))
+        assert app.table._update_count == before
