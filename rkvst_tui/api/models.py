@@ -302,7 +302,7 @@ class TokenResponse:
             raise InvalidResponse("the token answer's 'expires_in' is not a number")
         try:
             expires_in = int(float(raw_expiry))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
             raise InvalidResponse("the token answer's 'expires_in' is not a number") from None
         token_type = data.get("token_type") or "Bearer"
         if not isinstance(token_type, str):

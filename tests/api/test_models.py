@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rkvst_tui.api.errors import InvalidResponse
 from rkvst_tui.api.models import Application, Asset, Credential, Principal, TokenResponse, parse_time
@@ -108,7 +110,8 @@ def test_asset_display_name_and_extra():
 def test_token_answers_in_several_spellings():
     assert TokenResponse.from_wire({"access_token": "t", "expires_in": "3600"}).expires_in == 3600
     assert TokenResponse.from_wire({"access_token": "t"}).token_type == "Bearer"
-    for bad in ({"access_token": ""}, {"access_token": "t", "expires_in": "soon"}, {"access_token": "t", "expires_in": True}):
+    for bad in ({"access_token": ""}, {"access_token": "t", "expires_in": "soon"}, {"access_token": "t", "expires_in": True},
+                {"access_token": "t", "expires_in": float("inf")}, {"access_token": "t", "expires_in": "NaN"}):
         with pytest.raises(InvalidResponse):
             TokenResponse.from_wire(bad)
 
@@ -128,3 +131,30 @@ def test_the_published_example_parses():
     example = json.loads(spec.read_text())["definitions"]["v1Application"]["example"]
     app = Application.from_wire(example)
     assert app.to_wire() == example
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+shaped = st.fixed_dictionaries(
+    {},
+    optional={
+        "identity": json_values, "display_name": json_values, "client_id": json_values, "credentials": json_values,
+        "custom_claims": json_values, "issuer": json_values, "subject": json_values, "attributes": json_values,
+        "behaviours": json_values, "at_time": json_values, "access_token": json_values, "expires_in": json_values,
+    },
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(json_values, shaped))
+def test_any_json_is_a_model_or_an_invalid_response(data):
+    for model in (Application, Principal, Asset, TokenResponse, Credential):
+        try:
+            parsed = model.from_wire(data)
+        except InvalidResponse as error:
+            assert str(error)
+        else:
+            assert isinstance(parsed.to_wire(), dict)
