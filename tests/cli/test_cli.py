@@ -580,3 +580,13 @@ def test_a_long_listing_is_complete(env, capsys):
     code, out, _ = run(capsys, "apps", "list", "--json")
     names = [a["display_name"] for a in json.loads(out)["applications"]]
     assert code == 0 and len(names) == 1206 and names[-1] == "bulk-001205"
+
+
+def test_tables_align_wide_characters_and_neutralise_escapes():
+    rows = [("交通灯", "a"), ("plain", "b"), ("evil\x1b[2J", "c")]
+    lines = cli.table(("NAME", "ID"), rows).splitlines()
+    last_cells = ["ID", "a", "b", "c"]
+    starts = {cli.display_width(line[: -len(cell)]) for line, cell in zip(lines, last_cells)}
+    assert len(starts) == 1  # the ID column starts at the same terminal column on every line
+    assert all(line.endswith(cell) for line, cell in zip(lines, last_cells))
+    assert "\x1b" not in "".join(lines) and "\\x1b[2J" in lines[3]
