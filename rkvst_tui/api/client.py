@@ -22,11 +22,17 @@ import dataclasses
 import math
 import ssl
 import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import httpx
+# httpx imports its own command-line client (click, rich.syntax, pygments: ~50 ms, found
+# profiling the console's start-up) unless that import fails, which it handles. rkvst-tui
+# never runs it; a None entry in sys.modules makes the import fail at once.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+import httpx  # noqa: E402
 
 from .. import __version__
 from .auth import TokenProvider, unverified_claims
