@@ -153,6 +153,8 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
             return self._state == "found"
         if action == "check":
             return self._state == "check-failed"
+        if action == "later":
+            return self._state in ("found", "check-failed")  # not while a request is out
         return True
 
     def _show_error(self, text: str | Text | None) -> None:
