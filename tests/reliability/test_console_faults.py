@@ -12,6 +12,8 @@ one created twice, never one whose secret nobody saw without the recovery path).
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from textual.widgets import Input
@@ -224,8 +226,9 @@ async def test_a_token_that_expires_while_paging_loses_and_doubles_no_row(make_s
         await settle(app, pilot)
         app.apps_view.page_size = 10
         mints = client.tokens.mint_count
-        # 25 pages at 0.12 s each outlive the 2 s token; one page also meets a stale-token 401.
-        transport.arm("GET", APPS, unauthenticated, times=1, skip=12)
+        # 25 pages at 0.12 s each outlive the 2 s token (renewed before it runs out); the 21st,
+        # 2.4 s in, also meets a stale-token 401, as after a server-side revocation.
+        transport.arm("GET", APPS, unauthenticated, times=1, skip=20)
         transport.arm("GET", APPS, slow(0.12))
         await pilot.press("r")
         await wait_until(pilot, lambda: not app.apps_view.loading_pages, timeout=30, what="every page")
@@ -338,13 +341,21 @@ async def test_a_real_rate_limit_on_create_waits_and_creates_once(make_sandbox):
         await settle(app, pilot)
         await open_create_form(app, pilot)
         token = await client.access_token()
-        async with httpx.AsyncClient(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}) as other:
-            for _ in range(4):  # spend this second's budget of the same client
-                await other.get(APPS)
+
+        async def same_client_elsewhere() -> None:  # spends the client's budget while the create runs
+            async with httpx.AsyncClient(base_url=server.base_url,
+                                         headers={"Authorization": f"Bearer {token}"}) as other:
+                for _ in range(8):
+                    await other.get(APPS)
+                    await asyncio.sleep(0.1)
+
+        busy = asyncio.create_task(same_client_elsewhere())
+        await asyncio.sleep(0.05)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: is_reveal(app), timeout=20, what="the one-time secret")
+        await busy
         assert names_in_store(server, NAME) == 1
-        assert ("POST", APPS, 429) in transport.statuses or ("GET", APPS, 429) in transport.statuses
+        assert any(code == 429 for _, _, code in transport.statuses), "the console met the rate limit"
     await client.aclose()
 
 
