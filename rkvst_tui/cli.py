@@ -817,28 +817,42 @@ def cmd_locate(args: argparse.Namespace, io: Io) -> int:
 # -- the console --------------------------------------------------------------------------
 
 
-def console_connect(args: argparse.Namespace, io: Io) -> tuple[Callable[[], Awaitable[RkvstClient]], list[Any]]:
+def console_connect(
+    args: argparse.Namespace, io: Io, *, launch_now: bool = False
+) -> tuple[Callable[[], Awaitable[RkvstClient]], list[Any]]:
     """The `connect` coroutine function the console calls once its first frame is up.
 
-    With nothing configured it starts the local sandbox (a free port on 127.0.0.1, data in
-    the user data directory) on a thread and connects as its root registration; the
-    started servers are appended to the returned list, for the caller to stop.
+    With nothing configured it runs the local sandbox (a free port on 127.0.0.1, data in
+    the user data directory) in a child process and connects as its root registration;
+    started sandboxes are appended to the returned list, for the caller to stop. With
+    `launch_now` the child starts at once, so it gets ready on another core while the
+    console imports Textual and paints (tests/benchmarks/bench_first_frame.py); `connect`
+    only waits for it. Otherwise `connect` starts it.
     """
-    from .api.client import RkvstClient
-
     connection = _configured_connection(args)
     servers: list[Any] = []
 
     if connection is None:
-        async def connect() -> RkvstClient:
-            from .api.connection import Connection
-            from .sandbox.server import SandboxServer
+        from .sandbox.embedded import SandboxProcess
 
-            server = SandboxServer(paths.sandbox_data_dir(), port=0)
-            servers.append(server)
-            await asyncio.to_thread(server.start)
+        sandbox = SandboxProcess(paths.sandbox_data_dir())
+
+        def launch() -> None:
+            sandbox.spawn()
+            if sandbox not in servers:
+                servers.append(sandbox)
+
+        if launch_now:
+            launch()
+
+        async def connect() -> RkvstClient:
+            from .api.client import RkvstClient
+            from .api.connection import Connection
+
+            launch()  # again after a failure: Reconnect starts a new one
+            await asyncio.to_thread(sandbox.wait_ready)
             sandbox_connection = Connection(
-                server.base_url, client_id=server.admin_client_id, secret=server.admin_secret,
+                sandbox.base_url, client_id=sandbox.admin_client_id, secret=sandbox.admin_secret,
                 profile="sandbox", is_sandbox=True,
             )
             return RkvstClient(sandbox_connection)
@@ -846,21 +860,24 @@ def console_connect(args: argparse.Namespace, io: Io) -> tuple[Callable[[], Awai
         ready = _with_secret(connection, io.stdin)  # prompt before the screen is taken over
 
         async def connect() -> RkvstClient:
+            from .api.client import RkvstClient
+
             return RkvstClient(ready)
 
     return connect, servers
 
 
 def run_console(args: argparse.Namespace, io: Io) -> int:
+    # The sandbox child first: it starts while this process imports Textual.
+    connect, servers = console_connect(args, io, launch_now=True)
     try:
-        from .tui.app import RkvstApp
-    except ImportError as exc:
-        io.note(f"error: the console is not available in this installation ({exc})")
-        io.note("hint: the command-line commands work: rkvst-tui --help")
-        return EXIT_FAILED
-    connect, servers = console_connect(args, io)
-    app = RkvstApp(connect=connect, read_only=bool(args.read_only))
-    try:
+        try:
+            from .tui.app import RkvstApp
+        except ImportError as exc:
+            io.note(f"error: the console is not available in this installation ({exc})")
+            io.note("hint: the command-line commands work: rkvst-tui --help")
+            return EXIT_FAILED
+        app = RkvstApp(connect=connect, read_only=bool(args.read_only))
         app.run()
     finally:
         for server in servers:

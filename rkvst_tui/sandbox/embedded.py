@@ -1,0 +1,174 @@
+"""The console's embedded sandbox, in a child process started beside the UI.
+
+The console with nothing configured runs a local sandbox. On a thread of the console's
+process its start-up (uvicorn, Starlette, PyJWT and cryptography imports, the store, the
+keys) and every answer it serves compete with the UI for the one GIL, so the first rows
+came last (tests/benchmarks/bench_first_frame.py). A child process starts while the
+console imports Textual and builds its first frame, on another core.
+
+    sandbox = SandboxProcess(data_dir)
+    sandbox.spawn()          # returns at once
+    sandbox.wait_ready()     # blocks until it serves (or raises SandboxStartError)
+    sandbox.base_url, sandbox.admin_client_id, sandbox.admin_secret
+    sandbox.stop()
+
+The child lives exactly as long as the console: it serves until its standard input
+closes, which happens when the console stops it or exits in any way (even killed), and
+it is in its own session, so the terminal's signals go to the console alone. It writes
+one JSON line on standard output: its base URL and admin credentials, or an error. Its
+standard error is discarded: nothing may draw over the console's screen.
+
+This module is imported by the console launcher, so it imports only the standard library
+at the top; the child imports the server itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from rkvst_tui.api.errors import RkvstError
+
+READY_TIMEOUT = 30.0
+
+
+class SandboxStartError(RkvstError):
+    """The child sandbox did not start; the message says why, without secrets."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, hint="run `rkvst-tui sandbox` in a terminal to see the whole error "
+                                       "(`rkvst-tui sandbox --reset` starts its data afresh)")
+
+
+class SandboxProcess:
+    def __init__(self, data_dir: Path, *, python: str | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self._python = python or sys.executable
+        self._process: subprocess.Popen | None = None
+        self._ready: dict | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"SandboxProcess({self.base_url if self._ready else '-'}, data_dir={str(self.data_dir)!r}, {state})"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def spawn(self) -> None:
+        """Start the child (no wait). A second call while it runs does nothing."""
+        with self._lock:
+            if self.running:
+                return
+            self._ready = None
+            self._process = subprocess.Popen(
+                [self._python, "-m", "rkvst_tui.sandbox.embedded", str(self.data_dir)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                start_new_session=True, close_fds=True, env=os.environ.copy(),
+            )
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> SandboxProcess:
+        """Block until the child serves; SandboxStartError if it fails or takes too long."""
+        with self._lock:
+            if self._ready is not None and self.running:
+                return self
+            process = self._process
+            if process is None or process.stdout is None or process.stdout.closed:
+                raise SandboxStartError("the local sandbox was not started")
+            answer: list[bytes] = []
+            reader = threading.Thread(target=lambda: answer.append(process.stdout.readline()), daemon=True)
+            reader.start()
+            reader.join(timeout)
+            line = answer[0] if answer else b""
+            try:
+                message = json.loads(line) if line.strip() else {}
+            except ValueError:
+                message = {}
+            if "base_url" in message:
+                self._ready = message
+                return self
+            self._kill()
+            if reader.is_alive():
+                raise SandboxStartError(f"the local sandbox did not start within {timeout:.0f} s")
+            raise SandboxStartError(message.get("error") or "the local sandbox stopped while starting")
+
+    def start(self, timeout: float = READY_TIMEOUT) -> SandboxProcess:
+        self.spawn()
+        return self.wait_ready(timeout)
+
+    def _answer(self, name: str) -> str:
+        if self._ready is None:
+            raise SandboxStartError("the sandbox is not ready yet")
+        return self._ready[name]
+
+    @property
+    def base_url(self) -> str:
+        return self._answer("base_url")
+
+    @property
+    def admin_client_id(self) -> str:
+        return self._answer("client_id")
+
+    @property
+    def admin_secret(self) -> str:
+        return self._answer("secret")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Close the child's standard input (it stops gracefully); kill it if it lingers."""
+        with self._lock:
+            process = self._process
+            if process is None:
+                return
+            try:
+                if process.stdin is not None:
+                    process.stdin.close()
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._kill()
+            finally:
+                if process.stdout is not None:
+                    process.stdout.close()
+            self._process = None
+
+    def _kill(self) -> None:
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _serve(data_dir: Path) -> int:
+    """The child: start the sandbox, say where it is, serve until standard input closes."""
+    out = sys.stdout
+    try:
+        from .server import SandboxServer
+
+        server = SandboxServer(data_dir, port=0)
+        server.start()
+    except Exception as exc:  # noqa: BLE001 - reported to the console as one sentence
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        out.write(json.dumps({"error": f"the local sandbox could not start in {data_dir}: {detail}"}) + "\n")
+        out.flush()
+        return 1
+    try:
+        out.write(json.dumps({"base_url": server.base_url, "client_id": server.admin_client_id,
+                              "secret": server.admin_secret}) + "\n")
+        out.flush()
+        sys.stdin.buffer.read()  # until the console closes the pipe or exits
+    except (OSError, KeyboardInterrupt):
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.stderr.write("usage: python -m rkvst_tui.sandbox.embedded DATA_DIR (started by the console)\n")
+        sys.exit(2)
+    sys.exit(_serve(Path(sys.argv[1])))

@@ -1,0 +1,92 @@
+"""The console's sandbox in a child process: serves, stops with the console, reports a failed start."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rkvst_tui.sandbox.embedded import SandboxProcess, SandboxStartError
+
+TOKEN_PATH = "/archivist/iam/v1/appidp/token"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped) counts as gone.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wait_gone(pid: int, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_it_serves_tokens_and_stops_when_told(tmp_path):
+    sandbox = SandboxProcess(tmp_path / "sandbox")
+    sandbox.spawn()
+    assert sandbox.running
+    sandbox.wait_ready()
+    try:
+        answer = httpx.post(sandbox.base_url + TOKEN_PATH, data={
+            "grant_type": "client_credentials", "client_id": sandbox.admin_client_id,
+            "client_secret": sandbox.admin_secret}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["token_type"] == "Bearer"
+        assert sandbox.admin_secret not in repr(sandbox)
+        pid = sandbox._process.pid
+    finally:
+        sandbox.stop()
+    assert wait_gone(pid)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(sandbox.base_url + "/appidpv1/.well-known/jwks.json", timeout=2)
+    # Its data stays: the same admin works when it comes back.
+    again = SandboxProcess(tmp_path / "sandbox").start()
+    try:
+        assert again.admin_client_id == sandbox.admin_client_id
+    finally:
+        again.stop()
+
+
+def test_it_stops_when_the_console_dies_without_cleaning_up(tmp_path):
+    """A console killed outright closes the child's standard input: the child stops by itself."""
+    console = textwrap.dedent(f"""
+        import os, sys
+        from pathlib import Path
+        from rkvst_tui.sandbox.embedded import SandboxProcess
+        sandbox = SandboxProcess(Path({str(tmp_path / 'sandbox')!r})).start()
+        print(sandbox._process.pid, flush=True)
+        os._exit(0)  # no stop(), no atexit: as if killed
+    """)
+    done = subprocess.run([sys.executable, "-c", console], capture_output=True, text=True, timeout=60)
+    child = int(done.stdout.strip())
+    assert wait_gone(child), "the sandbox child outlived its console"
+
+
+def test_a_failed_start_is_one_clear_error_and_leaves_nothing_running(tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the sandbox's data directory should be")
+    sandbox = SandboxProcess(blocker)
+    sandbox.spawn()
+    pid = sandbox._process.pid
+    with pytest.raises(SandboxStartError) as failure:
+        sandbox.wait_ready()
+    assert str(blocker) in failure.value.message and "Traceback" not in failure.value.message
+    assert "rkvst-tui sandbox" in failure.value.hint
+    assert wait_gone(pid)
+    sandbox.stop()
