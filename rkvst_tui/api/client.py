@@ -336,6 +336,13 @@ class RkvstClient:
                 response = await self._http.request(
                     method, path, params=params, json=json_body, data=form, headers=headers
                 )
+            except UnicodeEncodeError:
+                # A lone surrogate (undecodable bytes on a command line, a "\ud800" JSON escape) is a
+                # Python str but not Unicode text: it cannot be sent, and nothing was.
+                raise InvalidArgument(
+                    f"{method} {path} was not sent: it holds text that is not valid Unicode (a lone surrogate)",
+                    hint="retype the name or value",
+                ) from None
             except httpx.HTTPError as exc:
                 error = self._network_error(exc, method, path)
                 transient = isinstance(error, (ConnectionRefused, ConnectionLost)) and not isinstance(
