@@ -11,6 +11,7 @@ generated config files of every TOML type.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -108,6 +109,39 @@ def test_the_sandbox_refuses_exactly_what_the_client_rules_call_an_error(http, c
     updated = _post(http, "PATCH", f"{APPS}/{app['client_id']}", {"custom_claims": custom_claims})
     assert updated.status_code == 200 and updated.json()["custom_claims"] == custom_claims
     assert http.delete(f"{APPS}/{app['client_id']}").status_code == 200
+
+
+display_names = st.one_of(st.text(max_size=60), lone_surrogates, st.sampled_from(["", "   ", "\t\n"]),
+                          st.integers(1022, 1026).map(lambda n: "d" * n))  # the limit is 1024
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=display_names)
+def test_any_display_name_is_created_as_typed_or_refused_with_a_reason(server, name):
+    from rkvst_tui.api.client import RkvstClient
+    from rkvst_tui.api.connection import Connection
+    from rkvst_tui.api.errors import BadRequest, InvalidArgument
+
+    async def create() -> object:
+        connection = Connection(server.base_url, client_id=server.admin_client_id, secret=server.admin_secret,
+                                is_sandbox=True)
+        async with RkvstClient(connection) as api:
+            try:
+                made = await api.create_application(name, {})
+            except (BadRequest, InvalidArgument) as refused:  # never a UnicodeEncodeError or a 5xx
+                return refused
+            found = await api.find_applications_by_name(name)
+            await api.delete_application(made)
+            return made, found
+
+    before = server.store.count_applications()
+    outcome = asyncio.run(create())
+    if isinstance(outcome, Exception):
+        assert outcome.message
+        assert server.store.count_applications() == before, "a refused create made nothing"
+        return
+    made, found = outcome
+    assert made.display_name == name and [a.client_id for a in found] == [made.client_id]
 
 
 # --------------------------------------------------------------------------- mutated sandbox tokens
