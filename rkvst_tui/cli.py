@@ -845,12 +845,16 @@ def console_connect(
         if launch_now:
             launch()
 
+        def ready_to_connect() -> None:
+            _import_http_client()  # while the sandbox gets ready, not on the UI's loop
+            sandbox.wait_ready()
+
         async def connect() -> RkvstClient:
             from .api.client import RkvstClient
             from .api.connection import Connection
 
             launch()  # again after a failure: Reconnect starts a new one
-            await asyncio.to_thread(sandbox.wait_ready)
+            await asyncio.to_thread(ready_to_connect)
             sandbox_connection = Connection(
                 sandbox.base_url, client_id=sandbox.admin_client_id, secret=sandbox.admin_secret,
                 profile="sandbox", is_sandbox=True,
@@ -860,11 +864,20 @@ def console_connect(
         ready = _with_secret(connection, io.stdin)  # prompt before the screen is taken over
 
         async def connect() -> RkvstClient:
+            await asyncio.to_thread(_import_http_client)
             from .api.client import RkvstClient
 
             return RkvstClient(ready)
 
     return connect, servers
+
+
+def _import_http_client() -> None:
+    """Import the HTTP stack (httpx imports httpcore only for its first client): ~100 ms that
+    would otherwise block the console's event loop between its first frame and its rows."""
+    import httpcore  # noqa: F401
+
+    from .api import client  # noqa: F401
 
 
 def run_console(args: argparse.Namespace, io: Io) -> int:
