@@ -430,3 +430,50 @@ async def test_a_disk_full_while_saving_the_secret_leaves_no_file_and_the_secret
         assert target.read_text() == f"CLIENT_ID={reveal._client_id}\nSECRET={secret}\n"
         assert [p.name for p in target.parent.iterdir()] == ["traffic.env"]
     await client.aclose()
+
+
+# --------------------------------------------------------------------------- the fault table: signing in
+
+
+@pytest.mark.parametrize("case", FAULTS, ids=[c.name for c in FAULTS])
+async def test_signing_in_under_a_fault_says_so_and_reconnect_loads_everything(sandbox, case: FaultCase):
+    from rkvst_tui.tui.screens.problem import ConnectionProblemScreen
+
+    transport = FaultyTransport()
+    transport.arm("POST", TOKEN, case.fault)
+    client = client_for(sandbox, transport)
+    app = RkvstApp(client)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ConnectionProblemScreen) or app.connection_problem is not None,
+            timeout=20, what="the sign-in failure",
+        )
+        await pilot.pause()
+        if isinstance(app.screen, ConnectionProblemScreen):
+            shown = screen_text(app)
+        else:
+            shown = "\n".join(notifications(app)) + screen_text(app)
+        assert f"Could not sign in to {sandbox.base_url}" in shown
+        assert case.words.lower() in shown.lower(), shown
+        assert "Traceback" not in shown and sandbox.admin_secret not in shown
+        # The token request is a POST: never re-sent after a failure, only after a 429 (a refusal),
+        # bounded by the client's and the console's retries.
+        tries = transport.count("POST", TOKEN)
+        if case.name == "429 storm":
+            assert 1 < tries <= (1 + client.max_rate_limit_retries) * 4, tries
+        else:
+            assert tries == 1, tries
+
+        transport.disarm()
+        if isinstance(app.screen, ConnectionProblemScreen):
+            await pilot.press("r")
+        else:
+            await pilot.press("ctrl+p")
+            await pilot.press(*"Reconnect")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+        await settle(app, pilot)
+        assert sandbox.admin_client_id in app.apps_view.table.rows
+        assert app.identity is not None and app.identity.is_root
+    await client.aclose()
