@@ -25,6 +25,7 @@ from rkvst_tui.tui.screens.confirm import ConfirmScreen
 
 from reliability_helpers import (
     APPS,
+    ROOTS,
     FAULTS,
     SIZE,
     TOKEN,
@@ -476,4 +477,31 @@ async def test_signing_in_under_a_fault_says_so_and_reconnect_loads_everything(s
         await settle(app, pilot)
         assert sandbox.admin_client_id in app.apps_view.table.rows
         assert app.identity is not None and app.identity.is_root
+    await client.aclose()
+
+
+async def test_a_lost_answer_to_making_a_registration_root_is_settled_by_a_refresh(sandbox):
+    made, _ = sandbox.store.create_application("promoted", {})
+    transport = FaultyTransport()
+    client = client_for(sandbox, transport)
+    app = RkvstApp(client)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.apps_view.select(made.client_id)
+        transport.arm("PATCH", ROOTS, dropped_after_send, times=1)
+        await pilot.press("m")
+        await confirm(app, pilot)
+        await wait_until(pilot, lambda: any("Could not add the root principal promoted" in n
+                                            for n in notifications(app)), what="the report")
+        assert "may have acted" in notifications(app)[-1]
+        assert transport.count("PATCH", ROOTS) == 1, "a root-principal write is never re-sent on its own"
+        assert any(p.subject == made.uuid for p in sandbox.store.get_root_principals()), "the server did act"
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.is_root_registration(made.client_id), what="the refreshed principals")
+        assert "✔" in str(app.apps_view.table.get_cell(made.client_id, "root"))
+        # Asking again now offers the removal: nothing is added twice.
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "Remove" in screen_text(app)
+        await pilot.press("n")
     await client.aclose()
