@@ -116,7 +116,8 @@ def test_answer_time_does_not_depend_on_how_much_of_the_secret_is_right(sandbox)
 
 def test_the_timing_probe_sees_a_leaky_comparison(sandbox, monkeypatch) -> None:
     """The probe above can fail: against clear-text secrets compared character by character
-    (80 µs a matching character: a slow early-exit loop, magnified so that load on the machine cannot hide it), it sees the leak."""
+    (80 µs a matching character: a slow early-exit loop, magnified so that load on the machine
+    cannot hide it), it sees the leak."""
 
     def leaky_compare(a: str, b: str) -> bool:
         for x, y in zip(a, b):
