@@ -58,6 +58,34 @@ def holders(blob: str, secrets: dict[str, str]) -> set[str]:
     return {name for name, secret in secrets.items() if any(piece in blob for piece in fragments(secret))}
 
 
+class EveryRecord(logging.Handler):
+    """Collects every record, from the root logger and from loggers that do not propagate to it
+    (uvicorn's own, for one), at DEBUG."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+        self._attached: list[tuple[logging.Logger, int]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def attach(self) -> None:
+        loggers = [logging.getLogger()] + [
+            logger for logger in logging.Logger.manager.loggerDict.values()
+            if isinstance(logger, logging.Logger) and not logger.propagate
+        ]
+        for logger in loggers:
+            self._attached.append((logger, logger.level))
+            logger.addHandler(self)
+            logger.setLevel(logging.DEBUG)
+
+    def detach(self) -> None:
+        for logger, level in self._attached:
+            logger.removeHandler(self)
+            logger.setLevel(level)
+
+
 def every_file(*roots: Path) -> list[Path]:
     return sorted({path for root in roots if root.exists() for path in root.rglob("*") if path.is_file()})
 
@@ -142,14 +170,13 @@ async def console_session(server, tmp_path: Path, issued: list[str]) -> dict[str
 
 
 async def test_a_console_session_leaves_secrets_only_where_the_user_saved_them(
-    make_sandbox, tmp_path, monkeypatch, caplog, capfd
+    make_sandbox, tmp_path, monkeypatch, capfd
 ) -> None:
     roots = {name: tmp_path / name for name in ("config", "data", "state", "home")}
     monkeypatch.setenv("RKVST_TUI_CONFIG_DIR", str(roots["config"]))
     monkeypatch.setenv("RKVST_TUI_DATA_DIR", str(roots["data"]))
     monkeypatch.setenv("RKVST_TUI_STATE_DIR", str(roots["state"]))
     monkeypatch.setenv("HOME", str(roots["home"]))
-    caplog.set_level(logging.DEBUG)  # the root logger and every library under it, at DEBUG
 
     server = make_sandbox(data_dir=roots["data"] / "sandbox")
     issued: list[str] = []
@@ -161,7 +188,12 @@ async def test_a_console_session_leaves_secrets_only_where_the_user_saved_them(
         return token
 
     monkeypatch.setattr(server.keys, "sign", recording_sign)
-    found = await console_session(server, tmp_path, issued)
+    log = EveryRecord()
+    log.attach()  # after the sandbox started: uvicorn configures its loggers as it starts
+    try:
+        found = await console_session(server, tmp_path, issued)
+    finally:
+        log.detach()
 
     assert Path(found["credentials file"]).parent == credentials_dir()  # the reveal's default place
     secrets = {"admin secret": server.admin_secret, "created secret": found["created secret"],
@@ -209,7 +241,7 @@ async def test_a_console_session_leaves_secrets_only_where_the_user_saved_them(
         (roots["config"] / "config.toml").read_text(), secrets)
 
     # Logs, printed output, notifications.
-    records = caplog.records
+    records = log.records
     assert any(record.name.startswith("rkvst_tui.sandbox") for record in records), "the sandbox's log was not captured"
     for record in records:
         text = record.getMessage() + (record.exc_text or "") + repr(record.args)
