@@ -135,9 +135,10 @@ async def test_a_create_under_a_fault_is_never_doubled_and_its_secret_is_never_l
             await wait_until(pilot, lambda: isinstance(app.screen, LostCreateScreen), what="the recovery screen")
             recovery = app.screen
             await wait_until(pilot, lambda: recovery._state == "found", what="the look-up")
-            shown = screen_text(app)
-            assert "The create answer was lost" in shown and "It was created" in shown
-            assert "SECRET was never shown" in shown.replace("\n", " ") or "never shown" in shown
+            assert "The create answer was lost" in screen_text(app)
+            state = rendered(recovery.query_one("#recovery-state"))
+            assert state.startswith("It was created") and "SECRET was never shown" in state
+            assert f"the request to create '{NAME}'" in rendered(recovery.query_one("#recovery-intro"))
             assert names_in_store(sandbox, NAME) == 1
             assert transport.count("POST", APPS) == 1, "a create whose answer was lost is never re-sent"
             transport.disarm()
@@ -452,7 +453,9 @@ async def test_signing_in_under_a_fault_says_so_and_reconnect_loads_everything(s
         )
         await pilot.pause()
         if isinstance(app.screen, ConnectionProblemScreen):
-            shown = screen_text(app)
+            shown = "\n".join(rendered(app.screen.query_one(f"#problem-{part}"))
+                              for part in ("title", "where", "message", "hint"))
+            assert "Retry (r)" in screen_text(app)
         else:
             shown = "\n".join(notifications(app)) + screen_text(app)
         assert f"Could not sign in to {sandbox.base_url}" in shown
