@@ -166,6 +166,7 @@ class Store:
         self.deterministic = bool(getattr(self.clock, "deterministic", False))
         self.fixed_secret = fixed_secret
         self._lock = threading.RLock()
+        self._tenant_id: str | None = None
         new_file = not self.path.exists()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.row_factory = sqlite3.Row
@@ -260,6 +261,10 @@ class Store:
 
     @property
     def tenant_id(self) -> str:
+        # Fixed once made; every token and answer names it (profiling the token endpoint: a
+        # SELECT per token). A reset makes a new Store, hence a new cache.
+        if self._tenant_id is not None:
+            return self._tenant_id
         value = self.get_meta("tenant_id")
         if value is None:
             with self._write() as db:
@@ -268,6 +273,7 @@ class Store:
                     return row["value"]
                 value = f"tenant/{self._new_id(db, 'tenant')}"
                 db.execute("INSERT INTO meta (key, value) VALUES ('tenant_id', ?)", (value,))
+        self._tenant_id = value
         return value
 
     # -- applications ------------------------------------------------------------
