@@ -223,6 +223,10 @@ class SandboxServer:
             config = uvicorn.Config(
                 app, log_level="warning", access_log=False, lifespan="off",
                 timeout_graceful_shutdown=2, timeout_keep_alive=5, server_header=False,
+                # No proxy in front of the sandbox: X-Forwarded-* from loopback clients must not
+                # change the scheme the issuer is computed from (and the middleware cost a
+                # layer per request, profiling the token endpoint).
+                proxy_headers=False,
             )
             server = _PromptServer(config)
             self._server = server
