@@ -873,11 +873,17 @@ def console_connect(
 
 
 def _import_http_client() -> None:
-    """Import the HTTP stack (httpx imports httpcore only for its first client): ~100 ms that
-    would otherwise block the console's event loop between its first frame and its rows."""
+    """Import the HTTP stack (httpx imports httpcore for its first client, httpcore anyio's
+    asyncio backend for its first connection): ~120 ms that would otherwise block the
+    console's event loop between its first frame and its rows."""
+    import contextlib
+
     import httpcore  # noqa: F401
 
     from .api import client  # noqa: F401
+
+    with contextlib.suppress(ImportError):  # a later anyio may lay it out differently
+        import anyio._backends._asyncio  # noqa: F401
 
 
 def run_console(args: argparse.Namespace, io: Io) -> int:
