@@ -122,3 +122,21 @@ async def test_replacing_rows_with_the_same_rows_changes_nothing():
         before = app.table._update_count
         app.table.replace_rows(list(ROWS))
         assert app.table._update_count == before
+
+
+async def test_row_and_cell_regions_match_a_datatables():
+    """Scrolling to the cursor uses these; the one-line shortcut must give DataTable's answer."""
+    regions = {}
+    for name, table in (("plain", DataTable()), ("fast", FixedColumnsTable())):
+        app = TableApp(table)
+        async with app.run_test(size=(40, 10)) as pilot:
+            columns(table)
+            for key, cells in ROWS:
+                table.add_row(*cells, key=key)
+            await pilot.pause()
+            regions[name] = [(table._get_row_region(i), table._get_cell_region((i, c)))
+                             for i in (0, 1, 150, 299, 300) for c in (0, 1)]
+            table.move_cursor(row=250)
+            await pilot.pause()
+            regions[name].append(table.scroll_y)
+    assert regions["fast"] == regions["plain"]

@@ -12,23 +12,25 @@ DataTable's costs grow with the whole table, not with what is on screen:
 - replacing the rows (a filter keystroke) means clear() plus one add_row per row.
 
 When every column has a fixed width and every row is one line without a label, none of
-that changes what is shown. This table then skips the measuring, keeps rendered cells
-by content (re-tagging the row/column mouse metadata when a row moves), answers line
-offsets arithmetically, and replaces all rows in one pass (`replace_rows`). Anything
-else takes DataTable's own path. It relies on DataTable internals of the pinned Textual
-minor version; tests/tui/test_fixed_table.py compares it with a plain DataTable.
+that changes what is shown. This table then skips the measuring, lays out each cell's
+text once per content (a row that moves, changes stripe or passes under the cursor is
+only restyled), answers line offsets and regions arithmetically, and replaces all rows
+in one pass (`replace_rows`). Anything else takes DataTable's own path. It relies on
+DataTable internals of the pinned Textual minor version; tests/tui/test_fixed_table.py
+compares what it shows with a plain DataTable's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
 from textual._two_way_dict import TwoWayDict
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.widgets import DataTable
-from textual.widgets._data_table import Row, RowKey
+from textual.widgets._data_table import _EMPTY_TEXT, Row, RowKey, default_cell_formatter
 
 CELL_CACHE_LIMIT = 20_000
 
@@ -57,11 +59,12 @@ class _OneLineOffsets(Sequence):
 
 
 class FixedColumnsTable(DataTable):
+    _one_line_checked: tuple[int, bool] = (-1, False)  # (update count, answer)
+
     def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._stable_cells: dict[tuple, tuple[object, list, tuple[int, int]]] = {}
+        self._shapes: dict[tuple, tuple[object, list]] = {}
         self._row_parts: dict[str, tuple[RowKey, Row, dict, tuple]] = {}
-        self._one_line_checked: tuple[int, bool] = (-1, False)
+        super().__init__(*args, **kwargs)
 
     # -- layout -------------------------------------------------------------------------
 
@@ -72,6 +75,8 @@ class FixedColumnsTable(DataTable):
 
     def _one_line_rows(self) -> bool:
         """Every row one line high and no row label (checked once per table change)."""
+        if "rows" not in self.__dict__:  # still in DataTable.__init__
+            return False
         update_count, answer = self._one_line_checked
         if update_count != self._update_count:
             answer = not self._labelled_row_exists and all(
@@ -104,37 +109,55 @@ class FixedColumnsTable(DataTable):
             return
         self._require_update_dimensions = True
 
+    def _get_row_region(self, row_index: int) -> Region:
+        # DataTable sums the heights of every row above (O(n) per cursor move or scroll);
+        # with one-line rows the row index is the line.
+        if not self._one_line_rows() or not self.is_valid_row_index(row_index):
+            return super()._get_row_region(row_index)
+        width = sum(column.get_render_width(self) for column in self.columns.values()) + self._row_label_column_width
+        y = row_index + (self.header_height if self.show_header else 0)
+        return Region(0, y, max(self.size.width, width), 1)
+
+    def _get_cell_region(self, coordinate) -> Region:
+        if not self._one_line_rows() or not self.is_valid_coordinate(coordinate):
+            return super()._get_cell_region(coordinate)
+        row_index, column_index = coordinate
+        x = sum(column.get_render_width(self) for column in self.ordered_columns[:column_index])
+        x += self._row_label_column_width
+        width = self.ordered_columns[column_index].get_render_width(self)
+        y = row_index + (self.header_height if self.show_header else 0)
+        return Region(x, y, width, 1)
+
     # -- rendering -----------------------------------------------------------------------
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False):
+        """DataTable's rendering of a data cell, in two steps: the cell's text laid out in
+        its width (kept per cell content: the costly part), then the styles of where it is
+        drawn (row stripe, cursor, hover, the row/column mouse metadata). Rows that move,
+        change stripe or pass under the cursor only redo the second step."""
         if row_index < 0 or column_index < 0 or not self._fixed_layout() or not self._one_line_rows():
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
         value = self._data.get(row_key, {}).get(column_key)
-        key = (
-            row_key, column_key, base_style, width, cursor, hover, self._show_hover_cursor,
-            self.show_cursor, self.cursor_type, row_index < self.fixed_rows, column_index < self.fixed_columns,
-            self.cursor_foreground_priority, self.cursor_background_priority, self._pseudo_class_state,
+        shape_key = (row_key, column_key, width, self.cell_padding)
+        shape = self._shapes.get(shape_key)
+        if shape is None or shape[0] is not value:
+            cell = _EMPTY_TEXT if value is None else (default_cell_formatter(value, wrap=False, height=1) or _EMPTY_TEXT)
+            options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
+            lines = self.app.console.render_lines(Padding(cell, (0, self.cell_padding)), options)
+            if len(self._shapes) >= CELL_CACHE_LIMIT:
+                self._shapes.clear()
+            shape = (value, lines)
+            self._shapes[shape_key] = shape
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, row_index < self.fixed_rows or column_index < self.fixed_columns, hover, cursor,
+            self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
         )
-        where = (row_index, column_index)
-        entry = self._stable_cells.get(key)
-        if entry is not None and entry[0] is value:
-            lines, rendered_at = entry[1], entry[2]
-            if rendered_at == where:
-                return lines
-            # The same cell moved (a filter, a removed row): only its click metadata differs.
-            meta = Style.from_meta({"row": row_index, "column": column_index})
-            moved = [[Segment(seg.text, seg.style + meta if seg.style else meta, seg.control) for seg in line]
-                     for line in lines]
-            self._stable_cells[key] = (value, moved, where)
-            return moved
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        if len(self._stable_cells) >= CELL_CACHE_LIMIT:
-            self._stable_cells.clear()
-        self._stable_cells[key] = (value, lines, where)
-        return lines
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        return [list(Segment.apply_style(line, pre_style, post_style)) for line in shape[1]]
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -157,21 +180,22 @@ class FixedColumnsTable(DataTable):
             return  # the same rows, in the same order: nothing to do
         column_keys = [column.key for column in self.ordered_columns]
         parts = self._row_parts
-        locations: dict[RowKey, int] = {}
-        data: dict[RowKey, dict] = {}
-        metadata: dict[RowKey, Row] = {}
-        for index, (key, cells) in enumerate(rows):
-            part = parts.get(key)
+        find = parts.get
+        chosen = []
+        for key, cells in rows:
+            part = find(key)
             if part is None or part[3] is not cells:
                 row_key = RowKey(key)
                 part = (row_key, Row(row_key, 1, None, False), dict(zip(column_keys, cells)), cells)
                 parts[key] = part
-            row_key = part[0]
-            if row_key in locations:
-                raise ValueError(f"the row key {key!r} is given twice")
-            locations[row_key] = index
-            data[row_key] = part[2]
-            metadata[row_key] = part[1]
+            chosen.append(part)
+        # Built by dict(zip()): a keystroke's filter rebuilds these for up to every row.
+        row_keys = [part[0] for part in chosen]
+        locations = dict(zip(row_keys, range(len(row_keys))))
+        if len(locations) != len(row_keys):
+            raise ValueError("a row key is given twice")
+        data = dict(zip(row_keys, [part[2] for part in chosen]))
+        metadata = dict(zip(row_keys, [part[1] for part in chosen]))
         if len(parts) > 4 * max(len(rows), 1000):  # forget rows long gone
             self._row_parts = {key: parts[key] for key, _ in rows}
         self._clear_caches()
