@@ -531,13 +531,23 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         rows = _merge_rows(rows, _parse_claims(args.claim))
         _check_claim_rows(rows, io)
         _check_save_target(args.save_credentials, args.force)
-        from .api.errors import ConnectionLost, InvalidResponse
+        from .api.errors import may_have_acted
 
+        # The registrations of this name before the create: if its answer is lost, the new one is
+        # the one that was not there before (names are not unique, and pointing at an older
+        # namesake's regenerate would break a secret that works).
+        try:
+            known_ids: set[str] | None = {a.client_id for a in await api.find_applications_by_name(name)}
+        except RkvstError:
+            known_ids = None
         try:
             app = await api.create_application(name, dict(rows))
-        # An answer that cannot be read is still a 2xx the server sent: it made the registration.
-        except (ConnectionLost, InvalidResponse) as lost:
-            raise await _lost_create(api, name, lost) from None
+        # A lost or unreadable answer, or a 5xx (a gateway's 502 can follow a create the
+        # service made): look it up and say what exists now.
+        except RkvstError as failed:
+            if not may_have_acted(failed):
+                raise
+            raise await _lost_create(api, name, dict(rows), known_ids, failed) from None
         saved = _save_secret(app, args.save_credentials, args.force, io)
         _secret_output(app, io, reason="created", saved=saved)
         return EXIT_OK
@@ -606,40 +616,67 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
     raise UsageError(f"unknown apps action {action!r}")
 
 
-async def _lost_create(api: RkvstClient, name: str, lost: RkvstError) -> RkvstError:
-    """After a create whose answer was lost: say what exists now and how to get a secret for it."""
-    from .api.errors import ConnectionLost
+def _status_words(status: int | None) -> str:
+    from http import HTTPStatus
 
-    if not isinstance(lost, NetworkError):  # the answer came but could not be read
-        try:
-            found = await api.find_applications_by_name(name)
-        except RkvstError:
-            found = []
-        if not found:
-            return lost
-        return ConnectionLost(
-            f"'{clean(name)}' was created (client id {found[-1].client_id}) but the answer could not be read "
-            f"({clean(lost.message)}); its secret was lost",
-            hint=f"get a new secret with `rkvst-tui apps regenerate {found[-1].client_id}`",
-        )
+    try:
+        return f"{status} {HTTPStatus(status or 0).phrase}"
+    except ValueError:
+        return str(status)
+
+
+async def _lost_create(
+    api: RkvstClient, name: str, claims: dict[str, Any], known_ids: set[str] | None, failed: RkvstError
+) -> RkvstError:
+    """After a create that may have happened (`errors.may_have_acted`): say what exists now and how
+    to get a secret for it, in words that follow what became of the answer."""
+    from .api.errors import ApiError, ConnectionLost, ServerError
+
+    shown = clean(name)
+    if isinstance(failed, ApiError):
+        fate = f"the server answered {_status_words(failed.status)} to the create of '{shown}'"
+        said = f" ({clean(failed.server_message)})" if failed.server_message else ""
+    elif isinstance(failed, NetworkError):
+        fate = f"the connection dropped after the create request for '{shown}' was sent"
+        said = ""
+    else:
+        fate = f"the answer to the create of '{shown}' could not be read"
+        said = f" ({clean(failed.message)})"
+
+    def error(message: str, hint: str) -> RkvstError:
+        if isinstance(failed, ApiError):
+            return ServerError(message, hint=hint, status=failed.status, server_message=failed.server_message)
+        return ConnectionLost(message, hint=hint)
 
     try:
         found = await api.find_applications_by_name(name)
     except RkvstError:
-        return ConnectionLost(
-            f"the connection dropped after the create request for '{clean(name)}' was sent; it may exist",
-            hint=f"check with `rkvst-tui apps list --name {json.dumps(name)}` before creating it again",
+        return error(
+            f"{fate}{said}; it may exist",
+            f"check with `rkvst-tui apps list --name {json.dumps(name)}` before creating it again",
         )
-    if not found:
-        return ConnectionLost(
-            f"the connection dropped before '{clean(name)}' was created (no registration by that name exists)",
-            hint="it is safe to run the create again",
+    if known_ids is not None:
+        made = [a for a in found if a.client_id not in known_ids]
+    else:  # without the ids from before, only the same claims can tell
+        made = [a for a in found if dict(a.custom_claims) == claims]
+    if not made:
+        if isinstance(failed, NetworkError):
+            return error(
+                f"the connection dropped before '{shown}' was created (no new registration by that name exists)",
+                "it is safe to run the create again",
+            )
+        return error(
+            f"{fate}{said}, and made nothing (no new registration by that name exists)",
+            "it is safe to run the create again" + (" (later, if the server keeps failing)"
+                                                    if isinstance(failed, ApiError) else ""),
         )
-    newest = found[-1]
-    return ConnectionLost(
-        f"the connection dropped after '{clean(name)}' was created (client id {newest.client_id}); its secret was lost",
-        hint=f"get a new secret with `rkvst-tui apps regenerate {newest.client_id}`",
-    )
+    newest = made[-1]
+    several = f" ({len(made)} new ones by that name: the newest is shown)" if len(made) > 1 else ""
+    if isinstance(failed, NetworkError):
+        message = f"the connection dropped after '{shown}' was created (client id {newest.client_id}); its secret was lost"
+    else:
+        message = f"{fate}{said}, but '{shown}' was created (client id {newest.client_id}); its secret was lost"
+    return error(message + several, f"get a new secret with `rkvst-tui apps regenerate {newest.client_id}`")
 
 
 def _principal_from_args(args: argparse.Namespace, api: RkvstClient, app: Application | None) -> Principal:

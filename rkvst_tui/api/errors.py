@@ -182,6 +182,21 @@ class TargetExists(RkvstError, FileExistsError):
         self.filename = str(path)
 
 
+def may_have_acted(error: BaseException) -> bool:
+    """True when a failed change may still have been made: look before sending it again.
+
+    A lost answer (a dropped connection or a time-out after the request went out), an
+    answer that came but could not be read (a 2xx the server sent), and any 5xx: a
+    gateway's 502/503/504 can come after the service acted, and a 500 may mean it failed
+    half-way. Refusals (4xx) and failures before sending mean nothing was done.
+    """
+    if isinstance(error, NetworkError):
+        return bool(error.request_sent)
+    if isinstance(error, InvalidResponse):
+        return True
+    return isinstance(error, ApiError) and (error.status or 0) >= 500
+
+
 _BY_STATUS: dict[int, type[ApiError]] = {
     400: BadRequest,
     401: Unauthenticated,

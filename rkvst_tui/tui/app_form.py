@@ -50,6 +50,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from rkvst_tui.api import claims as claim_rules
 from rkvst_tui.api import errors as api_errors
+from rkvst_tui.api.errors import may_have_acted
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 
@@ -69,7 +70,7 @@ class AppFormResult:
 
     application: Application
     created: bool
-    # "created", or "regenerated" when the create answer was lost and the recovery
+    # "created", or "regenerated" when the create's answer was lost (or unreadable, or a 5xx) and the recovery
     # regenerated the secret of the registration the server had made.
     reveal_reason: str = "created"
 
@@ -789,15 +790,15 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             known_ids = None
         try:
             application = await self.client.create_application(name, claims)
-        # An answer that cannot be read is still a 2xx the server sent: it made the registration.
-        except (api_errors.RequestTimeout, api_errors.ConnectionLost, api_errors.InvalidResponse) as exc:
-            if getattr(exc, "request_sent", True):
-                self._start_recovery(name, claims, known_ids, exc)
-                return
-            self._refused(exc, "The create did not reach the server")
-            return
         except Exception as exc:  # noqa: BLE001 - every failure is shown on the form, never a traceback
-            self._refused(exc, "Could not create the app registration")
+            # A lost or unreadable answer, or a 5xx (a gateway's 502 can follow a create the
+            # service made): look the registration up before anything else.
+            if may_have_acted(exc):
+                self._start_recovery(name, claims, known_ids, exc)  # type: ignore[arg-type]
+            elif isinstance(exc, (api_errors.RequestTimeout, api_errors.ConnectionLost)):
+                self._refused(exc, "The create did not reach the server")
+            else:
+                self._refused(exc, "Could not create the app registration")
             return
         self._set_busy(False)
         self.dismiss(AppFormResult(application, created=True))
@@ -815,7 +816,8 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         self._set_busy(False)
         self.dismiss(AppFormResult(application, created=False))
 
-    def _refused(self, exc: BaseException, doing: str) -> None:
+    def _refused(self, exc: BaseException, doing: str, *, checked: str = "") -> None:
+        """The failure on the form; `checked`: what a look-up found out since (nothing was made)."""
         self._set_busy(False)
         if not isinstance(exc, api_errors.RkvstError):
             log.warning("app form: unexpected %s from the service layer", type(exc).__name__)
@@ -823,6 +825,8 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         text = Text()
         text.append(problem.title + "\n", style="bold red")
         text.append(problem.message)
+        if checked:
+            text.append("\n" + checked, style="yellow")
         if problem.hint:
             text.append("\nWhat to do: " + problem.hint, style="italic")
         text.append("\nThe form keeps what you typed.", style="dim")
@@ -842,6 +846,13 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             elif outcome.kind == "left" and outcome.application is not None:
                 self.notify(outcome.message, severity="warning", markup=False, timeout=15)
                 self.dismiss(AppFormResult(outcome.application, created=True))
+            elif outcome.kind == "not-created" and isinstance(cause, api_errors.ApiError):
+                # The server's refusal, as for any other failure, and that nothing was made.
+                self._refused(
+                    cause,
+                    "Could not create the app registration",
+                    checked=f"Checked: the create did not happen (there is no new registration named '{name}').",
+                )
             else:
                 self._show_form_error(Text(outcome.message, style="yellow" if outcome.kind != "deleted" else ""))
 

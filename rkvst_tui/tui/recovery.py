@@ -1,8 +1,9 @@
 """When the answer to a create is lost: find the registration the server made and fix it.
 
-A create answered by a dropped connection or a time-out after the request went out may
-have happened: the server then holds a registration whose secret nobody saw, which no
-one can use. `LostCreateScreen` looks the registration up by display name (the ids that
+A create answered by a dropped connection or a time-out after the request went out, by
+an answer that cannot be read, or by a 5xx (a gateway's 502/503/504 can come after the
+service made the registration) may have happened: the server then holds a registration
+whose secret nobody saw, which no one can use. `LostCreateScreen` looks the registration up by display name (the ids that
 existed before the create are known, so an older namesake is never touched) and offers
 to regenerate its secret (the new one is then shown once, like after a create) or to
 delete it. When nothing was made, it says so and the form stays open to retry.

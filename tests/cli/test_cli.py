@@ -539,6 +539,73 @@ def test_a_create_lost_before_the_server_acted_says_it_is_safe_to_retry(env, cap
     assert code == 1 and "before 'never-made' was created" in err and "safe to run the create again" in err
 
 
+class _GatewayAfterCreate:
+    """The real transport, except that the create's answer is replaced by a gateway's 5xx page
+    (after the real server acted, when `forward`): a fault a real sandbox cannot produce."""
+
+    def __init__(self, status: int, *, forward: bool) -> None:
+        import httpx
+
+        self.status, self.forward, self.creates = status, forward, 0
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request):
+        import httpx
+
+        if request.method == "POST" and request.url.path == "/archivist/iam/v1/applications":
+            self.creates += 1
+            if self.forward:
+                answer = await self.inner.handle_async_request(request)
+                await answer.aread()
+                await answer.aclose()
+            return httpx.Response(self.status, text=f"<html><h1>{self.status}</h1>nginx</html>",
+                                  headers={"content-type": "text/html"})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _through(monkeypatch, transport) -> None:
+    from rkvst_tui.api.client import RkvstClient
+
+    real_init = RkvstClient.__init__
+
+    def init(self, connection, **kwargs):
+        kwargs["transport"] = transport
+        real_init(self, connection, **kwargs)
+
+    monkeypatch.setattr(RkvstClient, "__init__", init)
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_gateway_error_after_the_create_names_what_was_made(env, capsys, monkeypatch, status):
+    import httpx
+
+    older, _ = env.store.create_application("gw-one", {})  # a namesake from before: never the one named
+    transport = _GatewayAfterCreate(status, forward=True)
+    _through(monkeypatch, transport)
+    code, out, err = run(capsys, "apps", "create", "--name", "gw-one")
+    assert code == 1 and out == "" and "Traceback" not in err
+    made = [a for a in env.store.list_applications(display_name="gw-one") if a.uuid != older.uuid]
+    assert len(made) == 1 and transport.creates == 1
+    phrase = httpx.codes.get_reason_phrase(status)
+    assert f"the server answered {status} {phrase} to the create of 'gw-one'" in err
+    assert f"'gw-one' was created (client id {made[0].uuid}); its secret was lost" in err
+    assert f"rkvst-tui apps regenerate {made[0].uuid}" in err and older.uuid not in err
+
+
+@pytest.mark.parametrize("status", [500, 502])
+def test_a_5xx_when_nothing_was_made_says_it_is_safe_to_retry(env, capsys, monkeypatch, status):
+    transport = _GatewayAfterCreate(status, forward=False)
+    _through(monkeypatch, transport)
+    code, out, err = run(capsys, "apps", "create", "--name", "gw-never")
+    assert code == 1 and out == ""
+    assert env.store.list_applications(display_name="gw-never") == []
+    assert "made nothing (no new registration by that name exists)" in err
+    assert "safe to run the create again" in err and transport.creates == 1
+
+
 def test_a_missing_secret_is_asked_for_on_a_terminal(env, capsys, monkeypatch):
     import getpass
 

@@ -2,12 +2,14 @@
 
 The transport below forwards the create to the real sandbox (so the registration is
 really made) and then drops the answer with `httpx.ReadError`, as a broken connection
-would: a fault a real server cannot produce on demand.
+would, or replaces it with a gateway's 5xx or a page that is not JSON: faults a real
+server cannot produce on demand.
 """
 
 from __future__ import annotations
 
 import httpx
+import pytest
 from textual.app import App
 from textual.widgets import Static
 
@@ -28,12 +30,15 @@ class LosingTransport(httpx.AsyncBaseTransport):
     """The real HTTP transport, except that the next create's answer is lost.
 
     forward_create: send the create to the server first (it acts) or drop it on the way.
+    answer: what comes back instead of the server's answer: None (the connection drops),
+        a status such as 502 (a gateway's error page), or "not-json" (a 200 that is not JSON).
     lookups_fail: while True, listing registrations fails as if the network were down.
     """
 
-    def __init__(self, *, forward_create: bool = True) -> None:
+    def __init__(self, *, forward_create: bool = True, answer: int | str | None = None) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.forward_create = forward_create
+        self.answer = answer
         self.creates_to_lose = 1
         self.lookups_fail = False
         self.creates_seen = 0
@@ -47,6 +52,12 @@ class LosingTransport(httpx.AsyncBaseTransport):
                     answer = await self.inner.handle_async_request(request)
                     await answer.aread()  # the server has acted and answered...
                     await answer.aclose()
+                if self.answer == "not-json":
+                    return httpx.Response(200, text="<html><title>Sign in</title></html>",
+                                          headers={"content-type": "text/html"})
+                if isinstance(self.answer, int):
+                    return httpx.Response(self.answer, text=f"<html><h1>{self.answer}</h1>nginx</html>",
+                                          headers={"content-type": "text/html"})
                 raise httpx.ReadError("connection reset by peer", request=request)  # ...and the answer is lost
         if request.method == "GET" and request.url.path == APPLICATIONS and self.lookups_fail:
             raise httpx.ReadError("connection reset by peer", request=request)
@@ -242,3 +253,84 @@ def test_without_the_ids_from_before_only_the_same_claims_are_candidates() -> No
     assert [a.client_id for a in lost_candidates(found, {"a": "2"}, None)] == ["new"]
     assert [a.client_id for a in lost_candidates(found, {"a": "2"}, {"old"})] == ["new"]
     assert lost_candidates(found, {"a": "3"}, {"old", "new"}) == []
+
+
+# --------------------------------------------------------------------------- a 5xx after the create
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+async def test_a_gateway_error_after_the_server_made_it_is_found_and_regenerated(sandbox, status) -> None:
+    """A gateway's 5xx can come after the backend made the registration: it is looked up, not lost."""
+    transport = LosingTransport(answer=status)
+    async with client_for(sandbox, transport=transport) as client:
+        app = FormHost(client)
+        async with app.run_test(size=SIZE) as pilot:
+            await fill_and_submit(pilot, "GatewayLight", {"serial": "G1"})
+            screen = await wait_for_recovery_choice(pilot, app)
+            assert screen._state == "found"
+            (made,) = screen.candidates
+            assert made.display_name == "GatewayLight" and made.custom_claims == {"serial": "G1"}
+            await pilot.press("r")
+            await wait_until(pilot, lambda: app.results != [], what="the regenerate")
+        result = app.results[0]
+        assert result is not None and result.needs_reveal and result.reveal_reason == "regenerated"
+        assert result.application.client_id == made.client_id
+        assert (await client.request_token(made.client_id, result.application.secret)).expires_in > 0
+        assert transport.creates_seen == 1, "a create answered 5xx is looked up, never re-sent"
+        assert [a.client_id for a in await client.find_applications_by_name("GatewayLight")] == [made.client_id]
+
+
+async def test_regenerating_after_a_502_shows_the_new_secret_once(sandbox, tmp_path) -> None:
+    transport = LosingTransport(answer=502)
+    async with client_for(sandbox, transport=transport) as client:
+        app = App()
+        done: list[Application | None] = []
+        async with app.run_test(size=SIZE) as pilot:
+            open_app_form(app, client, default_save_dir=tmp_path, on_done=done.append)
+            await pilot.pause()
+            await fill_and_submit(pilot, "RevealAfter502", {})
+            await wait_for_recovery_choice(pilot, app)
+            await pilot.press("r")
+            await wait_until(pilot, lambda: isinstance(app.screen, SecretRevealScreen), what="the reveal")
+            reveal = app.screen
+            assert reveal.reason == "regenerated"
+            (made,) = await client.find_applications_by_name("RevealAfter502")
+            assert reveal._client_id == made.client_id
+            assert reveal._secret in text_of(reveal.query_one("#reveal-secret", Static))
+            assert (await client.request_token(made.client_id, reveal._secret)).expires_in > 0
+            await pilot.press("escape", "y")
+            await wait_until(pilot, lambda: done != [], what="the flow to end")
+
+
+@pytest.mark.parametrize("status", [500, 502])
+async def test_a_5xx_when_nothing_was_made_says_so_and_keeps_what_was_typed(sandbox, status) -> None:
+    transport = LosingTransport(forward_create=False, answer=status)
+    async with client_for(sandbox, transport=transport) as client:
+        app = FormHost(client)
+        async with app.run_test(size=SIZE) as pilot:
+            await fill_and_submit(pilot, "NotMade5xx", {"site": "x"})
+            shown = await form_message(pilot, app)
+            assert f"the server failed ({status})" in shown
+            assert "Checked: the create did not happen (there is no new registration named 'NotMade5xx')" in shown
+            assert "The form keeps what you typed." in shown
+            form = app.screen
+            assert isinstance(form, AppFormScreen)
+            assert form.display_name == "NotMade5xx" and form.claims_to_send() == {"site": "x"}
+            assert app.results == []
+            assert await client.find_applications_by_name("NotMade5xx") == []
+            await pilot.press("ctrl+s")  # the server answers this time
+            await wait_until(pilot, lambda: app.results != [], what="the retried create")
+        assert app.results[0] is not None and app.results[0].reveal_reason == "created"
+        assert transport.creates_seen == 2
+        assert len(await client.find_applications_by_name("NotMade5xx")) == 1
+
+
+async def test_a_4xx_is_a_refusal_and_is_not_looked_up(sandbox) -> None:
+    transport = LosingTransport(forward_create=False, answer=409)
+    async with client_for(sandbox, transport=transport) as client:
+        app = FormHost(client)
+        async with app.run_test(size=SIZE) as pilot:
+            await fill_and_submit(pilot, "Refused", {})
+            shown = await form_message(pilot, app)
+            assert "409" in shown and "Checked:" not in shown
+            assert not any(isinstance(s, LostCreateScreen) for s in app.screen_stack)
