@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
@@ -62,6 +63,51 @@ def lost_candidates(
         return [app for app in found if app.client_id not in known_client_ids]
     same_claims = [app for app in found if dict(app.custom_claims) == dict(custom_claims)]
     return same_claims
+
+
+def status_words(status: int | None) -> str:
+    """ "502 Bad Gateway"; just the number when the status has no standard name."""
+    if status is None:
+        return "an error"
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
+def answer_fate(cause: BaseException) -> str:
+    """What became of the create's answer: "the answer was lost", "the answer could not be read",
+    "the server answered 502 Bad Gateway"."""
+    if isinstance(cause, api_errors.ApiError):
+        return f"the server answered {status_words(cause.status)}"
+    if isinstance(cause, api_errors.InvalidResponse):
+        return "the answer could not be read"
+    return "the answer was lost"
+
+
+def _title(cause: BaseException) -> str:
+    if isinstance(cause, api_errors.ApiError):
+        return f"The create was answered {status_words(cause.status)}"
+    if isinstance(cause, api_errors.InvalidResponse):
+        return "The create answer could not be read"
+    return "The create answer was lost"
+
+
+def _intro(cause: BaseException, display_name: str) -> str:
+    may_exist = "The registration may exist, with a SECRET nobody has seen."
+    if isinstance(cause, api_errors.ApiError):
+        said = f"; it said: {cause.server_message}" if cause.server_message else ""
+        return (
+            f"The server answered {status_words(cause.status)} to the request to create '{display_name}'{said}. "
+            "A gateway can answer so after the service made the registration (and a service error can come "
+            f"half-way through). {may_exist}"
+        )
+    if isinstance(cause, api_errors.InvalidResponse):
+        return (
+            f"The server answered the request to create '{display_name}', but the answer could not be read "
+            f"({cause.message}). {may_exist}"
+        )
+    return f"After the request to create '{display_name}' went out, the answer was lost ({cause.message}). {may_exist}"
 
 
 def _when(app: Application) -> str:
@@ -116,15 +162,9 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
 
     def compose(self) -> ComposeResult:
         dialog = Vertical(id="recovery-dialog")
-        dialog.border_title = "The create answer was lost"
+        dialog.border_title = _title(self.cause)
         with dialog:
-            yield Static(
-                Text(
-                    f"The server got the request to create '{self.display_name}', but its answer never came back "
-                    f"({self.cause.message}). The registration may exist, with a SECRET nobody has seen."
-                ),
-                id="recovery-intro",
-            )
+            yield Static(Text(_intro(self.cause, self.display_name)), id="recovery-intro")
             yield Static(Text(f"Looking for '{self.display_name}'…"), id="recovery-state")
             yield OptionList(id="recovery-candidates")
             yield Static("", id="recovery-error")
@@ -202,8 +242,8 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
                 RecoveryOutcome(
                     "not-created",
                     message=(
-                        f"The create did not happen: there is no new registration named '{self.display_name}'. "
-                        "Your form is as you left it: press ctrl+s to try again."
+                        f"The create did not happen: {answer_fate(self.cause)}, and there is no new registration "
+                        f"named '{self.display_name}'. Your form is as you left it: press ctrl+s to try again."
                     ),
                 )
             )
@@ -264,7 +304,7 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
         self.app.push_screen(
             ConfirmScreen(
                 f"Delete {app.display_name}?",
-                f"Client id {app.client_id}, created just now by the request whose answer was lost. "
+                f"Client id {app.client_id}, made just now by the create ({answer_fate(self.cause)}). "
                 "Nothing can use it yet. The form stays open to create it again.",
                 confirm_label="Delete",
                 cancel_label="Keep",
@@ -288,7 +328,7 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
                 "deleted",
                 app,
                 message=(
-                    f"Deleted the registration the lost request had made (client id {app.client_id}). "
+                    f"Deleted the registration the create had made (client id {app.client_id}). "
                     "Your form is as you left it: press ctrl+s to create it again."
                 ),
             )

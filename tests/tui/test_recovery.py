@@ -117,7 +117,7 @@ async def test_a_lost_create_is_found_and_its_secret_regenerated_and_shown(sandb
             screen = await wait_for_recovery_choice(pilot, app)
             assert screen._state == "found"
             shown = "\n".join(text_of(w) for w in screen.query(Static))
-            assert "answer never came back" in shown
+            assert "the answer was lost" in shown and "answer never came back" not in shown
             assert "It was created" in shown and "SECRET was never shown" in shown
             made = screen.candidates[0]
             assert made.display_name == "LostLight" and made.custom_claims == {"serial": "L1"}
@@ -148,7 +148,7 @@ async def test_delete_removes_what_the_lost_create_made_and_the_form_can_retry(s
             assert isinstance(app.screen, ConfirmScreen)
             await pilot.press("y")
             shown = await form_message(pilot, app)
-            assert "Deleted the registration the lost request had made" in shown
+            assert "Deleted the registration the create had made" in shown
             assert await client.find_applications_by_name("Doomed") == []
             form = app.screen
             assert form.display_name == "Doomed" and form.claims_to_send() == {"site": "x"}
@@ -166,7 +166,7 @@ async def test_when_nothing_was_made_the_form_says_so_and_keeps_what_was_typed(s
         async with app.run_test(size=SIZE) as pilot:
             await fill_and_submit(pilot, "NeverMade", {"a": "1"})
             shown = await form_message(pilot, app)
-            assert "The create did not happen" in shown
+            assert "The create did not happen: the answer was lost" in shown
             assert app.screen.display_name == "NeverMade"
             assert app.results == []
             await pilot.press("ctrl+s")
@@ -334,3 +334,36 @@ async def test_a_4xx_is_a_refusal_and_is_not_looked_up(sandbox) -> None:
             shown = await form_message(pilot, app)
             assert "409" in shown and "Checked:" not in shown
             assert not any(isinstance(s, LostCreateScreen) for s in app.screen_stack)
+
+
+# --------------------------------------------------------------------------- words that follow the cause
+
+
+@pytest.mark.parametrize(
+    ("answer", "title", "fate"),
+    [
+        (None, "The create answer was lost", "the answer was lost (the connection to 127.0.0.1"),
+        ("not-json", "The create answer could not be read", "but the answer could not be read (the answer to POST"),
+        (502, "The create was answered 502 Bad Gateway", "The server answered 502 Bad Gateway to the request"),
+        (503, "The create was answered 503 Service Unavailable", "The server answered 503 Service Unavailable"),
+    ],
+    ids=["lost", "unreadable", "502", "503"],
+)
+async def test_the_recovery_screen_says_what_became_of_the_answer(sandbox, answer, title, fate) -> None:
+    transport = LosingTransport(answer=answer)
+    async with client_for(sandbox, transport=transport) as client:
+        app = FormHost(client)
+        async with app.run_test(size=SIZE) as pilot:
+            await fill_and_submit(pilot, "Worded", {})
+            screen = await wait_for_recovery_choice(pilot, app)
+            intro = text_of(screen.query_one("#recovery-intro", Static))
+            assert screen.query_one("#recovery-dialog").border_title == title
+            assert fate in intro and "the request to create 'Worded'" in intro
+            assert "never came back" not in intro
+            assert "SECRET nobody has seen" in intro
+            await pilot.press("d")  # the delete question names the cause too
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the delete question")
+            question = "\n".join(text_of(w) for w in app.screen.query(Static))
+            wanted = {None: "the answer was lost", "not-json": "the answer could not be read"}.get(
+                answer, f"the server answered {answer}")
+            assert f"made just now by the create ({wanted}" in question
