@@ -923,7 +923,29 @@ def _import_http_client() -> None:
         import anyio._backends._asyncio  # noqa: F401
 
 
+START_UP_GC_PAUSE = 1.5  # seconds: past the first page of registrations
+
+
+def _pause_gc_for_start_up() -> None:
+    """No cyclic garbage collection while the console starts: importing Textual and building
+    the first frame make hundreds of thousands of long-lived objects, and collecting them
+    over and over cost ~50 ms of the first frame (profiled). Afterwards they are frozen
+    (never scanned again) and collection resumes."""
+    import gc
+    import threading
+
+    def resume() -> None:
+        gc.freeze()
+        gc.enable()
+
+    gc.disable()
+    timer = threading.Timer(START_UP_GC_PAUSE, resume)
+    timer.daemon = True
+    timer.start()
+
+
 def run_console(args: argparse.Namespace, io: Io) -> int:
+    _pause_gc_for_start_up()
     # The sandbox child first: it starts while this process imports Textual.
     connect, servers = console_connect(args, io, launch_now=True)
     try:
