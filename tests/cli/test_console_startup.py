@@ -1,0 +1,58 @@
+"""The console's start-up plumbing: the sandbox child launched before the UI, GC paused then resumed."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+import time
+
+import pytest
+
+from rkvst_tui import cli
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    for name in ("RKVST_URL", "RKVST_CLIENT_ID", "RKVST_APPREG_CLIENT", "RKVST_CLIENT_SECRET", "RKVST_APPREG_SECRET",
+                 "RKVST_CLIENT_SECRET_FILE", "RKVST_APPREG_SECRET_FILENAME", "RKVST_BEARER_TOKEN_FILE",
+                 "BEARER_TOKEN_FILE", "RKVST_AUTHTOKEN_FILENAME", "RKVST_PROFILE", "RKVST_TUI_STATE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RKVST_TUI_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("RKVST_TUI_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+def test_launch_now_starts_the_sandbox_child_before_anyone_connects(isolated):
+    args = cli.build_parser().parse_args([])
+    connect, servers = cli.console_connect(args, cli.Io(sys.stdout, sys.stderr, sys.stdin, False), launch_now=True)
+    try:
+        assert len(servers) == 1 and servers[0].running  # started, not waited for
+
+        async def use():
+            async with await connect() as client:
+                return await client.whoami()
+
+        me = asyncio.run(use())
+        assert me.is_root is True and me.display_name == "sandbox-admin"
+        assert len(servers) == 1  # connect used the child already running
+    finally:
+        for server in servers:
+            server.stop()
+    assert not servers[0].running
+
+
+def test_garbage_collection_is_paused_for_start_up_and_resumed(monkeypatch):
+    monkeypatch.setattr(cli, "START_UP_GC_PAUSE", 0.05)
+    was_enabled = gc.isenabled()
+    try:
+        cli._pause_gc_for_start_up()
+        assert not gc.isenabled()
+        deadline = time.monotonic() + 5
+        while not gc.isenabled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
