@@ -164,6 +164,10 @@ def _serve(data_dir: Path) -> int:
         out.write(json.dumps({"base_url": server.base_url, "client_id": server.admin_client_id,
                               "secret": server.admin_secret}) + "\n")
         out.flush()
+        # The console reads no more: anything printed later must not fill the pipe and stall us.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
         gc.freeze()
         gc.enable()
         sys.stdin.buffer.read()  # until the console closes the pipe or exits

@@ -90,3 +90,16 @@ def test_a_failed_start_is_one_clear_error_and_leaves_nothing_running(tmp_path):
     assert "rkvst-tui sandbox" in failure.value.hint
     assert wait_gone(pid)
     sandbox.stop()
+
+
+def test_output_after_ready_cannot_stall_the_child(tmp_path):
+    """The console reads one line; whatever the child prints later goes nowhere, not into a full pipe."""
+    sandbox = SandboxProcess(tmp_path / "sandbox").start()
+    try:
+        child = sandbox._process.pid
+        deadline = time.monotonic() + 5  # it redirects right after writing its one line
+        while os.readlink(f"/proc/{child}/fd/1") != os.devnull and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert os.readlink(f"/proc/{child}/fd/1") == os.devnull
+    finally:
+        sandbox.stop()
