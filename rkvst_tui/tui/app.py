@@ -88,6 +88,7 @@ class RkvstApp(App[None]):
         self._problem_shown = False
         self.connection_problem: Problem | None = None
         self._owns_client = client is None  # a client from `connect` is closed on exit
+        self._inspector_mounting = asyncio.Lock()  # the tab and "Open in inspector" may both mount it
 
     # ------------------------------------------------------------------ layout
 
@@ -416,15 +417,37 @@ class RkvstApp(App[None]):
             self.run_worker(self._open_inspector(), group="inspector", exclusive=True)
         self.refresh_bindings()
 
+    async def _mounted_inspector(self):
+        """The inspector tab's content, mounted the first time it is needed."""
+        pane = self.query_one("#inspector", TabPane)
+        async with self._inspector_mounting:
+            if not pane.children:
+                await pane.mount(self._inspector())
+        return pane.children[0]
+
     async def _open_inspector(self) -> None:
         """Mount the inspector the first time its tab is shown, then focus its first input."""
         pane = self.query_one("#inspector", TabPane)
-        if not pane.children:
-            await pane.mount(self._inspector())
+        await self._mounted_inspector()
         focusable = [w for w in pane.query("*") if w.focusable]
         if focusable:
             focusable[0].focus()
         self.refresh_bindings()
+
+    def open_in_inspector(self, token: str, origin: str) -> None:
+        """Show the TOKEN INSPECTOR tab with `token` inspected (the secret reveal's "Open in inspector").
+
+        Only a token comes here, never a secret: the inspector's own secret field stays empty."""
+        # A fixed description: Textual's default would be built from the arguments.
+        self.run_worker(self._inspect_in_tab(token, origin), group="inspector-open", exclusive=True,
+                        description="open a token in the inspector")
+
+    async def _inspect_in_tab(self, token: str, origin: str) -> None:
+        inspector = await self._mounted_inspector()
+        inspect_text = getattr(inspector, "inspect_text", None)
+        if inspect_text is not None:
+            inspect_text(token, origin=origin)
+        self.action_show_tab("inspector")
 
     def go_to_registration(self, client_id: str) -> None:
         self.action_show_tab("apps")

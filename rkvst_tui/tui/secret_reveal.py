@@ -4,12 +4,13 @@ Shows the display name, CLIENT_ID, SECRET and expiry date with the seed guide's 
 as selectable text, and offers what a person needs to keep the secret and prove it works:
 copy (OSC 52: the console never claims the copy arrived), save to a 0600 file the user
 picks (written atomically, never over a file without asking), and get a token with the
-new credentials right now (time left, and the claims it carries, custom claims included).
+new credentials right now (time left, and the claims it carries, custom claims included),
+then open that token in the TOKEN INSPECTOR (`i`: the token goes there, never the secret).
 
 Safety:
 - the secret is shown by default, as the guide does; `h` hides it (and shows it again);
-- it cannot be dismissed by a stray key: escape, q, Done or a click outside first ask
-  "Have you recorded the secret?" (the safe answer is the default);
+- it cannot be dismissed by a stray key: escape, q, Done, a click outside or "Open in
+  inspector" first ask "Have you recorded the secret?" (the safe answer is the default);
 - the secret is never logged or put in a notification; when the screen closes it blanks
   the widgets, blanks the secret in the Application it was given (so no caller keeps it
   by accident) and forgets the Textual clipboard copy. Only a file the user saved keeps it.
@@ -197,6 +198,8 @@ class SecretRevealScreen(ModalScreen[None]):
     SecretRevealScreen #reveal-status { height: auto; margin-top: 1; }
     SecretRevealScreen #reveal-token { height: auto; max-height: 14; display: none; }
     SecretRevealScreen #reveal-token.-shown { display: block; }
+    SecretRevealScreen #reveal-token-actions { height: auto; display: none; }
+    SecretRevealScreen #reveal-token-actions.-shown { display: block; }
     SecretRevealScreen #reveal-done-row { height: auto; align-horizontal: right; margin-top: 1; }
     """
 
@@ -205,6 +208,7 @@ class SecretRevealScreen(ModalScreen[None]):
         Binding("s", "copy_secret", "Copy secret"),
         Binding("f", "save", "Save to file"),
         Binding("t", "get_token", "Get a token"),
+        Binding("i", "open_in_inspector", "Open in inspector"),
         Binding("h", "toggle_secret", "Hide/show secret"),
         Binding("escape,q", "close", "Done"),
     ]
@@ -231,6 +235,8 @@ class SecretRevealScreen(ModalScreen[None]):
         self.secret_hidden = False
         self.saved_to: Path | None = None
         self._close_confirmed = False
+        # The token the credentials got (for "Open in inspector"); dropped with the secret.
+        self._token = ""
 
     # ------------------------------------------------------------------ layout
 
@@ -273,6 +279,9 @@ class SecretRevealScreen(ModalScreen[None]):
                 yield Button("Hide (h)", id="toggle-secret", compact=True)
             yield Static("", id="reveal-status")
             yield Static("", id="reveal-token")
+            with Horizontal(id="reveal-token-actions"):
+                yield Button("Open in inspector (i)", id="open-inspector", compact=True,
+                             tooltip="Close this screen (after asking) and inspect the token, not the secret")
             with Horizontal(id="reveal-done-row"):
                 yield Button("Done (esc)", id="done", variant="primary")
         yield Footer()
@@ -403,27 +412,68 @@ class SecretRevealScreen(ModalScreen[None]):
         token_box = self.query_one("#reveal-token", Static)
         token_box.update(table)
         token_box.set_class(True, "-shown")
-        del report, custom  # the token itself is not kept: only what it says is shown
+        del report, custom
+        if self._can_open_inspector():
+            # Kept only for "Open in inspector": it goes with the secret when the screen closes.
+            self._token = access_token
+            self.query_one("#reveal-token-actions").set_class(True, "-shown")
+            self.refresh_bindings()
+
+    def _can_open_inspector(self) -> bool:
+        """The console can show a token in its inspector (a bare host App cannot)."""
+        return callable(getattr(self.app, "open_in_inspector", None))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_in_inspector":
+            if not self._can_open_inspector():
+                return False  # no inspector to open: no key, no footer entry
+            return True if self._token else None  # greyed until a token was got (t)
+        return True
+
+    def action_open_in_inspector(self) -> None:
+        """After asking "Have you recorded the secret?": close, and inspect the token (never the secret)."""
+        if not self._token or not self._can_open_inspector():
+            return
+        token = self._token
+        origin = (
+            f"the token got with the new credentials of {self._display_name} "
+            f"(client id {self._client_id}) on the secret screen"
+        )
+        open_in_inspector = self.app.open_in_inspector  # type: ignore[attr-defined]
+        self._ask_to_close(
+            lambda: open_in_inspector(token, origin),
+            confirm_label="Yes, close and inspect",
+            note="The token opens in the TOKEN INSPECTOR; the secret does not go there. ",
+        )
 
     def action_close(self) -> None:
+        self._ask_to_close()
+
+    def _ask_to_close(
+        self, then: Callable[[], object] | None = None, *, confirm_label: str = "Yes, close", note: str = ""
+    ) -> None:
+        """Ask "Have you recorded the secret?"; on yes, forget it, close, and call `then`."""
         if self._close_confirmed:
             return
         body = "It can not be viewed again later. If it is lost, regenerate the secret (g in the list): " \
                "the old one then stops working at once."
         if self.saved_to is not None:
             body = f"It is saved in {self.saved_to}. " + body
+        body = note + body
 
         def answered(recorded: bool | None) -> None:
             if recorded:
                 self._close_confirmed = True
                 self.forget_secret()
                 self.dismiss(None)
+                if then is not None:
+                    then()
 
         self.app.push_screen(
             ConfirmScreen(
                 "Have you recorded the secret?",
                 body,
-                confirm_label="Yes, close",
+                confirm_label=confirm_label,
                 cancel_label="Back",
             ),
             answered,
@@ -442,6 +492,7 @@ class SecretRevealScreen(ModalScreen[None]):
                 credential.secret = ""
         self._application = None
         self._secret = ""
+        self._token = ""
 
     # ------------------------------------------------------------------ events
 
@@ -454,6 +505,7 @@ class SecretRevealScreen(ModalScreen[None]):
             "save": self.action_save,
             "get-token": self.action_get_token,
             "toggle-secret": self.action_toggle_secret,
+            "open-inspector": self.action_open_in_inspector,
             "done": self.action_close,
         }
         action = actions.get(event.button.id or "")

@@ -407,3 +407,90 @@ async def test_a_json_name_saves_json_and_replacing_a_file_needs_a_yes(tmp_path:
     assert json.loads(target.read_text()) == {"client_id": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065", "secret": FAKE_SECRET}
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["light.json"]  # no temporary file left behind
+
+
+# --------------------------------------------------------------------------- open the token in the inspector
+
+
+async def test_open_in_inspector_asks_first_then_inspects_the_token_and_never_the_secret(sandbox) -> None:
+    from textual.widgets import TabbedContent, TextArea
+
+    from rkvst_tui.tui.app import RkvstApp
+    from rkvst_tui.tui.app_form import AppFormScreen
+    from rkvst_tui.tui.inspector import TokenInspector
+
+    async with client_for(sandbox) as client:
+        app = RkvstApp(client)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.apps_view.loaded_once and app.principals_loaded, what="the console")
+            await pilot.press("n")
+            await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
+            await pilot.press(*"InspectMe", "ctrl+n", *"serial", "tab", *"S1", "ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, SecretRevealScreen), what="the reveal")
+            screen = reveal(app)
+            secret, client_id = screen._secret, screen._client_id
+            token_actions = screen.query_one("#reveal-token-actions")
+
+            # Before a token was got there is nothing to open: i does nothing, the button is not shown.
+            assert not token_actions.display
+            await pilot.press("i")
+            await pilot.pause()
+            assert app.screen is screen
+
+            await pilot.press("t")
+            await wait_until(pilot, lambda: bool(screen._token), what="the token")
+            token = screen._token
+            assert token_actions.display
+            assert screen.query_one("#open-inspector").region.height > 0, "the button is on screen"
+
+            # It still asks, and "Back" keeps the secret on screen.
+            await pilot.press("i")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+            assert "Have you recorded the secret?" in screen_text(app.screen)
+            assert "the secret does not go there" in screen_text(app.screen)
+            await pilot.press("n")
+            await pilot.pause()
+            assert app.screen is screen and screen._secret == secret
+
+            # The button does the same as the key.
+            await pilot.click("#open-inspector")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+            await pilot.press("y")
+            await wait_until(
+                pilot,
+                lambda: app.screen is app.screen_stack[0] and app.query_one(TabbedContent).active == "inspector"
+                and bool(app.query(TokenInspector)) and app.query_one(TokenInspector).current_token == token,
+                what="the inspector with the token",
+            )
+            inspector = app.query_one(TokenInspector)
+            await wait_until(pilot, lambda: inspector.report.signature_state == "VERIFIED", what="the signature")
+            report = inspector.report
+            assert report.payload["sub"] == client_id and report.payload["serial"] == "S1"
+            assert "the new credentials of InspectMe" in str(inspector.query_one("#ti-source", Static).render())
+            assert screen._secret == "" and screen._token == ""  # the reveal forgot both
+
+            # The secret went nowhere: not in a field of the inspector, not on screen, not in a notice.
+            fields = [w.value for w in inspector.query(Input)] + [w.text for w in inspector.query(TextArea)]
+            assert not any(secret in value for value in fields)
+            assert inspector.query_one("#ti-client-id", Input).value == ""
+            assert inspector.query_one("#ti-secret", Input).value == ""
+            shown = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+            assert secret not in shown
+            assert not any(secret in n.message for n in app._notifications)
+            assert app.focused is not None and inspector in app.focused.ancestors_with_self
+
+
+async def test_without_a_console_there_is_no_inspector_to_open(sandbox) -> None:
+    async with client_for(sandbox) as client:
+        created = await client.create_application("NoConsole", {})
+        app = RevealHost(created, client)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("t")
+            screen = reveal(app)
+            status = screen.query_one("#reveal-status", Static)
+            await wait_until(pilot, lambda: "These credentials work" in str(status.render()), what="the token")
+            assert not screen.query_one("#reveal-token-actions").display
+            assert screen.check_action("open_in_inspector", ()) is False
+            await pilot.press("i")
+            await pilot.pause()
+            assert app.screen is screen and app.closed == []
