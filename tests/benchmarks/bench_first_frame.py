@@ -12,6 +12,7 @@ same way with the same interpreter. Median of 5 runs each, interleaved.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import subprocess
 import sys
@@ -72,6 +73,9 @@ class Tmux:
 
     def kill(self) -> None:
         self.run("kill-server", check=False)
+        # tmux leaves the socket file behind; a benchmark should leave nothing.
+        folder = Path(self.env.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
+        (folder / self.socket).unlink(missing_ok=True)
 
 
 def time_launch(command: list[str], marks: list[str], tmux: Tmux) -> dict[str, float]:
