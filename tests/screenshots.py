@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -169,20 +168,8 @@ async def shoot(server, name: str, scene: Scene, out: Path, *, read_only: bool =
     return path
 
 
-def port_is_free(port: int) -> bool:
-    """Nothing listens there. SO_REUSEADDR as the server binds: the previous run's connections
-    linger in TIME_WAIT for a minute and must not stop a second run."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 async def main(out: Path, only: list[str] | None = None) -> int:
-    if not port_is_free(scenes.SCENE_PORT):
+    if not scenes.port_is_free(scenes.SCENE_PORT):
         print(f"port {scenes.SCENE_PORT} is taken: stop whatever uses it (the scene needs a fixed URL)",
               file=sys.stderr)
         return 1

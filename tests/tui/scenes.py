@@ -30,6 +30,8 @@ SIZE = (120, 40)
 
 def port_is_free(port: int) -> bool:
     with socket.socket() as sock:
+        # As the sandbox binds: connections of a run a moment ago (TIME_WAIT) do not hold the port.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
