@@ -887,11 +887,13 @@ def console_connect(
             sandbox.wait_ready()
 
         async def connect() -> RkvstClient:
+            launch()  # again after a failure: Reconnect starts a new one
+            await asyncio.to_thread(ready_to_connect)
+            # Imported by now (ready_to_connect); imported here first, httpx took ~45 ms of the
+            # UI's loop just before the first frame (profiled).
             from .api.client import RkvstClient
             from .api.connection import Connection
 
-            launch()  # again after a failure: Reconnect starts a new one
-            await asyncio.to_thread(ready_to_connect)
             sandbox_connection = Connection(
                 sandbox.base_url, client_id=sandbox.admin_client_id, secret=sandbox.admin_secret,
                 profile="sandbox", is_sandbox=True,

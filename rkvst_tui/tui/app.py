@@ -149,8 +149,14 @@ class RkvstApp(App[None]):
         header.show_connection(connection)
         self.principals_view.show_issuer(connection.issuer)
         try:
+            # Signed in once a token is minted: the first page is asked for then, while whoami
+            # learns whether this identity is root (one after the other, that round trip
+            # delayed the first rows; tests/benchmarks/bench_first_frame.py).
+            await self.call_api(self.client.access_token)
+            self.apps_view.start_loading()
             self.identity = await self.call_api(self.client.whoami)
         except Exception as exc:
+            self.workers.cancel_group(self.apps_view, "apps-load")
             problem = describe(exc, f"Could not sign in to {connection.base_url}")
             header.show_signed_out(problem.message)
             self.connection_problem = problem
@@ -163,7 +169,6 @@ class RkvstApp(App[None]):
         header.show_identity(self.identity, self.client.tokens)
         self.connection_problem = None
         self.refresh_bindings()
-        self.apps_view.start_loading()
         self.load_root_principals()
 
     def _where(self) -> str:

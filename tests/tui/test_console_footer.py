@@ -67,3 +67,22 @@ async def test_textuals_footer_rebuilds_once_per_change():
     async with app.run_test(size=(60, 5)) as pilot:
         await burst(app, pilot)
         assert app.recomposes >= 5
+
+
+async def test_a_bindings_change_that_shows_the_same_keys_does_not_rebuild_the_footer():
+    app = FooterApp(ConsoleFooter())
+    async with app.run_test(size=(60, 5)) as pilot:
+        await burst(app, pilot)  # ends with "Drop thing" shown
+        keys_before = list(app.footer.query(FooterKey))
+        app.recomposes = 0
+        app.refresh_bindings()  # nothing the footer shows changed
+        await pilot.pause()
+        await pilot.pause()
+        assert app.recomposes == 0
+        assert list(app.footer.query(FooterKey)) == keys_before
+        app.can_drop = False  # and a real change still shows
+        app.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert app.recomposes == 1
+        assert "Drop thing" not in shown(app) and "New thing" in shown(app)
