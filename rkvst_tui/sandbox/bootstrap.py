@@ -8,11 +8,10 @@ the secret that works.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..api.files import write_credentials_file
 from .store import PrincipalRecord, Store
 
 ADMIN_DISPLAY_NAME = "sandbox-admin"
@@ -34,34 +33,9 @@ class AdminCredentials:
     created: bool = False  # True when this start made (or remade) them: the runner prints them once
 
 
-def write_private_file(path: Path, text: str) -> None:
-    """Write a file only its owner can read, atomically (a crash leaves the old file or the new one)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(descriptor, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def write_admin_credentials(data_dir: Path, client_id: str, secret: str) -> Path:
-    path = Path(data_dir) / CREDENTIALS_FILE
-    write_private_file(path, f"CLIENT_ID={client_id}\nSECRET={secret}\n")
-    return path
+    """Keep the admin's CLIENT_ID and SECRET lines for the console and scripts (0600, atomic)."""
+    return write_credentials_file(Path(data_dir) / CREDENTIALS_FILE, client_id, secret, fmt="env", overwrite=True)
 
 
 def read_admin_credentials(data_dir: Path) -> tuple[str, str] | None:
