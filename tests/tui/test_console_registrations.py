@@ -375,3 +375,29 @@ async def test_palette_runs_an_action_on_the_selected_registration(sandbox):
         assert "from-the-palette" in screen_text(app)
         await pilot.press("y")
         await wait_until(pilot, lambda: made.client_id not in app.apps_view.table.rows, what="the row to go")
+
+
+async def test_refreshing_all_day_does_not_keep_frozen_garbage(sandbox, monkeypatch):
+    """Page loads freeze rows out of the cyclic GC; the cycles that were garbage when they
+    froze must still be collected, or every refresh would keep thousands of objects."""
+    import gc
+
+    from rkvst_tui.tui.widgets import apps_view
+
+    monkeypatch.setattr(apps_view, "GC_SETTLE_DELAY", 0.05)
+    sandbox.store.seed_applications(500)
+    async with running_console(sandbox) as (app, pilot):
+        view = app.apps_view
+
+        async def refresh() -> int:
+            await pilot.press("r")
+            await wait_until(pilot, lambda: not view.loading_pages and len(view.table.rows) == 501)
+            await pilot.pause(0.3)
+            return gc.get_freeze_count()
+
+        after_one = await refresh()
+        for _ in range(5):
+            after_six = await refresh()
+    gc.unfreeze()
+    # Without the collection after each load this grew by ~2,500 objects a refresh.
+    assert after_six - after_one < 2_000

