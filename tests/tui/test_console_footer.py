@@ -86,3 +86,31 @@ async def test_a_bindings_change_that_shows_the_same_keys_does_not_rebuild_the_f
         await pilot.pause()
         assert app.recomposes == 1
         assert "Drop thing" not in shown(app) and "New thing" in shown(app)
+
+
+class DisablingApp(FooterApp):
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return True if action == "new" or self.can_drop else None  # None: shown, disabled
+
+
+async def test_a_key_disabled_or_enabled_in_place_looks_as_in_a_rebuilt_footer():
+    app = DisablingApp(ConsoleFooter())
+    async with app.run_test(size=(60, 5)) as pilot:
+        await burst(app, pilot)  # ends with can_drop True: both keys enabled
+        keys = [key for key in app.footer.query(FooterKey) if key.action in ("new", "drop")]
+        assert [key.has_class("-disabled") for key in keys] == [False, False]
+        for can_drop in (False, True, False):
+            app.recomposes = 0
+            app.can_drop = can_drop
+            app.refresh_bindings()
+            await pilot.pause()
+            await pilot.pause()
+            assert app.recomposes == 0 and all(key.is_attached for key in keys)
+            assert [key.has_class("-disabled") for key in keys] == [False, not can_drop]
+            in_place = app.export_screenshot()
+            app.footer.refresh(recompose=True)  # what a rebuilt footer shows
+            await pilot.pause()
+            await pilot.pause()
+            assert app.recomposes == 1
+            assert app.export_screenshot() == in_place
+            keys = [key for key in app.footer.query(FooterKey) if key.action in ("new", "drop")]
