@@ -396,25 +396,13 @@ def _check_claim_rows(rows: list[tuple[Any, Any]], io: Io) -> None:
 
 
 def _read_application_file(path: str) -> tuple[str | None, list[tuple[Any, Any]]]:
-    source = Path(path).expanduser()
+    from .api.application_file import ApplicationFileError, read_application_file
+
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"the application file {source} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"the application file {source} can not be read ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"the application file {source} is not JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"the application file {source} is not a JSON object",
-                         hint='expected {"display_name": ..., "custom_claims": {...}}')
-    name = data.get("display_name")
-    if name is not None and not isinstance(name, str):
-        raise UsageError(f"the application file {source}: display_name is not a string")
-    claims = data.get("custom_claims") or {}
-    if not isinstance(claims, dict):
-        raise UsageError(f"the application file {source}: custom_claims is not an object")
-    return name, list(claims.items())
+        loaded = read_application_file(Path(path).expanduser())
+    except ApplicationFileError as exc:
+        raise UsageError(str(exc), hint='the guide\'s file: {"display_name": ..., "custom_claims": {...}}') from None
+    return loaded.display_name, list((loaded.custom_claims or {}).items())
 
 
 def _merge_rows(base: list[tuple[Any, Any]], overrides: list[tuple[str, str]]) -> list[tuple[Any, Any]]:

@@ -254,9 +254,9 @@ def test_apps_create_from_a_broken_file(env, capsys, isolated):
     broken = isolated / "broken.json"
     broken.write_text("{not json")
     code, _, err = run(capsys, "apps", "create", "--from-file", str(broken))
-    assert code == 2 and "not JSON" in err
+    assert code == 2 and "not valid JSON (line 1" in err
     code, _, err = run(capsys, "apps", "create", "--from-file", str(isolated / "absent.json"))
-    assert code == 2 and "does not exist" in err
+    assert code == 2 and "file not found" in err
 
 
 def test_apps_list_table_and_json(env, capsys):

@@ -17,7 +17,8 @@ from rkvst_tui.api import claims as rules
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
 from rkvst_tui.api.models import Application
-from rkvst_tui.tui.app_form import AppFormResult, AppFormScreen, read_application_file
+from rkvst_tui.api.application_file import read_application_file
+from rkvst_tui.tui.app_form import AppFormResult, AppFormScreen
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 
 SIZE = (120, 40)
