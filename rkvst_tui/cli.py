@@ -293,7 +293,8 @@ async def _running_sandbox_connection() -> Connection:
     from .api.files import read_credentials_file
 
     credentials = paths.sandbox_admin_credentials()
-    how = "run `rkvst-tui sandbox` in another terminal, or configure a service (RKVST_URL or a profile)"
+    how = ("run `rkvst-tui sandbox` (or the console, `rkvst-tui`) in another terminal, "
+           "or configure a service (RKVST_URL or a profile)")
     if not credentials.exists():
         raise ConnectionRefused(f"nothing is configured and no local sandbox has been set up ({credentials} is absent)",
                                 hint=how)
@@ -847,7 +848,7 @@ def console_connect(
 ) -> tuple[Callable[[], Awaitable[RkvstClient]], list[Any]]:
     """The `connect` coroutine function the console calls once its first frame is up.
 
-    With nothing configured it runs the local sandbox (a free port on 127.0.0.1, data in
+    With nothing configured it runs the local sandbox (127.0.0.1:8470 when free, else any free port; data in
     the user data directory) in a child process and connects as its root registration;
     started sandboxes are appended to the returned list, for the caller to stop. With
     `launch_now` the child starts at once, so it gets ready on another core while the
@@ -860,7 +861,7 @@ def console_connect(
     if connection is None:
         from .sandbox.embedded import SandboxProcess
 
-        sandbox = SandboxProcess(paths.sandbox_data_dir())
+        sandbox = SandboxProcess(paths.sandbox_data_dir(), preferred_port=DEFAULT_SANDBOX_PORT)
 
         def launch() -> None:
             sandbox.spawn()

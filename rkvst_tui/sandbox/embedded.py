@@ -6,7 +6,7 @@ keys) and every answer it serves compete with the UI for the one GIL, so the fir
 came last (tests/benchmarks/bench_first_frame.py). A child process starts while the
 console imports Textual and builds its first frame, on another core.
 
-    sandbox = SandboxProcess(data_dir)
+    sandbox = SandboxProcess(data_dir, preferred_port=8470)
     sandbox.spawn()          # returns at once
     sandbox.wait_ready()     # blocks until it serves (or raises SandboxStartError)
     sandbox.base_url, sandbox.admin_client_id, sandbox.admin_secret
@@ -45,8 +45,11 @@ class SandboxStartError(RkvstError):
 
 
 class SandboxProcess:
-    def __init__(self, data_dir: Path, *, python: str | None = None) -> None:
+    def __init__(self, data_dir: Path, *, preferred_port: int = 0, python: str | None = None) -> None:
+        """`preferred_port`: listen there when it is free (so the URL, and the curl commands the
+        console shows, stay the same from one run to the next), else on any free port."""
         self.data_dir = Path(data_dir)
+        self.preferred_port = preferred_port
         self._python = python or sys.executable
         self._process: subprocess.Popen | None = None
         self._ready: dict | None = None
@@ -67,7 +70,7 @@ class SandboxProcess:
                 return
             self._ready = None
             self._process = subprocess.Popen(
-                [self._python, "-m", "rkvst_tui.sandbox.embedded", str(self.data_dir)],
+                [self._python, "-m", "rkvst_tui.sandbox.embedded", str(self.data_dir), str(self.preferred_port)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 start_new_session=True, close_fds=True, env=os.environ.copy(),
             )
@@ -142,7 +145,7 @@ class SandboxProcess:
             process.wait()
 
 
-def _serve(data_dir: Path) -> int:
+def _serve(data_dir: Path, preferred_port: int = 0) -> int:
     """The child: start the sandbox, say where it is, serve until standard input closes."""
     import gc
 
@@ -153,8 +156,12 @@ def _serve(data_dir: Path) -> int:
     try:
         from .server import SandboxServer
 
-        server = SandboxServer(data_dir, port=0)
-        server.start()
+        server = SandboxServer(data_dir, port=preferred_port)
+        try:
+            server.start()
+        except OSError:  # the preferred port is taken (another console, `rkvst-tui sandbox`)
+            server.port = 0
+            server.start()
     except Exception as exc:  # noqa: BLE001 - reported to the console as one sentence
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         out.write(json.dumps({"error": f"the local sandbox could not start in {data_dir}: {detail}"}) + "\n")
@@ -179,7 +186,7 @@ def _serve(data_dir: Path) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.stderr.write("usage: python -m rkvst_tui.sandbox.embedded DATA_DIR (started by the console)\n")
+    if len(sys.argv) not in (2, 3) or (len(sys.argv) == 3 and not sys.argv[2].isdigit()):
+        sys.stderr.write("usage: python -m rkvst_tui.sandbox.embedded DATA_DIR [PORT] (started by the console)\n")
         sys.exit(2)
-    sys.exit(_serve(Path(sys.argv[1])))
+    sys.exit(_serve(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) == 3 else 0))

@@ -103,3 +103,31 @@ def test_output_after_ready_cannot_stall_the_child(tmp_path):
         assert os.readlink(f"/proc/{child}/fd/1") == os.devnull
     finally:
         sandbox.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_it_listens_on_the_preferred_port_and_on_another_when_that_is_taken(tmp_path):
+    """The console asks for 8470 so its URL (and the curl commands it shows) stay the same from
+    run to run; a second console, or `rkvst-tui sandbox`, holding it must not stop it starting."""
+    preferred = _free_port()
+    first = SandboxProcess(tmp_path / "one", preferred_port=preferred).start()
+    try:
+        assert first.base_url == f"http://127.0.0.1:{preferred}"
+        second = SandboxProcess(tmp_path / "two", preferred_port=preferred).start()
+        try:
+            assert second.base_url != first.base_url
+            answer = httpx.post(second.base_url + TOKEN_PATH, data={
+                "grant_type": "client_credentials", "client_id": second.admin_client_id,
+                "client_secret": second.admin_secret}, timeout=10)
+            assert answer.status_code == 200
+        finally:
+            second.stop()
+    finally:
+        first.stop()
