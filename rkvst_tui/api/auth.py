@@ -24,6 +24,11 @@ from .models import TokenResponse
 
 MAX_REFRESH_MARGIN = 30.0  # seconds
 REFRESH_FRACTION = 0.10
+# JWT times are whole seconds: a server that floors `iat` ends a token up to a second
+# before `expires_in`, counted from when the answer arrived, says. Short-lived tokens keep
+# this much margin at least (but never more than most of their life).
+MIN_REFRESH_MARGIN = 1.5  # seconds
+MAX_REFRESH_FRACTION = 0.75
 DEFAULT_LIFETIME = 300.0  # seconds, for a token answer without expires_in or exp
 
 
@@ -47,7 +52,9 @@ def unverified_claims(token: str) -> dict[str, Any]:
 
 def refresh_margin(lifetime: float) -> float:
     """How long before expiry a token of `lifetime` seconds is replaced."""
-    return min(MAX_REFRESH_MARGIN, max(lifetime, 0.0) * REFRESH_FRACTION)
+    lifetime = max(lifetime, 0.0)
+    margin = max(lifetime * REFRESH_FRACTION, MIN_REFRESH_MARGIN)
+    return min(MAX_REFRESH_MARGIN, margin, lifetime * MAX_REFRESH_FRACTION)
 
 
 class TokenProvider:

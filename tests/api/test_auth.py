@@ -39,10 +39,12 @@ def _minter(lifetime: int = 3600, delay: float = 0.0):
     return mint
 
 
-def test_refresh_margin_is_a_tenth_at_most_30_seconds():
+def test_refresh_margin_is_a_tenth_at_most_30_seconds_and_covers_whole_second_times():
     assert refresh_margin(3600) == 30
     assert refresh_margin(100) == 10
-    assert refresh_margin(2) == pytest.approx(0.2)
+    # A 2 s token may end up to 1 s early (iat floored to whole seconds): renew with 1.5 s left.
+    assert refresh_margin(2) == pytest.approx(1.5)
+    assert refresh_margin(1) == pytest.approx(0.75)  # never more than three quarters of its life
 
 
 async def test_cached_until_the_margin_then_renewed():
