@@ -27,24 +27,22 @@ def default_data_dir() -> Path:
     return paths.sandbox_data_dir()
 
 
-def _positive(text: str) -> int:
+def _whole_number(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be 1 or more")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} must be {minimum} or more")
     return value
+
+
+def _positive(text: str) -> int:
+    return _whole_number(text, 1)
 
 
 def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
-    return value
+    return _whole_number(text, 0)
 
 
 def _port(text: str) -> int:
