@@ -140,3 +140,51 @@ async def test_row_and_cell_regions_match_a_datatables():
             await pilot.pause()
             regions[name].append(table.scroll_y)
     assert regions["fast"] == regions["plain"]
+
+
+# -- the one-line cell layout ------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.padding import Padding  # noqa: E402
+from rich.segment import Segment  # noqa: E402
+
+from rkvst_tui.tui.widgets.fixed_table import _one_line_cell  # noqa: E402
+
+_CONSOLE = Console(width=200, color_system="truecolor", force_terminal=True)
+# Wide, combining and emoji characters, an ellipsis: what display names and claims may hold.
+_CHARACTERS = st.sampled_from(list("abcXYZ 019-_.…日本語é") + ["e\u0301", "😀", "✔"])
+
+
+@st.composite
+def one_line_texts(draw) -> Text:
+    plain = "".join(draw(st.lists(_CHARACTERS, max_size=40)))
+    text = Text(plain, style=draw(st.sampled_from(["", "dim", "bold green", "yellow on blue"])),
+                overflow=draw(st.sampled_from([None, "crop", "fold", "ellipsis"])))
+    if plain and draw(st.booleans()):
+        start = draw(st.integers(0, len(plain)))
+        text.stylize(draw(st.sampled_from(["red", "italic", "reverse"])), start, draw(st.integers(start, len(plain))))
+    return text
+
+
+def rich_layout(cell: Text, width: int, padding: int) -> list[list[Segment]]:
+    options = _CONSOLE.options.update_dimensions(width, 1).update(no_wrap=True)
+    return _CONSOLE.render_lines(Padding(cell, (0, padding)), options)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cell=one_line_texts(), width=st.integers(1, 45), padding=st.integers(0, 2))
+def test_a_one_line_cell_is_laid_out_exactly_as_rich_lays_it_out(cell, width, padding):
+    fast = _one_line_cell(cell, width, padding, _CONSOLE)
+    if width - 2 * padding < 1:
+        assert fast is None  # no room for text: rich's own path
+        return
+    assert [list(Segment.simplify(line)) for line in fast] == [
+        list(Segment.simplify(line)) for line in rich_layout(cell, width, padding)
+    ]
+
+
+def test_cells_it_cannot_lay_out_go_to_rich():
+    for cell in (Text("two\nlines"), Text("a\ttab"), Text("right", justify="right"), "a string"):
+        assert _one_line_cell(cell, 20, 1, _CONSOLE) is None
