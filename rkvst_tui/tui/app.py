@@ -398,25 +398,26 @@ class RkvstApp(App[None]):
 
     # ------------------------------------------------------------------ actions
 
-    def action_show_tab(self, tab: str) -> None:
+    async def action_show_tab(self, tab: str) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.active = tab
-        self._focus_tab(tab)
+        await self._focus_tab(tab)
 
-    def action_cycle_tab(self, step: int) -> None:
+    async def action_cycle_tab(self, step: int) -> None:
         if len(self.screen_stack) > 1:  # a dialog is open: tabs belong to the screen below
             return
         tabs = self.query_one(TabbedContent)
         index = TABS.index(tabs.active) if tabs.active in TABS else 0
-        self.action_show_tab(TABS[(index + step) % len(TABS)])
+        await self.action_show_tab(TABS[(index + step) % len(TABS)])
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self._focus_tab(event.pane.id or "")
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        await self._focus_tab(event.pane.id or "")
 
-    def _focus_tab(self, tab: str) -> None:
+    async def _focus_tab(self, tab: str) -> None:
         if tab == "apps":
             self.apps_view.table.focus()
         elif tab == "principals":
+            await self.principals_view.build()
             self.principals_view.table.focus()
         else:
             self.run_worker(self._open_inspector(), group="inspector", exclusive=True)
@@ -452,10 +453,12 @@ class RkvstApp(App[None]):
         inspect_text = getattr(inspector, "inspect_text", None)
         if inspect_text is not None:
             inspect_text(token, origin=origin)
-        self.action_show_tab("inspector")
+        await self.action_show_tab("inspector")
 
     def go_to_registration(self, client_id: str) -> None:
-        self.action_show_tab("apps")
+        self.query_one(TabbedContent).active = "apps"
+        self.apps_view.table.focus()
+        self.refresh_bindings()
         if not self.apps_view.select(client_id):
             self.notify("That registration is no longer loaded: press r to refresh.", markup=False)
 
@@ -483,7 +486,7 @@ class RkvstApp(App[None]):
         if not command.tab:
             await self.run_action(command.action)
             return
-        self.action_show_tab(command.tab)
+        await self.action_show_tab(command.tab)
         view = self.apps_view if command.tab == "apps" else self.principals_view
         state = view.check_action(command.action, ())
         if not state:

@@ -206,9 +206,11 @@ async def test_make_root_and_remove_root_from_the_registrations_tab(sandbox):
         await wait_until(pilot, lambda: cell_text(row_of(app, made.client_id)["root"]) == "✔", what="root mark")
         assert any(p.subject == made.client_id for p in sandbox.store.get_root_principals())
         # The principals tab names the subject by its registration.
+        await pilot.press("2")
         principals = app.principals_view
         names = [cell_text(principals.table.get_cell(k, "app")) for k in principals.table.rows]
         assert "promoted" in names
+        await pilot.press("1")
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")

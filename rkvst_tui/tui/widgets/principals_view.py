@@ -7,9 +7,10 @@ removes entries through the App (which owns the refusal to remove yourself).
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
@@ -49,26 +50,34 @@ class RootPrincipalsView(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.principals: list = []  # in the server's order; row keys are their indexes
+        self.built = False
+        self._building = asyncio.Lock()
+        self._issuer = "<base>/appidpv1"
+        self._problem = None
 
-    def compose(self) -> ComposeResult:
-        yield Static(
-            Text(
-                "Root principals may manage app registrations and this list. An app registration is root "
-                "when an entry has issuer <base>/appidpv1 and its client id as subject. "
-                "★ marks the identity signed in to this console.",
-                style="dim",
-            ),
-            id="principals-intro",
-        )
-        yield PrincipalTable(id="principals-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="principals-empty")
-        yield Static("", id="principals-status")
+    # Empty until first shown (`build`): the tab starts hidden, and composing and styling
+    # its widgets cost the console's first frame ~15 ms (tests/benchmarks/bench_first_frame.py).
+    # Until then the methods below only remember what to show.
 
-    def on_mount(self) -> None:
-        table = self.table
-        for label, key, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
-        self._show_state()
+    async def build(self) -> None:
+        """Compose the tab's widgets and show what it was given so far (once)."""
+        async with self._building:  # the tab's key and its Activated message may both ask
+            if self.built:
+                return
+            await self.mount_all([
+                Static(self._intro(), id="principals-intro"),
+                PrincipalTable(id="principals-table", cursor_type="row", zebra_stripes=True),
+                Static("", id="principals-empty"),
+                Static("", id="principals-status"),
+            ])
+            table = self.table
+            for label, key, width in COLUMNS:
+                table.add_column(label, key=key, width=width)
+            self.built = True
+            problem = self._problem
+            self.show(self.principals)
+            if problem is not None:
+                self.show_problem(problem)
 
     @property
     def table(self) -> PrincipalTable:
@@ -79,6 +88,8 @@ class RootPrincipalsView(Vertical):
         return self.app
 
     def current_principal(self):
+        if not self.built:
+            return None
         table = self.table
         if table.row_count == 0:
             return None
@@ -103,16 +114,25 @@ class RootPrincipalsView(Vertical):
         return True
 
     def show_issuer(self, issuer: str) -> None:
-        self.query_one("#principals-intro", Static).update(Text(
+        self._issuer = issuer
+        if self.built:
+            self.query_one("#principals-intro", Static).update(self._intro())
+
+    def _intro(self) -> Text:
+        return Text(
             "Root principals may manage app registrations and this list. An app registration is root when an "
-            f"entry has issuer {issuer} and its client id as subject. ★ marks the identity signed in to this console.",
+            f"entry has issuer {self._issuer} and its client id as subject. ★ marks the identity signed in to "
+            "this console.",
             style="dim",
-        ))
+        )
 
     def show(self, principals: list) -> None:
         """Show a new list, keeping the cursor on the same (issuer, subject)."""
         current = self.current_principal()
         self.principals = list(principals)
+        self._problem = None
+        if not self.built:
+            return
         table = self.table
         table.clear()
         for index, principal in enumerate(self.principals):
@@ -132,6 +152,8 @@ class RootPrincipalsView(Vertical):
 
     def names_changed(self) -> None:
         """The registrations changed: rename the notes without reloading."""
+        if not self.built:
+            return
         table = self.table
         for index, principal in enumerate(self.principals):
             if str(index) in table.rows:
@@ -166,7 +188,9 @@ class RootPrincipalsView(Vertical):
 
     def show_problem(self, problem) -> None:
         if not self.principals:
-            self._show_state(problem)
+            self._problem = problem
+            if self.built:
+                self._show_state(problem)
 
     @on(DataTable.RowHighlighted, "#principals-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
