@@ -14,7 +14,7 @@ same layout (margins collapse as in a horizontal layout; the command palette key
 the right edge over the other keys, and the footer scrolls sideways with the mouse wheel
 when the keys do not fit); hovering a key highlights it, pressing a mouse button on it
 simulates its key, as FooterKey does, and a disabled key only rings the bell.
-tests/tui/test_console_footer.py compares it with Footer cell by cell.
+tests/tui/test_console_footer.py compares its screenshots with Footer's.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from textual import events
 from textual._border import BORDER_CHARS
 from textual.color import Color
 from textual.css.styles import RenderStyles
-from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.strip import Strip
@@ -177,9 +176,10 @@ class ConsoleFooter(Widget, can_focus=False):
         self.set_class(compact, "-compact", update=False)
         self._bindings_ready = False  # as Footer: nothing is shown before the first bindings update
         self._check_scheduled = False
+        self._checked = False  # whether it has looked at the bindings yet
         self._shown: tuple[tuple[_Key | _Group, ...], _Key | None] = ((), None)
         self._keys: list[_Key] = []  # every key shown, in the order of self._shown (palette last)
-        self._layout: tuple | None = None  # (width, scroll_x): (cells, hits, row width, palette space)
+        self._layout: tuple | None = None  # ((width, scroll_x), (where the keys are, the largest scroll))
         self._strip: tuple | None = None  # ((width, scroll_x, hover), the line)
         self._styles: dict | None = None  # the Rich styles, until the CSS or theme changes
         self._scroll_x = 0
@@ -199,7 +199,12 @@ class ConsoleFooter(Widget, can_focus=False):
         if not screen.app.app_focus:  # as Footer: an unfocused app keeps its footer
             return
         if self.is_attached and screen is self.screen:
-            self._schedule_check()
+            if not self._checked:
+                # The first keys: now, so that the next frame shows them (after the next
+                # refresh they would miss it: ~15 ms later on a 60 Hz frame rate).
+                self._check()
+            else:
+                self._schedule_check()
 
     def _schedule_check(self) -> None:
         # The console changes its bindings several times in one frame while it starts and
@@ -211,6 +216,7 @@ class ConsoleFooter(Widget, can_focus=False):
 
     def _check(self) -> None:
         self._check_scheduled = False
+        self._checked = True
         if not self.is_attached:
             return
         wanted = self._keys_to_show()
@@ -382,7 +388,10 @@ class ConsoleFooter(Widget, can_focus=False):
                 padding = COMPACT_GROUP_PADDING if item.compact else 0
                 cells, hits, width, last_margin = _flow(keys, start=padding)
                 # The group's padding and its last key's margin are inside it (width: auto).
-                cells = [Segment(" " * padding)] * bool(padding) + cells + [Segment(" " * last_margin)] * bool(last_margin)
+                if padding:
+                    cells.insert(0, Segment(" " * padding))
+                if last_margin:
+                    cells.append(Segment(" " * last_margin))
                 group_margin = COMPACT_GROUP_MARGIN if item.compact else (0, 0)
                 boxes.append(_Box(*group_margin, cells, hits))
                 label = [Segment(item.label, self._get_styles()["label"])] if item.label else []
