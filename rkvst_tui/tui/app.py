@@ -17,7 +17,8 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.containers import Container
+from textual.widgets import ContentSwitcher, Static
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.paths import data_dir
@@ -29,8 +30,11 @@ from rkvst_tui.tui.widgets.footer import ConsoleFooter
 from rkvst_tui.tui.widgets.apps_view import AppRegistrationsView
 from rkvst_tui.tui.widgets.header import ConsoleHeader
 from rkvst_tui.tui.widgets.principals_view import RootPrincipalsView
+from rkvst_tui.tui.widgets.tab_bar import ConsoleTabs
 
-TABS = ("apps", "principals", "inspector")
+# (id, label): the id names the tab, its pane and its action (`show_tab(id)`).
+TABS = (("apps", "APP REGISTRATIONS"), ("principals", "ROOT PRINCIPALS"), ("inspector", "TOKEN INSPECTOR"))
+TAB_IDS = tuple(tab_id for tab_id, _ in TABS)
 
 
 def credentials_dir() -> Path:
@@ -94,15 +98,17 @@ class RkvstApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(self.now, id="header")
-        with TabbedContent(id="tabs", initial="apps"):
-            with TabPane("APP REGISTRATIONS", id="apps"):
+        # One widget for the strip of tabs, not TabbedContent's twelve: those cost the first
+        # frame ~40 ms (tests/benchmarks/bench_first_frame.py).
+        yield ConsoleTabs(list(TABS), active="apps", id="tabs")
+        with ContentSwitcher(initial="apps", id="panes"):
+            with Container(id="apps"):
                 yield AppRegistrationsView(id="apps-view")
-            with TabPane("ROOT PRINCIPALS", id="principals"):
-                yield RootPrincipalsView(id="principals-view")
+            with Container(id="principals"):
+                yield RootPrincipalsView(id="principals-view")  # its widgets come when first shown
             # Empty until first shown: the inspector is half the console's widgets, and
-            # composing and styling them delayed the first frame (profiled in
-            # tests/benchmarks/bench_first_frame.py).
-            yield TabPane("TOKEN INSPECTOR", id="inspector")
+            # composing and styling them delayed the first frame.
+            yield Container(id="inspector")
         yield ConsoleFooter(compact=True)
 
     def _inspector(self):
@@ -398,20 +404,34 @@ class RkvstApp(App[None]):
 
     # ------------------------------------------------------------------ actions
 
+    @property
+    def active_tab(self) -> str:
+        """The id of the tab shown: apps, principals or inspector."""
+        return self.query_one(ConsoleTabs).active
+
+    def _switch_to(self, tab: str) -> bool:
+        """Show `tab`'s pane and mark its label; False when it was shown already."""
+        self.query_one(ConsoleTabs).active = tab
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current == tab:
+            return False
+        switcher.current = tab
+        return True
+
     async def action_show_tab(self, tab: str) -> None:
-        tabs = self.query_one(TabbedContent)
-        tabs.active = tab
+        self._switch_to(tab)
         await self._focus_tab(tab)
 
     async def action_cycle_tab(self, step: int) -> None:
         if len(self.screen_stack) > 1:  # a dialog is open: tabs belong to the screen below
             return
-        tabs = self.query_one(TabbedContent)
-        index = TABS.index(tabs.active) if tabs.active in TABS else 0
-        await self.action_show_tab(TABS[(index + step) % len(TABS)])
+        index = TAB_IDS.index(self.active_tab) if self.active_tab in TAB_IDS else 0
+        await self.action_show_tab(TAB_IDS[(index + step) % len(TAB_IDS)])
 
-    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        await self._focus_tab(event.pane.id or "")
+    async def on_console_tabs_activated(self, event: ConsoleTabs.Activated) -> None:
+        # A click on a label; a tab shown by a key or by code was switched to already.
+        if self._switch_to(event.tab_id):
+            await self._focus_tab(event.tab_id)
 
     async def _focus_tab(self, tab: str) -> None:
         if tab == "apps":
@@ -425,7 +445,7 @@ class RkvstApp(App[None]):
 
     async def _mounted_inspector(self):
         """The inspector tab's content, mounted the first time it is needed."""
-        pane = self.query_one("#inspector", TabPane)
+        pane = self.query_one("#inspector", Container)
         async with self._inspector_mounting:
             if not pane.children:
                 await pane.mount(self._inspector())
@@ -433,7 +453,7 @@ class RkvstApp(App[None]):
 
     async def _open_inspector(self) -> None:
         """Mount the inspector the first time its tab is shown, then focus its first input."""
-        pane = self.query_one("#inspector", TabPane)
+        pane = self.query_one("#inspector", Container)
         await self._mounted_inspector()
         focusable = [w for w in pane.query("*") if w.focusable]
         if focusable:
@@ -456,7 +476,7 @@ class RkvstApp(App[None]):
         await self.action_show_tab("inspector")
 
     def go_to_registration(self, client_id: str) -> None:
-        self.query_one(TabbedContent).active = "apps"
+        self._switch_to("apps")
         self.apps_view.table.focus()
         self.refresh_bindings()
         if not self.apps_view.select(client_id):
@@ -470,9 +490,7 @@ class RkvstApp(App[None]):
             return
         title = "console"
         if screen is self.screen_stack[0]:
-            active = self.query_one(TabbedContent).active
-            title = {"apps": "APP REGISTRATIONS", "principals": "ROOT PRINCIPALS",
-                     "inspector": "TOKEN INSPECTOR"}.get(active, title)
+            title = dict(TABS).get(self.active_tab, title)
         else:
             title = getattr(screen, "HELP_GROUP", type(screen).__name__)
         self.push_screen(HelpScreen(keys_of(screen), title))

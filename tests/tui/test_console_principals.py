@@ -38,7 +38,7 @@ async def test_principals_tab_marks_you_and_names_app_registrations(sandbox):
         # "o" (or enter) jumps from a principal to its registration.
         await pilot.press("down", "o")
         await pilot.pause()
-        assert app.query_one("TabbedContent").active == "apps"
+        assert app.active_tab == "apps"
         assert app.apps_view.current_client_id() == device.client_id
 
 
@@ -124,12 +124,24 @@ async def test_read_only_hides_and_refuses_every_change(sandbox):
 
 async def test_tabs_switch_with_digits_and_with_ctrl_pagedown_even_from_a_text_field(sandbox):
     async with running_console(sandbox) as (app, pilot):
-        tabs = app.query_one("TabbedContent")
         await pilot.press("3")
-        assert tabs.active == "inspector"
+        assert app.active_tab == "inspector"
         await pilot.press("ctrl+pagedown")
-        assert tabs.active == "apps" and app.focused is app.apps_view.table
+        assert app.active_tab == "apps" and app.focused is app.apps_view.table
         await pilot.press("slash", "ctrl+pagedown")  # from inside the filter box
-        assert tabs.active == "principals" and app.focused is app.principals_view.table
+        assert app.active_tab == "principals" and app.focused is app.principals_view.table
         await pilot.press("ctrl+pageup", "ctrl+pageup")
-        assert tabs.active == "inspector"
+        assert app.active_tab == "inspector"
+
+
+async def test_a_click_on_a_tab_label_shows_that_tab(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        strip = app.query_one("#tabs")
+        label_row = strip.render_line(0).text
+        await pilot.click("#tabs", offset=(label_row.index("ROOT PRINCIPALS") + 2, 0))
+        await wait_until(pilot, lambda: app.focused is app.principals_view.table, what="the principals table")
+        assert app.active_tab == "principals"
+        assert "Root principals may manage app registrations" in screen_text(app)
+        await pilot.click("#tabs", offset=(label_row.index("APP REGISTRATIONS") + 2, 0))
+        await wait_until(pilot, lambda: app.focused is app.apps_view.table, what="the registrations table")
+        assert app.active_tab == "apps" and sandbox.admin_client_id in screen_text(app)

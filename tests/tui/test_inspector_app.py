@@ -6,7 +6,7 @@ from __future__ import annotations
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from textual.widgets import Input, TabbedContent, TextArea
+from textual.widgets import Input, TextArea
 
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
@@ -65,7 +65,7 @@ async def test_the_console_third_tab_inspects_with_the_connected_backend(make_sa
             await settle(pilot)
             await pilot.press("3")
             await settle(pilot)
-            assert app.query_one(TabbedContent).active == "inspector"
+            assert app.active_tab == "inspector"
             assert app.focused is app.query_one("#ti-paste", TextArea)  # ready for a paste
             widget = app.query_one(TokenInspector)
             widget.inspect_text(sandbox_token(server))

@@ -413,7 +413,7 @@ async def test_a_json_name_saves_json_and_replacing_a_file_needs_a_yes(tmp_path:
 
 
 async def test_open_in_inspector_asks_first_then_inspects_the_token_and_never_the_secret(sandbox) -> None:
-    from textual.widgets import TabbedContent, TextArea
+    from textual.widgets import TextArea
 
     from rkvst_tui.tui.app import RkvstApp
     from rkvst_tui.tui.app_form import AppFormScreen
@@ -458,7 +458,7 @@ async def test_open_in_inspector_asks_first_then_inspects_the_token_and_never_th
             await pilot.press("y")
             await wait_until(
                 pilot,
-                lambda: app.screen is app.screen_stack[0] and app.query_one(TabbedContent).active == "inspector"
+                lambda: app.screen is app.screen_stack[0] and app.active_tab == "inspector"
                 and bool(app.query(TokenInspector)) and app.query_one(TokenInspector).current_token == token,
                 what="the inspector with the token",
             )
