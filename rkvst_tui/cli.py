@@ -45,7 +45,6 @@ a traceback.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -877,7 +876,7 @@ def console_connect(
 
         async def connect() -> RkvstClient:
             launch()  # again after a failure: Reconnect starts a new one
-            await asyncio.to_thread(ready_to_connect)
+            await _in_thread(ready_to_connect)
             # Imported by now (ready_to_connect); imported here first, httpx took ~45 ms of the
             # UI's loop just before the first frame (profiled).
             from .api.client import RkvstClient
@@ -892,12 +891,29 @@ def console_connect(
         ready = _with_secret(connection, io.stdin)  # prompt before the screen is taken over
 
         async def connect() -> RkvstClient:
-            await asyncio.to_thread(_import_http_client)
+            await _in_thread(_import_http_client)
             from .api.client import RkvstClient
 
             return RkvstClient(ready)
 
     return connect, servers
+
+
+# asyncio is imported where it is used, not with this module: the console starts its
+# sandbox child before anything heavy is imported (asyncio is ~30 ms), so the child is
+# ready sooner (tests/benchmarks/bench_first_frame.py).
+
+
+def _run(coroutine: Awaitable[int]) -> int:
+    import asyncio
+
+    return asyncio.run(coroutine)
+
+
+async def _in_thread(function: Callable[[], None]) -> None:
+    import asyncio
+
+    await asyncio.to_thread(function)
 
 
 def _import_http_client() -> None:
@@ -1009,9 +1025,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "locate":
             return cmd_locate(args, io)
         if args.command == "inspect":
-            return asyncio.run(cmd_inspect(args, io))
+            return _run(cmd_inspect(args, io))
         handler = {"token": cmd_token, "apps": cmd_apps, "principals": cmd_principals}[args.command]
-        return asyncio.run(_run_api_command(args, io, handler))
+        return _run(_run_api_command(args, io, handler))
     except RkvstError as error:
         _report(error, io)
         return exit_code_for(error)
