@@ -1,4 +1,14 @@
-"""The frame's header: where the console is connected, as whom, and for how long."""
+"""The frame's header: where the console is connected, as whom, and for how long.
+
+One widget with no children that draws its two lines itself. It used to be a Horizontal
+with two Labels and two Statics over one more Static (six widgets, each with its mount, CSS,
+layout and render cost in the first frame); this draws the same cells. The lines are kept
+as one Content, rebuilt only when what they show, the width or the styles change: the
+token time is recomputed every second, but a tick that gives the same text repaints nothing.
+
+Line one: the title, the SANDBOX badge (for a sandbox only), the connection (cropped to the
+room left, never wrapped) and the token time at the right edge. Line two: who is signed in.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +16,106 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
-from textual.widgets import Label, Static
 
 from rkvst_tui.tui.formatting import as_utc, span
 
+TITLE = "Manage RKVST"
+BADGE = " SANDBOX "
+# The margins the header's parts had as widgets in a horizontal layout: 2 cells after the
+# title and after the badge, 2 before the token time (kept even when there is no token time).
+GAP = 2
+
+
+class _Lines(Visual):
+    """The header's two lines, drawn as Textual draws Content, except that the cells outside
+    the parts (the gaps between them, the room after the connection) get the background only:
+    they were no widget's text, just the header's background, and their cells stay the same."""
+
+    def __init__(self, content: Content, cuts: tuple[int, ...]) -> None:
+        self.content = content
+        self.cuts = cuts  # where line one's parts and gaps meet
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        # Each part carries its own full style (a span), so only the gaps see this one.
+        strips = self.content.render_strips(width, height, Style(background=style.background), options)
+        if strips and self.cuts:
+            # Cut line one where the widgets' boundaries were: blanks of the same style on
+            # either side (the room after the connection, the gap before the token time)
+            # stay two segments, so screenshots stay the same to the byte.
+            top = strips[0]
+            cuts = [cut for cut in self.cuts if 0 < cut < top.cell_length] + [top.cell_length]
+            strips[0] = Strip.join(top.divide(cuts))
+        return strips
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return self.content.get_optimal_width(rules, container_width)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return 2
+
+
+def _look(shown: tuple) -> tuple:
+    """What decides the cells: Text's == ignores its base style (Text("x", style="yellow")
+    == Text("x")), so compare that too."""
+    return tuple(
+        (part.plain, tuple(part.spans), part.style) if isinstance(part, Text) else part
+        for part in shown
+    )
+
 
 class ConsoleHeader(Widget):
-    """Two lines: title, SANDBOX badge, profile and base URL; then identity and token time left."""
+    """Two lines: title, SANDBOX badge, profile and base URL, token time left; then identity."""
+
+    ALLOW_SELECT = True  # a user may copy the base URL or the client id, as from the old Statics
+
+    COMPONENT_CLASSES = {
+        "header--title",
+        "header--badge",
+        "header--connection",
+        "header--token",
+        "header--identity",
+    }
+    """
+    | Class | Description |
+    | :- | :- |
+    | `header--title` | "Manage RKVST". |
+    | `header--badge` | The SANDBOX badge. |
+    | `header--connection` | Profile and base URL (or what the console is connecting to). |
+    | `header--token` | The time left on the access token, at the right of line one. |
+    | `header--identity` | Line two: who is signed in, or why not. |
+
+    The texts' own emphasis (bold profile, dim hints, yellow/red warnings) is drawn over these.
+    """
+
+    # The look the app stylesheet gave the six widgets (ConsoleHeader, #header-title,
+    # #sandbox-badge, ...), on the same theme variables.
+    DEFAULT_CSS = """
+    ConsoleHeader {
+        dock: top;
+        height: 2;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: clip;
+        & > .header--title {
+            color: $accent;
+            text-style: bold;
+        }
+        & > .header--badge {
+            background: $warning;
+            color: $background;
+            text-style: bold;
+        }
+    }
+    """
 
     def __init__(self, clock: Callable[[], datetime], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -24,33 +124,48 @@ class ConsoleHeader(Widget):
         self._identity = None
         self._tokens = None
         self._state = "connecting"
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="header-top"):
-            yield Label("Manage RKVST", id="header-title")
-            yield Label(" SANDBOX ", id="sandbox-badge")
-            yield Static(Text("connecting…", style="dim"), id="header-connection")
-            yield Static("", id="header-token")
-        yield Static(Text("signing in…", style="dim"), id="header-identity")
+        # What the lines show (the Rich Texts the old Statics were given).
+        self._badge = False
+        self._connection_text = Text("connecting…", style="dim")
+        self._token_text = Text()
+        self._identity_text = Text("signing in…", style="dim")
+        self._shown_version = 0  # bumped when any of the above changes
+        # ((version, width), (both lines, where line one's parts meet))
+        self._lines: tuple[tuple[int, int], tuple[Content, tuple[int, ...]]] | None = None
 
     def on_mount(self) -> None:
-        self.query_one("#sandbox-badge").display = False
         self.set_interval(1.0, self.refresh_token_time)
+
+    # ---------------------------------------------------------------- what is shown
+
+    def _show(self, *, badge: bool | None = None, connection: Text | None = None,
+              token: Text | None = None, identity: Text | None = None) -> None:
+        """Change what the lines show; repaint only if that changes something."""
+        new = (
+            self._badge if badge is None else badge,
+            self._connection_text if connection is None else connection,
+            self._token_text if token is None else token,
+            self._identity_text if identity is None else identity,
+        )
+        old = (self._badge, self._connection_text, self._token_text, self._identity_text)
+        if _look(new) == _look(old):
+            return  # the same look: no repaint
+        self._badge, self._connection_text, self._token_text, self._identity_text = new
+        self._shown_version += 1
+        self.refresh()
 
     def show_connection(self, connection) -> None:
         self._connection = connection
-        badge = self.query_one("#sandbox-badge")
-        badge.display = bool(getattr(connection, "is_sandbox", False))
         text = Text()
         text.append(getattr(connection, "profile", "") or "default", style="bold")
         text.append(" · ")
         text.append(connection.base_url)
         if getattr(connection, "is_sandbox", False):
             text.append(" · local sandbox: test data only", style="dim")
-        self.query_one("#header-connection", Static).update(text)
+        self._show(badge=bool(getattr(connection, "is_sandbox", False)), connection=text)
 
     def show_connecting(self, what: str) -> None:
-        self.query_one("#header-connection", Static).update(Text(what, style="dim"))
+        self._show(connection=Text(what, style="dim"))
 
     def show_identity(self, identity, tokens) -> None:
         self._identity = identity
@@ -65,27 +180,78 @@ class ConsoleHeader(Widget):
             text.append("  not root: a root user must add it to ROOT PRINCIPALS", style="bold yellow")
         else:
             text.append("  root: unknown", style="dim")
-        self.query_one("#header-identity", Static).update(text)
+        self._show(identity=text)
         self.refresh_token_time()
 
     def show_signed_out(self, reason: str) -> None:
         self._identity = None
-        self.query_one("#header-identity", Static).update(Text(reason, style="bold red"))
-        self.query_one("#header-token", Static).update("")
+        self._show(identity=Text(reason, style="bold red"), token=Text())
 
     def refresh_token_time(self) -> None:
+        self._show(token=self._token_time())
+
+    def _token_time(self) -> Text:
         tokens = self._tokens
-        label = self.query_one("#header-token", Static)
         expires_at = getattr(tokens, "expires_at", None) if tokens is not None else None
         if expires_at is None:
-            label.update(Text("no token yet", style="dim") if tokens is not None else "")
-            return
+            return Text("no token yet", style="dim") if tokens is not None else Text()
         left = as_utc(expires_at) - as_utc(self.clock())
         if left.total_seconds() <= 0:
             if getattr(tokens, "is_fixed", False):  # a bearer token file: nothing here can renew it
-                label.update(Text("token expired: replace the bearer token file", style="bold red"))
-            else:
-                label.update(Text("token expired: renews on the next request", style="yellow"))
-            return
+                return Text("token expired: replace the bearer token file", style="bold red")
+            return Text("token expired: renews on the next request", style="yellow")
         style = "yellow" if left.total_seconds() < 300 else ""
-        label.update(Text(f"token: {span(left)} left", style=style))
+        return Text(f"token: {span(left)} left", style=style)
+
+    @property
+    def text(self) -> str:
+        """The two lines as plain text, as they are shown at the current width (cropped,
+        without the blanks at their ends), joined by a newline."""
+        return "\n".join(line.rstrip() for line in self._get_lines()[0].plain.split("\n"))
+
+    # ---------------------------------------------------------------- drawing
+
+    def notify_style_update(self) -> None:
+        # The CSS, the theme or a pseudo-class changed: the parts' styles may have too.
+        super().notify_style_update()
+        self._lines = None
+
+    def render(self) -> Visual:
+        # Called after a refresh (what is shown, the size or the styles changed); Textual
+        # renders the strips from this once and keeps them until the next refresh.
+        return _Lines(*self._get_lines())
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        # As a Static's: the text under the mouse selection, to copy.
+        return selection.extract(self._get_lines()[0].plain), "\n"
+
+    def _get_lines(self) -> tuple[Content, tuple[int, ...]]:
+        width = self.size.width
+        key = (self._shown_version, width)
+        if self._lines is None or self._lines[0] != key:
+            self._lines = (key, self._build(width))
+        return self._lines[1]
+
+    def _part(self, text: Text | str, component: str) -> Content:
+        """A text over its part's style: the part's colours, then the text's own emphasis."""
+        content = Content.from_rich_text(text) if isinstance(text, Text) else Content(text)
+        return content.stylize_before(self.get_visual_style(component))
+
+    def _build(self, width: int) -> tuple[Content, tuple[int, ...]]:
+        """Both lines, laid out as the old horizontal row of widgets was: title, a gap, the
+        badge and a gap (sandbox only), the connection in the room left, a gap, the token
+        time. Each line is cropped to the width (width 0: not laid out yet, nothing cropped)."""
+        left = self._part(TITLE, "header--title").pad_right(GAP)
+        if self._badge:
+            left += self._part(BADGE, "header--badge").pad_right(GAP)
+        token = self._part(self._token_text, "header--token")
+        connection = self._part(self._connection_text, "header--connection")
+        if width > 0:
+            room = max(0, width - left.cell_length - GAP - token.cell_length)
+            connection = connection.truncate(room, pad=True)
+        before_token = left.cell_length + connection.cell_length
+        top = left + connection.pad_right(GAP) + token
+        identity = self._part(self._identity_text, "header--identity")
+        if width > 0:
+            top, identity = top.truncate(width), identity.truncate(width)
+        return Content("\n").join([top, identity]), (before_token, before_token + GAP)
