@@ -433,14 +433,16 @@ class RkvstClient:
         client_id = claims.get("sub") or claims.get("client_id") or self.connection.client_id or ""
         name = claims.get("name") if isinstance(claims.get("name"), str) else ""
         is_root: bool | None
+        principals: tuple[Principal, ...] | None = None
         try:
-            await self.get_root_principals()
+            principals = tuple(await self.get_root_principals())
             is_root = True  # only a root principal may read them
         except PermissionDenied:
             is_root = False
         except ApiError:
             is_root = None
-        return Identity(client_id=str(client_id), display_name=name or "", is_root=is_root)
+        return Identity(client_id=str(client_id), display_name=name or "", is_root=is_root,
+                        root_principals=principals)
 
     # -- app registrations -------------------------------------------------------------
 

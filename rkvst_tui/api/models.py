@@ -315,8 +315,12 @@ class TokenResponse:
 
 @dataclass(frozen=True)
 class Identity:
-    """Who the connection is signed in as. `is_root` None: could not be told."""
+    """Who the connection is signed in as. `is_root` None: could not be told.
+
+    `root_principals`: the list read to tell (only a root principal may read it), so a
+    caller that shows it need not ask again; None when it could not be read."""
 
     client_id: str
     display_name: str
     is_root: bool | None
+    root_principals: tuple[Principal, ...] | None = None

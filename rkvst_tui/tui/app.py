@@ -175,7 +175,11 @@ class RkvstApp(App[None]):
         header.show_identity(self.identity, self.client.tokens)
         self.connection_problem = None
         self.refresh_bindings()
-        self.load_root_principals()
+        root_principals = getattr(self.identity, "root_principals", None)
+        if root_principals is not None:
+            self.set_root_principals(list(root_principals))  # whoami read them: no second request
+        else:
+            self.load_root_principals()  # it could not: the tab asks, and says why if refused
 
     def _where(self) -> str:
         connection = getattr(self.client, "connection", None)

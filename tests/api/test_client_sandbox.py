@@ -132,6 +132,9 @@ async def test_whoami_names_the_root_registration(client, sandbox):
     assert me.client_id == sandbox.admin_client_id
     assert me.display_name == "sandbox-admin"
     assert me.is_root is True
+    # The list it read to tell is handed back, so a caller showing it need not ask again.
+    assert list(me.root_principals) == await client.get_root_principals()
+    assert any(p.subject == sandbox.admin_client_id for p in me.root_principals)
 
 
 async def test_whoami_of_a_new_registration_is_not_root(client):
@@ -139,6 +142,7 @@ async def test_whoami_of_a_new_registration_is_not_root(client):
     async with other:
         me = await other.whoami()
     assert (me.client_id, me.display_name, me.is_root) == (client_id, "not-root", False)
+    assert me.root_principals is None  # refused: there is no list to hand back
 
 
 async def test_a_non_root_caller_is_told_to_become_root(client):

@@ -42,6 +42,18 @@ async def test_principals_tab_marks_you_and_names_app_registrations(sandbox):
         assert app.apps_view.current_client_id() == device.client_id
 
 
+async def test_signing_in_reads_the_root_principals_once(make_sandbox):
+    requests: list[str] = []
+    sandbox = make_sandbox(log=requests.append)  # one line per request: "METHOD PATH STATUS TIME"
+    async with running_console(sandbox) as (app, pilot):
+        await wait_until(pilot, lambda: app.principals_loaded, what="the root principals")
+        await pilot.press("2")
+        assert sandbox.admin_client_id in screen_text(app)
+    reads = [line for line in requests if line.startswith("GET /archivist/v1/tenancies/root_principals ")]
+    # whoami reads the list to learn whether you are root; the tab shows that same answer.
+    assert len(reads) == 1, requests
+
+
 async def test_add_a_root_principal_with_the_form(sandbox):
     async with client_for(sandbox) as admin:
         device = await admin.create_application("Gateway", {})
