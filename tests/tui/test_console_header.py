@@ -363,13 +363,39 @@ async def test_a_theme_change_redraws_with_the_new_colours():
     async with app.run_test(size=(120, 4)) as pilot:
         app.header.show_connection(SANDBOX)
         await pilot.pause()
-        assert cells(app, 0, " SANDBOX ")[0].bgcolor == theme_color(app, "warning")
-        app.theme = "textual-light"
+        before = cells(app, 0, " SANDBOX ")[0], cells(app, 0, "Manage")[0]
+        assert before[0].bgcolor == theme_color(app, "warning")
+        app.theme = "nord"
         await pilot.pause()
         badge, title = cells(app, 0, " SANDBOX ")[0], cells(app, 0, "Manage")[0]
+        assert (badge.bgcolor, title.color) != (before[0].bgcolor, before[1].color)
         assert badge.bgcolor == theme_color(app, "warning")
         assert title.color == theme_color(app, "accent")
-        assert app.header.rich_style.bgcolor == theme_color(app, "panel")
+        assert title.bgcolor == theme_color(app, "panel")
+
+
+async def test_the_base_url_can_be_selected_with_the_mouse_and_copied():
+    app = HeaderApp()
+    async with app.run_test(size=(120, 4)) as pilot:
+        app.header.show_connection(SANDBOX)
+        app.header.show_identity(ROOT, tokens(600))
+        await pilot.pause()
+        start = lines(app)[0].index(SANDBOX.base_url) + 1  # + the header's padding
+        end = start + len(SANDBOX.base_url) - 1
+        await pilot.mouse_down(offset=(start, 0))
+        await pilot.hover(offset=(end, 0))
+        await pilot.mouse_up(offset=(end, 0))
+        await pilot.pause()
+        assert app.screen.get_selected_text() == SANDBOX.base_url
+
+
+def test_text_can_be_read_before_the_header_is_mounted():
+    header = ConsoleHeader(lambda: NOW)
+    header.show_connection(SANDBOX)
+    assert header.text == (
+        "Manage RKVST   SANDBOX   sandbox · http://127.0.0.1:29311 · local sandbox: test data only\n"
+        "signing in…"
+    )
 
 
 # ------------------------------------------------------------------ the same look as before
@@ -475,7 +501,7 @@ def screenshot(app: App) -> str:
     return re.sub(r"\bterminal-\d+-", "terminal-", app.export_screenshot())
 
 
-@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "nord"])
 @pytest.mark.parametrize("state", list(STATES))
 async def test_same_screenshot_as_the_six_widgets(state, theme):
     shots = []

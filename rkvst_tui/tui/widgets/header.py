@@ -227,6 +227,8 @@ class ConsoleHeader(Widget):
 
     def _get_lines(self) -> tuple[Content, tuple[int, ...]]:
         width = self.size.width
+        if not self.is_mounted:  # no styles yet (`text` may be read before mount): plain lines
+            return self._build(width)
         key = (self._shown_version, width)
         if self._lines is None or self._lines[0] != key:
             self._lines = (key, self._build(width))
@@ -235,7 +237,7 @@ class ConsoleHeader(Widget):
     def _part(self, text: Text | str, component: str) -> Content:
         """A text over its part's style: the part's colours, then the text's own emphasis."""
         content = Content.from_rich_text(text) if isinstance(text, Text) else Content(text)
-        return content.stylize_before(self.get_visual_style(component))
+        return content.stylize_before(self.get_visual_style(component)) if self.is_mounted else content
 
     def _build(self, width: int) -> tuple[Content, tuple[int, ...]]:
         """Both lines, laid out as the old horizontal row of widgets was: title, a gap, the
