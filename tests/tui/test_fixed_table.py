@@ -188,3 +188,235 @@ def test_a_one_line_cell_is_laid_out_exactly_as_rich_lays_it_out(cell, width, pa
 def test_cells_it_cannot_lay_out_go_to_rich():
     for cell in (Text("two\nlines"), Text("a\ttab"), Text("right", justify="right"), "a string"):
         assert _one_line_cell(cell, 20, 1, _CONSOLE) is None
+
+
+# -- drawing data lines: the same segments, styles and mouse metadata as DataTable -------
+
+import pytest  # noqa: E402
+from textual.coordinate import Coordinate  # noqa: E402
+
+from rkvst_tui.tui.widgets import fixed_table  # noqa: E402
+
+
+def varied_cells(index: int) -> tuple:
+    """Cells like the console's (styled, spans, wide characters, empty, too long) and some
+    DataTable lays out itself: markup strings, None, a link, click metadata."""
+    name = Text(f"app-{index:04d} 日本", style="bold" if index % 3 == 0 else "")
+    name.stylize("italic", 0, 3)
+    special = {
+        4: "[b]markup[/b] string",
+        5: None,
+        6: Text("a link", style="link https://example.com"),
+        7: Text.from_markup("[@click=app.bell]click me[/]"),
+        8: Text("right", justify="right"),
+    }.get(index % 10, Text("✔ you", style="bold green") if index % 2 else Text(""))
+    return (name, Text(f"{index:08x}-a-rather-long-id-that-gets-cropped"), Text("shown once", style="dim"), special)
+
+
+def varied_columns(table: DataTable) -> None:
+    for label, key, width in (("Name", "name", 14), ("Id", "id", 12), ("Secret", "secret", 10), ("Other", "o", 9)):
+        table.add_column(label, key=key, width=width)
+
+
+def line_parts(table: DataTable) -> list[list[tuple]]:
+    """Every line render_line gives: text, style and the metadata clicks and hover read."""
+    return [
+        [(segment.text, segment.style, segment.style.meta if segment.style else None, segment.control)
+         for segment in table.render_line(y)]
+        for y in range(table.size.height)
+    ]
+
+
+async def shown(table: DataTable, size: tuple[int, int], rows: int = 60, act=None, focus: bool = True):
+    app = TableApp(table)
+    async with app.run_test(size=size) as pilot:
+        varied_columns(table)
+        for index in range(rows):
+            table.add_row(*varied_cells(index), key=f"k{index}")
+        await pilot.pause()
+        if not focus:
+            table.blur()
+        if act is not None:
+            await act(pilot, table)
+        await pilot.pause()
+        return app.export_screenshot(), line_parts(table)
+
+
+def both(**options) -> tuple[DataTable, DataTable]:
+    return DataTable(**options), FixedColumnsTable(**options)
+
+
+async def cursor_and_hover(pilot, table: DataTable) -> None:
+    table.move_cursor(row=3, column=1)
+    await pilot.hover(type(table), offset=(16, 6))  # header + row 5, column "id"
+
+
+@pytest.mark.parametrize("zebra_stripes", [False, True])
+@pytest.mark.parametrize("cursor_type", ["row", "cell", "column", "none"])
+async def test_lines_match_a_datatables_with_cursor_and_hover(cursor_type, zebra_stripes):
+    plain, fast = both(cursor_type=cursor_type, zebra_stripes=zebra_stripes)
+    expected = await shown(plain, (60, 12), act=cursor_and_hover)
+    actual = await shown(fast, (60, 12), act=cursor_and_hover)
+    assert actual[1] == expected[1]
+    assert actual[0] == expected[0]
+    assert any(part[2] and part[2].get("row") == 3 for line in actual[1] for part in line)
+
+
+async def scrolled_sideways_and_down(pilot, table: DataTable) -> None:
+    table.move_cursor(row=20, column=3)  # scrolls down and right
+    await pilot.pause()
+    table.scroll_to(x=7, y=table.scroll_y, animate=False)
+    await pilot.pause()
+    await pilot.hover(type(table), offset=(4, 3))
+
+
+@pytest.mark.parametrize(
+    "options, size, act, focus",
+    [
+        ({"show_header": False, "zebra_stripes": True}, (60, 12), cursor_and_hover, True),
+        ({"cursor_type": "cell"}, (30, 12), scrolled_sideways_and_down, True),  # scrolled both ways
+        ({"cursor_type": "row", "zebra_stripes": True}, (33, 12), cursor_and_hover, True),  # crops a column
+        ({"fixed_columns": 1, "cursor_type": "cell", "zebra_stripes": True}, (30, 12), scrolled_sideways_and_down, True),
+        ({"fixed_columns": 2, "fixed_rows": 2, "cursor_type": "row"}, (33, 12), scrolled_sideways_and_down, True),
+        ({"fixed_rows": 1, "zebra_stripes": True, "cursor_type": "column"}, (60, 12), cursor_and_hover, True),
+        ({"cursor_type": "row", "zebra_stripes": True}, (60, 12), cursor_and_hover, False),  # unfocused
+        ({"cursor_type": "row", "cell_padding": 0}, (60, 12), cursor_and_hover, True),
+        ({"cursor_type": "cell", "show_cursor": False}, (60, 12), cursor_and_hover, True),
+    ],
+    ids=["no-header", "scrolled", "narrow", "fixed-column", "fixed-rows-and-columns", "fixed-row", "unfocused",
+         "no-padding", "cursor-hidden"],
+)
+async def test_lines_match_a_datatables_scrolled_cropped_and_fixed(options, size, act, focus):
+    plain, fast = both(**options)
+    expected = await shown(plain, size, act=act, focus=focus)
+    actual = await shown(fast, size, act=act, focus=focus)
+    assert actual[1] == expected[1]
+    assert actual[0] == expected[0]
+
+
+async def test_lines_below_the_last_row_match_a_datatables():
+    plain, fast = both(cursor_type="row", zebra_stripes=True)
+    expected = await shown(plain, (60, 12), rows=4, act=cursor_and_hover)
+    actual = await shown(fast, (60, 12), rows=4, act=cursor_and_hover)
+    assert actual == expected
+
+
+async def test_clicks_land_on_the_cell_drawn_there():
+    """Clicks read the row/column metadata of the drawn segments: every click, scrolled
+    sideways with a fixed column, moves the cursor where a DataTable's would."""
+    landed = {}
+    for name, table in zip(("plain", "fast"), both(cursor_type="cell", fixed_columns=1)):
+        app = TableApp(table)
+        async with app.run_test(size=(30, 10)) as pilot:
+            varied_columns(table)
+            for index in range(60):
+                table.add_row(*varied_cells(index), key=f"k{index}")
+            await pilot.pause()
+            landed[name] = []
+            for x, y in ((1, 1), (20, 5), (27, 8), (10, 3)):
+                # Scrolled 4 rows down and 9 cells right, past the fixed column's edge
+                # (a cursor move scrolls it into view: scroll back before each click).
+                table.scroll_to(x=9, y=4, animate=False)
+                await pilot.pause()
+                await pilot.click(type(table), offset=(x, y))
+                await pilot.pause()
+                landed[name].append(tuple(table.cursor_coordinate))
+    assert landed["fast"] == landed["plain"]
+    # Name (fixed, 16 wide) at 0-15, then Id from its 10th cell on, then Secret.
+    assert landed["fast"] == [(4, 0), (8, 1), (11, 2), (6, 0)]
+
+
+async def test_a_row_click_right_of_the_columns_selects_the_row():
+    app = TableApp(FixedColumnsTable(cursor_type="row"))
+    async with app.run_test(size=(70, 10)) as pilot:
+        varied_columns(app.table)
+        for index in range(20):
+            app.table.add_row(*varied_cells(index), key=f"k{index}")
+        await pilot.pause()
+        await pilot.click(FixedColumnsTable, offset=(60, 4))  # past the last column: out of bounds
+        await pilot.pause()
+        assert app.table.cursor_row == 3
+
+
+def count_drawing(monkeypatch, table: FixedColumnsTable) -> tuple[list, list]:
+    """The lines asked for (a repaint) and the data lines drawn anew for them."""
+    asked: list = []
+    drawn: list = []
+    render_line, draw_line = table.render_line, table._draw_line
+
+    def ask(y):
+        asked.append(y)
+        return render_line(y)
+
+    def draw(paint, row_index, *args):
+        drawn.append(row_index)
+        return draw_line(paint, row_index, *args)
+
+    monkeypatch.setattr(table, "render_line", ask)
+    monkeypatch.setattr(table, "_draw_line", draw)
+    return asked, drawn
+
+
+async def test_appending_rows_off_screen_does_not_redraw_the_visible_rows(monkeypatch):
+    screens = {}
+    for name, table in zip(("plain", "fast"), both(cursor_type="row", zebra_stripes=True)):
+        app = TableApp(table)
+        async with app.run_test(size=(60, 12)) as pilot:
+            varied_columns(table)
+            for index in range(30):
+                table.add_row(*varied_cells(index), key=f"k{index}")
+            await pilot.pause()
+            if name == "fast":
+                asked, drawn = count_drawing(monkeypatch, table)
+            for index in range(30, 90):  # a page arrives, below the screen
+                table.add_row(*varied_cells(index), key=f"k{index}")
+            await pilot.pause()
+            screens[name] = [app.export_screenshot()]
+            if name == "fast":
+                assert len(asked) >= 11  # the table was repainted (its scrollbar changed) ...
+                assert drawn == []  # ... with the lines drawn before
+            table.move_cursor(row=4)
+            await pilot.pause()
+            if name == "fast":
+                assert sorted(drawn) == [0, 4]  # only the rows the cursor left and reached
+            table.update_cell("k2", "name", Text("renamed"))
+            await pilot.pause()
+            screens[name].append(app.export_screenshot())
+    assert screens["fast"] == screens["plain"]
+    assert "renamed" in screens["fast"][1]
+
+
+async def test_a_cell_edited_in_place_and_updated_is_redrawn():
+    shown_after = {}
+    for name, table in zip(("plain", "fast"), both()):
+        app = TableApp(table)
+        async with app.run_test(size=(60, 12)) as pilot:
+            varied_columns(table)
+            cells = [varied_cells(index) for index in range(10)]
+            for index, row in enumerate(cells):
+                table.add_row(*row, key=f"k{index}")
+            await pilot.pause()
+            edited = cells[1][0]
+            edited.plain = "edited"  # the same Text object, changed, then put back
+            table.update_cell("k1", "name", edited)
+            await pilot.pause()
+            shown_after[name] = (app.export_screenshot(), table.render_line(2).text)
+    assert shown_after["fast"] == shown_after["plain"]
+    assert shown_after["fast"][1].startswith(" edited ")
+
+
+async def test_a_theme_change_redraws_with_the_new_styles():
+    shots = {}
+    for name, table in zip(("plain", "fast"), both(cursor_type="row", zebra_stripes=True)):
+        app = TableApp(table)
+        async with app.run_test(size=(60, 12)) as pilot:
+            varied_columns(table)
+            for index in range(20):
+                table.add_row(*varied_cells(index), key=f"k{index}")
+            await pilot.pause()
+            first = line_parts(table)
+            app.theme = "nord"
+            await pilot.pause()
+            shots[name] = (first, line_parts(table), app.export_screenshot())
+    assert shots["fast"] == shots["plain"]
+    assert shots["fast"][0] != shots["fast"][1]

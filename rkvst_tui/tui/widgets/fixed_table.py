@@ -20,6 +20,18 @@ renderer (Padding, wrapping, line splitting: ~60 µs a cell, ~14 ms of the conso
 first rows at 120x40) by `_one_line_cell`, which gives the same segments in ~8 µs. Anything else takes DataTable's own path. It relies on
 DataTable internals of the pinned Textual minor version; tests/tui/test_fixed_table.py
 compares what it shows with a plain DataTable's.
+
+Drawing a data line takes DataTable's path through `_render_line`, `_render_line_in_row` and
+`_render_cell`, which reads a dozen reactives, the widget's and three component rich styles
+(each a walk up the DOM), and adds four Styles per cell, for every line: ~0.25 ms a line,
+10 ms the console's first rows. Here what every line of one paint shares (the styles of the
+row stripes, cursor and hover, the column widths, the scroll offset) is read once per paint
+(`_Paint`); a cell's styles are its position's metadata set on styles combined once per paint
+and segment style, not four additions per segment. The Strip is built by the same crop,
+length and simplify steps, so it has the same segments, styles and mouse metadata.
+A drawn line is kept while everything it depends on is unchanged, so a page appended off
+screen (which bumps DataTable's update count and so drops all of DataTable's own caches)
+repaints the visible rows from that cache.
 """
 
 from __future__ import annotations
@@ -31,12 +43,20 @@ from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_crop
 from textual._two_way_dict import TwoWayDict
+from textual.cache import LRUCache
+from textual.color import Color
 from textual.geometry import Region, Size
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import _EMPTY_TEXT, Row, RowKey, default_cell_formatter
 
 CELL_CACHE_LIMIT = 20_000
+# Drawn data lines kept (a few screens: scrolling back and forth, the cursor row's two looks).
+LINE_CACHE_LIMIT = 1_000
+# Mouse metadata styles kept per (row, column) position: pickling the dict is most of making one.
+META_CACHE_LIMIT = 8_192
 _NULL_STYLE = Style()
 _LINE_BREAK = Text("\n")
 
@@ -68,6 +88,49 @@ def _one_line_cell(cell: object, width: int, padding: int, console) -> list[list
     return [line]
 
 
+def _with_meta(style: Style, meta: bytes, link_id: str) -> Style:
+    """`style` with the mouse metadata `meta`: what adding a metadata-only Style to `style`
+    (or `style` to it) gives, field for field, without the addition's lookups."""
+    new = Style.__new__(Style)
+    new._ansi = style._ansi
+    new._style_definition = None
+    new._color = style._color
+    new._bgcolor = style._bgcolor
+    new._attributes = style._attributes
+    new._set_attributes = style._set_attributes
+    new._link = None
+    new._link_id = link_id
+    new._meta = meta
+    new._hash = None
+    new._null = False
+    return new
+
+
+def _plain(style: Style | None) -> bool:
+    """No metadata and no link: adding it never merges metadata or copies a link."""
+    return style is None or (style._meta is None and style._link is None)
+
+
+class _Paint:
+    """What every data line of one paint shares, read from the widget once per paint.
+
+    `stamp` holds every one of those inputs that can change a line's look; lines drawn
+    under an equal stamp (and the same row, content and cursor/hover state) are the same.
+    """
+
+    __slots__ = (
+        "base_style", "width", "x1", "x2", "scroll_y", "header_height", "unscrolled_height",
+        "column_keys", "widths", "fixed_columns", "fixed_width", "fixed_rows", "table_width",
+        "cursor_type", "cursor", "hover", "even_style", "odd_style", "fixed_row_style",
+        "fixed_cell_style", "cell_styles", "extend_styles", "background", "zebra", "stamp",
+        "combined", "extend_plain",
+    )
+
+
+def _same(a: object, b: object) -> bool:
+    return a is b
+
+
 class _OneLineOffsets(Sequence):
     """DataTable._y_offsets for one-line rows: line y is row y, offset 0, without a list."""
 
@@ -97,6 +160,13 @@ class FixedColumnsTable(DataTable):
     def __init__(self, *args, **kwargs) -> None:
         self._shapes: dict[tuple, tuple[object, list]] = {}
         self._row_parts: dict[str, tuple[RowKey, Row, dict, tuple]] = {}
+        self._line_strips: LRUCache[tuple, tuple[tuple, Strip]] = LRUCache(LINE_CACHE_LIMIT)
+        self._meta_styles: dict[tuple, Style] = {}
+        self._paint: _Paint | None = None  # while render_lines runs
+        self._painting = False
+        self._last_stamp: tuple | None = None
+        self._stamp_token = 0
+        self._content_epoch = 0  # bumped by update_cell: a cell object may be edited and put back
         super().__init__(*args, **kwargs)
 
     # -- layout -------------------------------------------------------------------------
@@ -163,16 +233,8 @@ class FixedColumnsTable(DataTable):
 
     # -- rendering -----------------------------------------------------------------------
 
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False):
-        """DataTable's rendering of a data cell, in two steps: the cell's text laid out in
-        its width (kept per cell content: the costly part), then the styles of where it is
-        drawn (row stripe, cursor, hover, the row/column mouse metadata). Rows that move,
-        change stripe or pass under the cursor only redo the second step."""
-        if row_index < 0 or column_index < 0 or not self._fixed_layout() or not self._one_line_rows():
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
+    def _cell_shape(self, row_key: RowKey, column_key, width: int) -> list[list[Segment]]:
+        """The cell's text laid out in `width` cells, unstyled by its place (kept per content)."""
         value = self._data.get(row_key, {}).get(column_key)
         shape_key = (row_key, column_key, width, self.cell_padding)
         shape = self._shapes.get(shape_key)
@@ -187,13 +249,277 @@ class FixedColumnsTable(DataTable):
                 self._shapes.clear()
             shape = (value, lines)
             self._shapes[shape_key] = shape
+        return shape[1]
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False):
+        """DataTable's rendering of a data cell, in two steps: the cell's text laid out in
+        its width (kept per cell content: the costly part), then the styles of where it is
+        drawn (row stripe, cursor, hover, the row/column mouse metadata). Rows that move,
+        change stripe or pass under the cursor only redo the second step. (Data lines of
+        the fixed layout are drawn by `_draw_line`; this serves DataTable's own path.)"""
+        if row_index < 0 or column_index < 0 or not self._fixed_layout() or not self._one_line_rows():
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        lines = self._cell_shape(row_key, column_key, width)
         component_style, post_style = self._get_styles_to_render_cell(
             False, False, row_index < self.fixed_rows or column_index < self.fixed_columns, hover, cursor,
             self.show_cursor, self._show_hover_cursor,
             self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
         )
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
-        return [list(Segment.apply_style(line, pre_style, post_style)) for line in shape[1]]
+        return [list(Segment.apply_style(line, pre_style, post_style)) for line in lines]
+
+    # -- drawing data lines ------------------------------------------------------------
+
+    def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
+        super().update_cell(row_key, column_key, value, update_width=update_width)
+        # The kept layout and lines know a cell by its object: this one may have been
+        # edited in place and put back.
+        self._content_epoch += 1
+        column = self.columns.get(column_key)
+        if column is not None:
+            self._shapes.pop((row_key, column_key, column.get_render_width(self), self.cell_padding), None)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # One paint: what its lines share is read once (by the first line), then dropped.
+        self._painting = True
+        self._paint = None
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = False
+            self._paint = None
+
+    def render_line(self, y: int) -> Strip:
+        paint = self._paint
+        if paint is None:
+            paint = self._read_paint()
+            if paint is None:
+                return super().render_line(y)
+            if self._painting:
+                self._paint = paint
+        if y >= paint.unscrolled_height:
+            y += paint.scroll_y
+        row_index = y - paint.header_height
+        if row_index < 0:  # the header: DataTable's own path
+            return self._render_line(y, paint.x1, paint.x2, paint.base_style)
+        row_key = self._row_locations.get_key(row_index)
+        if row_key is None:
+            return Strip.blank(paint.width, paint.base_style)
+        data = self._data.get(row_key) or {}
+        values = tuple([data.get(key) for key in paint.column_keys])
+        cursor_type = paint.cursor_type
+        # Only the part of the cursor and hover positions that this row's look depends on.
+        if cursor_type == "row":
+            cursor_at, hover_at = paint.cursor.row == row_index, paint.hover.row == row_index
+        elif cursor_type == "cell":
+            cursor_at = paint.cursor.column if paint.cursor.row == row_index else -1
+            hover_at = paint.hover.column if paint.hover.row == row_index else -1
+        elif cursor_type == "column":
+            cursor_at, hover_at = paint.cursor.column, paint.hover.column
+        else:
+            cursor_at = hover_at = None
+        key = (paint.stamp, self._content_epoch, row_key, row_index, cursor_at, hover_at)
+        cached = self._line_strips.get(key)
+        if cached is not None and all(map(_same, cached[0], values)):
+            return cached[1]
+        strip = self._draw_line(paint, row_index, row_key, cursor_at, hover_at)
+        self._line_strips[key] = (values, strip)
+        return strip
+
+    def _read_paint(self) -> _Paint | None:
+        """What the data lines of a paint share, or None where DataTable's path draws."""
+        if not self._fixed_layout() or not self._one_line_rows():
+            return None
+        fixed_rows = self.fixed_rows
+        if fixed_rows > len(self.rows):
+            return None  # DataTable's path (and its answer)
+        paint = _Paint()
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        base_style = self.rich_style
+        columns = self.ordered_columns
+        widths = [column.get_render_width(self) for column in columns]
+        fixed_columns = self.fixed_columns
+        cursor_type = self.cursor_type
+        show_cursor = self.show_cursor
+        show_hover_cursor = self._show_hover_cursor
+        css_foreground = self.cursor_foreground_priority == "css"
+        css_background = self.cursor_background_priority == "css"
+        zebra = self.zebra_stripes
+        header_height = self.header_height if self.show_header else 0
+        component = self.get_component_styles
+        # As DataTable's _get_row_style reads them: fresh, not from a per-widget cache.
+        even_style = component("datatable--even-row").rich_style if zebra else None
+        odd_style = component("datatable--odd-row").rich_style if zebra else None
+        fixed_row_style = component("datatable--fixed").rich_style if (fixed_rows or fixed_columns) else None
+        fixed_cell_style = fixed_row_style + Style.from_meta({"fixed": True}) if fixed_columns else None
+        get_styles = self._get_styles_to_render_cell
+        cell_styles = {
+            (fixed, hover, cursor): get_styles(False, False, fixed, hover, cursor, show_cursor, show_hover_cursor,
+                                               css_foreground, css_background)
+            for fixed in (False, True) for hover in (False, True) for cursor in (False, True)
+        }
+        if cursor_type == "row":
+            extend_styles = {
+                (hover, cursor): get_styles(False, False, False, hover, cursor, show_cursor, show_hover_cursor,
+                                            False, False)[0]
+                for hover in (False, True) for cursor in (False, True)
+            }
+            background = None
+        else:
+            extend_styles = {}
+            background = self.background_colors[1]
+        shared = [base_style, even_style, odd_style, fixed_row_style, *extend_styles.values()]
+        shared.extend(style for pair in cell_styles.values() for style in pair)
+        if not all(map(_plain, shared)):
+            return None  # metadata or links in the CSS styles: DataTable's additions merge them
+        paint.base_style = base_style
+        paint.width = width
+        paint.x1, paint.x2 = scroll_x, scroll_x + width
+        paint.scroll_y = scroll_y
+        paint.header_height = header_height
+        paint.unscrolled_height = header_height + fixed_rows  # one line a row
+        paint.column_keys = [column.key for column in columns]
+        paint.widths = widths
+        paint.fixed_columns = fixed_columns
+        paint.fixed_width = sum(widths[:fixed_columns])
+        paint.fixed_rows = fixed_rows
+        paint.table_width = sum(widths[fixed_columns:]) + self._row_label_column_width
+        paint.cursor_type = cursor_type
+        paint.cursor = self.cursor_coordinate
+        paint.hover = self.hover_coordinate
+        paint.even_style, paint.odd_style = even_style, odd_style
+        paint.fixed_row_style, paint.fixed_cell_style = fixed_row_style, fixed_cell_style
+        paint.cell_styles = cell_styles
+        paint.extend_styles = extend_styles
+        paint.background = background
+        paint.zebra = zebra
+        paint.combined = {}
+        paint.extend_plain = {}
+        stamp = (
+            width, scroll_x, base_style, even_style, odd_style, fixed_row_style, fixed_cell_style,
+            tuple(cell_styles.values()), tuple(extend_styles.values()), background,
+            tuple(zip(paint.column_keys, widths)), fixed_columns, fixed_rows, cursor_type, show_cursor,
+            show_hover_cursor, self.cell_padding, self._pseudo_class_state, zebra,
+        )
+        # A small token stands for the stamp in the line keys: equal stamps, one token.
+        if stamp != self._last_stamp:
+            self._last_stamp = stamp
+            self._stamp_token += 1
+        paint.stamp = self._stamp_token
+        return paint
+
+    def _meta_style(self, key: tuple) -> Style:
+        meta_style = self._meta_styles.get(key)
+        if meta_style is None:
+            if len(self._meta_styles) >= META_CACHE_LIMIT:
+                self._meta_styles.clear()
+            if len(key) == 2:
+                meta_style = Style.from_meta({"row": key[0], "column": key[1]})
+            else:
+                meta_style = Style.from_meta({"row": key[0], "column": 0, "out_of_bounds": True})
+            self._meta_styles[key] = meta_style
+        return meta_style
+
+    def _draw_cell(self, paint: _Paint, row_index: int, column_index: int, row_key: RowKey,
+                   base_style: Style, plain_base: Style, fixed: bool, hover: bool, cursor: bool,
+                   out: list[Segment]) -> None:
+        """DataTable._render_cell's one line, appended to `out`: each segment styled
+        base + position metadata + component + segment + post styles."""
+        component_style, post_style = paint.cell_styles[fixed, hover, cursor]
+        line = self._cell_shape(row_key, paint.column_keys[column_index], paint.widths[column_index])[0]
+        meta_style = self._meta_style((row_index, column_index))
+        if base_style._meta is None:
+            meta, link_id = meta_style._meta, meta_style._link_id
+        else:  # the fixed columns' base carries {"fixed": True}: merged as DataTable merges it
+            merged = base_style + meta_style
+            meta, link_id = merged._meta, merged._link_id
+        combined = paint.combined
+        for segment in line:
+            text, style, control = segment
+            if control or not _plain(style):
+                break
+        else:
+            _Segment = Segment
+            append = out.append
+            for text, style, _ in line:
+                key = (plain_base, component_style, post_style, style)
+                plain = combined.get(key)
+                if plain is None:
+                    # The same fields as base + meta + component, + segment, + post: the
+                    # metadata changes none of them.
+                    plain = plain_base + component_style + style
+                    if post_style:
+                        plain = plain + post_style
+                    combined[key] = plain
+                append(_Segment(text, _with_meta(plain, meta, link_id)))
+            return
+        # A segment with metadata, a link or a control code: DataTable's additions exactly.
+        pre_style = base_style + meta_style + component_style
+        out.extend(Segment.apply_style(line, pre_style, post_style))
+
+    def _draw_line(self, paint: _Paint, row_index: int, row_key: RowKey, cursor_at, hover_at) -> Strip:
+        """DataTable._render_line for a data line of the fixed layout: the same Strip."""
+        cursor_type = paint.cursor_type
+        fixed_columns = paint.fixed_columns
+        if row_index < paint.fixed_rows:
+            row_style = paint.fixed_row_style
+        elif paint.zebra:
+            row_style = paint.odd_style if row_index % 2 else paint.even_style
+        else:
+            row_style = paint.base_style
+        fixed_row = row_index < paint.fixed_rows
+        draw_cell = self._draw_cell
+
+        def highlighted(at, column_index: int) -> bool:
+            if cursor_type == "row":
+                return at
+            if cursor_type in ("cell", "column"):
+                return at == column_index
+            return False
+
+        scrollable: list[Segment] = []
+        for column_index in range(fixed_columns, len(paint.widths)):
+            draw_cell(paint, row_index, column_index, row_key, row_style, row_style, fixed_row,
+                      highlighted(hover_at, column_index), highlighted(cursor_at, column_index), scrollable)
+        # The row's look extended to the widget's right edge, as DataTable extends it.
+        remaining = max(0, paint.width - paint.table_width)
+        if cursor_type == "row":
+            key = (row_style, hover_at, cursor_at)
+            extend_style = paint.extend_plain.get(key)
+            if extend_style is None:
+                extend_style = row_style + paint.extend_styles[hover_at, cursor_at]
+                paint.extend_plain[key] = extend_style
+        else:
+            key = row_style
+            extend_style = paint.extend_plain.get(key)
+            if extend_style is None:
+                if row_style.bgcolor is not None:
+                    faded = Color.from_rich_color(row_style.bgcolor).blend(paint.background, factor=0.25)
+                    extend_style = Style.from_color(color=row_style.color, bgcolor=faded.rich_color)
+                else:
+                    extend_style = Style.from_color(row_style.color, row_style.bgcolor)
+                paint.extend_plain[key] = extend_style
+        extend_style = extend_style + self._meta_style((row_index, 0, True))
+        scrollable.append(Segment(" " * remaining, extend_style))
+
+        fixed_width = paint.fixed_width
+        width = paint.width
+        if fixed_columns:
+            segments: list[Segment] = []
+            fixed_style = paint.fixed_cell_style
+            for column_index in range(fixed_columns):
+                draw_cell(paint, row_index, column_index, row_key, fixed_style, paint.fixed_row_style, True,
+                          highlighted(hover_at, column_index), highlighted(cursor_at, column_index), segments)
+            # DataTable crops a line of every column from the fixed columns' right edge on;
+            # these are the same cells without the (always cropped) fixed ones.
+            segments.extend(line_crop(scrollable, paint.x1, paint.x2 - fixed_width, width - fixed_width))
+        else:
+            segments = line_crop(scrollable, paint.x1, paint.x2, width)
+        return Strip(segments).adjust_cell_length(width, paint.base_style).simplify()
 
     # -- rows ------------------------------------------------------------------------------
 
