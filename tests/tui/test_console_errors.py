@@ -8,6 +8,7 @@ import socket
 import httpx
 
 from rkvst_tui.tui.screens.problem import ConnectionProblemScreen
+from rkvst_tui.tui.widgets.header import ConsoleHeader
 
 from tui_helpers import client_for, notifications, running_console, screen_text, settle, wait_until
 
@@ -97,12 +98,12 @@ async def test_rate_limiting_is_announced_and_retried(make_sandbox):
 async def test_header_counts_down_the_token_and_says_when_it_renews(make_sandbox):
     server = make_sandbox(token_ttl=2)
     async with running_console(server) as (app, pilot):
-        header = app.query_one("#header-token")
-        assert "left" in str(header.render())
-        await wait_until(pilot, lambda: "expired" in str(header.render()) or "renews" in str(header.render()),
+        header = app.query_one(ConsoleHeader)
+        assert "left" in header.text
+        await wait_until(pilot, lambda: "expired" in header.text or "renews" in header.text,
                          timeout=8, what="the token to run out")
         await pilot.press("r")  # the next request mints a new token and the count starts again
-        await wait_until(pilot, lambda: "left" in str(header.render()), timeout=8, what="a new token")
+        await wait_until(pilot, lambda: "left" in header.text, timeout=8, what="a new token")
         assert app.client.tokens.mint_count >= 2
 
 

@@ -185,6 +185,7 @@ class ConsoleHeader(Widget):
 
     def show_signed_out(self, reason: str) -> None:
         self._identity = None
+        self._tokens = None  # or the next tick would show a token time beside "signed out"
         self._show(identity=Text(reason, style="bold red"), token=Text())
 
     def refresh_token_time(self) -> None:
