@@ -149,6 +149,7 @@ from hypothesis import strategies as st  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.padding import Padding  # noqa: E402
 from rich.segment import Segment  # noqa: E402
+from rich.style import Style  # noqa: E402
 
 from rkvst_tui.tui.widgets.fixed_table import _one_line_cell  # noqa: E402
 
@@ -160,7 +161,8 @@ _CHARACTERS = st.sampled_from(list("abcXYZ 019-_.…日本語é") + ["e\u0301", 
 @st.composite
 def one_line_texts(draw) -> Text:
     plain = "".join(draw(st.lists(_CHARACTERS, max_size=40)))
-    text = Text(plain, style=draw(st.sampled_from(["", "dim", "bold green", "yellow on blue"])),
+    styles = ["", "dim", "bold green", "yellow on blue", "none", Style(italic=True), Style(), "link https://x.org"]
+    text = Text(plain, style=draw(st.sampled_from(styles)),
                 overflow=draw(st.sampled_from([None, "crop", "fold", "ellipsis"])))
     if plain and draw(st.booleans()):
         start = draw(st.integers(0, len(plain)))
@@ -201,7 +203,7 @@ from rkvst_tui.tui.widgets import fixed_table  # noqa: E402
 def varied_cells(index: int) -> tuple:
     """Cells like the console's (styled, spans, wide characters, empty, too long) and some
     DataTable lays out itself: markup strings, None, a link, click metadata."""
-    name = Text(f"app-{index:04d} 日本", style="bold" if index % 3 == 0 else "")
+    name = Text(f"{'日本' if index % 5 == 2 else 'app'}-{index:04d} 日本", style="bold" if index % 3 == 0 else "")
     name.stylize("italic", 0, 3)
     special = {
         4: "[b]markup[/b] string",
@@ -209,6 +211,7 @@ def varied_cells(index: int) -> tuple:
         6: Text("a link", style="link https://example.com"),
         7: Text.from_markup("[@click=app.bell]click me[/]"),
         8: Text("right", justify="right"),
+        9: Text("日本語のアプリ", style="yellow"),  # wide characters cut at the column's edge
     }.get(index % 10, Text("✔ you", style="bold green") if index % 2 else Text(""))
     return (name, Text(f"{index:08x}-a-rather-long-id-that-gets-cropped"), Text("shown once", style="dim"), special)
 

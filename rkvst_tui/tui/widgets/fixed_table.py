@@ -57,6 +57,8 @@ CELL_CACHE_LIMIT = 20_000
 LINE_CACHE_LIMIT = 1_000
 # Mouse metadata styles kept per (row, column) position: pickling the dict is most of making one.
 META_CACHE_LIMIT = 8_192
+# Rows whose cells' layout is kept for drawing lines (restyled, not laid out, when they move).
+ROW_LAYOUT_LIMIT = 4_000
 _NULL_STYLE = Style()
 _LINE_BREAK = Text("\n")
 
@@ -79,9 +81,16 @@ def _one_line_cell(cell: object, width: int, padding: int, console) -> list[list
         cell = cell.copy()
         cell.truncate(inner, overflow=cell.overflow or "fold")
         length = cell_len(cell.plain)
-    # Joined as rich's Text rendering joins its lines: that turns the base style into a span.
     line = [Segment(" " * padding, _NULL_STYLE)] if padding else []
-    line.extend(_LINE_BREAK.join((cell,)).render(console, end=""))
+    style = cell.style
+    text_style = None if cell._spans or not style else console.get_style(style, default=_NULL_STYLE)
+    if cell._spans or (text_style is not None and text_style.link):
+        # Joined as rich's Text rendering joins its lines: that turns the base style into a span.
+        line.extend(_LINE_BREAK.join((cell,)).render(console, end=""))
+    elif text_style is None:
+        line.append(Segment(cell.plain))  # no style, no spans: what Text.render gives
+    elif cell.plain:
+        line.append(Segment(cell.plain, text_style))  # the one span the base style became
     filler = inner - length + padding
     if filler:
         line.append(Segment(" " * filler, _NULL_STYLE))
@@ -123,7 +132,7 @@ class _Paint:
         "column_keys", "widths", "fixed_columns", "fixed_width", "fixed_rows", "table_width",
         "cursor_type", "cursor", "hover", "even_style", "odd_style", "fixed_row_style",
         "fixed_cell_style", "cell_styles", "extend_styles", "background", "zebra", "stamp",
-        "combined", "extend_plain",
+        "styled", "extend_plain", "layout",
     )
 
 
@@ -162,6 +171,7 @@ class FixedColumnsTable(DataTable):
         self._row_parts: dict[str, tuple[RowKey, Row, dict, tuple]] = {}
         self._line_strips: LRUCache[tuple, tuple[tuple, Strip]] = LRUCache(LINE_CACHE_LIMIT)
         self._meta_styles: dict[tuple, Style] = {}
+        self._row_shapes: dict[RowKey, tuple] = {}
         self._paint: _Paint | None = None  # while render_lines runs
         self._painting = False
         self._last_stamp: tuple | None = None
@@ -278,6 +288,7 @@ class FixedColumnsTable(DataTable):
         # The kept layout and lines know a cell by its object: this one may have been
         # edited in place and put back.
         self._content_epoch += 1
+        self._row_shapes.pop(row_key, None)
         column = self.columns.get(column_key)
         if column is not None:
             self._shapes.pop((row_key, column_key, column.get_render_width(self), self.cell_padding), None)
@@ -309,7 +320,7 @@ class FixedColumnsTable(DataTable):
         if row_key is None:
             return Strip.blank(paint.width, paint.base_style)
         data = self._data.get(row_key) or {}
-        values = tuple([data.get(key) for key in paint.column_keys])
+        values = tuple(data.values())  # the cells' objects: the same objects, the same content
         cursor_type = paint.cursor_type
         # Only the part of the cursor and hover positions that this row's look depends on.
         if cursor_type == "row":
@@ -325,7 +336,7 @@ class FixedColumnsTable(DataTable):
         cached = self._line_strips.get(key)
         if cached is not None and all(map(_same, cached[0], values)):
             return cached[1]
-        strip = self._draw_line(paint, row_index, row_key, cursor_at, hover_at)
+        strip = self._draw_line(paint, row_index, row_key, data, cursor_at, hover_at)
         self._line_strips[key] = (values, strip)
         return strip
 
@@ -397,8 +408,9 @@ class FixedColumnsTable(DataTable):
         paint.extend_styles = extend_styles
         paint.background = background
         paint.zebra = zebra
-        paint.combined = {}
+        paint.styled = {}
         paint.extend_plain = {}
+        paint.layout = (tuple(widths), self.cell_padding)
         stamp = (
             width, scroll_x, base_style, even_style, odd_style, fixed_row_style, fixed_cell_style,
             tuple(cell_styles.values()), tuple(extend_styles.values()), background,
@@ -424,96 +436,144 @@ class FixedColumnsTable(DataTable):
             self._meta_styles[key] = meta_style
         return meta_style
 
-    def _draw_cell(self, paint: _Paint, row_index: int, column_index: int, row_key: RowKey,
-                   base_style: Style, plain_base: Style, fixed: bool, hover: bool, cursor: bool,
-                   out: list[Segment]) -> None:
-        """DataTable._render_cell's one line, appended to `out`: each segment styled
-        base + position metadata + component + segment + post styles."""
-        component_style, post_style = paint.cell_styles[fixed, hover, cursor]
-        line = self._cell_shape(row_key, paint.column_keys[column_index], paint.widths[column_index])[0]
-        meta_style = self._meta_style((row_index, column_index))
-        if base_style._meta is None:
-            meta, link_id = meta_style._meta, meta_style._link_id
-        else:  # the fixed columns' base carries {"fixed": True}: merged as DataTable merges it
-            merged = base_style + meta_style
-            meta, link_id = merged._meta, merged._link_id
-        combined = paint.combined
-        for segment in line:
-            text, style, control = segment
-            if control or not _plain(style):
-                break
+    def _row_layout(self, paint: _Paint, row_key: RowKey, data: dict) -> list[tuple[list, bool]]:
+        """Each cell of the row laid out in its column, as (segments, plain): segments with
+        None styles made null and equal neighbours joined (drawing joins them anyway), plain
+        when none has metadata, a link or a control code. Kept per row and cell object."""
+        values = [data.get(key) for key in paint.column_keys]
+        kept = self._row_shapes.get(row_key)
+        if kept is not None and kept[0] == paint.layout:
+            _, kept_values, cells = kept
+            if all(map(_same, kept_values, values)):
+                return cells
+            cells = list(cells)
         else:
-            _Segment = Segment
-            append = out.append
+            kept_values, cells = (), [None] * len(values)
+        console = self.app.console
+        padding = self.cell_padding
+        for column_index, value in enumerate(values):
+            if column_index < len(kept_values) and kept_values[column_index] is value:
+                continue
+            width = paint.widths[column_index]
+            cell = _EMPTY_TEXT if value is None else (default_cell_formatter(value, wrap=False, height=1) or _EMPTY_TEXT)
+            lines = _one_line_cell(cell, width, padding, console)
+            if lines is None:
+                options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
+                lines = console.render_lines(Padding(cell, (0, padding)), options)
+            line = lines[0]
+            plain = all(not control and _plain(style) for _, style, control in line)
+            if plain:
+                line = list(Segment.simplify(Segment(text, style or _NULL_STYLE) for text, style, _ in line))
+            cells[column_index] = (line, plain)
+        if len(self._row_shapes) >= ROW_LAYOUT_LIMIT:
+            self._row_shapes.clear()
+        self._row_shapes[row_key] = (paint.layout, tuple(values), cells)
+        return cells
+
+    def _draw_line(self, paint: _Paint, row_index: int, row_key: RowKey, data: dict, cursor_at, hover_at) -> Strip:
+        """DataTable._render_line for a data line of the fixed layout: the same Strip.
+
+        A cell's segments are styled base + position metadata + component, + segment, +
+        post style, as DataTable's _render_cell styles them; here the styles without the
+        metadata are combined once per paint and segment style, and the metadata set on
+        them (it changes no other field), and equal neighbours are joined as
+        Strip.simplify would join them."""
+        cursor_type = paint.cursor_type
+        fixed_columns = paint.fixed_columns
+        fixed_row = row_index < paint.fixed_rows
+        if fixed_row:
+            row_style, kind = paint.fixed_row_style, 3
+        elif paint.zebra:
+            row_style, kind = (paint.odd_style, 2) if row_index % 2 else (paint.even_style, 1)
+        else:
+            row_style, kind = paint.base_style, 0
+        cells = self._row_layout(paint, row_key, data)
+        meta_styles = self._meta_styles
+        styled = paint.styled
+        cell_styles = paint.cell_styles
+        _Segment = Segment
+        simplify = False  # set where a cell took DataTable's own additions
+
+        def draw(column_index: int, base_style: Style, plain_base: Style, kind: int, fixed: bool,
+                 out: list[Segment]) -> None:
+            nonlocal simplify
+            if cursor_type == "row":
+                hover, cursor = hover_at, cursor_at
+            elif cursor_type == "cell" or cursor_type == "column":
+                hover, cursor = hover_at == column_index, cursor_at == column_index
+            else:
+                hover = cursor = False
+            line, plain_cell = cells[column_index]
+            meta_style = meta_styles.get((row_index, column_index))
+            if meta_style is None:
+                meta_style = self._meta_style((row_index, column_index))
+            component_style, post_style = cell_styles[fixed, hover, cursor]
+            if not plain_cell:  # metadata, a link or a control code in the cell: DataTable's additions
+                out.extend(Segment.apply_style(line, base_style + meta_style + component_style, post_style))
+                simplify = True
+                return
+            if base_style._meta is None:
+                meta, link_id = meta_style._meta, meta_style._link_id
+            else:  # the fixed columns' base carries {"fixed": True}: merged as DataTable merges it
+                merged = base_style + meta_style
+                meta, link_id = merged._meta, merged._link_id
+            look = (kind, fixed, hover, cursor)
+            combined = styled.get(look)
+            if combined is None:
+                combined = styled[look] = {}
+            previous = None
             for text, style, _ in line:
-                key = (plain_base, component_style, post_style, style)
-                plain = combined.get(key)
+                plain = combined.get(style)
                 if plain is None:
-                    # The same fields as base + meta + component, + segment, + post: the
-                    # metadata changes none of them.
                     plain = plain_base + component_style + style
                     if post_style:
                         plain = plain + post_style
-                    combined[key] = plain
-                append(_Segment(text, _with_meta(plain, meta, link_id)))
-            return
-        # A segment with metadata, a link or a control code: DataTable's additions exactly.
-        pre_style = base_style + meta_style + component_style
-        out.extend(Segment.apply_style(line, pre_style, post_style))
-
-    def _draw_line(self, paint: _Paint, row_index: int, row_key: RowKey, cursor_at, hover_at) -> Strip:
-        """DataTable._render_line for a data line of the fixed layout: the same Strip."""
-        cursor_type = paint.cursor_type
-        fixed_columns = paint.fixed_columns
-        if row_index < paint.fixed_rows:
-            row_style = paint.fixed_row_style
-        elif paint.zebra:
-            row_style = paint.odd_style if row_index % 2 else paint.even_style
-        else:
-            row_style = paint.base_style
-        fixed_row = row_index < paint.fixed_rows
-        draw_cell = self._draw_cell
-
-        def highlighted(at, column_index: int) -> bool:
-            if cursor_type == "row":
-                return at
-            if cursor_type in ("cell", "column"):
-                return at == column_index
-            return False
+                    combined[style] = plain
+                if previous is not None and (plain is previous or plain == previous):
+                    last = out[-1]
+                    out[-1] = _Segment(last.text + text, last.style)
+                else:
+                    out.append(_Segment(text, _with_meta(plain, meta, link_id)))
+                    previous = plain
 
         scrollable: list[Segment] = []
-        for column_index in range(fixed_columns, len(paint.widths)):
-            draw_cell(paint, row_index, column_index, row_key, row_style, row_style, fixed_row,
-                      highlighted(hover_at, column_index), highlighted(cursor_at, column_index), scrollable)
+        for column_index in range(fixed_columns, len(cells)):
+            draw(column_index, row_style, row_style, kind, fixed_row, scrollable)
         # The row's look extended to the widget's right edge, as DataTable extends it.
         remaining = max(0, paint.width - paint.table_width)
         if cursor_type == "row":
-            key = (row_style, hover_at, cursor_at)
+            key = (kind, hover_at, cursor_at)
             extend_style = paint.extend_plain.get(key)
             if extend_style is None:
                 extend_style = row_style + paint.extend_styles[hover_at, cursor_at]
                 paint.extend_plain[key] = extend_style
         else:
-            key = row_style
-            extend_style = paint.extend_plain.get(key)
+            extend_style = paint.extend_plain.get(kind)
             if extend_style is None:
                 if row_style.bgcolor is not None:
                     faded = Color.from_rich_color(row_style.bgcolor).blend(paint.background, factor=0.25)
                     extend_style = Style.from_color(color=row_style.color, bgcolor=faded.rich_color)
                 else:
                     extend_style = Style.from_color(row_style.color, row_style.bgcolor)
-                paint.extend_plain[key] = extend_style
-        extend_style = extend_style + self._meta_style((row_index, 0, True))
-        scrollable.append(Segment(" " * remaining, extend_style))
+                paint.extend_plain[kind] = extend_style
+        extend_meta = meta_styles.get((row_index, 0, True))
+        if extend_meta is None:
+            extend_meta = self._meta_style((row_index, 0, True))
+        scrollable.append(_Segment(" " * remaining, extend_style + extend_meta))
 
-        fixed_width = paint.fixed_width
         width = paint.width
+        if not fixed_columns and not paint.x1 and paint.table_width + remaining == width:
+            # Unscrolled and exactly as wide as the widget: DataTable's crop keeps every
+            # segment but empty leading ones, its length adjustment changes nothing.
+            while scrollable and not scrollable[0].text:
+                del scrollable[0]
+            strip = Strip(scrollable, width)
+            return strip.simplify() if simplify else strip
+        fixed_width = paint.fixed_width
         if fixed_columns:
             segments: list[Segment] = []
-            fixed_style = paint.fixed_cell_style
             for column_index in range(fixed_columns):
-                draw_cell(paint, row_index, column_index, row_key, fixed_style, paint.fixed_row_style, True,
-                          highlighted(hover_at, column_index), highlighted(cursor_at, column_index), segments)
+                draw(column_index, paint.fixed_cell_style, paint.fixed_row_style, 4, True, segments)
             # DataTable crops a line of every column from the fixed columns' right edge on;
             # these are the same cells without the (always cropped) fixed ones.
             segments.extend(line_crop(scrollable, paint.x1, paint.x2 - fixed_width, width - fixed_width))
