@@ -209,7 +209,7 @@ def varied_cells(index: int) -> tuple:
         4: "[b]markup[/b] string",
         5: None,
         6: Text("a link", style="link https://example.com"),
-        7: Text.from_markup("[@click=app.bell]click me[/]"),
+        7: Text.from_markup("[@click=app.bell]click[/] me"),
         8: Text("right", justify="right"),
         9: Text("日本語のアプリ", style="yellow"),  # wide characters cut at the column's edge
     }.get(index % 10, Text("✔ you", style="bold green") if index % 2 else Text(""))
@@ -221,12 +221,14 @@ def varied_columns(table: DataTable) -> None:
         table.add_column(label, key=key, width=width)
 
 
-def line_parts(table: DataTable) -> list[list[tuple]]:
-    """Every line render_line gives: text, style and the metadata clicks and hover read."""
+def line_parts(table: DataTable) -> list[tuple]:
+    """Every line render_line gives: its length, and its segments' text, style and the
+    metadata clicks and hover read."""
+    strips = [table.render_line(y) for y in range(table.size.height)]
     return [
-        [(segment.text, segment.style, segment.style.meta if segment.style else None, segment.control)
-         for segment in table.render_line(y)]
-        for y in range(table.size.height)
+        (strip.cell_length, [(segment.text, segment.style, segment.style.meta if segment.style else None,
+                              segment.control) for segment in strip])
+        for strip in strips
     ]
 
 
@@ -262,7 +264,7 @@ async def test_lines_match_a_datatables_with_cursor_and_hover(cursor_type, zebra
     actual = await shown(fast, (60, 12), act=cursor_and_hover)
     assert actual[1] == expected[1]
     assert actual[0] == expected[0]
-    assert any(part[2] and part[2].get("row") == 3 for line in actual[1] for part in line)
+    assert any(part[2] and part[2].get("row") == 3 for _, line in actual[1] for part in line)
 
 
 async def scrolled_sideways_and_down(pilot, table: DataTable) -> None:

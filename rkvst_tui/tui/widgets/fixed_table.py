@@ -136,6 +136,27 @@ class _Paint:
     )
 
 
+def _joined(line: list[Segment]) -> tuple[list[Segment], bool]:
+    """A cell's laid-out line for drawing, and whether it is plain (no segment with
+    metadata, a link or a control code). A plain line's None styles are made null and
+    equal neighbours joined, as Segment.simplify joins them: drawing styles equal
+    styles alike, and the drawn line would be simplified anyway."""
+    joined: list[Segment] = []
+    previous = None
+    for segment in line:
+        text, style, control = segment
+        if control or not _plain(style):
+            return line, False
+        if style is None:
+            style = _NULL_STYLE
+        if previous is not None and (style is previous or style == previous):
+            joined[-1] = Segment(joined[-1].text + text, previous)
+        else:
+            joined.append(Segment(text, style))
+            previous = style
+    return joined, True
+
+
 def _same(a: object, b: object) -> bool:
     return a is b
 
@@ -460,11 +481,7 @@ class FixedColumnsTable(DataTable):
             if lines is None:
                 options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
                 lines = console.render_lines(Padding(cell, (0, padding)), options)
-            line = lines[0]
-            plain = all(not control and _plain(style) for _, style, control in line)
-            if plain:
-                line = list(Segment.simplify(Segment(text, style or _NULL_STYLE) for text, style, _ in line))
-            cells[column_index] = (line, plain)
+            cells[column_index] = _joined(lines[0])
         if len(self._row_shapes) >= ROW_LAYOUT_LIMIT:
             self._row_shapes.clear()
         self._row_shapes[row_key] = (paint.layout, tuple(values), cells)
