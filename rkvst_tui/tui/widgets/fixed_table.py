@@ -132,7 +132,7 @@ class _Paint:
         "column_keys", "widths", "fixed_columns", "fixed_width", "fixed_rows", "table_width",
         "cursor_type", "cursor", "hover", "even_style", "odd_style", "fixed_row_style",
         "fixed_cell_style", "cell_styles", "extend_styles", "background", "zebra", "stamp",
-        "styled", "extend_plain", "layout",
+        "styled", "extend_plain", "layout", "header_style", "header_styles", "header_extend_styles", "labels",
     )
 
 
@@ -335,12 +335,20 @@ class FixedColumnsTable(DataTable):
         if y >= paint.unscrolled_height:
             y += paint.scroll_y
         row_index = y - paint.header_height
-        if row_index < 0:  # the header: DataTable's own path
-            return self._render_line(y, paint.x1, paint.x2, paint.base_style)
-        row_key = self._row_locations.get_key(row_index)
-        if row_key is None:
-            return Strip.blank(paint.width, paint.base_style)
-        data = self._data.get(row_key) or {}
+        if row_index < 0:
+            if paint.header_style is None:  # a header of several lines: DataTable's own path
+                return self._render_line(y, paint.x1, paint.x2, paint.base_style)
+            row_index = -1
+            row_key = self._header_row_key
+            data = paint.labels
+            # Kept only while DataTable keeps its header: a label may be edited in place.
+            content = (self._update_count,)
+        else:
+            row_key = self._row_locations.get_key(row_index)
+            if row_key is None:
+                return Strip.blank(paint.width, paint.base_style)
+            data = self._data.get(row_key) or {}
+            content = (self._content_epoch,)
         values = tuple(data.values())  # the cells' objects: the same objects, the same content
         cursor_type = paint.cursor_type
         # Only the part of the cursor and hover positions that this row's look depends on.
@@ -353,7 +361,7 @@ class FixedColumnsTable(DataTable):
             cursor_at, hover_at = paint.cursor.column, paint.hover.column
         else:
             cursor_at = hover_at = None
-        key = (paint.stamp, self._content_epoch, row_key, row_index, cursor_at, hover_at)
+        key = (paint.stamp, content, row_key, row_index, cursor_at, hover_at)
         cached = self._line_strips.get(key)
         if cached is not None and all(map(_same, cached[0], values)):
             return cached[1]
@@ -394,18 +402,29 @@ class FixedColumnsTable(DataTable):
                                                css_foreground, css_background)
             for fixed in (False, True) for hover in (False, True) for cursor in (False, True)
         }
+        # A one-line header is drawn here too (it is redrawn after every table change).
+        header_style = component("datatable--header").rich_style if header_height == 1 else None
+        header_styles = {
+            (False, hover, cursor): get_styles(True, False, False, hover, cursor, show_cursor, show_hover_cursor,
+                                               css_foreground, css_background)
+            for hover in (False, True) for cursor in (False, True)
+        } if header_style is not None else {}
         if cursor_type == "row":
-            extend_styles = {
-                (hover, cursor): get_styles(False, False, False, hover, cursor, show_cursor, show_hover_cursor,
-                                            False, False)[0]
-                for hover in (False, True) for cursor in (False, True)
-            }
+            extend_styles, header_extend_styles = (
+                {
+                    (hover, cursor): get_styles(header, False, False, hover, cursor, show_cursor, show_hover_cursor,
+                                                False, False)[0]
+                    for hover in (False, True) for cursor in (False, True)
+                }
+                for header in (False, True)
+            )
             background = None
         else:
-            extend_styles = {}
+            extend_styles = header_extend_styles = {}
             background = self.background_colors[1]
-        shared = [base_style, even_style, odd_style, fixed_row_style, *extend_styles.values()]
-        shared.extend(style for pair in cell_styles.values() for style in pair)
+        shared = [base_style, even_style, odd_style, fixed_row_style, header_style,
+                  *extend_styles.values(), *header_extend_styles.values()]
+        shared.extend(style for pair in (*cell_styles.values(), *header_styles.values()) for style in pair)
         if not all(map(_plain, shared)):
             return None  # metadata or links in the CSS styles: DataTable's additions merge them
         paint.base_style = base_style
@@ -427,6 +446,10 @@ class FixedColumnsTable(DataTable):
         paint.fixed_row_style, paint.fixed_cell_style = fixed_row_style, fixed_cell_style
         paint.cell_styles = cell_styles
         paint.extend_styles = extend_styles
+        paint.header_style = header_style
+        paint.header_styles = header_styles
+        paint.header_extend_styles = header_extend_styles
+        paint.labels = {column.key: column.label for column in columns}
         paint.background = background
         paint.zebra = zebra
         paint.styled = {}
@@ -434,7 +457,8 @@ class FixedColumnsTable(DataTable):
         paint.layout = (tuple(widths), self.cell_padding)
         stamp = (
             width, scroll_x, base_style, even_style, odd_style, fixed_row_style, fixed_cell_style,
-            tuple(cell_styles.values()), tuple(extend_styles.values()), background,
+            tuple(cell_styles.values()), tuple(extend_styles.values()), background, header_style,
+            tuple(header_styles.values()), tuple(header_extend_styles.values()),
             tuple(zip(paint.column_keys, widths)), fixed_columns, fixed_rows, cursor_type, show_cursor,
             show_hover_cursor, self.cell_padding, self._pseudo_class_state, zebra,
         )
@@ -457,13 +481,14 @@ class FixedColumnsTable(DataTable):
             self._meta_styles[key] = meta_style
         return meta_style
 
-    def _row_layout(self, paint: _Paint, row_key: RowKey, data: dict) -> list[tuple[list, bool]]:
+    def _row_layout(self, paint: _Paint, row_key: RowKey, data: dict, header: bool = False) -> list[tuple[list, bool]]:
         """Each cell of the row laid out in its column, as (segments, plain): segments with
         None styles made null and equal neighbours joined (drawing joins them anyway), plain
         when none has metadata, a link or a control code. Kept per row and cell object."""
         values = [data.get(key) for key in paint.column_keys]
+        layout = (paint.layout, self._update_count) if header else paint.layout
         kept = self._row_shapes.get(row_key)
-        if kept is not None and kept[0] == paint.layout:
+        if kept is not None and kept[0] == layout:
             _, kept_values, cells = kept
             if all(map(_same, kept_values, values)):
                 return cells
@@ -476,7 +501,10 @@ class FixedColumnsTable(DataTable):
             if column_index < len(kept_values) and kept_values[column_index] is value:
                 continue
             width = paint.widths[column_index]
-            cell = _EMPTY_TEXT if value is None else (default_cell_formatter(value, wrap=False, height=1) or _EMPTY_TEXT)
+            if header:  # DataTable draws a column's label as it is
+                cell = value
+            else:
+                cell = _EMPTY_TEXT if value is None else (default_cell_formatter(value, wrap=False, height=1) or _EMPTY_TEXT)
             lines = _one_line_cell(cell, width, padding, console)
             if lines is None:
                 options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
@@ -484,7 +512,7 @@ class FixedColumnsTable(DataTable):
             cells[column_index] = _joined(lines[0])
         if len(self._row_shapes) >= ROW_LAYOUT_LIMIT:
             self._row_shapes.clear()
-        self._row_shapes[row_key] = (paint.layout, tuple(values), cells)
+        self._row_shapes[row_key] = (layout, tuple(values), cells)
         return cells
 
     def _draw_line(self, paint: _Paint, row_index: int, row_key: RowKey, data: dict, cursor_at, hover_at) -> Strip:
@@ -497,17 +525,20 @@ class FixedColumnsTable(DataTable):
         Strip.simplify would join them."""
         cursor_type = paint.cursor_type
         fixed_columns = paint.fixed_columns
-        fixed_row = row_index < paint.fixed_rows
-        if fixed_row:
+        header = row_index < 0
+        fixed_row = not header and row_index < paint.fixed_rows
+        if header:
+            row_style, kind = paint.header_style, 5
+        elif fixed_row:
             row_style, kind = paint.fixed_row_style, 3
         elif paint.zebra:
             row_style, kind = (paint.odd_style, 2) if row_index % 2 else (paint.even_style, 1)
         else:
             row_style, kind = paint.base_style, 0
-        cells = self._row_layout(paint, row_key, data)
+        cells = self._row_layout(paint, row_key, data, header)
         meta_styles = self._meta_styles
         styled = paint.styled
-        cell_styles = paint.cell_styles
+        cell_styles = paint.header_styles if header else paint.cell_styles
         _Segment = Segment
         simplify = False  # set where a cell took DataTable's own additions
 
@@ -562,7 +593,8 @@ class FixedColumnsTable(DataTable):
             key = (kind, hover_at, cursor_at)
             extend_style = paint.extend_plain.get(key)
             if extend_style is None:
-                extend_style = row_style + paint.extend_styles[hover_at, cursor_at]
+                extend_styles = paint.header_extend_styles if header else paint.extend_styles
+                extend_style = row_style + extend_styles[hover_at, cursor_at]
                 paint.extend_plain[key] = extend_style
         else:
             extend_style = paint.extend_plain.get(kind)
@@ -590,7 +622,10 @@ class FixedColumnsTable(DataTable):
         if fixed_columns:
             segments: list[Segment] = []
             for column_index in range(fixed_columns):
-                draw(column_index, paint.fixed_cell_style, paint.fixed_row_style, 4, True, segments)
+                if header:  # DataTable's header keeps its style in the fixed columns
+                    draw(column_index, row_style, row_style, kind, False, segments)
+                else:
+                    draw(column_index, paint.fixed_cell_style, paint.fixed_row_style, 4, True, segments)
             # DataTable crops a line of every column from the fixed columns' right edge on;
             # these are the same cells without the (always cropped) fixed ones.
             segments.extend(line_crop(scrollable, paint.x1, paint.x2 - fixed_width, width - fixed_width))
