@@ -476,3 +476,32 @@ async def test_a_theme_change_redraws_with_the_new_styles():
             shots[name] = (first, line_parts(table), app.export_screenshot())
     assert shots["fast"] == shots["plain"]
     assert shots["fast"][0] != shots["fast"][1]
+
+
+async def test_lines_drawn_before_a_setting_changes_are_not_shown_after_it():
+    """Each change of a setting a drawn line depends on, after a first paint: the lines
+    must be DataTable's for the new setting, not the kept ones."""
+    changes = [
+        ("zebra_stripes", True), ("cursor_type", "cell"), ("show_cursor", False), ("show_cursor", True),
+        ("fixed_columns", 1), ("cell_padding", 2), ("fixed_rows", 2), ("show_header", False),
+        ("cursor_type", "row"),
+    ]
+    seen = {}
+    for name, table in zip(("plain", "fast"), both(cursor_type="row")):
+        app = TableApp(table)
+        async with app.run_test(size=(50, 10)) as pilot:
+            varied_columns(table)
+            for index in range(40):
+                table.add_row(*varied_cells(index), key=f"k{index}")
+            table.move_cursor(row=3, column=1)
+            await pilot.pause()
+            seen[name] = [line_parts(table)]
+            for setting, value in changes:
+                setattr(table, setting, value)
+                await pilot.pause()
+                seen[name].append((setting, line_parts(table), app.export_screenshot()))
+            await pilot.resize_terminal(40, 12)
+            await pilot.pause()
+            seen[name].append(("resized", line_parts(table), app.export_screenshot()))
+    for plain, fast in zip(seen["plain"], seen["fast"]):
+        assert fast == plain
