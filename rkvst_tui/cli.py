@@ -44,7 +44,6 @@ a traceback.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -68,6 +67,8 @@ from .api.errors import (
 )
 
 if TYPE_CHECKING:
+    import argparse
+
     from .api.client import RkvstClient
     from .api.connection import Connection
     from .api.models import Application, Principal
@@ -148,6 +149,8 @@ def _days_left(moment: datetime | None) -> str:
 
 def _global_options(parser: argparse.ArgumentParser) -> None:
     """Options every command takes, before or after its name (SUPPRESS: the later mention wins)."""
+    import argparse
+
     group = parser.add_argument_group("connection (default: config profile, then environment, then the local sandbox)")
     group.add_argument("--profile", default=argparse.SUPPRESS, help="a [profiles.NAME] of config.toml")
     group.add_argument("--url", default=argparse.SUPPRESS, help="the service's base URL, e.g. https://app.rkvst.io")
@@ -178,6 +181,8 @@ def _principal_options(parser: argparse.ArgumentParser, *, adding: bool) -> None
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # not at the top: the bare console launch does without it (_console_launch)
+
     parser = argparse.ArgumentParser(
         prog="rkvst-tui",
         description="A terminal admin console for RKVST App Registrations, with a local RKVST sandbox.",
@@ -1006,16 +1011,26 @@ def _sandbox(rest: list[str]) -> int:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
 
 
+def _console_launch() -> Any:
+    """What `build_parser().parse_args([])` gives, without importing argparse and building the
+    parser (~10 ms of a bare `rkvst-tui`'s start: tests/benchmarks/bench_first_frame.py)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(command=None, read_only=False)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     out, err, stdin = sys.stdout, sys.stderr, sys.stdin
     if argv[:1] == ["sandbox"]:
         return _sandbox(argv[1:])
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:  # --help, --version, or a usage error argparse has reported
-        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    if not argv:
+        args = _console_launch()
+    else:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exit_:  # --help, --version, or a usage error argparse has reported
+            return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     io = Io(out, err, stdin, bool(_option(args, "json", False)))
     try:
         if args.command is None:

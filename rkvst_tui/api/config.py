@@ -27,7 +27,6 @@ No URL anywhere -> `resolve_connection` returns None: use the local sandbox.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,6 @@ from typing import Any
 from . import paths
 from .connection import Connection
 from .errors import ConfigError
-from .files import read_secret_file
 
 KEYRING_SERVICE = "rkvst-tui"
 
@@ -126,6 +124,8 @@ def load_profiles(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
         return Config(path=config_path)
     except OSError as exc:
         raise ConfigError(f"{config_path} can not be read ({exc.strerror or exc})") from None
+    import tomllib  # here, not at the top: with no config file the console starts without it
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -188,6 +188,8 @@ def _profile_secret(profile: Profile, config: Config, env: Mapping[str, str]) ->
         return from_env
     if profile.secret_file:
         def from_file() -> str:
+            from .files import read_secret_file
+
             try:
                 return read_secret_file(profile.secret_file)  # type: ignore[arg-type]
             except ConfigError as exc:
@@ -242,6 +244,8 @@ def _env_layer(env: Mapping[str, str]) -> _Layer:
         name, file_name = found
 
         def from_file() -> str:
+            from .files import read_secret_file
+
             try:
                 return read_secret_file(file_name)
             except ConfigError as exc:

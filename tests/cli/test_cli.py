@@ -64,6 +64,22 @@ def _create(capsys, name: str, *extra: str) -> dict:
 # -- help, version, usage -------------------------------------------------------------------
 
 
+def test_a_bare_launch_reads_as_the_parser_reads_no_arguments():
+    """`rkvst-tui` alone skips building the parser; it must mean what the parser says it means."""
+    assert vars(cli._console_launch()) == vars(cli.build_parser().parse_args([]))
+
+
+def test_a_bare_launch_does_not_import_argparse_or_toml():
+    # What the console does before it imports Textual: read the arguments, find no configuration.
+    code = ("import sys; from rkvst_tui import cli; "
+            "cli.run_console = lambda args, io: print(cli._configured_connection(args)); cli.main([]); "
+            "print(sorted({'argparse', 'tomllib'} & set(sys.modules)))")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("RKVST", "DATATRAILS"))}
+    env["RKVST_TUI_CONFIG_DIR"] = "/nonexistent/rkvst-tui-test"
+    answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert answer.stdout.splitlines() == ["None", "[]"]  # no connection configured: the local sandbox
+
+
 def test_help_and_version(isolated, capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "apps" in out and "principals" in out and "inspect" in out
