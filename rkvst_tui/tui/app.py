@@ -14,11 +14,11 @@ from datetime import datetime
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import ContentSwitcher, Input, Static, TextArea
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.paths import data_dir
@@ -130,6 +130,24 @@ class RkvstApp(App[None]):
     async def on_unmount(self) -> None:
         if self._owns_client and self.client is not None:
             await self.client.aclose()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            event.read_with_focus = self.focused  # where the key goes: on_key compares
+        await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """A typed character that comes back up unhandled after the focus moved to a text field
+        was read before the focus moved there: `/` then `abc`, or `n` then a name, typed (or
+        sent by a terminal over SSH) faster than the field appeared. It belongs in that field."""
+        focused = self.focused
+        if (
+            event.is_printable and event.character and isinstance(focused, (Input, TextArea))
+            and getattr(event, "read_with_focus", focused) is not focused
+        ):
+            event.prevent_default()  # no app binding for it either: it is text
+            event.stop()
+            focused.post_message(events.Key(event.key, event.character))
 
     def on_mount(self) -> None:
         if self.read_only:

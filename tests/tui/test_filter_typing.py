@@ -36,3 +36,68 @@ async def test_typing_and_deleting_a_filter_shows_exactly_the_matches_at_each_ke
             await pilot.press(character)
         await settle(app, pilot)
         assert shown(app) == expected(app, target[:6]) and target in app.apps_view.table.rows
+
+
+# -- keys typed faster than a text field appears ------------------------------------------
+
+from textual import events  # noqa: E402
+from textual.screen import Screen  # noqa: E402
+from textual.widgets import Input, TextArea  # noqa: E402
+
+from rkvst_tui.tui.app_form import AppFormScreen  # noqa: E402
+from tui_helpers import wait_until  # noqa: E402
+
+
+def type_at_once(app, text: str) -> None:
+    """Keys as a terminal delivers a burst (a paste without bracketing, a fast typist over
+    SSH): all read before the console has handled the first."""
+    for character in text:
+        key = {"/": "slash"}.get(character, character)
+        app.post_message(events.Key(key, character))
+
+
+async def test_text_typed_right_after_slash_lands_in_the_filter(sandbox):
+    sandbox.store.seed_applications(5, prefix="alpha-")
+    sandbox.store.seed_applications(5, prefix="beta-")
+    async with running_console(sandbox) as (app, pilot):
+        type_at_once(app, "/beta")
+        await wait_until(pilot, lambda: app.apps_view._filter == "beta", what="the filter 'beta'")
+        assert app.focused.id == "apps-filter" and app.focused.value == "beta"
+        assert shown(app) == expected(app, "beta") and len(shown(app)) == 5
+
+
+async def test_a_name_typed_right_after_n_lands_in_the_form(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        type_at_once(app, "ndevice-7")
+        await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
+        await wait_until(pilot, lambda: isinstance(app.focused, Input) and app.focused.value == "device-7",
+                         what="the name in its field")
+
+
+class CountingNotes(TextArea):
+    """A read-only field that counts the keys it is sent (it takes none of them)."""
+
+    def __init__(self) -> None:
+        super().__init__("notes", read_only=True, id="notes")
+        self.keys_seen: list[str] = []
+
+    async def _on_key(self, event: events.Key) -> None:
+        self.keys_seen.append(event.key)
+
+
+class ReadOnlyNotes(Screen):
+    def compose(self):
+        yield CountingNotes()
+
+
+async def test_a_key_a_read_only_field_does_not_take_is_dropped_not_bounced_forever(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        await app.push_screen(ReadOnlyNotes())
+        notes = app.screen.query_one(CountingNotes)
+        notes.focus()
+        await pilot.pause()
+        type_at_once(app, "xyz")
+        await pilot.pause(0.2)
+        # Each key reached the field once, was not taken, came back up, and stopped there.
+        assert notes.keys_seen == ["x", "y", "z"]
+        assert notes.text == "notes" and isinstance(app.screen, ReadOnlyNotes)

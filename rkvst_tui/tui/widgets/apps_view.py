@@ -401,7 +401,9 @@ class AppRegistrationsView(Vertical):
     async def action_filter(self) -> None:
         box = await self._filter_box()
         box.display = True
-        box.focus()
+        # At once, not box.focus() (a callback queued behind input already read): keys typed
+        # right after '/' (a paste, a fast typist over SSH) land in the box, not the table.
+        self.screen.set_focus(box)
 
     def action_clear_filter(self) -> None:
         box = self._mounted_filter_box()
