@@ -72,3 +72,11 @@ def mint_token_fixture() -> Callable[..., str]:
 def sandbox_data_dir(tmp_path: Path) -> Path:
     """A fresh data dir for tests that build and restart a sandbox themselves."""
     return tmp_path / "sandbox-data"
+
+
+@pytest.fixture(scope="session")
+def rsa_key():
+    """An RSA key for tests that sign tokens themselves (see tests/jwt_helpers.py)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jwt_helpers import b64url, public_pem
 
 from rkvst_tui.api.tokens import (
     INVALID,
@@ -36,21 +37,6 @@ AUDIENCE = f"{BASE}/archivist"
 NOW = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
 NOW_TS = int(NOW.timestamp())
 RS256_HEADER = b'{"alg":"RS256","typ":"at+jwt"}'
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _pem(public_key) -> str:
-    return public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-
-
-@pytest.fixture(scope="module")
-def rsa_key():
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +110,7 @@ def _inspect(text, **kwargs):
 def test_the_token_is_found_in_every_way_people_paste_it(rsa_key, wrap):
     token = _token(rsa_key)
     assert normalise(wrap.format(t=token)) == token
-    report = _inspect(wrap.format(t=token), key=_pem(rsa_key.public_key()))
+    report = _inspect(wrap.format(t=token), key=public_pem(rsa_key.public_key()))
     assert report.ok and report.signature_state == VERIFIED
 
 
@@ -230,7 +216,7 @@ def test_standard_base64_characters_are_tolerated_with_a_note():
     payload = json.dumps({"sub": "x", "data": "\xfb\xff\xfe?>"}).encode()
     std = base64.b64encode(payload).decode().rstrip("=")
     assert "+" in std or "/" in std
-    token = f"{_b64(RS256_HEADER)}.{std}.c2ln"
+    token = f"{b64url(RS256_HEADER)}.{std}.c2ln"
     report = _inspect(token)
     assert report.payload == json.loads(payload)
     assert any("standard base64" in w for w in report.warnings)
@@ -264,7 +250,7 @@ def test_bad_base64_names_the_part_and_the_character(rsa_key):
 
 
 def test_header_not_utf8_is_named():
-    token = ".".join([_b64(b"\xff\xfe{}"), _b64(b'{"sub":"x"}'), "c2ln"])
+    token = ".".join([b64url(b"\xff\xfe{}"), b64url(b'{"sub":"x"}'), "c2ln"])
     report = _inspect(token)
     assert report.part("header").error.startswith("header: not UTF-8")
     assert report.payload == {"sub": "x"}
@@ -273,26 +259,26 @@ def test_header_not_utf8_is_named():
 
 
 def test_payload_not_json_quotes_the_parser():
-    token = ".".join([_b64(b'{"alg":"RS256"}'), _b64(b'{"sub":"x" "exp":1}'), "c2ln"])
+    token = ".".join([b64url(b'{"alg":"RS256"}'), b64url(b'{"sub":"x" "exp":1}'), "c2ln"])
     report = _inspect(token)
     assert report.part("payload").error.startswith("payload: not JSON: Expecting ',' delimiter")
     assert report.header == {"alg": "RS256"}
 
 
 def test_payload_json_but_not_object_is_named():
-    token = ".".join([_b64(b'{"alg":"RS256"}'), _b64(b"[1,2]"), "c2ln"])
+    token = ".".join([b64url(b'{"alg":"RS256"}'), b64url(b"[1,2]"), "c2ln"])
     assert _inspect(token).part("payload").error == "payload: JSON but not an object (it is a list)"
 
 
 def test_encrypted_token_is_recognised():
-    token = ".".join([_b64(b'{"alg":"RSA-OAEP","enc":"A256GCM"}'), "a", "b", "c", "d"])
+    token = ".".join([b64url(b'{"alg":"RSA-OAEP","enc":"A256GCM"}'), "a", "b", "c", "d"])
     report = _inspect(token)
     assert any("encrypted token (JWE" in e for e in report.errors)
     assert report.header["enc"] == "A256GCM"
 
 
 def test_duplicate_claim_names_are_pointed_out():
-    token = ".".join([_b64(b'{"alg":"RS256"}'), _b64(b'{"sub":"a","sub":"b"}'), "c2ln"])
+    token = ".".join([b64url(b'{"alg":"RS256"}'), b64url(b'{"sub":"a","sub":"b"}'), "c2ln"])
     report = _inspect(token)
     assert report.payload == {"sub": "b"}
     assert any("'sub' twice" in w for w in report.warnings)
@@ -324,8 +310,8 @@ def test_tampered_payload_is_invalid_but_still_decoded(rsa_key):
     header, payload, signature = _token(rsa_key).split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
     claims["jit_tier"] = "ENTERPRISE"
-    tampered = f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
-    report = _inspect(tampered, key=_pem(rsa_key.public_key()))
+    tampered = f"{header}.{b64url(json.dumps(claims).encode())}.{signature}"
+    report = _inspect(tampered, key=public_pem(rsa_key.public_key()))
     assert report.payload["jit_tier"] == "ENTERPRISE"
     assert report.signature_state == INVALID
     assert "bad signature" in report.signature_reason
@@ -338,7 +324,7 @@ def test_user_given_keys_in_every_form_verify(rsa_key):
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
     jwk = jwt.algorithms.RSAAlgorithm.to_jwk(public)
-    for key in (_pem(public), private_pem, jwk, json.dumps({"keys": [json.loads(jwk)]})):
+    for key in (public_pem(public), private_pem, jwk, json.dumps({"keys": [json.loads(jwk)]})):
         report = _inspect(token, key=key)
         assert report.signature_state == VERIFIED, key[:40]
         assert report.key_source.startswith("the key you gave")
@@ -359,22 +345,22 @@ def test_user_key_that_cannot_be_read_says_why(rsa_key):
 )
 def test_ec_keys_verify(curve, alg):
     key = ec.generate_private_key(curve)
-    report = _inspect(_token(key, algorithm=alg), key=_pem(key.public_key()))
+    report = _inspect(_token(key, algorithm=alg), key=public_pem(key.public_key()))
     assert report.signature_state == VERIFIED
 
 
 def test_eddsa_verifies():
     key = ed25519.Ed25519PrivateKey.generate()
-    report = _inspect(_token(key, algorithm="EdDSA"), key=_pem(key.public_key()))
+    report = _inspect(_token(key, algorithm="EdDSA"), key=public_pem(key.public_key()))
     assert report.signature_state == VERIFIED
 
 
 def test_hs256_signed_with_the_public_key_is_refused(rsa_key):
     """The algorithm-confusion attack: HMAC keyed with the public PEM must not verify."""
-    pem = _pem(rsa_key.public_key())
-    header = _b64(json.dumps({"alg": "HS256", "typ": "at+jwt", "kid": "key-1"}).encode())
-    payload = _b64(json.dumps(_claims()).encode())
-    signature = _b64(hmac.new(pem.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    pem = public_pem(rsa_key.public_key())
+    header = b64url(json.dumps({"alg": "HS256", "typ": "at+jwt", "kid": "key-1"}).encode())
+    payload = b64url(json.dumps(_claims()).encode())
+    signature = b64url(hmac.new(pem.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest())
     forged = f"{header}.{payload}.{signature}"
     for source in ({"key": pem}, {"jwks": _jwks((rsa_key.public_key(), "key-1"))}):
         report = _inspect(forged, **source)
@@ -384,22 +370,22 @@ def test_hs256_signed_with_the_public_key_is_refused(rsa_key):
 
 def test_the_key_type_decides_not_the_token(rsa_key):
     ec_key = ec.generate_private_key(ec.SECP256R1())
-    report = _inspect(_token(ec_key, algorithm="ES256"), key=_pem(rsa_key.public_key()))
+    report = _inspect(_token(ec_key, algorithm="ES256"), key=public_pem(rsa_key.public_key()))
     assert report.signature_state == INVALID
     assert "the key is RSA" in report.signature_reason
 
 
 def test_algorithm_outside_the_allow_list_is_invalid(rsa_key):
-    report = _inspect(_token(rsa_key, algorithm="PS512"), key=_pem(rsa_key.public_key()))
+    report = _inspect(_token(rsa_key, algorithm="PS512"), key=public_pem(rsa_key.public_key()))
     assert report.signature_state == INVALID
     assert report.signature_reason.startswith("alg not allowed: 'PS512'")
-    narrowed = _inspect(_token(rsa_key), key=_pem(rsa_key.public_key()), algorithms=("ES256",))
+    narrowed = _inspect(_token(rsa_key), key=public_pem(rsa_key.public_key()), algorithms=("ES256",))
     assert narrowed.signature_state == INVALID
 
 
 def test_alg_none_is_unsecured_even_with_a_key(rsa_key):
     token = jwt.encode(_claims(), None, algorithm="none")
-    report = _inspect(token, key=_pem(rsa_key.public_key()))
+    report = _inspect(token, key=public_pem(rsa_key.public_key()))
     assert report.signature_state == UNSECURED
     assert "unsecured" in report.warning_codes()
 
@@ -431,7 +417,7 @@ def test_the_token_own_key_headers_are_ignored(rsa_key, other_rsa_key):
 
 def test_missing_signature_is_invalid(rsa_key):
     header, payload, _ = _token(rsa_key).split(".")
-    report = _inspect(f"{header}.{payload}.", key=_pem(rsa_key.public_key()))
+    report = _inspect(f"{header}.{payload}.", key=public_pem(rsa_key.public_key()))
     assert report.signature_state == INVALID
     assert "signature part is empty" in report.signature_reason
 
@@ -539,7 +525,7 @@ def test_repr_never_shows_the_token(rsa_key):
 def test_one_megabyte_paste_is_fast_and_bounded(rsa_key):
     big_token = _token(rsa_key, blob="x" * 1_000_000)
     started = time.perf_counter()
-    report = _inspect(big_token, key=_pem(rsa_key.public_key()))
+    report = _inspect(big_token, key=public_pem(rsa_key.public_key()))
     assert time.perf_counter() - started < 2
     assert report.signature_state == VERIFIED
     shown = report.part("payload").shown_json
@@ -563,7 +549,7 @@ def test_any_text_gives_a_report(text):
 
 _SAMPLE_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 _SAMPLE = _token(_SAMPLE_KEY, weird="☃", n=1)
-_SAMPLE_PEM = _pem(_SAMPLE_KEY.public_key())
+_SAMPLE_PEM = public_pem(_SAMPLE_KEY.public_key())
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -590,8 +576,8 @@ def test_mutated_real_tokens_give_a_report(edits):
     max_leaves=6,
 ), max_size=6))
 def test_any_json_payload_gives_a_report(payload):
-    header = _b64(b'{"alg":"RS256","typ":"at+jwt"}')
-    body = _b64(json.dumps(payload).encode())
+    header = b64url(b'{"alg":"RS256","typ":"at+jwt"}')
+    body = b64url(json.dumps(payload).encode())
     report = inspect_token(f"{header}.{body}.c2ln", now=NOW, expected_issuer=ISSUER, expected_audience=AUDIENCE)
     assert report.payload is not None
     json.dumps(report.to_json(), allow_nan=False)
@@ -650,7 +636,7 @@ def test_an_expired_sandbox_token_is_reported_expired(make_sandbox, mint_token):
 @pytest.mark.parametrize("value", ["-Infinity", "Infinity", "NaN", "1e308", "1" + "0" * 400, "true"])
 def test_time_claims_that_are_not_usable_times_are_named_not_crashed_on(value):
     body = '{"sub":"x","exp":%s,"nbf":%s,"iat":%s}' % (value, value, value)
-    token = ".".join([_b64(RS256_HEADER), _b64(body.encode()), "c2ln"])
+    token = ".".join([b64url(RS256_HEADER), b64url(body.encode()), "c2ln"])
     report = _inspect(token)
     assert report.payload is not None
     assert "bad-time" in report.warning_codes()

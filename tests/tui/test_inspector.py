@@ -21,12 +21,13 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Static, TextArea
+
+from jwt_helpers import b64url, public_pem
 
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
@@ -115,21 +116,6 @@ async def type_into(pilot, selector: str, text: str) -> None:
 async def press(pilot, button_id: str) -> None:
     await pilot.click(f"#{button_id}")
     await settle(pilot)
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def pem(public_key) -> str:
-    return public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-
-
-@pytest.fixture(scope="module")
-def rsa_key():
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def signed(key, *, typ: str = "at+jwt", alg: str = "RS256", **claims) -> str:
@@ -321,7 +307,7 @@ async def test_tampered_sandbox_token_is_invalid(det_sandbox, admin_client):
     claims["jit_tier"] = "ENTERPRISE"
     app = InspectorHost(admin_client)
     async with app.run_test(size=SIZE) as pilot:
-        await paste(pilot, f"{header}.{b64(json.dumps(claims).encode())}.{signature}")
+        await paste(pilot, f"{header}.{b64url(json.dumps(claims).encode())}.{signature}")
         text = shown(app, "#ti-signature")
         assert "INVALID" in text and "bad signature" in text
         assert app.query_one("#ti-signature").has_class("-invalid")
@@ -340,13 +326,13 @@ async def test_not_checked_says_why_without_a_backend(rsa_key):
 async def test_a_key_the_user_gives_verifies(rsa_key):
     app = InspectorHost()
     async with app.run_test(size=SIZE) as pilot:
-        app.query_one("#ti-key", TextArea).load_text(pem(rsa_key.public_key()))
+        app.query_one("#ti-key", TextArea).load_text(public_pem(rsa_key.public_key()))
         await paste(pilot, signed(rsa_key))
         assert "VERIFIED" in shown(app, "#ti-signature")
         assert "the key you gave" in shown(app, "#ti-signature")
         # Changing the key re-checks the token already on screen.
         other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        app.query_one("#ti-key", TextArea).load_text(pem(other.public_key()))
+        app.query_one("#ti-key", TextArea).load_text(public_pem(other.public_key()))
         await pilot.pause(AUTO_INSPECT_DELAY + 0.15)
         await settle(pilot)
         assert "INVALID" in shown(app, "#ti-signature")
@@ -364,11 +350,11 @@ async def test_unsecured_alg_none(rsa_key):
 async def test_hs256_made_with_the_public_key_is_invalid(det_sandbox, admin_client):
     """The algorithm-confusion forgery, keyed with the sandbox's own published key."""
     jwks = httpx.get(det_sandbox.base_url + "/appidpv1/.well-known/jwks.json", timeout=10).json()
-    public_pem = pem(jwt.PyJWK(jwks["keys"][0]).key)
+    published_pem = public_pem(jwt.PyJWK(jwks["keys"][0]).key)
     real = jwt.decode(sandbox_token(det_sandbox), options={"verify_signature": False})
-    header = b64(json.dumps({"alg": "HS256", "typ": "at+jwt", "kid": jwks["keys"][0]["kid"]}).encode())
-    body = b64(json.dumps(real).encode())
-    forged_sig = b64(hmac.new(public_pem.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest())
+    header = b64url(json.dumps({"alg": "HS256", "typ": "at+jwt", "kid": jwks["keys"][0]["kid"]}).encode())
+    body = b64url(json.dumps(real).encode())
+    forged_sig = b64url(hmac.new(published_pem.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest())
     app = InspectorHost(admin_client)
     async with app.run_test(size=SIZE) as pilot:
         await paste(pilot, f"{header}.{body}.{forged_sig}")
