@@ -15,8 +15,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-from rkvst_tui.tui.formatting import as_utc, span
-from rkvst_tui.tui.widgets.header import ConsoleHeader
+from rkvst_tui.tui.widgets.header import ConsoleHeader, connection_text, identity_text, token_time_text
 
 NOW = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -435,32 +434,18 @@ class WidgetsHeader(Widget):
     def on_mount(self) -> None:
         self.query_one("#sandbox-badge").display = False
 
+    # The same texts as ConsoleHeader (its text builders): what is compared is how they are
+    # laid out and styled.
     def show_connection(self, connection) -> None:
         self.query_one("#sandbox-badge").display = connection.is_sandbox
-        text = Text()
-        text.append(connection.profile or "default", style="bold")
-        text.append(" · ")
-        text.append(connection.base_url)
-        if connection.is_sandbox:
-            text.append(" · local sandbox: test data only", style="dim")
-        self.query_one("#header-connection", Static).update(text)
+        self.query_one("#header-connection", Static).update(connection_text(connection))
 
     def show_connecting(self, what: str) -> None:
         self.query_one("#header-connection", Static).update(Text(what, style="dim"))
 
     def show_identity(self, identity, tokens) -> None:
         self._tokens = tokens
-        text = Text("signed in as ")
-        text.append(identity.client_id, style="bold")
-        if identity.display_name:
-            text.append(f" ({identity.display_name})")
-        if identity.is_root is True:
-            text.append("  root", style="bold green")
-        elif identity.is_root is False:
-            text.append("  not root: a root user must add it to ROOT PRINCIPALS", style="bold yellow")
-        else:
-            text.append("  root: unknown", style="dim")
-        self.query_one("#header-identity", Static).update(text)
+        self.query_one("#header-identity", Static).update(identity_text(identity))
         self.refresh_token_time()
 
     def show_signed_out(self, reason: str) -> None:
@@ -468,19 +453,7 @@ class WidgetsHeader(Widget):
         self.query_one("#header-token", Static).update("")
 
     def refresh_token_time(self) -> None:
-        label = self.query_one("#header-token", Static)
-        expires_at = self._tokens.expires_at
-        if expires_at is None:
-            label.update(Text("no token yet", style="dim"))
-            return
-        left = as_utc(expires_at) - as_utc(self.clock())
-        if left.total_seconds() <= 0:
-            if self._tokens.is_fixed:
-                label.update(Text("token expired: replace the bearer token file", style="bold red"))
-            else:
-                label.update(Text("token expired: renews on the next request", style="yellow"))
-            return
-        label.update(Text(f"token: {span(left)} left", style="yellow" if left.total_seconds() < 300 else ""))
+        self.query_one("#header-token", Static).update(token_time_text(self._tokens, self.clock()))
 
 
 STATES = {

@@ -406,20 +406,28 @@ class AppRegistrationsView(Vertical):
         self.screen.set_focus(box)
 
     def action_clear_filter(self) -> None:
+        self._drop_filter()
+        self.table.focus()
+
+    def _drop_filter(self) -> None:
+        """Show every row again and hide the filter box, leaving the focus where it is."""
+        self._cancel_pending_filter()  # or a debounced keystroke would bring the filter back
         box = self._mounted_filter_box()
         if box is not None:
-            if box.value:
-                box.value = ""
             box.display = False
+            with box.prevent(Input.Changed):
+                box.value = ""
         self._apply_filter("")
-        self.table.focus()
+
+    def _cancel_pending_filter(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
 
     @on(Input.Changed, "#apps-filter")
     def _filter_typed(self, event: Input.Changed) -> None:
         event.stop()
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-            self._filter_timer = None
+        self._cancel_pending_filter()
         value = event.value.strip()
         if len(self.applications) < DEBOUNCE_ROWS:
             self._apply_filter(value)
@@ -456,15 +464,6 @@ class AppRegistrationsView(Vertical):
             table.move_cursor(row=table.get_row_index(keep))
         self.show_state()
         self.refresh_bindings()
-
-    def _drop_filter(self) -> None:
-        """Show every row again and hide the filter box, leaving the focus where it is."""
-        box = self._mounted_filter_box()
-        if box is not None:
-            box.display = False
-            with box.prevent(Input.Changed):
-                box.value = ""
-        self._apply_filter("")
 
     def select(self, client_id: str) -> bool:
         """Put the cursor on a registration (clearing a filter that hides it)."""

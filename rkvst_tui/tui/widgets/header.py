@@ -61,6 +61,46 @@ class _Lines(Visual):
         return 2
 
 
+def connection_text(connection) -> Text:
+    """Line one's middle: profile and base URL, and a note for the local sandbox."""
+    text = Text()
+    text.append(getattr(connection, "profile", "") or "default", style="bold")
+    text.append(" · ")
+    text.append(connection.base_url)
+    if getattr(connection, "is_sandbox", False):
+        text.append(" · local sandbox: test data only", style="dim")
+    return text
+
+
+def identity_text(identity) -> Text:
+    """Line two: who is signed in, and whether it is root."""
+    text = Text("signed in as ")
+    text.append(identity.client_id, style="bold")
+    if identity.display_name:
+        text.append(f" ({identity.display_name})")
+    if identity.is_root is True:
+        text.append("  root", style="bold green")
+    elif identity.is_root is False:
+        text.append("  not root: a root user must add it to ROOT PRINCIPALS", style="bold yellow")
+    else:
+        text.append("  root: unknown", style="dim")
+    return text
+
+
+def token_time_text(tokens, now: datetime) -> Text:
+    """Line one's right end: the time left on the access token (nothing before sign-in)."""
+    expires_at = getattr(tokens, "expires_at", None) if tokens is not None else None
+    if expires_at is None:
+        return Text("no token yet", style="dim") if tokens is not None else Text()
+    left = as_utc(expires_at) - as_utc(now)
+    if left.total_seconds() <= 0:
+        if getattr(tokens, "is_fixed", False):  # a bearer token file: nothing here can renew it
+            return Text("token expired: replace the bearer token file", style="bold red")
+        return Text("token expired: renews on the next request", style="yellow")
+    style = "yellow" if left.total_seconds() < 300 else ""
+    return Text(f"token: {span(left)} left", style=style)
+
+
 def _look(shown: tuple) -> tuple:
     """What decides the cells: Text's == ignores its base style (Text("x", style="yellow")
     == Text("x")), so compare that too."""
@@ -120,10 +160,7 @@ class ConsoleHeader(Widget):
     def __init__(self, clock: Callable[[], datetime], **kwargs) -> None:
         super().__init__(**kwargs)
         self.clock = clock
-        self._connection = None
-        self._identity = None
-        self._tokens = None
-        self._state = "connecting"
+        self._tokens = None  # what the token time is read from, each second
         # What the lines show (the Rich Texts the old Statics were given).
         self._badge = False
         self._connection_text = Text("connecting…", style="dim")
@@ -155,54 +192,22 @@ class ConsoleHeader(Widget):
         self.refresh()
 
     def show_connection(self, connection) -> None:
-        self._connection = connection
-        text = Text()
-        text.append(getattr(connection, "profile", "") or "default", style="bold")
-        text.append(" · ")
-        text.append(connection.base_url)
-        if getattr(connection, "is_sandbox", False):
-            text.append(" · local sandbox: test data only", style="dim")
-        self._show(badge=bool(getattr(connection, "is_sandbox", False)), connection=text)
+        self._show(badge=bool(getattr(connection, "is_sandbox", False)), connection=connection_text(connection))
 
     def show_connecting(self, what: str) -> None:
         self._show(connection=Text(what, style="dim"))
 
     def show_identity(self, identity, tokens) -> None:
-        self._identity = identity
         self._tokens = tokens
-        text = Text("signed in as ")
-        text.append(identity.client_id, style="bold")
-        if identity.display_name:
-            text.append(f" ({identity.display_name})")
-        if identity.is_root is True:
-            text.append("  root", style="bold green")
-        elif identity.is_root is False:
-            text.append("  not root: a root user must add it to ROOT PRINCIPALS", style="bold yellow")
-        else:
-            text.append("  root: unknown", style="dim")
-        self._show(identity=text)
+        self._show(identity=identity_text(identity))
         self.refresh_token_time()
 
     def show_signed_out(self, reason: str) -> None:
-        self._identity = None
         self._tokens = None  # or the next tick would show a token time beside "signed out"
         self._show(identity=Text(reason, style="bold red"), token=Text())
 
     def refresh_token_time(self) -> None:
-        self._show(token=self._token_time())
-
-    def _token_time(self) -> Text:
-        tokens = self._tokens
-        expires_at = getattr(tokens, "expires_at", None) if tokens is not None else None
-        if expires_at is None:
-            return Text("no token yet", style="dim") if tokens is not None else Text()
-        left = as_utc(expires_at) - as_utc(self.clock())
-        if left.total_seconds() <= 0:
-            if getattr(tokens, "is_fixed", False):  # a bearer token file: nothing here can renew it
-                return Text("token expired: replace the bearer token file", style="bold red")
-            return Text("token expired: renews on the next request", style="yellow")
-        style = "yellow" if left.total_seconds() < 300 else ""
-        return Text(f"token: {span(left)} left", style=style)
+        self._show(token=token_time_text(self._tokens, self.clock()))
 
     @property
     def text(self) -> str:

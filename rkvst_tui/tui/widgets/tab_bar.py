@@ -118,10 +118,6 @@ class ConsoleTabs(Widget, can_focus=False):
         # Before mount: validate, but post nothing (the console shows the initial tab itself).
         self.set_reactive(ConsoleTabs.active, self.validate_active(active))
 
-    @property
-    def tab_ids(self) -> list[str]:
-        return list(self._ids)
-
     def validate_active(self, active: str) -> str:
         if active not in self._ids:
             raise ValueError(f"No tab with id {active!r}; the tabs are {self._ids!r}")
