@@ -21,6 +21,8 @@ from rkvst_tui.api.application_file import read_application_file
 from rkvst_tui.tui.app_form import AppFormResult, AppFormScreen
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 
+from tui_helpers import guide_application
+
 SIZE = (120, 40)
 
 
@@ -302,16 +304,7 @@ async def test_edit_replaces_the_name_and_the_whole_claims_map(sandbox) -> None:
 
 
 async def test_edit_with_nothing_changed_says_so_and_sends_nothing() -> None:
-    existing = Application.from_wire(
-        {
-            "identity": "applications/d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
-            "display_name": "TrafficLight101",
-            "client_id": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
-            "tenant_id": "tenant/53e6bed7-6f4c-4a37-8c4f-cf889f2b1aa6",
-            "credentials": [{"secret": "", "valid_from": "2026-01-15T12:00:00Z", "valid_until": "2027-01-15T12:00:00Z"}],
-            "custom_claims": {"serial_number": "TL1000000101"},
-        }
-    )
+    existing = guide_application(custom_claims={"serial_number": "TL1000000101"})
     app = FormHost(client=None, existing=existing)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")

@@ -31,7 +31,7 @@ from rkvst_tui.tui.secret_reveal import (
     SecretRevealScreen,
     default_credentials_path,
 )
-from tui_helpers import client_for, wait_until
+from tui_helpers import client_for, guide_application, wait_until
 
 SIZE = (120, 40)
 APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")
@@ -40,18 +40,7 @@ CLOSING_KEYS = ("escape", "q", "y", "n", "enter")
 
 
 def fake_application(secret: str = FAKE_SECRET) -> Application:
-    return Application.from_wire(
-        {
-            "identity": "applications/d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
-            "display_name": "TrafficLight101",
-            "client_id": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
-            "tenant_id": "tenant/53e6bed7-6f4c-4a37-8c4f-cf889f2b1aa6",
-            "credentials": [
-                {"secret": secret, "valid_from": "2026-01-15T12:00:00Z", "valid_until": "2027-01-15T12:00:00Z"}
-            ],
-            "custom_claims": {"serial_number": "TL1000000101", "has_cyclist_light": "true"},
-        }
-    )
+    return guide_application(secret=secret)
 
 
 class ListBelow(Screen):

@@ -15,24 +15,15 @@ import rkvst_tui.tui
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.secret_reveal import SecretRevealScreen
 
+from tui_helpers import guide_application
+
 SIZE = (120, 40)
 APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")
 FAKE_SECRET = "0" * 64
 
 
 def fake_application() -> Application:
-    return Application.from_wire(
-        {
-            "identity": "applications/d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
-            "display_name": "TrafficLight101",
-            "client_id": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
-            "tenant_id": "tenant/53e6bed7-6f4c-4a37-8c4f-cf889f2b1aa6",
-            "credentials": [
-                {"secret": FAKE_SECRET, "valid_from": "2026-01-15T12:00:00Z", "valid_until": "2027-01-15T12:00:00Z"}
-            ],
-            "custom_claims": {"serial_number": "TL1000000101", "has_cyclist_light": "true"},
-        }
-    )
+    return guide_application(secret=FAKE_SECRET)
 
 
 class RevealHost(App):

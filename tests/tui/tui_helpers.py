@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
+from rkvst_tui.api.models import Application
 from rkvst_tui.tui.app import RkvstApp
 
 SIZE = (120, 40)
@@ -97,3 +98,23 @@ def notifications(app: RkvstApp) -> list[str]:
 def screen_text(app: RkvstApp) -> str:
     """What the terminal shows, as plain text lines."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+GUIDE_CLAIMS = {"serial_number": "TL1000000101", "has_cyclist_light": "true"}
+
+
+def guide_application(*, secret: str = "", custom_claims: dict[str, str] | None = None) -> Application:
+    """The guide's example registration (TrafficLight101), as the server returns it: fixed
+    ids and dates, `secret` in its credential, the guide's claims unless others are given."""
+    return Application.from_wire(
+        {
+            "identity": "applications/d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
+            "display_name": "TrafficLight101",
+            "client_id": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
+            "tenant_id": "tenant/53e6bed7-6f4c-4a37-8c4f-cf889f2b1aa6",
+            "credentials": [
+                {"secret": secret, "valid_from": "2026-01-15T12:00:00Z", "valid_until": "2027-01-15T12:00:00Z"}
+            ],
+            "custom_claims": GUIDE_CLAIMS if custom_claims is None else custom_claims,
+        }
+    )
