@@ -13,6 +13,7 @@ one created twice, never one whose secret nobody saw without the recovery path).
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
@@ -91,7 +92,9 @@ async def test_a_refresh_under_a_fault_says_so_keeps_the_list_and_recovers(sandb
         before = transport.count("GET", APPS)
         transport.arm("GET", APPS, case.fault)
         await pilot.press("r")
-        await wait_until(pilot, lambda: view.load_problem is not None and not view.loading_pages,
+        # The notification is a message the app handles after the load ends: wait for it too.
+        await wait_until(pilot, lambda: view.load_problem is not None and not view.loading_pages
+                         and any("Could not load app registrations" in n for n in notifications(app)),
                          timeout=20, what="the failed refresh")
 
         told = [n for n in notifications(app) if "Could not load app registrations" in n]
@@ -352,8 +355,16 @@ async def test_a_real_rate_limit_on_create_waits_and_creates_once(make_sandbox):
                     await other.get(APPS)
                     await asyncio.sleep(0.1)
 
+        # The sandbox counts requests per whole second of this process's monotonic clock: spend
+        # this second's budget early in a second, so the create meets a real 429 and not a
+        # budget that a new second has just renewed.
+        while time.monotonic() % 1 > 0.2:
+            await asyncio.sleep(0.01)
+        async with httpx.AsyncClient(base_url=server.base_url,
+                                     headers={"Authorization": f"Bearer {token}"}) as spender:
+            while (await spender.get(APPS)).status_code != 429:
+                pass
         busy = asyncio.create_task(same_client_elsewhere())
-        await asyncio.sleep(0.05)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: is_reveal(app), timeout=20, what="the one-time secret")
         await busy
