@@ -9,28 +9,33 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.widgets import ContentSwitcher, Input, Static, TextArea
+from textual.widgets import ContentSwitcher, Input, Static
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.paths import data_dir
-from rkvst_tui.tui.commands import ConsoleCommand, ConsoleCommands, RegistrationCommands
 from rkvst_tui.tui.formatting import utc_now
 from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
-from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
 from rkvst_tui.tui.widgets.apps_view import AppRegistrationsView
 from rkvst_tui.tui.widgets.header import ConsoleHeader
 from rkvst_tui.tui.widgets.principals_view import RootPrincipalsView
 from rkvst_tui.tui.widgets.tab_bar import ConsoleTabs
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from rkvst_tui.tui.commands import ConsoleCommand
 
 # (id, label): the id names the tab, its pane and its action (`show_tab(id)`).
 TABS = (("apps", "APP REGISTRATIONS"), ("principals", "ROOT PRINCIPALS"), ("inspector", "TOKEN INSPECTOR"))
@@ -55,11 +60,36 @@ ACTION_WORDS = {
 }
 
 
+# Imported when first needed, not with the console: the first frame uses none of them, and
+# every module the console imports delays its first rows (tests/benchmarks/bench_first_frame.py).
+# TextArea alone (its document model and themes) is ~4 ms; the palette's providers and the
+# confirm dialog ~3 ms.
+
+
+def _is_text_area(widget: object) -> bool:
+    """isinstance(widget, TextArea) without importing TextArea: if nothing has imported it,
+    no TextArea exists."""
+    module = sys.modules.get("textual.widgets._text_area")
+    return module is not None and isinstance(widget, module.TextArea)
+
+
+def _console_commands() -> type[Provider]:
+    from rkvst_tui.tui.commands import ConsoleCommands
+
+    return ConsoleCommands
+
+
+def _registration_commands() -> type[Provider]:
+    from rkvst_tui.tui.commands import RegistrationCommands
+
+    return RegistrationCommands
+
+
 class RkvstApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Manage RKVST"
     HELP_GROUP = "Console"
-    COMMANDS = App.COMMANDS | {ConsoleCommands, RegistrationCommands}
+    COMMANDS = App.COMMANDS | {_console_commands, _registration_commands}  # Textual calls them when the palette opens
     BINDINGS = [
         Binding("question_mark", "help", "Help", tooltip="Every key of the current screen"),
         Binding("1", "show_tab('apps')", "Registrations tab", show=False),
@@ -142,7 +172,7 @@ class RkvstApp(App[None]):
         sent by a terminal over SSH) faster than the field appeared. It belongs in that field."""
         focused = self.focused
         if (
-            event.is_printable and event.character and isinstance(focused, (Input, TextArea))
+            event.is_printable and event.character and (isinstance(focused, Input) or _is_text_area(focused))
             and getattr(event, "read_with_focus", focused) is not focused
         ):
             event.prevent_default()  # no app binding for it either: it is text
@@ -354,6 +384,7 @@ class RkvstApp(App[None]):
             if yes:
                 self._change_root(principal, add=True, name=application.display_name)
 
+        from rkvst_tui.tui.screens.confirm import ConfirmScreen
         self.push_screen(ConfirmScreen("Make this registration root?", body, confirm_label="Make root",
                                        destructive=False), answered)
 
@@ -379,6 +410,7 @@ class RkvstApp(App[None]):
             if yes:
                 self._change_root(principal, add=False, name=name)
 
+        from rkvst_tui.tui.screens.confirm import ConfirmScreen
         self.push_screen(ConfirmScreen("Remove root principal?", body, confirm_label="Remove"), answered)
 
     @work(group="principals-change", exit_on_error=False)

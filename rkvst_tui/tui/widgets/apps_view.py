@@ -22,7 +22,6 @@ from textual.widgets import DataTable, Input, Static
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain
 from rkvst_tui.tui.problems import describe
-from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.widgets.fixed_table import FixedColumnsTable
 
 # Actions that change the tenant: hidden and refused in read-only mode.
@@ -364,7 +363,11 @@ class AppRegistrationsView(Vertical):
                 empty.update(Text(f"No App Registrations match “{self._filter}”", style="dim"))
             else:
                 empty.update(Text("No App Registrations to display", style="dim"))
-        self.set_class(shown == 0, "-empty")
+        # Styles set here, not by a class: a class change restyles the whole view (~3 ms when
+        # the first rows arrive; tests/benchmarks/bench_first_frame.py).
+        empty.display = shown == 0
+        self.table.styles.height = "auto" if shown == 0 else "1fr"
+        self.table.styles.max_height = 3 if shown == 0 else None
         parts = []
         if self._filter:
             parts.append(f"{shown:,} of {total:,} registrations match “{self._filter}”")
@@ -618,6 +621,8 @@ class AppRegistrationsView(Vertical):
             if yes:
                 self._do_delete(application)
 
+        from rkvst_tui.tui.screens.confirm import ConfirmScreen  # not with the console: its first frame has no dialog
+
         console.push_screen(
             ConfirmScreen(f"Delete {application.display_name}?", body, confirm_label="Delete"), answered
         )
@@ -660,6 +665,8 @@ class AppRegistrationsView(Vertical):
             if yes:
                 self._do_regenerate(application)
 
+        from rkvst_tui.tui.screens.confirm import ConfirmScreen  # not with the console: its first frame has no dialog
+
         console.push_screen(
             ConfirmScreen(f"Regenerate the secret of {application.display_name}?", body,
                           confirm_label="Regenerate"),
@@ -697,6 +704,8 @@ class AppRegistrationsView(Vertical):
         def answered(yes: bool | None) -> None:
             if yes:
                 self._do_regenerate(application)
+
+        from rkvst_tui.tui.screens.confirm import ConfirmScreen  # not with the console: its first frame has no dialog
 
         self.console.push_screen(
             ConfirmScreen("The new secret was lost on the way", body, confirm_label="Regenerate again",
