@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events, work
+from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.widgets import ContentSwitcher, Input, Static
+from textual.widgets import ContentSwitcher, Static
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.paths import data_dir
 from rkvst_tui.tui.formatting import utc_now
 from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
+from rkvst_tui.tui.typeahead import TypeAhead
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
 from rkvst_tui.tui.widgets.apps_view import AppRegistrationsView
 from rkvst_tui.tui.widgets.header import ConsoleHeader
@@ -62,15 +62,7 @@ ACTION_WORDS = {
 
 # Imported when first needed, not with the console: the first frame uses none of them, and
 # every module the console imports delays its first rows (tests/benchmarks/bench_first_frame.py).
-# TextArea alone (its document model and themes) is ~4 ms; the palette's providers and the
-# confirm dialog ~3 ms.
-
-
-def _is_text_area(widget: object) -> bool:
-    """isinstance(widget, TextArea) without importing TextArea: if nothing has imported it,
-    no TextArea exists."""
-    module = sys.modules.get("textual.widgets._text_area")
-    return module is not None and isinstance(widget, module.TextArea)
+# The palette's providers and the confirm dialog are ~3 ms.
 
 
 def _console_commands() -> type[Provider]:
@@ -85,7 +77,7 @@ def _registration_commands() -> type[Provider]:
     return RegistrationCommands
 
 
-class RkvstApp(App[None]):
+class RkvstApp(TypeAhead, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Manage RKVST"
     HELP_GROUP = "Console"
@@ -160,24 +152,6 @@ class RkvstApp(App[None]):
     async def on_unmount(self) -> None:
         if self._owns_client and self.client is not None:
             await self.client.aclose()
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            event.read_with_focus = self.focused  # where the key goes: on_key compares
-        await super().on_event(event)
-
-    def on_key(self, event: events.Key) -> None:
-        """A typed character that comes back up unhandled after the focus moved to a text field
-        was read before the focus moved there: `/` then `abc`, or `n` then a name, typed (or
-        sent by a terminal over SSH) faster than the field appeared. It belongs in that field."""
-        focused = self.focused
-        if (
-            event.is_printable and event.character and (isinstance(focused, Input) or _is_text_area(focused))
-            and getattr(event, "read_with_focus", focused) is not focused
-        ):
-            event.prevent_default()  # no app binding for it either: it is text
-            event.stop()
-            focused.post_message(events.Key(event.key, event.character))
 
     def on_mount(self) -> None:
         if self.read_only:

@@ -52,7 +52,7 @@ def type_at_once(app, text: str) -> None:
     """Keys as a terminal delivers a burst (a paste without bracketing, a fast typist over
     SSH): all read before the console has handled the first."""
     for character in text:
-        key = {"/": "slash"}.get(character, character)
+        key = {"/": "slash", "\t": "tab", "-": "minus"}.get(character, character)
         app.post_message(events.Key(key, character))
 
 
@@ -101,3 +101,58 @@ async def test_a_key_a_read_only_field_does_not_take_is_dropped_not_bounced_fore
         # Each key reached the field once, was not taken, came back up, and stopped there.
         assert notes.keys_seen == ["x", "y", "z"]
         assert notes.text == "notes" and isinstance(app.screen, ReadOnlyNotes)
+
+
+# -- keys typed faster than a text field hands the focus on ----------------------------------
+
+
+async def open_form_with_a_claim_row(app, pilot) -> AppFormScreen:
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
+    await pilot.press("ctrl+n")
+    await wait_until(pilot, lambda: "claim-name" in app.focused.classes, what="the new claim's name field")
+    return app.screen
+
+
+async def test_text_typed_right_after_tab_lands_in_the_next_field(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        form = await open_form_with_a_claim_row(app, pilot)
+        type_at_once(app, "serial\tSN-1")
+        await wait_until(pilot, lambda: form.query_one(".claim-value", Input).value == "SN-1",
+                         what="SN-1 in the claim's value")
+        assert form.query_one(".claim-name", Input).value == "serial"
+        assert app.focused is form.query_one(".claim-value", Input)
+
+
+async def test_a_burst_across_several_fields_fills_each_in_turn(sandbox):
+    """The same keys give the same form whether typed slowly or in one burst."""
+    async with running_console(sandbox) as (app, pilot):
+        form = await open_form_with_a_claim_row(app, pilot)
+        await pilot.press(*"serial", "tab", *"SN-1")
+        await pilot.press("shift+tab", "shift+tab", *"dev", "tab", *"-x", "tab", "2")
+        slowly = [field.value for field in form.query(Input)]
+
+    async with running_console(sandbox) as (app, pilot):
+        form = await open_form_with_a_claim_row(app, pilot)
+        type_at_once(app, "serial\tSN-1")
+        await wait_until(pilot, lambda: form.query_one(".claim-value", Input).value == "SN-1", what="the value")
+        form.query_one("#display-name", Input).focus()
+        await pilot.pause()
+        type_at_once(app, "dev\t-x\t2")
+        await wait_until(pilot, lambda: [field.value for field in form.query(Input)] == slowly,
+                         what=f"the fields typed slowly: {slowly}")
+    # Tab into a filled field selects its text (Textual's Input), so what follows replaces it.
+    assert slowly[:3] == ["dev", "-x", "2"]
+
+
+async def test_keys_typed_right_after_escape_closes_the_form_reach_the_console(sandbox):
+    sandbox.store.seed_applications(5, prefix="alpha-")
+    sandbox.store.seed_applications(5, prefix="beta-")
+    async with running_console(sandbox) as (app, pilot):
+        type_at_once(app, "n")
+        await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
+        await wait_until(pilot, lambda: isinstance(app.focused, Input), what="the name field")
+        app.post_message(events.Key("escape", "\x1b"))  # the form is closed, its fields with it
+        type_at_once(app, "/beta")
+        await wait_until(pilot, lambda: app.apps_view._filter == "beta", what="the filter 'beta'")
+        assert not isinstance(app.screen, AppFormScreen) and shown(app) == expected(app, "beta")
