@@ -19,7 +19,7 @@ import httpx
 from rich.text import Text
 
 from rkvst_tui.api.client import RkvstClient
-from rkvst_tui.api.connection import Connection
+from sandbox_clients import sandbox_client
 
 APPS = "/archivist/iam/v1/applications"
 TOKEN = "/archivist/iam/v1/appidp/token"
@@ -199,14 +199,8 @@ class FaultyTransport(httpx.AsyncBaseTransport):
 
 def client_for(server, transport: httpx.AsyncBaseTransport | None = None, *, client_id: str | None = None,
                secret: str | None = None, **kwargs) -> RkvstClient:
-    connection = Connection(
-        server.base_url,
-        client_id=client_id or server.admin_client_id,
-        secret=secret or server.admin_secret,
-        profile="sandbox",
-        is_sandbox=True,
-    )
-    return RkvstClient(connection, transport=transport, **kwargs)
+    """A client for a sandbox (as its admin by default) whose requests go through `transport`."""
+    return sandbox_client(server, client_id=client_id, secret=secret, transport=transport, **kwargs)
 
 
 # --------------------------------------------------------------------------- the console

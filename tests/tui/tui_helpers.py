@@ -11,23 +11,16 @@ from rich.text import Text
 from textual.pilot import Pilot
 
 from rkvst_tui.api.client import RkvstClient
-from rkvst_tui.api.connection import Connection
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.app import RkvstApp
+from sandbox_clients import sandbox_client
 
 SIZE = (120, 40)
 
 
 def client_for(server, client_id: str | None = None, secret: str | None = None, **kwargs) -> RkvstClient:
     """A client for a sandbox, as its admin unless other credentials are given."""
-    connection = Connection(
-        server.base_url,
-        client_id=client_id or server.admin_client_id,
-        secret=secret or server.admin_secret,
-        profile="sandbox",
-        is_sandbox=True,
-    )
-    return RkvstClient(connection, **kwargs)
+    return sandbox_client(server, client_id=client_id, secret=secret, **kwargs)
 
 
 async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
