@@ -19,12 +19,13 @@ import httpx
 from rich.text import Text
 
 from rkvst_tui.api.client import RkvstClient
-from sandbox_clients import sandbox_client
+from console_helpers import (  # noqa: F401 - the fault tests import them from here
+    SIZE, notifications, running_console, sandbox_client, screen_text, settle, wait_until,
+)
 
 APPS = "/archivist/iam/v1/applications"
 TOKEN = "/archivist/iam/v1/appidp/token"
 ROOTS = "/archivist/v1/tenancies/root_principals"
-SIZE = (120, 40)
 
 Forward = Callable[[httpx.Request], Awaitable[httpx.Response]]
 Fault = Callable[[httpx.Request, Forward], Awaitable[httpx.Response]]
@@ -204,32 +205,6 @@ def client_for(server, transport: httpx.AsyncBaseTransport | None = None, *, cli
 
 
 # --------------------------------------------------------------------------- the console
-
-
-async def wait_until(pilot, condition: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        await pilot.pause(0.05)
-
-
-async def settle(app, pilot) -> None:
-    await wait_until(
-        pilot,
-        lambda: app.apps_view.loaded_once and not app.apps_view.loading_pages and app.principals_loaded,
-        what="the console to load",
-    )
-    await pilot.pause()
-
-
-def notifications(app) -> list[str]:
-    return [f"{n.title}\n{n.message}" for n in app._notifications]
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def rendered(widget) -> str:

@@ -19,7 +19,6 @@ import httpx
 import pytest
 from textual.widgets import Input
 
-from rkvst_tui.tui.app import RkvstApp
 from rkvst_tui.tui.app_form import AppFormScreen
 from rkvst_tui.tui.recovery import LostCreateScreen
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
@@ -28,7 +27,6 @@ from reliability_helpers import (
     APPS,
     ROOTS,
     FAULTS,
-    SIZE,
     TOKEN,
     FaultCase,
     FaultyTransport,
@@ -37,6 +35,7 @@ from reliability_helpers import (
     names_in_store,
     notifications,
     rendered,
+    running_console,
     screen_text,
     settle,
     slow,
@@ -84,9 +83,7 @@ async def confirm(app, pilot) -> None:
 async def test_a_refresh_under_a_fault_says_so_keeps_the_list_and_recovers(sandbox, case: FaultCase):
     transport = FaultyTransport()
     client = client_for(sandbox, transport)
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(sandbox, client=client) as (app, pilot):
         view = app.apps_view
         assert sandbox.admin_client_id in view.table.rows
         before = transport.count("GET", APPS)
@@ -116,7 +113,6 @@ async def test_a_refresh_under_a_fault_says_so_keeps_the_list_and_recovers(sandb
         await wait_until(pilot, lambda: view.load_problem is None and not view.loading_pages, what="the reload")
         assert {a.display_name for a in view.applications.values()} == {"sandbox-admin", "made-meanwhile"}
         assert "last refresh failed" not in screen_text(app)
-    await client.aclose()
 
 
 # --------------------------------------------------------------------------- the fault table: create
@@ -126,9 +122,7 @@ async def test_a_refresh_under_a_fault_says_so_keeps_the_list_and_recovers(sandb
 async def test_a_create_under_a_fault_is_never_doubled_and_its_secret_is_never_lost(sandbox, case: FaultCase):
     transport = FaultyTransport()
     client = client_for(sandbox, transport)
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(sandbox, client=client) as (app, pilot):
         form = await open_create_form(app, pilot)
         transport.arm("POST", APPS, case.fault)
         await pilot.press("ctrl+s")
@@ -172,7 +166,6 @@ async def test_a_create_under_a_fault_is_never_doubled_and_its_secret_is_never_l
         await confirm(app, pilot)
         await wait_until(pilot, lambda: app.screen is app.screen_stack[0], what="the console")
         assert created[0].uuid in app.apps_view.table.rows
-    await client.aclose()
 
 
 # --------------------------------------------------------------------------- a 401 in the middle of a run
@@ -181,9 +174,7 @@ async def test_a_create_under_a_fault_is_never_doubled_and_its_secret_is_never_l
 async def test_a_401_in_the_middle_of_a_run_is_answered_with_one_new_token(sandbox):
     transport = FaultyTransport()
     client = client_for(sandbox, transport)
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(sandbox, client=client) as (app, pilot):
         mints = client.tokens.mint_count
         transport.arm("GET", APPS, unauthenticated, times=1)
         transport.arm("POST", APPS, unauthenticated, times=1)
@@ -197,7 +188,6 @@ async def test_a_401_in_the_middle_of_a_run_is_answered_with_one_new_token(sandb
         assert transport.count("POST", APPS) == 2
         assert client.tokens.mint_count == mints + 2
         assert not any("Could not" in n for n in notifications(app)), notifications(app)
-    await client.aclose()
 
 
 async def test_a_secret_regenerated_elsewhere_is_explained_when_the_token_runs_out(make_sandbox):
@@ -206,9 +196,7 @@ async def test_a_secret_regenerated_elsewhere_is_explained_when_the_token_runs_o
         ops = await admin.create_application("ops-console", {})
         await admin.add_root_principal(admin.app_principal(ops))
     client = client_for(server, FaultyTransport(), client_id=ops.client_id, secret=ops.secret)
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(server, client=client) as (app, pilot):
         assert ops.client_id in app.apps_view.table.rows
         async with client_for(server) as admin:
             await admin.regenerate_secret(ops.client_id)  # someone else rotates the console's secret
@@ -219,7 +207,6 @@ async def test_a_secret_regenerated_elsewhere_is_explained_when_the_token_runs_o
         assert "client id or secret was refused" in told and "regenerating a secret replaces" in told
         assert ops.secret not in told
         assert ops.client_id in app.apps_view.table.rows, "the last good list stays"
-    await client.aclose()
 
 
 async def test_a_token_that_expires_while_paging_loses_and_doubles_no_row(make_sandbox):
@@ -227,9 +214,7 @@ async def test_a_token_that_expires_while_paging_loses_and_doubles_no_row(make_s
     server.store.seed_applications(240, prefix="paged-")
     transport = FaultyTransport()
     client = client_for(server, transport)
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(server, client=client) as (app, pilot):
         app.apps_view.page_size = 10
         mints = client.tokens.mint_count
         # 25 pages at 0.12 s each outlive the 2 s token (renewed before it runs out); the 21st,
@@ -246,7 +231,6 @@ async def test_a_token_that_expires_while_paging_loses_and_doubles_no_row(make_s
         assert client.tokens.mint_count >= mints + 2, "renewed before expiry, and once more after the 401"
         assert ("GET", APPS, 401) in transport.statuses
         assert not any("Could not" in n for n in notifications(app))
-    await client.aclose()
 
 
 # --------------------------------------------------------------------------- the real sandbox's own faults
@@ -254,9 +238,7 @@ async def test_a_token_that_expires_while_paging_loses_and_doubles_no_row(make_s
 
 async def test_a_create_while_the_server_is_stopped_is_safe_to_send_again(sandbox):
     client = client_for(sandbox, FaultyTransport())
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(sandbox, client=client) as (app, pilot):
         form = await open_create_form(app, pilot)
         sandbox.stop()
         await pilot.press("ctrl+s")
@@ -270,15 +252,12 @@ async def test_a_create_while_the_server_is_stopped_is_safe_to_send_again(sandbo
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: is_reveal(app), what="the one-time secret")
         assert names_in_store(sandbox, NAME) == 1
-    await client.aclose()
 
 
 async def test_a_delete_while_the_server_is_stopped_is_reported_and_done_later(sandbox):
     made, _ = sandbox.store.create_application("doomed", {})
     client = client_for(sandbox, FaultyTransport())
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(sandbox, client=client) as (app, pilot):
         app.apps_view.select(made.client_id)
         sandbox.stop()
         await pilot.press("d")
@@ -291,16 +270,13 @@ async def test_a_delete_while_the_server_is_stopped_is_reported_and_done_later(s
         await confirm(app, pilot)
         await wait_until(pilot, lambda: made.client_id not in app.apps_view.table.rows, what="the row to go")
         assert sandbox.store.get_application(made.uuid) is None
-    await client.aclose()
 
 
 async def test_a_lost_delete_answer_is_reported_and_a_second_delete_settles_it(sandbox):
     made, _ = sandbox.store.create_application("doomed", {})
     transport = FaultyTransport()
     client = client_for(sandbox, transport)
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(sandbox, client=client) as (app, pilot):
         app.apps_view.select(made.client_id)
         transport.arm("DELETE", APPS + "/", dropped_after_send, prefix=True, times=1)
         await pilot.press("d")
@@ -312,17 +288,14 @@ async def test_a_lost_delete_answer_is_reported_and_a_second_delete_settles_it(s
         await confirm(app, pilot)
         await wait_until(pilot, lambda: made.client_id not in app.apps_view.table.rows, what="the row to go")
         assert any("doomed was already deleted" in n for n in notifications(app))
-    await client.aclose()
 
 
 async def test_a_lost_regenerate_answer_points_at_regenerating_again(sandbox):
     made, old_secret = sandbox.store.create_application("rotating", {})
     transport = FaultyTransport()
     client = client_for(sandbox, transport)
-    app = RkvstApp(client)
     regenerate = f"{APPS}/{made.uuid}:regenerate-secret"
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(sandbox, client=client) as (app, pilot):
         app.apps_view.select(made.client_id)
         transport.arm("POST", regenerate, dropped_after_send, times=1)
         await pilot.press("g")
@@ -335,16 +308,13 @@ async def test_a_lost_regenerate_answer_points_at_regenerating_again(sandbox):
         await confirm(app, pilot)
         await wait_until(pilot, lambda: is_reveal(app), what="the one-time secret")
         assert token_status(sandbox, made.uuid, app.screen._secret) == 200
-    await client.aclose()
 
 
 async def test_a_real_rate_limit_on_create_waits_and_creates_once(make_sandbox):
     server = make_sandbox(rate_limit=3)
     transport = FaultyTransport()
     client = client_for(server, transport)
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(server, client=client) as (app, pilot):
         await open_create_form(app, pilot)
         token = await client.access_token()
 
@@ -370,16 +340,13 @@ async def test_a_real_rate_limit_on_create_waits_and_creates_once(make_sandbox):
         await busy
         assert names_in_store(server, NAME) == 1
         assert any(code == 429 for _, _, code in transport.statuses), "the console met the rate limit"
-    await client.aclose()
 
 
 async def test_the_quota_is_explained_and_freeing_a_slot_lets_the_create_through(make_sandbox):
     server = make_sandbox(max_apps=1)
     old, _ = server.store.create_application("old-device", {})
     client = client_for(server, FaultyTransport())
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(server, client=client) as (app, pilot):
         form = await open_create_form(app, pilot)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: form.query_one("#form-error").has_class("-shown") and not form._busy)
@@ -397,7 +364,6 @@ async def test_the_quota_is_explained_and_freeing_a_slot_lets_the_create_through
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: is_reveal(app), what="the one-time secret")
         assert names_in_store(server, NAME) == 1
-    await client.aclose()
 
 
 async def test_a_disk_full_while_saving_the_secret_leaves_no_file_and_the_secret_on_screen(
@@ -420,9 +386,7 @@ async def test_a_disk_full_while_saving_the_secret_leaves_no_file_and_the_secret
     monkeypatch.setattr(files.os, "fsync", fsync)
     target = tmp_path / "saved" / "traffic.env"
     client = client_for(sandbox, FaultyTransport())
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(sandbox, client=client) as (app, pilot):
         await open_create_form(app, pilot)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: is_reveal(app), what="the one-time secret")
@@ -443,7 +407,6 @@ async def test_a_disk_full_while_saving_the_secret_leaves_no_file_and_the_secret
         assert reveal._secret == secret, "the secret is still on screen"
         assert target.read_text() == f"CLIENT_ID={reveal._client_id}\nSECRET={secret}\n"
         assert [p.name for p in target.parent.iterdir()] == ["traffic.env"]
-    await client.aclose()
 
 
 # --------------------------------------------------------------------------- the fault table: signing in
@@ -456,8 +419,7 @@ async def test_signing_in_under_a_fault_says_so_and_reconnect_loads_everything(s
     transport = FaultyTransport()
     transport.arm("POST", TOKEN, case.fault)
     client = client_for(sandbox, transport)
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
+    async with running_console(sandbox, client=client, wait=False) as (app, pilot):
         await wait_until(
             pilot,
             lambda: isinstance(app.screen, ConnectionProblemScreen) or app.connection_problem is not None,
@@ -492,16 +454,13 @@ async def test_signing_in_under_a_fault_says_so_and_reconnect_loads_everything(s
         await settle(app, pilot)
         assert sandbox.admin_client_id in app.apps_view.table.rows
         assert app.identity is not None and app.identity.is_root
-    await client.aclose()
 
 
 async def test_a_lost_answer_to_making_a_registration_root_is_settled_by_a_refresh(sandbox):
     made, _ = sandbox.store.create_application("promoted", {})
     transport = FaultyTransport()
     client = client_for(sandbox, transport)
-    app = RkvstApp(client)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with running_console(sandbox, client=client) as (app, pilot):
         app.apps_view.select(made.client_id)
         transport.arm("PATCH", ROOTS, dropped_after_send, times=1)
         await pilot.press("m")
@@ -519,4 +478,3 @@ async def test_a_lost_answer_to_making_a_registration_root_is_settled_by_a_refre
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "Remove" in screen_text(app)
         await pilot.press("n")
-    await client.aclose()

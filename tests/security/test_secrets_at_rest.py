@@ -12,7 +12,6 @@ with its -wal and -shm) is read: a secret or token appears only in a file the us
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import re
@@ -21,25 +20,18 @@ from pathlib import Path
 
 from textual.widgets import Button, Input, Static
 
-from rkvst_tui.api.client import RkvstClient
-from rkvst_tui.api.connection import Connection
 from rkvst_tui.api.paths import ADMIN_CREDENTIALS_NAME
-from rkvst_tui.tui.app import RkvstApp, credentials_dir
+from rkvst_tui.tui.app import credentials_dir
+from console_helpers import running_console, wait_until
 from security_helpers import TALLY
 
 REPO = Path(__file__).resolve().parents[2]
-SIZE = (120, 40)
 HEX_RUN = re.compile(r"[0-9a-f]{32,}")
 JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
 
 
-async def wait_for(pilot, condition, what: str, timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+async def wait_for(pilot, condition, what: str) -> None:
+    await wait_until(pilot, condition, what=what)
 
 
 def shown(app, selector: str) -> str:
@@ -92,80 +84,73 @@ def every_file(*roots: Path) -> list[Path]:
 
 async def console_session(server, tmp_path: Path, issued: list[str]) -> dict[str, object]:
     """Drive the console as an admin would; return what the test needs to know (secrets, paths)."""
-    connection = Connection(server.base_url, client_id=server.admin_client_id, secret=server.admin_secret,
-                            profile="sandbox", is_sandbox=True)
-    client = RkvstClient(connection)
-    app = RkvstApp(client)
     found: dict[str, object] = {}
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            from rkvst_tui.tui.app_form import AppFormScreen
-            from rkvst_tui.tui.screens.confirm import ConfirmScreen
-            from rkvst_tui.tui.secret_reveal import SaveCredentialsScreen, SecretRevealScreen
+    async with running_console(server, wait=False) as (app, pilot):
+        from rkvst_tui.tui.app_form import AppFormScreen
+        from rkvst_tui.tui.screens.confirm import ConfirmScreen
+        from rkvst_tui.tui.secret_reveal import SaveCredentialsScreen, SecretRevealScreen
 
-            await wait_for(pilot, lambda: app.apps_view.loaded_once and app.principals_loaded, "the console to load")
+        await wait_for(pilot, lambda: app.apps_view.loaded_once and app.principals_loaded, "the console to load")
 
-            # Create through the form, with a custom claim.
-            await pilot.press("n")
-            await wait_for(pilot, lambda: isinstance(app.screen, AppFormScreen), "the create form")
-            app.screen.query_one("#display-name", Input).value = "TrafficLight101"
-            await app.screen.action_add_claim("serial_number", "TL1000000101")
-            await pilot.pause()
-            await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: isinstance(app.screen, SecretRevealScreen), "the one-time secret")
-            found["created secret"] = shown(app, "#reveal-secret")
-            found["client id"] = shown(app, "#reveal-client-id")
-            assert re.fullmatch(r"[0-9a-f]{64}", found["created secret"])
+        # Create through the form, with a custom claim.
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, AppFormScreen), "the create form")
+        app.screen.query_one("#display-name", Input).value = "TrafficLight101"
+        await app.screen.action_add_claim("serial_number", "TL1000000101")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SecretRevealScreen), "the one-time secret")
+        found["created secret"] = shown(app, "#reveal-secret")
+        found["client id"] = shown(app, "#reveal-client-id")
+        assert re.fullmatch(r"[0-9a-f]{64}", found["created secret"])
 
-            # Get a token with it, then save the credentials where the reveal offers.
-            await pilot.press("t")
-            await wait_for(pilot, lambda: "These credentials work" in shown(app, "#reveal-status"), "a token")
-            await pilot.press("f")
-            await wait_for(pilot, lambda: isinstance(app.screen, SaveCredentialsScreen), "the save dialog")
-            found["credentials file"] = Path(app.screen.query_one("#save-path", Input).value)
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, SecretRevealScreen)
-                           and "Saved" in shown(app, "#reveal-status"), "the credentials to be saved")
-            await pilot.press("escape")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "have you recorded it?")
-            await pilot.press("y")
-            await wait_for(pilot, lambda: app.screen is app.screen_stack[0], "the reveal to close")
+        # Get a token with it, then save the credentials where the reveal offers.
+        await pilot.press("t")
+        await wait_for(pilot, lambda: "These credentials work" in shown(app, "#reveal-status"), "a token")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, SaveCredentialsScreen), "the save dialog")
+        found["credentials file"] = Path(app.screen.query_one("#save-path", Input).value)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SecretRevealScreen)
+                       and "Saved" in shown(app, "#reveal-status"), "the credentials to be saved")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "have you recorded it?")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is app.screen_stack[0], "the reveal to close")
 
-            # Regenerate; get a token with the new secret; save nothing.
-            await wait_for(pilot, lambda: app.apps_view.select(found["client id"]), "the new row")
-            await pilot.press("g")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the regenerate warning")
-            await pilot.press("y")
-            await wait_for(pilot, lambda: isinstance(app.screen, SecretRevealScreen), "the new secret")
-            found["regenerated secret"] = shown(app, "#reveal-secret")
-            assert re.fullmatch(r"[0-9a-f]{64}", found["regenerated secret"])
-            await pilot.press("t")
-            await wait_for(pilot, lambda: "These credentials work" in shown(app, "#reveal-status"), "a token")
-            await pilot.press("escape")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "have you recorded it?")
-            await pilot.press("y")
-            await wait_for(pilot, lambda: app.screen is app.screen_stack[0], "the reveal to close")
+        # Regenerate; get a token with the new secret; save nothing.
+        await wait_for(pilot, lambda: app.apps_view.select(found["client id"]), "the new row")
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the regenerate warning")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, SecretRevealScreen), "the new secret")
+        found["regenerated secret"] = shown(app, "#reveal-secret")
+        assert re.fullmatch(r"[0-9a-f]{64}", found["regenerated secret"])
+        await pilot.press("t")
+        await wait_for(pilot, lambda: "These credentials work" in shown(app, "#reveal-status"), "a token")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "have you recorded it?")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is app.screen_stack[0], "the reveal to close")
 
-            # The inspector: a token for the registration from its new secret, saved as a bearer file.
-            await pilot.press("3")
-            await pilot.pause()
-            app.query_one("#ti-client-id", Input).value = found["client id"]
-            app.query_one("#ti-secret", Input).value = found["regenerated secret"]
-            before = len(issued)
-            app.query_one("#ti-get", Button).press()
-            await wait_for(pilot, lambda: len(issued) > before and app.query_one("#ti-secret", Input).value == "",
-                           "the inspector's token")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            found["inspector token"] = issued[-1]
-            found["bearer file"] = tmp_path / "home" / "work" / "bearer_token"
-            app.query_one("#ti-save-path", Input).value = str(found["bearer file"])
-            app.query_one("#ti-save", Button).press()
-            await wait_for(pilot, lambda: Path(found["bearer file"]).exists(), "the bearer file")
-            await pilot.pause()
-            found["notifications"] = [f"{n.title}\n{n.message}" for n in app._notifications]
-    finally:
-        await client.aclose()
+        # The inspector: a token for the registration from its new secret, saved as a bearer file.
+        await pilot.press("3")
+        await pilot.pause()
+        app.query_one("#ti-client-id", Input).value = found["client id"]
+        app.query_one("#ti-secret", Input).value = found["regenerated secret"]
+        before = len(issued)
+        app.query_one("#ti-get", Button).press()
+        await wait_for(pilot, lambda: len(issued) > before and app.query_one("#ti-secret", Input).value == "",
+                       "the inspector's token")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        found["inspector token"] = issued[-1]
+        found["bearer file"] = tmp_path / "home" / "work" / "bearer_token"
+        app.query_one("#ti-save-path", Input).value = str(found["bearer file"])
+        app.query_one("#ti-save", Button).press()
+        await wait_for(pilot, lambda: Path(found["bearer file"]).exists(), "the bearer file")
+        await pilot.pause()
+        found["notifications"] = [f"{n.title}\n{n.message}" for n in app._notifications]
     return found
 
 

@@ -1,70 +1,21 @@
-"""Helpers for console tests: a client for a sandbox, and waiting for the console to settle."""
+"""Helpers for console tests: a client for a sandbox, running the console and waiting for it to
+settle (from tests/console_helpers.py), and reading its tables."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from datetime import datetime
-
 from rich.text import Text
-from textual.pilot import Pilot
 
+from console_helpers import (  # noqa: F401 - the console tests import them from here
+    SIZE, notifications, running_console, sandbox_client, screen_text, settle, wait_until,
+)
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.app import RkvstApp
-from sandbox_clients import sandbox_client
-
-SIZE = (120, 40)
 
 
 def client_for(server, client_id: str | None = None, secret: str | None = None, **kwargs) -> RkvstClient:
     """A client for a sandbox, as its admin unless other credentials are given."""
     return sandbox_client(server, client_id=client_id, secret=secret, **kwargs)
-
-
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        await pilot.pause(0.05)
-
-
-async def settle(app: RkvstApp, pilot: Pilot) -> None:
-    """Wait until signing in and the first load of both tables have finished."""
-    await wait_until(
-        pilot,
-        lambda: (app.apps_view.loaded_once and not app.apps_view.loading_pages and app.principals_loaded)
-        or app.screen is not app.screen_stack[0],
-        what="the console to load",
-    )
-    await pilot.pause()
-
-
-@asynccontextmanager
-async def running_console(
-    server,
-    *,
-    client: RkvstClient | None = None,
-    read_only: bool = False,
-    clock: Callable[[], datetime] | None = None,
-    page_size: int | None = None,
-    wait: bool = True,
-    size: tuple[int, int] = SIZE,
-) -> AsyncIterator[tuple[RkvstApp, Pilot]]:
-    client = client or client_for(server)
-    app = RkvstApp(client, read_only=read_only, clock=clock)
-    try:
-        async with app.run_test(size=size) as pilot:
-            if page_size is not None:
-                app.apps_view.page_size = page_size
-            if wait:
-                await settle(app, pilot)
-            yield app, pilot
-    finally:
-        await client.aclose()
 
 
 def cell_text(cell) -> str:
@@ -82,15 +33,6 @@ def row_of(app: RkvstApp, client_id: str) -> dict[str, Text]:
         column_key.value: table.get_cell(client_id, column_key.value)
         for column_key in table.columns
     }
-
-
-def notifications(app: RkvstApp) -> list[str]:
-    return [f"{n.title}\n{n.message}" for n in app._notifications]
-
-
-def screen_text(app: RkvstApp) -> str:
-    """What the terminal shows, as plain text lines."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 GUIDE_CLAIMS = {"serial_number": "TL1000000101", "has_cyclist_light": "true"}
