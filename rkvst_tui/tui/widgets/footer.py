@@ -430,8 +430,10 @@ class ConsoleFooter(Widget, can_focus=False):
                 palette = palette.crop(-start)
                 start = 0
             end = start + palette.cell_length
-            # Docked over the row: where its margin is, the row shows through (as in Footer).
-            line = Strip.join([line.crop(0, start), palette, line.crop(end, width)])
+            # Docked over the row, and its margin too: in Footer the row shows through the margin,
+            # so when the keys overflow a letter of the one under it trails the palette key
+            # ("^p palettet" at 80 columns).
+            line = Strip.join([line.crop(0, start), palette, Strip.blank(width - end, blank)])
         return line.simplify()
 
     def _get_layout(self) -> tuple[list[tuple[int, int, int]], int]:
