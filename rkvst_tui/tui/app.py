@@ -25,6 +25,7 @@ from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.paths import data_dir
 from rkvst_tui.tui.formatting import utc_now
 from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
+from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.typeahead import TypeAhead
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
 from rkvst_tui.tui.widgets.apps_view import AppRegistrationsView
@@ -60,9 +61,8 @@ ACTION_WORDS = {
 }
 
 
-# Imported when first needed, not with the console: the first frame uses none of them, and
-# every module the console imports delays its first rows (tests/benchmarks/bench_first_frame.py).
-# The palette's providers and the confirm dialog are ~3 ms.
+# The palette's providers are imported when it opens, not with the console: every module the
+# console imports delays its first rows (tests/benchmarks/bench_first_frame.py).
 
 
 def _console_commands() -> type[Provider]:
@@ -358,9 +358,8 @@ class RkvstApp(TypeAhead, App[None]):
             if yes:
                 self._change_root(principal, add=True, name=application.display_name)
 
-        from rkvst_tui.tui.screens.confirm import ConfirmScreen
-        self.push_screen(ConfirmScreen("Make this registration root?", body, confirm_label="Make root",
-                                       destructive=False), answered)
+        self.push_screen(confirm_screen("Make this registration root?", body, confirm_label="Make root",
+                                        destructive=False), answered)
 
     def confirm_remove_root(self, principal, name: str) -> None:
         if self.read_only:
@@ -384,8 +383,7 @@ class RkvstApp(TypeAhead, App[None]):
             if yes:
                 self._change_root(principal, add=False, name=name)
 
-        from rkvst_tui.tui.screens.confirm import ConfirmScreen
-        self.push_screen(ConfirmScreen("Remove root principal?", body, confirm_label="Remove"), answered)
+        self.push_screen(confirm_screen("Remove root principal?", body, confirm_label="Remove"), answered)
 
     @work(group="principals-change", exit_on_error=False)
     async def _change_root(self, principal, *, add: bool, name: str) -> None:

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Input, Static
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain
 from rkvst_tui.tui.problems import describe
+from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.widgets.fixed_table import FixedColumnsTable
 
 # Actions that change the tenant: hidden and refused in read-only mode.
@@ -55,7 +56,6 @@ def without_secret(application):
     return dataclasses.replace(application, credentials=blanked)
 
 
-
 # Seconds after a load before the garbage it froze is collected: the rows have painted by then.
 GC_SETTLE_DELAY = 1.0
 
@@ -72,6 +72,7 @@ def collect_frozen_garbage() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+
 
 class RegistrationTable(FixedColumnsTable):
     """The registrations table; `enter` opens the details.
@@ -363,11 +364,12 @@ class AppRegistrationsView(Vertical):
                 empty.update(Text(f"No App Registrations match “{self._filter}”", style="dim"))
             else:
                 empty.update(Text("No App Registrations to display", style="dim"))
-        # Styles set here, not by a class: a class change restyles the whole view (~3 ms when
-        # the first rows arrive; tests/benchmarks/bench_first_frame.py).
-        empty.display = shown == 0
-        self.table.styles.height = "auto" if shown == 0 else "1fr"
-        self.table.styles.max_height = 3 if shown == 0 else None
+        if empty.display != (shown == 0):
+            # Styles set here, not by a class: a class change restyles the whole view (~3 ms when
+            # the first rows arrive; tests/benchmarks/bench_first_frame.py).
+            empty.display = shown == 0
+            table.styles.height = "auto" if shown == 0 else "1fr"
+            table.styles.max_height = 3 if shown == 0 else None
         parts = []
         if self._filter:
             parts.append(f"{shown:,} of {total:,} registrations match “{self._filter}”")
@@ -621,10 +623,8 @@ class AppRegistrationsView(Vertical):
             if yes:
                 self._do_delete(application)
 
-        from rkvst_tui.tui.screens.confirm import ConfirmScreen  # not with the console: its first frame has no dialog
-
         console.push_screen(
-            ConfirmScreen(f"Delete {application.display_name}?", body, confirm_label="Delete"), answered
+            confirm_screen(f"Delete {application.display_name}?", body, confirm_label="Delete"), answered
         )
 
     @work(group="apps-change", exit_on_error=False)
@@ -665,11 +665,9 @@ class AppRegistrationsView(Vertical):
             if yes:
                 self._do_regenerate(application)
 
-        from rkvst_tui.tui.screens.confirm import ConfirmScreen  # not with the console: its first frame has no dialog
-
         console.push_screen(
-            ConfirmScreen(f"Regenerate the secret of {application.display_name}?", body,
-                          confirm_label="Regenerate"),
+            confirm_screen(f"Regenerate the secret of {application.display_name}?", body,
+                           confirm_label="Regenerate"),
             answered,
         )
 
@@ -705,11 +703,9 @@ class AppRegistrationsView(Vertical):
             if yes:
                 self._do_regenerate(application)
 
-        from rkvst_tui.tui.screens.confirm import ConfirmScreen  # not with the console: its first frame has no dialog
-
         self.console.push_screen(
-            ConfirmScreen("The new secret was lost on the way", body, confirm_label="Regenerate again",
-                          cancel_label="Not now", destructive=False),
+            confirm_screen("The new secret was lost on the way", body, confirm_label="Regenerate again",
+                           cancel_label="Not now", destructive=False),
             answered,
         )
 
