@@ -94,9 +94,10 @@ class UsageError(RkvstError):
 
 
 def clean(text: Any) -> str:
-    """Server-provided text made safe for a terminal: no escape sequences, no control characters."""
-    text = "" if text is None else str(text)
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    """Server-provided text made safe for a terminal (the console's one sanitiser)."""
+    from rkvst_tui.api.terminal_safe import terminal_safe
+
+    return terminal_safe(text)
 
 
 def display_width(text: str) -> int:
