@@ -325,13 +325,15 @@ async def _running_sandbox_connection() -> Connection:
     return connection
 
 
-async def _client_for(args: argparse.Namespace, stdin: TextIO) -> RkvstClient:
+async def _client_for(args: argparse.Namespace, io: Io) -> RkvstClient:
     from .api.client import RkvstClient
 
     connection = _configured_connection(args)
     if connection is None:
         connection = await _running_sandbox_connection()
-    return RkvstClient(_with_secret(connection, stdin))
+    for warning in connection.warnings:
+        io.note(f"warning: {clean(warning)}")
+    return RkvstClient(_with_secret(connection, io.stdin))
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -791,7 +793,7 @@ async def cmd_inspect(args: argparse.Namespace, io: Io) -> int:
             raise UsageError(f"the key file {args.key} can not be read ({exc})") from None
     options: dict[str, Any] = {}
     if args.verify:
-        api = await _client_for(args, io.stdin)
+        api = await _client_for(args, io)
         async with api:
             jwks = await api.fetch_jwks()
         options.update(expected_issuer=api.connection.issuer, expected_audience=api.connection.audience, jwks=jwks)
@@ -994,7 +996,7 @@ def _report(error: RkvstError, io: Io) -> None:
 
 
 async def _run_api_command(args: argparse.Namespace, io: Io, handler: Callable[..., Any]) -> int:
-    api = await _client_for(args, io.stdin)
+    api = await _client_for(args, io)
     async with api:
         return await handler(args, api, io)
 

@@ -174,7 +174,17 @@ class _Layer:
     allow_insecure: bool | None = None
 
 
-def _profile_secret(profile: Profile, config: Config, env: Mapping[str, str]) -> Any:
+def _read_secret_file(path: str | os.PathLike[str], notes: list[str]) -> str:
+    """The secret in `path`; a warning in `notes` when others may read the file."""
+    from .files import exposure_warning, read_secret_file
+
+    secret = read_secret_file(path)
+    if warning := exposure_warning(path, "the secret file"):
+        notes.append(warning)
+    return secret
+
+
+def _profile_secret(profile: Profile, config: Config, env: Mapping[str, str], notes: list[str]) -> Any:
     where = f"{config.path}: [profiles.{profile.name}]"
     if profile.secret_env:
         def from_env() -> str:
@@ -188,10 +198,8 @@ def _profile_secret(profile: Profile, config: Config, env: Mapping[str, str]) ->
         return from_env
     if profile.secret_file:
         def from_file() -> str:
-            from .files import read_secret_file
-
             try:
-                return read_secret_file(profile.secret_file)  # type: ignore[arg-type]
+                return _read_secret_file(profile.secret_file, notes)  # type: ignore[arg-type]
             except ConfigError as exc:
                 raise ConfigError(f"{where} secret_file: {exc.message}", hint=exc.hint) from None
         return from_file
@@ -220,18 +228,18 @@ def _profile_secret(profile: Profile, config: Config, env: Mapping[str, str]) ->
     return None
 
 
-def _profile_layer(profile: Profile, config: Config, env: Mapping[str, str]) -> _Layer:
+def _profile_layer(profile: Profile, config: Config, env: Mapping[str, str], notes: list[str]) -> _Layer:
     return _Layer(
         source=f"profile '{profile.name}'",
         base_url=profile.base_url,
         client_id=profile.client_id,
-        secret=_profile_secret(profile, config, env),
+        secret=_profile_secret(profile, config, env, notes),
         token_file=profile.bearer_token_file,
         allow_insecure=profile.allow_insecure or None,
     )
 
 
-def _env_layer(env: Mapping[str, str]) -> _Layer:
+def _env_layer(env: Mapping[str, str], notes: list[str]) -> _Layer:
     layer = _Layer(source="the environment")
     if found := _env(env, ENV_URL):
         layer.base_url = found[1]
@@ -244,10 +252,8 @@ def _env_layer(env: Mapping[str, str]) -> _Layer:
         name, file_name = found
 
         def from_file() -> str:
-            from .files import read_secret_file
-
             try:
-                return read_secret_file(file_name)
+                return _read_secret_file(file_name, notes)
             except ConfigError as exc:
                 raise ConfigError(f"{name}: {exc.message}", hint=exc.hint) from None
         layer.secret = from_file
@@ -278,6 +284,12 @@ def resolve_connection(
     """
     env = os.environ if env is None else env
     config = load_profiles(config_path, env)
+    notes: list[str] = []  # warnings for the connection (files others can read)
+    if config.exists:
+        from .files import exposure_warning
+
+        if warning := exposure_warning(config.path, "the config file"):
+            notes.append(warning)
     explicit_name = profile or (_env(env, ENV_PROFILE) or (None, None))[1]
     if explicit_name and explicit_name not in config.profiles:
         raise ConfigError(
@@ -292,16 +304,19 @@ def resolve_connection(
     options.client_id = client_id
     if secret_file is not None:
         secret_path = Path(secret_file).expanduser()
-        options.secret = lambda: read_secret_file(secret_path)
+
+        def from_option() -> str:
+            return _read_secret_file(secret_path, notes)
+        options.secret = from_option
     options.token_file = Path(token_file).expanduser() if token_file is not None else None
     options.allow_insecure = allow_insecure or None
 
     layers = [options]
     if chosen and explicit_name:
-        layers.append(_profile_layer(chosen, config, env))
-    layers.append(_env_layer(env))
+        layers.append(_profile_layer(chosen, config, env, notes))
+    layers.append(_env_layer(env, notes))
     if chosen and not explicit_name:
-        layers.append(_profile_layer(chosen, config, env))
+        layers.append(_profile_layer(chosen, config, env, notes))
 
     def first(attribute: str) -> Any:
         return next((getattr(layer, attribute) for layer in layers if getattr(layer, attribute) is not None), None)
@@ -322,6 +337,7 @@ def resolve_connection(
         return Connection(
             base_url, client_id=first("client_id"), bearer_token_file=options.token_file,
             profile=chosen_name or "default", allow_insecure=insecure,
+            warnings=_with_token_file_warning(notes, options.token_file),
         )
     resolved_client = first("client_id")
     secret_source = first("secret")
@@ -334,4 +350,14 @@ def resolve_connection(
         bearer_token_file=token_path,
         profile=chosen_name or "default",
         allow_insecure=insecure,
+        warnings=_with_token_file_warning(notes, token_path),
     )
+
+
+def _with_token_file_warning(notes: list[str], token_file: Path | None) -> tuple[str, ...]:
+    if token_file is not None:
+        from .files import exposure_warning
+
+        if warning := exposure_warning(token_file, "the bearer token file"):
+            notes.append(warning)
+    return tuple(notes)

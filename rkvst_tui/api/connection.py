@@ -66,6 +66,9 @@ class Connection:
     profile: str = "default"
     is_sandbox: bool = False
     allow_insecure: bool = False
+    # Problems found while resolving it that do not stop it (a secret file others can read),
+    # for the CLI's stderr and the console's notifications.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         check_base_url(self.base_url, allow_insecure=self.allow_insecure)

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import secrets as _random
+import stat
 from pathlib import Path
 
 from .errors import ConfigError, TargetExists
@@ -237,3 +238,25 @@ def write_credentials_file(
 def is_private(path: str | os.PathLike[str]) -> bool:
     """True when no one but the owner can read or write the file."""
     return (os.stat(path).st_mode & 0o077) == 0
+
+
+def exposure_warning(path: str | os.PathLike[str], what: str) -> str | None:
+    """A warning, as ssh gives for a private key, when `path` is open to its group or others.
+
+    `what` names the file ("the secret file"); None when the file is private or absent.
+    """
+    import shlex
+
+    source = Path(path).expanduser()
+    try:
+        mode = os.stat(source).st_mode
+    except OSError:
+        return None
+    if (mode & 0o066) == 0 or not stat.S_ISREG(mode):
+        return None
+    readers = [who for who, bit in (("its group", 0o040), ("others", 0o004)) if mode & bit]
+    writers = [who for who, bit in (("its group", 0o020), ("others", 0o002)) if mode & bit]
+    access = "read" if readers else "changed"
+    who = " and ".join(readers or writers) or "others"
+    return (f"{what} {source} can be {access} by {who} (mode {stat.S_IMODE(mode):04o}); "
+            f"make it private: chmod 600 {shlex.quote(str(source))}")

@@ -23,6 +23,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.paths import data_dir
+from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.tui.formatting import utc_now
 from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
 from rkvst_tui.tui.screens import confirm_screen
@@ -175,6 +176,8 @@ class RkvstApp(TypeAhead, App[None]):
                 return
         connection = self.client.connection
         header.show_connection(connection)
+        for warning in getattr(connection, "warnings", ()):  # e.g. a secret file others can read
+            self.notify(terminal_safe(warning), title="Warning", severity="warning", markup=False, timeout=20)
         self.principals_view.show_issuer(connection.issuer)
         try:
             # Signed in once a token is minted: the first page is asked for then, while whoami
