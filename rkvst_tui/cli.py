@@ -3,12 +3,12 @@
     rkvst-tui [--read-only]                       the console (a local sandbox when nothing is configured)
     rkvst-tui sandbox [...]                       run the sandbox in the foreground (see `rkvst-tui sandbox -h`)
     rkvst-tui token [--save PATH] [--force]       an access token for the configured credentials
-    rkvst-tui apps list [--name NAME]
-    rkvst-tui apps show ID
+    rkvst-tui apps list [--name NAME] [--match TEXT]   (--name exact, as the API; --match a substring, any case)
+    rkvst-tui apps show ID|NAME                    (a display name only one registration has)
     rkvst-tui apps create --name NAME [--claim k=v ...] [--from-file app.json] [--save-credentials PATH]
     rkvst-tui apps update ID [--name NAME] [--claim k=v ...] [--unset-claim k ...] [--replace-claims]
     rkvst-tui apps delete ID [--yes]
-    rkvst-tui apps regenerate ID [--save-credentials PATH]
+    rkvst-tui apps regenerate ID [--yes] [--save-credentials PATH]   (asks first on a terminal)
     rkvst-tui principals list
     rkvst-tui principals add (--app ID | --issuer ISS --subject SUB [--display-name N] [--email E])
     rkvst-tui principals remove (--app ID | --issuer ISS --subject SUB)
@@ -22,8 +22,9 @@ a prompt. With nothing configured, commands use the default local sandbox if it 
 running (`rkvst-tui sandbox`, 127.0.0.1:8470); they never start one.
 
 Exit codes: 0 done; 1 the operation failed (API error, network, file, refusal, an invalid
-token for `inspect`); 2 usage or configuration error (including claims that break the
-rules); 3 authentication or permission (401: credentials refused; 403: not a root
+token for `inspect`; with --verify, a token the service would refuse: unsigned, bad
+signature, expired, not yet valid, wrong issuer or audience); 2 usage or configuration error
+(including claims that break the rules, and the console started without a terminal); 3 authentication or permission (401: credentials refused; 403: not a root
 principal); 130 interrupted. Errors go to stderr as one sentence (and a hint), never
 a traceback.
 
@@ -83,6 +84,12 @@ DEFAULT_SANDBOX_HOST = "127.0.0.1"
 DEFAULT_SANDBOX_PORT = 8470  # the port `rkvst-tui sandbox` listens on by default
 LIST_PAGE_SIZE = 1000  # the contract's largest page: fewest round trips for a whole listing
 
+INSPECT_EXIT_CODES = (
+    "Exit codes: 0 the token decodes (with --verify: the service would accept it: signed, the signature checks "
+    "with the backend's key set or --key, not expired, already valid, the backend's issuer and audience); "
+    "1 it does not (with --verify: it would be refused; the reasons are on stderr); 2 usage error."
+)
+
 GLOBAL_OPTIONS = ("profile", "url", "client_id", "secret_file", "token_file", "insecure", "json")
 
 
@@ -128,6 +135,13 @@ def fields(pairs: Sequence[tuple[str, Any]]) -> str:
 
 def emit_json(data: Any, out: TextIO) -> None:
     out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _shell_word(text: str) -> str:
+    """`text` quoted for a shell command line, and shown escaped if it holds control characters."""
+    import shlex
+
+    return clean(shlex.quote(text))
 
 
 def _date(moment: datetime | None) -> str:
@@ -203,9 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
     apps = _parser(sub, "apps", "list, show, create, update, delete app registrations, regenerate secrets")
     apps_sub = apps.add_subparsers(dest="apps_command", metavar="ACTION", required=True)
     apps_list = _parser(apps_sub, "list", "list app registrations")
-    apps_list.add_argument("--name", help="only those with exactly this display name")
+    apps_list.add_argument("--name", help="only those with exactly this display name (case counts; the API's filter)")
+    apps_list.add_argument("--match", metavar="TEXT",
+                           help="only those whose display name contains TEXT, in any case, or whose client id "
+                                "starts with it (the console's / filter)")
     apps_show = _parser(apps_sub, "show", "show one app registration")
-    apps_show.add_argument("id", metavar="ID", help="client id or applications/<uuid>")
+    apps_show.add_argument("id", metavar="ID|NAME",
+                           help="client id, applications/<uuid>, or a display name only one registration has")
     create = _parser(apps_sub, "create", "create an app registration; its secret is shown once")
     create.add_argument("--name", help="the display name")
     create.add_argument("--claim", action="append", default=[], metavar="NAME=VALUE", help="a custom claim (repeat)")
@@ -224,8 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     delete = _parser(apps_sub, "delete", "delete an app registration (asks first)")
     delete.add_argument("id", metavar="ID", help="client id or applications/<uuid>")
     delete.add_argument("--yes", action="store_true", help="do not ask (needed when not on a terminal)")
-    regenerate = _parser(apps_sub, "regenerate", "give an app registration a new secret; the old one stops working at once")
+    regenerate = _parser(apps_sub, "regenerate", "give an app registration a new secret; the old one stops working "
+                                                "at once (asks first on a terminal)")
     regenerate.add_argument("id", metavar="ID", help="client id or applications/<uuid>")
+    regenerate.add_argument("--yes", action="store_true", help="do not ask")
     regenerate.add_argument("--save-credentials", metavar="PATH", help="write CLIENT_ID and SECRET to PATH instead of printing them")
     regenerate.add_argument("--force", action="store_true", help="overwrite the credentials file if it exists")
 
@@ -235,11 +255,13 @@ def build_parser() -> argparse.ArgumentParser:
     _principal_options(_parser(principals_sub, "add", "add a root principal (--app ID makes a registration root)"), adding=True)
     _principal_options(_parser(principals_sub, "remove", "remove a root principal"), adding=False)
 
-    inspect = _parser(sub, "inspect", "decode and check a token (a JWT, a Bearer line, a bearer_token file)")
+    inspect = _parser(sub, "inspect", "decode and check a token (a JWT, a Bearer line, a bearer_token file)",
+                      epilog=INSPECT_EXIT_CODES)
     inspect.add_argument("token", nargs="?", metavar="TOKEN", help="the token, or - to read standard input")
     inspect.add_argument("--file", metavar="PATH", help="read the token from a file (e.g. a bearer_token file)")
     inspect.add_argument("--verify", action="store_true",
-                         help="check the signature with the connected backend's key set, and its issuer and audience")
+                         help="check it as the service would: the signature with the backend's key set (only its "
+                              "URL is needed), the times, the issuer and the audience")
     inspect.add_argument("--key", metavar="PATH", help="check the signature with this public key (PEM or JWK)")
 
     _parser(sub, "locate", "show where rkvst-tui keeps its configuration and data")
@@ -361,9 +383,13 @@ async def cmd_token(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
     expires_at = datetime.now(timezone.utc).replace(microsecond=0).timestamp() + answer.expires_in
     expires_text = datetime.fromtimestamp(expires_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if args.save:
-        from .api.files import write_bearer_token_file
+        from .api.files import SaveFailed, write_bearer_token_file
 
-        path = write_bearer_token_file(args.save, answer.access_token, overwrite=args.force)
+        try:
+            path = write_bearer_token_file(args.save, answer.access_token, overwrite=args.force)
+        except SaveFailed as exc:
+            raise SaveFailed(Path(args.save).expanduser(), exc.reason, code=exc.errno, what="the token") from None
+        _warn_if_shared(path, io)
         if io.json:
             emit_json({"saved": str(path), "token_type": answer.token_type, "expires_in": answer.expires_in,
                        "expires_at": expires_text}, io.out)
@@ -400,7 +426,9 @@ def _check_claim_rows(rows: list[tuple[Any, Any]], io: Io) -> None:
     if problems:
         for issue in problems[1:]:
             io.note(f"error: {clean(issue.message)}")
-        raise UsageError(clean(problems[0].message), hint="fix the custom claims (docs: contract §5)")
+        from .api.claims import rules_summary
+
+        raise UsageError(clean(problems[0].message), hint=rules_summary())
 
 
 def _read_application_file(path: str) -> tuple[str | None, list[tuple[Any, Any]]]:
@@ -430,12 +458,7 @@ def _app_summary(app: Application, root_subjects: set[str] | None = None) -> lis
     ]
     if root_subjects is not None:
         pairs.append(("Root", "yes" if app.client_id in root_subjects else "no"))
-    if app.custom_claims:
-        for index, (name, value) in enumerate(sorted(app.custom_claims.items())):
-            pairs.append(("Custom claims" if index == 0 else "", f"{name} = {value}"))
-    else:
-        pairs.append(("Custom claims", "(none)"))
-    return pairs
+    return pairs + _claim_pairs(app)
 
 
 async def _root_subjects(api: RkvstClient) -> set[str] | None:
@@ -448,18 +471,32 @@ async def _root_subjects(api: RkvstClient) -> set[str] | None:
     return {p.subject for p in principals if p.issuer == api.connection.issuer}
 
 
-def _secret_output(app: Application, io: Io, *, reason: str, saved: Path | None) -> None:
+def _claim_pairs(app: Application) -> list[tuple[str, Any]]:
+    if not app.custom_claims:
+        return [("Custom claims", "(none)")]
+    return [("Custom claims" if index == 0 else "", f"{name} = {value}")
+            for index, (name, value) in enumerate(sorted(app.custom_claims.items()))]
+
+
+def _secret_output(app: Application, io: Io, *, reason: str, saved: Path | None, claims: bool = False) -> None:
     if io.json:
         shown = app.without_secret() if saved else app
         emit_json({"application": shown.to_wire(), "credentials_file": str(saved) if saved else None}, io.out)
         return
     io.say(f"{reason} app registration '{clean(app.display_name)}'")
-    if saved:
-        io.say(fields([("CLIENT_ID", app.client_id), ("Credentials", f"saved to {saved} (mode 0600)"),
-                       ("Expires", _time(app.valid_until))]))
-        return
-    io.say(fields([("CLIENT_ID", app.client_id), ("SECRET", app.secret), ("Expires", _time(app.valid_until))]))
-    io.note("Take note of the SECRET now: it can not be viewed again.")
+    secret = ("Credentials", f"saved to {saved} (mode 0600)") if saved else ("SECRET", app.secret)
+    pairs = [("CLIENT_ID", app.client_id), secret, ("Expires", _time(app.valid_until))]
+    io.say(fields(pairs + (_claim_pairs(app) if claims else [])))  # what the server set, as it answered
+    if not saved:
+        io.note("Take note of the SECRET now: it can not be viewed again.")
+
+
+def _warn_if_shared(path: Path, io: Io) -> None:
+    from .api.files import shared_directory_warning
+
+    warning = shared_directory_warning(path)
+    if warning:
+        io.note(f"warning: {clean(warning)}")
 
 
 def _save_secret(app: Application, path: str | None, force: bool, io: Io) -> Path | None:
@@ -469,11 +506,57 @@ def _save_secret(app: Application, path: str | None, force: bool, io: Io) -> Pat
     from .api.files import write_credentials_file
 
     try:
-        return write_credentials_file(path, app.client_id, app.secret, overwrite=force)
+        saved = write_credentials_file(path, app.client_id, app.secret, overwrite=force)
     except (OSError, RkvstError) as exc:
-        io.note(f"error: could not save the credentials to {path}: {getattr(exc, 'message', None) or exc}; "
-                "printing the secret instead")
+        reason = getattr(exc, "reason", None) or getattr(exc, "message", None) or exc
+        io.note(f"error: could not save the credentials to {path}: {clean(reason)}; printing the secret instead")
         return None
+    _warn_if_shared(saved, io)
+    return saved
+
+
+def _is_signed_in_as(api: RkvstClient, app: Application) -> bool:
+    return bool(api.tokens.current) and app.client_id == api._caller_subject()
+
+
+def _confirm(io: Io, question: str) -> bool:
+    """Ask a yes/no question on the terminal; only an explicit yes is a yes."""
+    io.err.write(f"{question} [y/N] ")
+    io.err.flush()
+    return io.stdin.readline().strip().lower() in ("y", "yes")
+
+
+async def _application_by_id_or_name(api: RkvstClient, ref: str) -> Application:
+    """The registration `ref` names: a client id (or applications/<uuid>), else a display name
+    that exactly one registration has."""
+    import re
+
+    from .api.errors import NotFound
+
+    if re.fullmatch(r"(applications/)?[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", ref.strip()):
+        try:
+            return await api.get_application(ref)
+        except NotFound as not_found:
+            missing = not_found
+    else:
+        missing = None
+    named = await api.find_applications_by_name(ref)
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:
+        ids = ", ".join(a.client_id for a in named)
+        raise UsageError(f"{len(named)} app registrations are named '{clean(ref)}': {ids}",
+                         hint="give the client id of the one you mean")
+    if missing is not None:
+        raise missing
+    try:
+        from .api.client import application_uuid
+
+        application_uuid(ref)
+    except InvalidArgument as invalid:
+        raise InvalidArgument(f"{invalid.message}, nor the display name of one", hint=invalid.hint) from None
+    raise NotFound(f"no app registration has the client id or display name '{clean(ref)}'",
+                   hint=f"`rkvst-tui apps list --match {_shell_word(ref)}` lists those whose name contains it")
 
 
 def _check_save_target(path: str | None, force: bool) -> None:
@@ -488,6 +571,8 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         apps = [app async for app in api.iter_applications(display_name=args.name, page_size=LIST_PAGE_SIZE)]
         if args.name is not None:
             apps = [a for a in apps if a.display_name == args.name]
+        if args.match is not None:
+            apps = [a for a in apps if a.matches(args.match)]
         if io.json:
             emit_json({"applications": [a.to_wire() for a in apps]}, io.out)
             return EXIT_OK
@@ -511,7 +596,7 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         return EXIT_OK
 
     if action == "show":
-        app = await api.get_application(args.id)
+        app = await _application_by_id_or_name(api, args.id)
         if io.json:
             emit_json(app.to_wire(), io.out)
         else:
@@ -545,7 +630,7 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
                 raise
             raise await _lost_create(api, name, dict(rows), known_ids, failed) from None
         saved = _save_secret(app, args.save_credentials, args.force, io)
-        _secret_output(app, io, reason="created", saved=saved)
+        _secret_output(app, io, reason="created", saved=saved, claims=True)
         return EXIT_OK
 
     if action == "update":
@@ -578,13 +663,9 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
             if not io.stdin.isatty():
                 raise UsageError(f"not deleting '{clean(app.display_name)}' without confirmation",
                                  hint="add --yes (there is no terminal to ask on)")
-            me = api.tokens.current and app.client_id == api._caller_subject()
-            warning = " This is the registration you are signed in as." if me else ""
-            io.err.write(f"Delete app registration '{clean(app.display_name)}' (client id {app.client_id})?"
-                         f"{warning} Its secret stops working. [y/N] ")
-            io.err.flush()
-            answer = io.stdin.readline().strip().lower()
-            if answer not in ("y", "yes"):
+            warning = " This is the registration you are signed in as." if _is_signed_in_as(api, app) else ""
+            if not _confirm(io, f"Delete app registration '{clean(app.display_name)}' (client id {app.client_id})?"
+                                f"{warning} Its secret stops working."):
                 io.note("not deleted")
                 return EXIT_FAILED
         await api.delete_application(app)
@@ -597,6 +678,14 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
     if action == "regenerate":
         _check_save_target(args.save_credentials, args.force)
         from .api.errors import ConnectionLost
+
+        if not args.yes and io.stdin.isatty():
+            app = await api.get_application(args.id)
+            me = " This is the registration you are signed in as." if _is_signed_in_as(api, app) else ""
+            if not _confirm(io, f"Give app registration '{clean(app.display_name)}' (client id {app.client_id}) "
+                                f"a new secret?{me} Its current secret stops working at once."):
+                io.note("not regenerated")
+                return EXIT_FAILED
 
         try:
             app = await api.regenerate_secret(args.id)
@@ -793,12 +882,14 @@ async def cmd_inspect(args: argparse.Namespace, io: Io) -> int:
             raise UsageError(f"the key file {args.key} can not be read ({exc})") from None
     options: dict[str, Any] = {}
     if args.verify:
-        api = await _client_for(args, io)
-        async with api:
+        from .api.client import RkvstClient
+
+        connection = _verify_connection(args)
+        async with RkvstClient(connection) as api:  # the key set is public: no credentials needed
             jwks = await api.fetch_jwks()
-        options.update(expected_issuer=api.connection.issuer, expected_audience=api.connection.audience, jwks=jwks)
+        options.update(expected_issuer=connection.issuer, expected_audience=connection.audience, jwks=jwks)
         if jwks is None:
-            options["no_key_reason"] = f"{api.connection.base_url} publishes no key set (the real service does not)"
+            options["no_key_reason"] = f"{connection.base_url} publishes no key set (the real service does not)"
     try:
         report = tokens.inspect_token(text, key=key_text, **options)
     except tokens.KeyLoadError as exc:
@@ -807,7 +898,24 @@ async def cmd_inspect(args: argparse.Namespace, io: Io) -> int:
         emit_json(report.to_json(), io.out)
     else:
         _print_report(report, io)
+    if args.verify:
+        refusals = report.refusals()
+        if refusals:
+            io.note(f"error: the service would refuse this token: {clean('; '.join(refusals))}")
+            return EXIT_FAILED
+        return EXIT_OK
     return EXIT_OK if report.ok and report.signature_state != tokens.INVALID else EXIT_FAILED
+
+
+def _verify_connection(args: argparse.Namespace) -> Connection:
+    """The backend whose key set, issuer and audience `inspect --verify` checks against: the
+    configured service (its URL is enough), else the default local sandbox."""
+    from .api.connection import Connection
+
+    connection = _configured_connection(args)
+    if connection is not None:
+        return connection
+    return Connection(f"http://{DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT}", profile="sandbox", is_sandbox=True)
 
 
 def cmd_locate(args: argparse.Namespace, io: Io) -> int:
@@ -960,6 +1068,10 @@ def _pause_gc_for_start_up() -> None:
 
 
 def run_console(args: argparse.Namespace, io: Io) -> int:
+    if not io.out.isatty():  # the console would write its escape codes into a pipe or a file
+        io.note("error: the console needs a terminal, and standard output is not one (a pipe or a file)")
+        io.note("hint: run rkvst-tui in a terminal; scripts use its commands (rkvst-tui --help)")
+        return EXIT_USAGE
     _pause_gc_for_start_up()
     # The sandbox child first: it starts while this process imports Textual.
     connect, servers = console_connect(args, io, launch_now=True)

@@ -225,3 +225,14 @@ def errors(issues: Iterable[ClaimIssue]) -> list[ClaimIssue]:
 
 def warnings(issues: Iterable[ClaimIssue]) -> list[ClaimIssue]:
     return [issue for issue in issues if not issue.is_error]
+
+
+def rules_summary() -> str:
+    """The rules in one sentence, for a hint where the person has no document to look them up in."""
+    return (
+        f"a claim name may not start with {' or '.join(RESERVED_PREFIXES)}, nor be one the token itself uses "
+        f"({' '.join(sorted(REGISTERED_CLAIMS | TOKEN_SERVICE_CLAIMS))}) or a JOSE header name "
+        f"({' '.join(sorted(JOSE_HEADER_NAMES))}), nor hold spaces or control characters, and is at most "
+        f"{MAX_NAME_LENGTH} characters; a value is text of at most {MAX_VALUE_LENGTH} characters; "
+        f"at most {MAX_CLAIMS} claims, each name once"
+    )

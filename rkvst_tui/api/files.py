@@ -14,6 +14,7 @@ Formats:
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -21,12 +22,43 @@ import secrets as _random
 import stat
 from pathlib import Path
 
-from .errors import ConfigError, TargetExists
+from .errors import ConfigError, RkvstError, TargetExists
 
 BEARER_PREFIX = "Authorization: Bearer "
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 CLIENT_ID_KEYS = ("CLIENT_ID", "RKVST_CLIENT_ID", "RKVST_APPREG_CLIENT", "client_id")
 SECRET_KEYS = ("SECRET", "CLIENT_SECRET", "RKVST_CLIENT_SECRET", "RKVST_APPREG_SECRET", "secret", "client_secret")
+
+
+class TargetIsDirectory(TargetExists):
+    """The path names a directory: a file can not take its place, asked or not."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, hint=f"give a file name, e.g. {path / 'credentials.env'}")
+        self.message = f"{path} is a directory: give the name of a file to write"
+
+
+class SaveFailed(RkvstError, OSError):
+    """A private file could not be written. `.reason` says why in plain words ("the directory
+    ... does not exist"); it is an OSError too, so callers that catch those keep working."""
+
+    def __init__(self, path: Path, reason: str, *, code: int | None = None, what: str = "") -> None:
+        action = f"save {what} to" if what else "write"
+        RkvstError.__init__(self, f"could not {action} {path}: {reason}", hint="choose a directory you can write to")
+        self.errno, self.strerror, self.filename, self.reason = code, reason, str(path), reason
+
+
+def _write_failure_reason(exc: OSError, target: Path) -> str:
+    directory = target.parent
+    reasons = {
+        errno.ENOENT: f"the directory {directory} does not exist and can not be created",
+        errno.ENOTDIR: f"{directory} is not a directory",
+        errno.EACCES: f"permission denied in {directory}",
+        errno.EPERM: f"permission denied in {directory}",
+        errno.EROFS: f"{directory} is on a read-only file system",
+        errno.EISDIR: f"{target} is a directory",
+    }
+    return reasons.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
 def _make_private_dirs(directory: Path) -> None:
@@ -63,9 +95,18 @@ def atomic_write_private(path: str | os.PathLike[str], text: str, overwrite: boo
     """Write `text` to `path`, mode 0600, atomically; refuse to replace a file unless `overwrite`."""
     target = Path(path).expanduser()
     if target.is_dir():
-        raise TargetExists(target, hint="that is a directory: give a file name")
+        raise TargetIsDirectory(target)
     if not overwrite and (target.exists() or target.is_symlink()):
         raise TargetExists(target)
+    try:
+        return _write_private(target, text, overwrite)
+    except (TargetExists, SaveFailed):
+        raise
+    except OSError as exc:
+        raise SaveFailed(target, _write_failure_reason(exc, target), code=exc.errno) from exc
+
+
+def _write_private(target: Path, text: str, overwrite: bool) -> Path:
     directory = target.parent
     _make_private_dirs(directory)
     temporary = directory / f".{target.name}.{_random.token_hex(6)}.tmp"
@@ -233,6 +274,22 @@ def write_credentials_file(
     if fmt is None:
         fmt = "json" if str(path).lower().endswith(".json") else "env"
     return atomic_write_private(path, credentials_text(client_id, secret, fmt), overwrite=overwrite)
+
+
+def shared_directory_warning(path: str | os.PathLike[str]) -> str | None:
+    """A warning when the directory holding `path` can be written by others (group or world,
+    sticky bit or not: /tmp included): they can delete the file or plant one in its place for
+    the next write. None when the directory is private, or absent (it is then made 0700)."""
+    directory = Path(path).expanduser().parent
+    try:
+        mode = stat.S_IMODE(os.stat(directory).st_mode)
+    except OSError:
+        return None
+    if not mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return None
+    who = "everyone" if mode & stat.S_IWOTH else "its group"
+    return (f"{directory} can be written by {who} (mode {mode:04o}): they can delete or replace the file; "
+            "keep secrets in a directory only you can write")
 
 
 def is_private(path: str | os.PathLike[str]) -> bool:

@@ -129,6 +129,12 @@ class Application:
     def valid_until(self) -> datetime | None:
         return self.credentials[0].valid_until if self.credentials else None
 
+    def matches(self, text: str) -> bool:
+        """The console's `/` filter and `apps list --match`: the display name contains `text`
+        in any case, or the client id starts with it."""
+        needle = text.casefold()
+        return not needle or needle in (self.display_name or "").casefold() or self.client_id.startswith(needle)
+
     def without_secret(self) -> Application:
         """A copy safe to keep around: every credential's secret blanked."""
         return Application(

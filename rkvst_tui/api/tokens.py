@@ -44,6 +44,11 @@ VERIFIED = "VERIFIED"
 INVALID = "INVALID"
 NOT_CHECKED = "NOT CHECKED"
 UNSECURED = "UNSECURED"
+# Warnings a verifying service refuses a token for (RFC 7519 §4.1, RFC 7515 §4.1.11); the
+# others (typ, no exp, iat ahead of this clock, custom claims) are advice.
+REFUSED_WARNINGS = frozenset(
+    {"unsecured", "expired", "not-yet-valid", "bad-time", "issuer-mismatch", "audience-mismatch", "crit"}
+)
 
 DEFAULT_ALGORITHMS: tuple[str, ...] = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 
@@ -232,6 +237,16 @@ class TokenReport:
 
     def warning_codes(self) -> list[str]:
         return [w.code for w in self.warnings]
+
+    def refusals(self) -> list[str]:
+        """Why a service that checks it would refuse this token (empty: it would accept it):
+        what could not be decoded, a signature that is not VERIFIED, and the warnings of
+        `REFUSED_WARNINGS` (times, issuer, audience, `crit`)."""
+        reasons = list(self.errors)
+        if self.signature_state != VERIFIED:
+            reasons.append(f"signature {self.signature_state}: {self.signature_reason}")
+        reasons += [w.message for w in self.warnings if w.code in REFUSED_WARNINGS]
+        return reasons
 
     def to_json(self) -> dict[str, Any]:
         """The stable shape printed by `rkvst-tui inspect --json` (schema REPORT_SCHEMA).

@@ -34,7 +34,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from rkvst_tui.api import errors as api_errors
-from rkvst_tui.api.files import write_credentials_file
+from rkvst_tui.api.files import shared_directory_warning, write_credentials_file
+from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.tui.app_form import PathSuggester, unquote_path
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
@@ -337,9 +338,15 @@ class SecretRevealScreen(ModalScreen[None]):
             if path is None:
                 return
             self.saved_to = path
-            message = f"✓ Saved CLIENT_ID and SECRET to {path} (mode 0600)."
-            self._status(Text(message, style="green"))
-            self.notify(f"Saved the credentials to {path}", markup=False)
+            message = Text(f"✓ Saved CLIENT_ID and SECRET to {terminal_safe(path)} (mode 0600).", style="green")
+            warning = shared_directory_warning(path)
+            if warning:
+                message.append(f"\n! {terminal_safe(warning)}.", style="bold yellow")
+            self._status(message)
+            self.notify(f"Saved the credentials to {terminal_safe(path)}", markup=False)
+            if warning:
+                self.notify(terminal_safe(warning), title="Others can write there", severity="warning",
+                            markup=False, timeout=10)
 
         self.app.push_screen(
             SaveCredentialsScreen(default_credentials_path(self._default_save_dir, self._app_view()), write), saved

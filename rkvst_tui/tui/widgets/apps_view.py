@@ -387,10 +387,7 @@ class AppRegistrationsView(Vertical):
     # ---------------------------------------------------------------- filter
 
     def _matches(self, application) -> bool:
-        needle = self._filter.casefold()
-        if not needle:
-            return True
-        return needle in (application.display_name or "").casefold() or application.client_id.startswith(needle)
+        return application.matches(self._filter)
 
     def _mounted_filter_box(self) -> FilterInput | None:
         boxes = self.query_children(FilterInput)
