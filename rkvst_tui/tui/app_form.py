@@ -46,7 +46,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from rkvst_tui.api import claims as claim_rules
 from rkvst_tui.api import errors as api_errors
@@ -54,6 +54,7 @@ from rkvst_tui.api.application_file import ApplicationFileError, LoadedApplicati
 from rkvst_tui.api.errors import may_have_acted
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.widgets.footer import ConsoleFooter
 
 if TYPE_CHECKING:
     from rkvst_tui.api.client import RkvstClient
@@ -344,7 +345,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             with Horizontal(id="form-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(f"{submit_label} (ctrl+s)", id="submit", variant="primary")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self._renumber()

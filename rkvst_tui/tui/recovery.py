@@ -22,12 +22,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, OptionList, Static
+from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.widgets.footer import ConsoleFooter
 
 if TYPE_CHECKING:
     from rkvst_tui.api.client import RkvstClient
@@ -173,7 +174,7 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
                 yield Button("Check again (c)", id="recovery-check")
                 yield Button("Delete it (d)", id="recovery-delete", variant="error")
                 yield Button("Regenerate secret (r)", id="recovery-regenerate", variant="primary")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self._show_buttons()

@@ -31,7 +31,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.files import shared_directory_warning, write_credentials_file
@@ -39,6 +39,7 @@ from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.tui.app_form import PathSuggester, unquote_path
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.widgets.footer import ConsoleFooter
 
 if TYPE_CHECKING:
     from rkvst_tui.api.client import RkvstClient
@@ -285,7 +286,7 @@ class SecretRevealScreen(ModalScreen[None]):
                              tooltip="Close this screen (after asking) and inspect the token, not the secret")
             with Horizontal(id="reveal-done-row"):
                 yield Button("Done (esc)", id="done", variant="primary")
-        yield Footer()
+        yield ConsoleFooter()
 
     def _fit_secret(self, width: int) -> None:
         # label column 16, the secret 64, the dialog's border and padding 6, a scrollbar 2

@@ -273,17 +273,39 @@ async def test_without_the_palette_key():
         assert "palette" not in line(app) and line(app).startswith("n New")
 
 
+async def test_too_narrow_for_every_key_it_drops_the_least_important_first():
+    """Help and the filter stay; the way back (escape) stays longer than the other keys; of
+    the rest the rightmost go first, and a disabled key before an enabled one."""
+    app = FooterApp()
+    async with app.run_test(size=(80, 5)) as pilot:
+        await settle(pilot)
+        assert "? Help" in line(app) and line(app).rstrip().endswith("▏^p palette")
+        assert "r Refresh" not in line(app)
+        await pilot.resize_terminal(40, 5)
+        await settle(pilot)
+        assert line(app) == "n New / Filter ? Help       ▏^p palette "
+        app.disabled = {"create"}
+        app.refresh_bindings()
+        await settle(pilot)
+        assert line(app) == "e Edit / Filter ? Help      ▏^p palette "
+        await pilot.resize_terminal(120, 5)
+        await settle(pilot)
+        assert "r Refresh / Filter ? Help" in line(app)
+
+
 async def test_keys_that_do_not_fit_scroll_sideways_under_the_mouse_wheel():
     app = FooterApp()
-    async with app.run_test(size=(40, 5)) as pilot:
+    async with app.run_test(size=(24, 5)) as pilot:
         await settle(pilot)
-        # The palette key docks over the keys, with its one-cell margin (blank, where Footer
-        # lets a letter of the key under it show: "^p palettet").
-        assert "Filter" not in line(app) and line(app).endswith("▏^p palette ")
+        # Only the essential keys are left, and they do not fit either. The palette key docks
+        # over them, with its one-cell margin (blank, where Footer lets a letter of the key
+        # under it show: "^p palettet").
+        assert "Help" not in line(app) and line(app).endswith("▏^p palette ")
+        assert line(app).startswith("/ Filter")
         for _ in range(20):  # Pilot has no wheel: the events its click is made of
             await pilot._post_mouse_events([events.MouseScrollDown], ConsoleFooter, offset=(3, 0))
         await settle(pilot)
-        assert line(app).endswith("/ Filter ? Help ▏^p palette ")
+        assert line(app).endswith("? Help ▏^p palette ")
         await pilot.click(ConsoleFooter, offset=(column(app, "? Help"), 0))
         await settle(pilot)
         assert app.ran == ["help"]

@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from rkvst_tui.tui import snippets
 from rkvst_tui.tui.formatting import EXPIRY_STYLES, expiry_state, relative, timestamp
+from rkvst_tui.tui.widgets.footer import ConsoleFooter
 
 MUTATING = {"edit", "regenerate", "delete", "toggle_root"}
 
@@ -32,7 +33,7 @@ class AppDetailsScreen(ModalScreen[str | None]):
         Binding("g", "choose('regenerate')", "Regenerate secret"),
         Binding("d", "choose('delete')", "Delete"),
         Binding("m", "choose('toggle_root')", "Make/remove root"),
-        Binding("question_mark", "app.help", "Help", show=False),
+        Binding("question_mark", "app.help", "Help"),
     ]
 
     def __init__(
@@ -82,7 +83,7 @@ class AppDetailsScreen(ModalScreen[str | None]):
                     id="details-root-entry",
                     classes="snippet",
                 )
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     def _fields(self) -> Table:
         app = self.application

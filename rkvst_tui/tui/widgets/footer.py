@@ -15,6 +15,9 @@ the right edge over the other keys, and the footer scrolls sideways with the mou
 when the keys do not fit); hovering a key highlights it, pressing a mouse button on it
 simulates its key, as FooterKey does, and a disabled key only rings the bell.
 tests/tui/test_console_footer.py compares its screenshots with Footer's.
+
+Unlike Footer, when the keys do not fit (80 columns) it drops the least important ones
+(`footer_rank`) instead of cutting the line at the right, where help and the filter are.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from textual import events
+from textual.binding import Binding
 from textual._border import BORDER_CHARS
 from textual.color import Color
 from textual.css.styles import RenderStyles
@@ -44,6 +48,23 @@ class _Key(NamedTuple):
     action: str
     enabled: bool
     tooltip: str
+    rank: int = 1  # footer_rank: how long it stays when the keys do not fit
+
+
+# footer_rank's answers: a footer too narrow for every key drops the lowest first.
+RANK_DISABLED, RANK_NORMAL, RANK_WAY_BACK, RANK_ESSENTIAL = 0, 1, 2, 3
+
+
+def footer_rank(binding: Binding, enabled: bool) -> int:
+    """How long a key stays in a footer too narrow for all of them, from the binding itself:
+    help (which lists every key) and the filter stay to the end, then the way back (escape);
+    a disabled key, which does nothing here, goes first."""
+    action = binding.action.rsplit(".", 1)[-1]
+    if action == "help" or action == "filter":
+        return RANK_ESSENTIAL
+    if "escape" in binding.key.split(","):
+        return RANK_WAY_BACK
+    return RANK_NORMAL if enabled else RANK_DISABLED
 
 
 class _Group(NamedTuple):
@@ -52,6 +73,10 @@ class _Group(NamedTuple):
     compact: bool
     keys: tuple[_Key, ...]
     label: str
+
+    @property
+    def rank(self) -> int:
+        return max(key.rank for key in self.keys)
 
 
 class _Box(NamedTuple):
@@ -181,6 +206,7 @@ class ConsoleFooter(Widget, can_focus=False):
         self._keys: list[_Key] = []  # every key shown, in the order of self._shown (palette last)
         self._layout: tuple | None = None  # ((width, scroll_x), (where the keys are, the largest scroll))
         self._strip: tuple | None = None  # ((width, scroll_x, hover), the line)
+        self._kept_cache: tuple | None = None  # (width, the row's items that fit: _kept)
         self._styles: dict | None = None  # the Rich styles, until the CSS or theme changes
         self._scroll_x = 0
         self._mouse_x: int | None = None  # where the pointer is over this footer (None: elsewhere)
@@ -248,14 +274,14 @@ class ConsoleFooter(Widget, can_focus=False):
             if group is not None and len(firsts) > 1:
                 keys = tuple(
                     _Key(binding.key, app.get_key_display(binding), "", binding.action, enabled,
-                         tooltip or binding.description)
+                         tooltip or binding.description, footer_rank(binding, enabled))
                     for binding, enabled, tooltip in firsts
                 )
                 rows.append(_Group(group.compact, keys, group.description))
             else:
                 rows.extend(
                     _Key(binding.key, app.get_key_display(binding), binding.description,
-                         binding.action, enabled, tooltip)
+                         binding.action, enabled, tooltip, footer_rank(binding, enabled))
                     for binding, enabled, tooltip in firsts
                 )
         palette = None
@@ -282,6 +308,7 @@ class ConsoleFooter(Widget, can_focus=False):
 
     def _invalidate(self) -> None:
         self._layout = None
+        self._kept_cache = None
         self._strip = None
         self._set_hover()
         self.refresh()  # a repaint: the size never depends on the keys
@@ -369,14 +396,20 @@ class ConsoleFooter(Widget, can_focus=False):
             ),
         ]
 
-    def _layout_row(self, hover: int | None) -> tuple[list[Segment], list[tuple[int, int, int]], int]:
+    def _layout_row(
+        self, hover: int | None, kept: frozenset[int] | None = None
+    ) -> tuple[list[Segment], list[tuple[int, int, int]], int]:
         """The keys left of the palette key, as Footer lays its widgets out: (cells, where
-        each key is, the row's width with its last margin)."""
+        each key is, the row's width with its last margin). Only the items in `kept` (indexes
+        into the row; all when None); key indexes stay those of self._keys."""
         compact = self.compact
         blank = self._get_styles()["blank"]
         boxes: list[_Box] = []
         index = 0
-        for item in self._shown[0]:
+        for position, item in enumerate(self._shown[0]):
+            if kept is not None and position not in kept:
+                index += len(item.keys) if isinstance(item, _Group) else 1
+                continue
             if isinstance(item, _Group):
                 margin = GROUPED_KEY_MARGIN[item.compact]
                 keys = []
@@ -406,6 +439,32 @@ class ConsoleFooter(Widget, can_focus=False):
         cells = [segment if segment.style is not None else Segment(segment.text, blank) for segment in cells]
         return cells, hits, width + last_margin
 
+    def _kept(self, width: int) -> frozenset[int] | None:
+        """The items of the row that fit beside the palette key at this width (None: all).
+
+        Too narrow for all: the lowest footer_rank goes first, and of equal ranks the
+        rightmost (the focused widget's own keys come first in the row); the essential keys
+        stay, and scroll sideways if even they do not fit."""
+        if self._kept_cache is not None and self._kept_cache[0] == width:
+            return self._kept_cache[1]
+        palette_space = 0
+        if self._shown[1] is not None:
+            palette_space = sum(segment.cell_length for segment in self._palette_segments(False))
+            palette_space += PALETTE_MARGIN_RIGHT[self.compact]
+        items = self._shown[0]
+        kept: frozenset[int] | None = None
+        if self._layout_row(None)[2] + palette_space > width:
+            keep = set(range(len(items)))
+            for position in sorted(keep, key=lambda position: (items[position].rank, -position)):
+                if items[position].rank >= RANK_ESSENTIAL:
+                    break
+                keep.discard(position)
+                if self._layout_row(None, frozenset(keep))[2] + palette_space <= width:
+                    break
+            kept = frozenset(keep)
+        self._kept_cache = (width, kept)
+        return kept
+
     def _palette_segments(self, hovered: bool) -> list[Segment]:
         palette = self._shown[1]
         assert palette is not None
@@ -421,7 +480,7 @@ class ConsoleFooter(Widget, can_focus=False):
         width = self.size.width
         blank = self._get_styles()["blank"]
         hover = self._hover
-        row, _, _ = self._layout_row(hover)
+        row, _, _ = self._layout_row(hover, self._kept(width))
         line = Strip(row).crop(self._scroll_x, self._scroll_x + width).extend_cell_length(width, blank)
         if self._shown[1] is not None:
             palette = Strip(self._palette_segments(hover == len(self._keys) - 1))
@@ -443,7 +502,7 @@ class ConsoleFooter(Widget, can_focus=False):
         width = self.size.width
         if self._layout is not None and self._layout[0] == (width, self._scroll_x):
             return self._layout[1]
-        _, row_hits, row_width = self._layout_row(None)
+        _, row_hits, row_width = self._layout_row(None, self._kept(width))
         hits = [(start - self._scroll_x, end - self._scroll_x, index) for start, end, index in row_hits]
         palette_space = 0
         if self._shown[1] is not None:
