@@ -37,6 +37,7 @@ from rkvst_tui.api.tokens import (
     shorten,
 )
 from rkvst_tui.tui.problems import describe
+from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
 
 if TYPE_CHECKING:
     from rkvst_tui.api.client import RkvstClient
@@ -57,6 +58,30 @@ SECURE_BY_DEFAULT_FIX = (
     "Fix: make it root (ROOT PRINCIPALS: issuer {issuer}, subject {subject}) or add an access policy "
     "that shares assets with it."
 )
+
+
+TIMES_COLUMNS = (
+    FittedColumn("Claim", "name", 5, rank=6),
+    FittedColumn("UTC", "utc", 23, rank=5),
+    FittedColumn("Local", "local", 23, rank=8, hideable=False),
+    FittedColumn("Relative", "relative", 21, least=18, rank=9, hideable=False),
+)
+DEFAULT_DETAILS_WIDTH = 85  # the details pane at 120 columns, until it has a size
+WIDE_ENOUGH_FOR_KIND = 60  # narrower, the payload's Kind column goes (Meaning says it too)
+NAME_WIDTH_LIMIT = 24  # a claim name longer than this wraps
+
+
+def _name_width(names: list[str], label: str) -> int:
+    return min(NAME_WIDTH_LIMIT, max([len(label), *(len(name) for name in names)]))
+
+
+def _set_columns(table: DataTable, columns: list[tuple[str, str, int]]) -> None:
+    """Give an emptied table these columns, unless it has them already."""
+    if [(str(column.label), column.key.value, column.width) for column in table.ordered_columns] == columns:
+        return
+    table.clear(columns=True)
+    for label, key, width in columns:
+        table.add_column(label, key=key, width=width)
 
 
 ACCESS_NOT_RUN = "Not run: Test access (ctrl+t) calls GET /archivist/v2/assets with this token."
@@ -96,7 +121,7 @@ class TokenInspector(Widget):
     TokenInspector .ti-row Button { margin: 0 1 0 0; width: auto; min-width: 0; }
     TokenInspector Input { margin: 0 0 0 0; }
     TokenInspector #ti-inputs > Input { margin: 0 0 1 0; }
-    TokenInspector #ti-paste { height: 5; }
+    TokenInspector #ti-paste { height: 5; scrollbar-size-horizontal: 0; }
     TokenInspector #ti-key { height: 3; }
     TokenInspector #ti-signature { padding: 0 1; height: auto; }
     TokenInspector #ti-signature.-verified { background: $success 30%; }
@@ -138,6 +163,7 @@ class TokenInspector(Widget):
         self._ticker: Timer | None = None
         self._debounce: Timer | None = None
         self._generation = 0  # bumps on every new input; late answers for old input are dropped
+        self._fitted_width = 0  # the details pane's width the tables were laid out for
 
     # ------------------------------------------------------------------ layout
 
@@ -158,7 +184,7 @@ class TokenInspector(Widget):
                 yield Button("Clear", id="ti-clear", compact=True, tooltip="Forget everything on this tab (ctrl+l)")
             yield Label("Open a file", classes="ti-title")
             with Horizontal(classes="ti-row"):
-                yield Input(placeholder="path of a bearer_token file", id="ti-file", compact=True)
+                yield Input(placeholder="bearer_token file path", id="ti-file", compact=True)
                 yield Button("Open", id="ti-open", compact=True)
             yield Label("Get a token from the backend", classes="ti-title")
             yield Input(placeholder="client id", id="ti-client-id", compact=True)
@@ -199,7 +225,7 @@ class TokenInspector(Widget):
         yield Static(Text(""), id="ti-warnings")
         # "Is it still valid, and does it get in?" are the first questions about a token.
         yield Label("TIMES", classes="ti-title")
-        yield DataTable(id="ti-times", cursor_type="row")
+        yield FixedColumnsTable(id="ti-times", cursor_type="row")
         yield Label("ACCESS TEST", classes="ti-title")
         yield Static(Text(ACCESS_NOT_RUN), id="ti-access")
         yield Label("HEADER", classes="ti-title")
@@ -223,21 +249,44 @@ class TokenInspector(Widget):
         )
 
     def on_mount(self) -> None:
-        # Fixed widths let long values and meanings wrap inside the pane instead of scrolling sideways.
-        header = self.query_one("#ti-header", DataTable)
-        header.add_column("Entry", key="name", width=8)
-        header.add_column("Value", key="value", width=22)
-        header.add_column("Meaning", key="meaning", width=40)
-        payload = self.query_one("#ti-payload", DataTable)
-        payload.add_column("Claim", key="name", width=14)
-        payload.add_column("Value", key="value", width=22)
-        payload.add_column("Kind", key="kind", width=10)
-        payload.add_column("Meaning", key="meaning", width=26)
-        times = self.query_one("#ti-times", DataTable)
-        times.add_column("Claim", key="name", width=5)
-        times.add_column("UTC", key="utc", width=23)
-        times.add_column("Local", key="local", width=23)
-        times.add_column("Relative", key="relative", width=21)
+        # Widths that follow the pane's width: the times give up UTC, then the claim's name
+        # (the relative time names it: "expires in…"), never Local and the live countdown.
+        self.query_one("#ti-times", FixedColumnsTable).add_fitted_columns(TIMES_COLUMNS)
+        self._fit_claim_tables(None)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._refit)  # the panes have their new sizes after the layout
+
+    def _refit(self) -> None:
+        if self.is_attached and self._details_width() != self._fitted_width:
+            self._show(self.report)
+
+    def _details_width(self) -> int:
+        return self.query_one("#ti-details", VerticalScroll).scrollable_content_region.width or DEFAULT_DETAILS_WIDTH
+
+    def _fit_claim_tables(self, report: TokenReport | None) -> None:
+        """Header and payload columns for the pane's width, the name column as wide as the
+        longest name (up to a limit): a claim name never wraps mid-word, and nothing scrolls
+        sideways. Long values and meanings wrap in their cells."""
+        width = self._details_width()
+        self._fitted_width = width
+        rows = report.claims if report is not None else ()
+        header_names = [row.name for row in rows if row.kind == "header"]
+        payload_names = [row.name for row in rows if row.kind != "header"]
+        entry = _name_width(header_names, "Entry")
+        rest = max(20, width - (entry + 2) - 4)
+        value = max(10, min(22, rest * 2 // 5))
+        _set_columns(self.query_one("#ti-header", DataTable),
+                     [("Entry", "name", entry), ("Value", "value", value), ("Meaning", "meaning", rest - value)])
+        claim = _name_width(payload_names, "Claim")
+        kind = 10 if width >= WIDE_ENOUGH_FOR_KIND else 0
+        rest = max(20, width - (claim + 2) - (kind + 2 if kind else 0) - 4)
+        value = max(10, min(36, rest // 2))
+        columns = [("Claim", "name", claim), ("Value", "value", value)]
+        if kind:
+            columns.append(("Kind", "kind", kind))
+        columns.append(("Meaning", "meaning", rest - value))
+        _set_columns(self.query_one("#ti-payload", DataTable), columns)
 
     def on_unmount(self) -> None:
         self._forget()
@@ -448,6 +497,7 @@ class TokenInspector(Widget):
         times_table = self.query_one("#ti-times", DataTable)
         for table in (header_table, payload_table, times_table):
             table.clear()
+        self._fit_claim_tables(report)
         raw = {name: self.query_one(f"#ti-raw-{name}", TextArea) for name in ("header", "payload", "signature")}
         if report is None:
             signature.add_class(STATE_CLASSES[NOT_CHECKED])
@@ -491,16 +541,18 @@ class TokenInspector(Widget):
             if row.kind == "header":
                 header_table.add_row(Text(row.name), value, Text(row.meaning), key=f"h:{row.name}", height=None)
             else:
-                payload_table.add_row(
-                    Text(row.name), value, Text(row.kind), Text(row.meaning), key=f"p:{row.name}", height=None
-                )
+                cells = (Text(row.name), value, Text(row.kind), Text(row.meaning))
+                if "kind" not in payload_table.columns:
+                    cells = cells[:2] + cells[3:]
+                payload_table.add_row(*cells, key=f"p:{row.name}", height=None)
                 if row.times is not None:
                     times_table.add_row(
                         Text(row.name), Text(row.times.utc), Text(row.times.local), Text(row.times.relative),
                         key=row.name,
                     )
         if report.omitted_claims:
-            payload_table.add_row(Text("…"), Text(f"{report.omitted_claims} more not shown"), Text(""), Text(""))
+            more = [Text("…"), Text(f"{report.omitted_claims} more not shown")]
+            payload_table.add_row(*more, *[Text("")] * (len(payload_table.columns) - 2))
 
         for name, area in raw.items():
             part = report.part(name)

@@ -40,7 +40,11 @@ SNAPSHOT_PEM = SNAPSHOT_KEY.public_key().public_bytes(
 ).decode()
 
 
-def test_inspector_snapshot(snap_compare):
+import pytest
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["120x40", "80x24"])
+def test_inspector_snapshot(snap_compare, size):
     async def run_before(pilot) -> None:
         for widget in pilot.app.query(TextArea).results():
             widget.cursor_blink = False
@@ -50,7 +54,7 @@ def test_inspector_snapshot(snap_compare):
         pilot.app.query_one(TokenInspector).inspect_text(f"Authorization: Bearer {SNAPSHOT_TOKEN}\n")
         await settle(pilot)
 
-    assert snap_compare(InspectorHost(clock=Clock()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(InspectorHost(clock=Clock()), terminal_size=size, run_before=run_before)
 
 
 async def test_the_console_third_tab_inspects_with_the_connected_backend(make_sandbox):

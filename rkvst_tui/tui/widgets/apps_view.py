@@ -23,7 +23,7 @@ from rkvst_tui.api import errors as api_errors
 from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens import confirm_screen
-from rkvst_tui.tui.widgets.fixed_table import FixedColumnsTable
+from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
 
 # Actions that change the tenant: hidden and refused in read-only mode.
 MUTATING_ACTIONS = frozenset({"create", "edit", "regenerate", "delete", "toggle_root"})
@@ -35,14 +35,17 @@ DEBOUNCE_ROWS = 50_000  # below this a keystroke filters in well under 50 ms (be
 DEBOUNCE_SECONDS = 0.2
 RATE_LIMIT_RETRIES = 3
 
+# Widths follow the terminal's (FixedColumnsTable.add_fitted_columns): at 80 columns the
+# client id is shortened in the middle and Claims is hidden; Display Name and Root always show.
 COLUMNS = (
-    ("Display Name", "name", 20),
-    ("Client Id", "client_id", 36),
-    ("Secret", "secret", 10),
-    ("Expiry Date", "expiry", 18),
-    ("Claims", "claims", 16),
-    ("Root", "root", 5),
+    FittedColumn("Display Name", "name", 20, least=16, rank=6, hideable=False),
+    FittedColumn("Client Id", "client_id", 36, least=13, rank=4, overflow="middle"),
+    FittedColumn("Secret", "secret", 10, rank=2),
+    FittedColumn("Expiry Date", "expiry", 18, rank=3),
+    FittedColumn("Claims", "claims", 16, least=12, rank=1),
+    FittedColumn("Root", "root", 5, rank=5, hideable=False),
 )
+CLAIMS_SUMMARY_LIMIT = 200  # the column cuts it to its width, ending in …
 SECRET_CELL = Text("shown once", style="dim")
 
 
@@ -181,8 +184,7 @@ class AppRegistrationsView(Vertical):
 
     def on_mount(self) -> None:
         table = self.table
-        for label, key, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
+        table.add_fitted_columns(COLUMNS)
         self.show_state()
 
     @property
@@ -321,7 +323,7 @@ class AppRegistrationsView(Vertical):
             plain(application.client_id),
             SECRET_CELL,
             expiry_cell(application.valid_until, now),
-            claims_summary(application.custom_claims or {}, width=16),
+            claims_summary(application.custom_claims or {}, width=CLAIMS_SUMMARY_LIMIT),
             self._root_cell(application.client_id),
         )
 
@@ -333,8 +335,8 @@ class AppRegistrationsView(Vertical):
 
     def _replace_row(self, application) -> None:
         table = self.table
-        for (_, key, _), cell in zip(COLUMNS, self._cells(application)):
-            table.update_cell(application.client_id, key, cell)
+        for column, cell in zip(COLUMNS, self._cells(application)):
+            table.update_cell(application.client_id, column.key, cell)
 
     def root_principals_changed(self) -> None:
         """Update only the Root column (a refresh of principals never reloads the registrations)."""

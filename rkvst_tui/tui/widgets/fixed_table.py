@@ -46,6 +46,7 @@ redrawn after every table change, as DataTable redraws it (a label may be edited
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.padding import Padding
@@ -53,13 +54,14 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual._segment_tools import line_crop
+from textual import events
 from textual._two_way_dict import TwoWayDict
 from textual.cache import LRUCache
 from textual.color import Color
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets._data_table import _EMPTY_TEXT, Row, RowKey, default_cell_formatter
+from textual.widgets._data_table import _EMPTY_TEXT, Column, ColumnKey, Row, RowKey, default_cell_formatter
 
 # Drawn data lines kept (a few screens: scrolling back and forth, the cursor row's two looks).
 LINE_CACHE_LIMIT = 1_000
@@ -69,6 +71,79 @@ META_CACHE_LIMIT = 8_192
 ROW_LAYOUT_LIMIT = 2_000
 _NULL_STYLE = Style()
 _LINE_BREAK = Text("\n")
+
+
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class FittedColumn:
+    """A column whose width follows the table's: what it wants, how narrow it may get, how it
+    shortens its text, and how important it is (`fit_widths`)."""
+
+    label: str
+    key: str
+    width: int  # the width it wants
+    least: int | None = None  # the narrowest it gets before it is hidden (None: width)
+    rank: int = 0  # higher: gets its width sooner and is hidden later
+    hideable: bool = True
+    overflow: str = "ellipsis"  # "ellipsis" (cut at the end) or "middle" (5b72…8a1f)
+
+    @property
+    def narrowest(self) -> int:
+        return self.width if self.least is None else min(self.least, self.width)
+
+
+def fit_widths(columns: Sequence[FittedColumn], available: int, padding: int = 1) -> dict[str, int]:
+    """Each column's width (0: hidden) in `available` cells, `padding` each side of a column.
+
+    While even the narrowest widths do not fit, the least important hideable column is
+    hidden (of equal ranks the rightmost); then every shown column starts at its narrowest
+    and the room left goes to the most important first, up to what each wants."""
+    pad = 2 * padding
+    shown = list(columns)
+    while sum(column.narrowest + pad for column in shown) > available:
+        hideable = [(column.rank, -index, column) for index, column in enumerate(shown) if column.hideable]
+        if not hideable:
+            break  # the essential columns alone are too wide: the table scrolls sideways
+        shown.remove(min(hideable, key=lambda item: item[:2])[2])
+    widths = {column.key: column.narrowest for column in shown}
+    spare = available - sum(width + pad for width in widths.values())
+    for column in sorted(shown, key=lambda column: -column.rank):  # stable: equal ranks left to right
+        if spare <= 0:
+            break
+        grow = min(spare, column.width - widths[column.key])
+        widths[column.key] += grow
+        spare -= grow
+    return {column.key: widths.get(column.key, 0) for column in columns}
+
+
+def shorten_text(text: Text, width: int, overflow: str) -> Text:
+    """`text` in at most `width` cells, ending in `…` (or with `…` in the middle) when cut:
+    a cut value must never read as another real value ("TrafficLight1" for TrafficLight101)."""
+    plain = text.plain
+    if cell_len(plain) <= width or width < 1:
+        return text
+    if overflow == "middle" and width >= 3 and cell_len(plain) == len(plain):
+        keep = width - 1
+        head, tail = (keep + 1) // 2, keep // 2
+        shortened = text[:head]
+        shortened.append(ELLIPSIS)
+        shortened.append_text(text[len(plain) - tail:])
+        return shortened
+    shortened = text.copy()
+    shortened.truncate(width, overflow="ellipsis")
+    return shortened
+
+
+@dataclass
+class _HideableColumn(Column):
+    """A DataTable column that takes no room at all while hidden."""
+
+    hidden: bool = False
+
+    def get_render_width(self, data_table) -> int:
+        return 0 if self.hidden else super().get_render_width(data_table)
 
 
 def _one_line_cell(cell: object, width: int, padding: int, console) -> list[list[Segment]] | None:
@@ -141,7 +216,7 @@ class _Paint:
         "column_keys", "widths", "fixed_columns", "fixed_width", "fixed_rows", "table_width",
         "cursor_type", "cursor", "hover", "even_style", "odd_style", "fixed_row_style",
         "fixed_cell_style", "cell_styles", "extend_styles", "background", "zebra", "stamp",
-        "styled", "extend_plain", "layout", "header_style", "header_styles", "header_extend_styles", "labels",
+        "styled", "extend_plain", "layout", "overflows", "header_style", "header_styles", "header_extend_styles", "labels",
     )
 
 
@@ -207,7 +282,47 @@ class FixedColumnsTable(DataTable):
         self._last_stamp: tuple | None = None
         self._stamp_token = 0
         self._content_epoch = 0  # bumped by update_cell: a cell object may be edited and put back
+        self._fitted: tuple[FittedColumn, ...] = ()
+        self._overflow: dict[str, str] = {}
         super().__init__(*args, **kwargs)
+
+    # -- columns that follow the table's width -------------------------------------------
+
+    def add_fitted_columns(self, columns: Sequence[FittedColumn]) -> None:
+        """Add columns whose widths follow the table's width (`fit_widths`), on every resize,
+        and whose cut text ends in `…` (or has it in the middle)."""
+        for fitted in columns:
+            key = self.add_column(fitted.label, key=fitted.key, width=fitted.width)
+            column = self.columns[key]
+            self.columns[key] = _HideableColumn(column.key, column.label, column.width, column.content_width,
+                                                column.auto_width)
+            self._overflow[fitted.key] = fitted.overflow
+        self._fitted += tuple(columns)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        if not self._fitted or not self.size.width:
+            return
+        changed = False
+        for key, width in fit_widths(self._fitted, self.size.width, self.cell_padding).items():
+            column = self.columns[ColumnKey(key)]
+            hidden = width == 0
+            if column.hidden != hidden or (not hidden and column.width != width):
+                column.hidden = hidden
+                column.width = width or column.width
+                changed = True
+        if changed:
+            self._clear_caches()
+            self._update_count += 1
+            self._require_update_dimensions = True
+            self.check_idle()
+            self.refresh()
+
+    def visible_column_keys(self) -> list[str]:
+        return [column.key.value for column in self.ordered_columns if column.get_render_width(self)]
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_columns()
 
     # -- layout -------------------------------------------------------------------------
 
@@ -420,7 +535,8 @@ class FixedColumnsTable(DataTable):
         paint.zebra = zebra
         paint.styled = {}
         paint.extend_plain = {}
-        paint.layout = (tuple(widths), self.cell_padding)
+        paint.overflows = [self._overflow.get(key) for key in paint.column_keys]
+        paint.layout = (tuple(widths), self.cell_padding, tuple(paint.overflows))
         stamp = (
             width, scroll_x, base_style, even_style, odd_style, fixed_row_style, fixed_cell_style,
             tuple(cell_styles.values()), tuple(extend_styles.values()), background, header_style,
@@ -467,10 +583,16 @@ class FixedColumnsTable(DataTable):
             if column_index < len(kept_values) and kept_values[column_index] is value:
                 continue
             width = paint.widths[column_index]
+            if not width:  # a hidden column
+                cells[column_index] = ([], True)
+                continue
             if header:  # DataTable draws a column's label as it is
                 cell = value
             else:
                 cell = _EMPTY_TEXT if value is None else (default_cell_formatter(value, wrap=False, height=1) or _EMPTY_TEXT)
+            overflow = paint.overflows[column_index]
+            if overflow is not None and isinstance(cell, Text):
+                cell = shorten_text(cell, width - 2 * padding, overflow)
             lines = _one_line_cell(cell, width, padding, console)
             if lines is None:
                 options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)

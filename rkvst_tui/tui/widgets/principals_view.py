@@ -15,20 +15,24 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
+
 MUTATING_ACTIONS = frozenset({"add", "remove"})
 ROW_ACTIONS = frozenset({"remove", "copy_subject", "go_to_registration"})
 
+# Widths follow the terminal's (FixedColumnsTable.add_fitted_columns): long issuers and
+# subjects are shortened in the middle, cut names and emails end in …
 COLUMNS = (
-    ("", "you", 1),
-    ("Issuer", "issuer", 31),
-    ("Subject", "subject", 36),
-    ("Display Name", "display_name", 13),
-    ("Email", "email", 12),
-    ("Registration", "app", 13),
+    FittedColumn("", "you", 1, rank=9, hideable=False),
+    FittedColumn("Issuer", "issuer", 31, least=16, rank=4, overflow="middle"),  # mostly the same for every row
+    FittedColumn("Subject", "subject", 36, least=13, rank=7, overflow="middle"),
+    FittedColumn("Display Name", "display_name", 15, least=12, rank=8, hideable=False),
+    FittedColumn("Email", "email", 16, least=12, rank=5),
+    FittedColumn("Registration", "app", 15, least=12, rank=6),
 )
 
 
-class PrincipalTable(DataTable):
+class PrincipalTable(FixedColumnsTable):
     HELP_GROUP = "Table"
     BINDINGS = [
         Binding("enter", "select_cursor", "Open registration", show=False),
@@ -71,8 +75,7 @@ class RootPrincipalsView(Vertical):
                 Static("", id="principals-status"),
             ])
             table = self.table
-            for label, key, width in COLUMNS:
-                table.add_column(label, key=key, width=width)
+            table.add_fitted_columns(COLUMNS)
             self.built = True
             problem = self._problem
             self.show(self.principals)
