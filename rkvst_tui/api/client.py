@@ -13,6 +13,11 @@ One `httpx.AsyncClient` per connection (connections reused, explicit time-outs,
 - Never a blind retry of create, regenerate, update, delete or the root-principal write:
   a dropped create raises `ConnectionLost(request_sent=True)`; look the registration up
   by name (`find_applications_by_name`) before anything else.
+
+Bounds, so that a broken or hostile server cannot exhaust the client: an answer larger than
+`max_response_bytes` (default 4 MiB; of an error answer only the first 64 KiB are read) is an
+`InvalidResponse`, and each request, from connecting to the answer's last byte, has
+`deadline` seconds (default 30, or `RKVST_TUI_DEADLINE`) besides httpx's per-read time-out.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
+import os
 import ssl
 import socket
 import sys
@@ -36,9 +42,11 @@ import httpx  # noqa: E402
 
 from .. import __version__
 from .auth import TokenProvider, unverified_claims
+from .bounded import BodyTooLarge, UnreadableEncoding, read_bounded, size_text
 from .connection import Connection
 from .errors import (
     ApiError,
+    ConfigError,
     ConnectionLost,
     ConnectionRefused,
     InvalidArgument,
@@ -65,6 +73,11 @@ JWKS_PATH = "/appidpv1/.well-known/jwks.json"
 RATE_LIMIT_HEADER = "Archivist-Rate-Limit-Reset"
 USER_AGENT = f"rkvst-tui/{__version__}"
 MAX_PAGES = 100_000  # a server that never ends its pages is a broken server
+MAX_RESPONSE_BYTES = 4 << 20  # a list page of 100 registrations is ~60 KiB
+MAX_ERROR_BODY_BYTES = 64 << 10  # of an error answer only its message is used
+HEADER_LIMIT = 100 << 10  # httpcore's (h11's max_incomplete_event_size)
+DEFAULT_DEADLINE = 30.0  # seconds for one request, connecting included
+DEADLINE_VARIABLE = "RKVST_TUI_DEADLINE"
 
 Sleep = Callable[[float], Awaitable[Any]]
 
@@ -81,6 +94,23 @@ def application_uuid(ref: str | Application) -> str:
             hint="give its client id or applications/<uuid> (`rkvst-tui apps list` shows them)",
         )
     return text
+
+
+def default_deadline(env: dict[str, str] | None = None) -> float:
+    """Seconds a request may take in all: RKVST_TUI_DEADLINE, else 30."""
+    text = (os.environ if env is None else env).get(DEADLINE_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_DEADLINE
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(
+            f"{DEADLINE_VARIABLE}={text[:20]!r} is not a number of seconds above 0",
+            hint=f"e.g. {DEADLINE_VARIABLE}=60, or unset it for the default of {DEFAULT_DEADLINE:g} s",
+        )
+    return value
 
 
 def _causes(exc: BaseException) -> Iterable[BaseException]:
@@ -113,9 +143,13 @@ class RkvstClient:
         max_rate_limit_retries: int = 3,
         max_rate_limit_wait: float = 30.0,
         max_connection_retries: int = 2,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        deadline: float | None = None,
     ) -> None:
         self.connection = connection
         self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
+        self.deadline = deadline if deadline is not None else default_deadline()
         self._sleep = sleep
         self.max_rate_limit_retries = max_rate_limit_retries
         self.max_rate_limit_wait = max_rate_limit_wait
@@ -124,7 +158,9 @@ class RkvstClient:
             base_url=connection.base_url,
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            # Only the encodings `read_bounded` inflates with a bound (not br or zstd, even when
+            # their packages happen to be installed).
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "gzip, deflate"},
             follow_redirects=False,
             # Proxy settings from the environment are for the real service, not for loopback.
             trust_env=not connection.is_loopback,
@@ -234,7 +270,7 @@ class RkvstClient:
         details: list[Any] = []
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         if isinstance(body, dict):
             if isinstance(body.get("code"), int):
@@ -333,7 +369,7 @@ class RkvstClient:
             if token:
                 headers["Authorization"] = f"Bearer {token}"
             try:
-                response = await self._http.request(
+                response = await self._exchange(
                     method, path, params=params, json=json_body, data=form, headers=headers
                 )
             except UnicodeEncodeError:
@@ -375,9 +411,76 @@ class RkvstClient:
                 )
             return self._json(response, method, path)
 
+    async def _exchange(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request and its whole answer, bounded in size and time (see the module docstring).
+
+        The answer comes back read (`.content`); httpx's errors pass through, the bounds
+        raise InvalidResponse, RequestTimeout (nothing was sent) or ResponseTimeout.
+        """
+        progress: set[str] = set()
+
+        async def trace(event: str, info: Any) -> None:
+            progress.add(event)
+
+        request = self._http.build_request(method, path, extensions={"trace": trace}, **kwargs)
+        timer = asyncio.timeout(self.deadline)
+        try:
+            async with timer:
+                response = await self._http.send(request, stream=True)
+                try:
+                    failed = response.status_code >= 300
+                    limit = MAX_ERROR_BODY_BYTES if failed else self.max_response_bytes
+                    body = await read_bounded(response, limit, truncate=failed)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            if not timer.expired():
+                raise
+            raise self._deadline_error(method, path, progress) from None
+        except BodyTooLarge as exc:
+            raise InvalidResponse(
+                f"the server's answer to {method} {path} was larger than {size_text(exc.limit)}",
+                hint=f"is {self.connection.base_url} an RKVST service?",
+            ) from None
+        except httpx.RemoteProtocolError as exc:
+            if "buffer too long" not in str(exc):  # h11's words for headers over its limit
+                raise
+            raise InvalidResponse(
+                f"the server's answer to {method} {path} has headers larger than {size_text(HEADER_LIMIT)}",
+                hint=f"is {self.connection.base_url} an RKVST service?",
+            ) from None
+        except UnreadableEncoding as exc:
+            raise InvalidResponse(
+                f"the server's answer to {method} {path} could not be read: {exc}",
+                hint=f"is {self.connection.base_url} an RKVST service?",
+            ) from None
+        plain = [(k, v) for k, v in response.headers.multi_items()
+                 if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(response.status_code, headers=plain, content=body, request=request)
+
+    def _deadline_error(self, method: str, path: str, progress: set[str]) -> NetworkError:
+        host = urlsplit(self.connection.base_url).netloc
+        # httpcore reports each step; a transport that reports none (a test's) may have acted.
+        sent = not progress or any("send_request_headers" in event for event in progress)
+        if not sent:
+            return RequestTimeout(
+                f"connecting to {host} took longer than {self.deadline:g} s",
+                hint="check the URL and that the server is reachable", request_sent=False,
+            )
+        return ResponseTimeout(
+            f"{host} did not finish answering {method} {path} within {self.deadline:g} s: "
+            "the server may have acted on it",
+            hint=f"check the result before trying again; a slow link may need a longer {DEADLINE_VARIABLE}",
+        )
+
     def _json(self, response: httpx.Response, method: str, path: str) -> Any:
         try:
             return response.json()
+        except RecursionError:
+            raise InvalidResponse(
+                f"the answer to {method} {path} is nested too deeply to be an RKVST answer",
+                hint=f"is {self.connection.base_url} an RKVST service?",
+            ) from None
         except ValueError:
             kind = response.headers.get("content-type", "no content type").split(";")[0]
             raise InvalidResponse(
@@ -636,14 +739,14 @@ class RkvstClient:
     async def fetch_jwks(self) -> dict[str, Any] | None:
         """The backend's key set, or None when it publishes none (the real service) or it fails."""
         try:
-            response = await self._http.get(JWKS_PATH)
-        except httpx.HTTPError:
+            response = await self._exchange("GET", JWKS_PATH)
+        except (httpx.HTTPError, InvalidResponse, NetworkError):
             return None
         if response.status_code != 200:
             return None
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if not isinstance(body, dict) or not isinstance(body.get("keys"), list):
             return None

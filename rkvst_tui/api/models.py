@@ -8,13 +8,17 @@ No repr shows a secret or a token.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from .errors import InvalidResponse
+from .terminal_safe import terminal_safe
 
 APPLICATION_PREFIX = "applications/"
+# The canonical 8-4-4-4-12 form only: a client id ends up in shell commands the user pastes.
+UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def parse_time(value: Any, *, what: str) -> datetime | None:
@@ -63,6 +67,27 @@ def _string(data: dict[str, Any], key: str, what: str, *, required: bool = False
 
 def _extra(data: dict[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in known}
+
+
+def _check_ids(identity: str, client_id: str) -> None:
+    """An app registration's identity is applications/<uuid> and its client id that uuid.
+
+    Both go into URLs, and the client id into the commands the console offers to paste, so
+    anything else (`x";touch /tmp/pwned;echo "`) is a malformed answer, never shown as an id.
+    """
+    uuid = identity.removeprefix(APPLICATION_PREFIX)
+    if not identity.startswith(APPLICATION_PREFIX) or not UUID_PATTERN.fullmatch(uuid):
+        raise InvalidResponse(
+            f"application identity '{terminal_safe(identity, 80)}' is not applications/<uuid>",
+            hint="is this an RKVST service?",
+        )
+    if client_id != uuid:
+        shown = terminal_safe(client_id, 80)
+        why = "is not a uuid" if not UUID_PATTERN.fullmatch(client_id) else f"differs from its identity's {uuid}"
+        raise InvalidResponse(
+            f"application {uuid} has a client_id '{shown}' that {why}",
+            hint="is this an RKVST service?",
+        )
 
 
 @dataclass
@@ -165,7 +190,7 @@ class Application:
         for name, value in claims.items():
             if not isinstance(value, str):
                 raise InvalidResponse(f"application custom claim {name!r} is {type(value).__name__}, not a string")
-        return cls(
+        app = cls(
             identity=identity,
             display_name=_string(data, "display_name", what),
             client_id=_string(data, "client_id", what),
@@ -174,6 +199,8 @@ class Application:
             custom_claims=dict(claims),
             extra=_extra(data, cls._KNOWN),
         )
+        _check_ids(app.identity, app.client_id)
+        return app
 
     def to_wire(self) -> dict[str, Any]:
         return {

@@ -80,7 +80,8 @@ def _connect_error(cause: BaseException) -> httpx.ConnectError:
         return outer
 
 
-APP = {"identity": "applications/u-1", "display_name": "a", "client_id": "u-1", "tenant_id": "tenant/t",
+APP_ID = "0b6e4f6a-3c1d-4e55-9a7b-2f0c8d9e1a23"
+APP = {"identity": f"applications/{APP_ID}", "display_name": "a", "client_id": APP_ID, "tenant_id": "tenant/t",
        "credentials": [{"secret": "", "valid_from": "2021-09-21T16:43:19Z", "valid_until": "2022-09-21T16:43:19Z"}],
        "custom_claims": {}}
 
@@ -100,7 +101,7 @@ async def test_connect_failures_are_told_apart(cause, kind, words):
     script = Script(_connect_error(cause))
     async with _client(script) as api:
         with pytest.raises(kind) as caught:
-            await api.get_application("u-1")
+            await api.get_application(APP_ID)
     assert words in str(caught.value)
     assert caught.value.request_sent is False
     assert SECRET not in str(caught.value) + caught.value.hint
@@ -109,8 +110,8 @@ async def test_connect_failures_are_told_apart(cause, kind, words):
 async def test_a_get_is_retried_after_a_dropped_connection():
     script = Script(httpx.RemoteProtocolError("Server disconnected"), httpx.Response(200, json=APP))
     async with _client(script) as api:
-        app = await api.get_application("u-1")
-    assert app.client_id == "u-1"
+        app = await api.get_application(APP_ID)
+    assert app.client_id == APP_ID
     assert len(script.requests) == 2
     assert _no_sleep.waits == [0.25]
 
@@ -119,7 +120,7 @@ async def test_get_retries_are_bounded():
     script = Script(_connect_error(ConnectionRefusedError(111, "refused")))
     async with _client(script) as api:
         with pytest.raises(ConnectionRefused):
-            await api.get_application("u-1")
+            await api.get_application(APP_ID)
     assert len(script.requests) == 3  # one try and max_connection_retries=2 more
     assert _no_sleep.waits == [0.25, 0.5]
 
@@ -149,7 +150,7 @@ async def test_regenerate_is_never_retried():
     script = Script(httpx.ReadError("connection reset"))
     async with _client(script) as api:
         with pytest.raises(ConnectionLost):
-            await api.regenerate_secret("u-1")
+            await api.regenerate_secret(APP_ID)
     assert len(script.requests) == 1
 
 

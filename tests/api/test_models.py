@@ -64,7 +64,9 @@ def test_without_secret_blanks_every_credential():
 
 
 def test_empty_values_as_the_server_sends_them():
-    app = Application.from_wire({"identity": "applications/x", "credentials": [{"secret": "", "valid_from": ""}],
+    uuid = GUIDE_APP["client_id"]
+    app = Application.from_wire({"identity": f"applications/{uuid}", "client_id": uuid,
+                                 "credentials": [{"secret": "", "valid_from": ""}],
                                  "custom_claims": None})
     assert (app.display_name, app.secret, app.valid_from, app.custom_claims) == ("", "", None, {})
 
