@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rkvst_tui.api import claims as claim_rules
 
+from .limits import RequestLimits
 from .paging import encode_token, page_request
 from .problems import (
     ApiProblem,
@@ -474,7 +475,7 @@ def build_app(state: SandboxState) -> Starlette:
         routes=routes,
         exception_handlers={ApiProblem: on_problem, HTTPException: on_http_exception, Exception: on_error},
     )
-    return RequestLog(RateLimit(app, state.rate_limiter), state.log)
+    return RequestLog(RateLimit(RequestLimits(app), state.rate_limiter), state.log)
 
 
 class RateLimit:

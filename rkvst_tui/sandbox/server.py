@@ -22,6 +22,7 @@ import uvicorn
 from .app import LOGGER_NAME, SandboxState, build_app
 from .bootstrap import CREDENTIALS_FILE, AdminCredentials, ensure_admin, write_admin_credentials
 from .clock import FixedClock, SystemClock
+from .limits import with_header_limit
 from .ratelimit import RateLimiter
 from .signing import KeyRing
 from .store import DATABASE_NAME, Store
@@ -107,7 +108,7 @@ def _http_protocol() -> type[asyncio.Protocol]:
     except ImportError:
         from uvicorn.protocols.http.h11_impl import H11Protocol as base
 
-    class CoalescingProtocol(base):  # type: ignore[valid-type, misc]
+    class CoalescingProtocol(with_header_limit(base)):  # type: ignore[misc]
         def connection_made(self, transport) -> None:  # type: ignore[override]
             super().connection_made(_CoalescingTransport(transport))
 
