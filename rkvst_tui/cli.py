@@ -90,6 +90,11 @@ INSPECT_EXIT_CODES = (
     "1 it does not (with --verify: it would be refused; the reasons are on stderr); 2 usage error."
 )
 
+PRINCIPALS_REREAD = (
+    "The list is written whole, so the command reads it again after writing: a change someone else made at the "
+    "same time is shown on stderr, and the exit code is 1 when it undid this one."
+)
+
 GLOBAL_OPTIONS = ("profile", "url", "client_id", "secret_file", "token_file", "insecure", "json")
 
 
@@ -252,8 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     principals = _parser(sub, "principals", "list, add and remove root principals")
     principals_sub = principals.add_subparsers(dest="principals_command", metavar="ACTION", required=True)
     _parser(principals_sub, "list", "list the tenant's root principals")
-    _principal_options(_parser(principals_sub, "add", "add a root principal (--app ID makes a registration root)"), adding=True)
-    _principal_options(_parser(principals_sub, "remove", "remove a root principal"), adding=False)
+    _principal_options(_parser(principals_sub, "add", "add a root principal (--app ID makes a registration root)",
+                               epilog=PRINCIPALS_REREAD), adding=True)
+    _principal_options(_parser(principals_sub, "remove", "remove a root principal", epilog=PRINCIPALS_REREAD),
+                       adding=False)
 
     inspect = _parser(sub, "inspect", "decode and check a token (a JWT, a Bearer line, a bearer_token file)",
                       epilog=INSPECT_EXIT_CODES)
@@ -808,18 +815,19 @@ async def cmd_principals(args: argparse.Namespace, api: RkvstClient, io: Io) -> 
     app = await api.get_application(args.app) if args.app else None
     principal = _principal_from_args(args, api, app)
     if action == "add":
-        before = await api.get_root_principals()
-        after = await api.add_root_principal(principal)
+        change = await api.add_root_principal(principal)
         if not io.json:
-            verb = "is already" if principal in before else "is now"
+            verb = "is now" if change.written else "is already"
             io.note(f"{clean(principal.subject)} ({clean(principal.issuer)}) {verb} a root principal")
-        await _principals_table(api, after, io)
-        return EXIT_OK
-    after = await api.remove_root_principal(principal)
-    if not io.json:
-        io.note(f"removed {clean(principal.subject)} ({clean(principal.issuer)}) from the root principals")
-    await _principals_table(api, after, io)
-    return EXIT_OK
+    else:
+        change = await api.remove_root_principal(principal)
+        if not io.json:
+            io.note(f"removed {clean(principal.subject)} ({clean(principal.issuer)}) from the root principals")
+    concurrent = change.concurrent_change()
+    if concurrent:
+        io.note(f"warning: {concurrent}")
+    await _principals_table(api, change.principals, io)
+    return EXIT_FAILED if change.undone else EXIT_OK
 
 
 def _inspect_input(args: argparse.Namespace, io: Io) -> str:

@@ -58,12 +58,14 @@ from .errors import (
     RateLimited,
     RequestTimeout,
     ResponseTimeout,
+    RkvstError,
     SelfRemovalRefused,
     TlsError,
     error_class_for,
     scrub,
 )
 from .models import APPLICATION_PREFIX, Application, Asset, Identity, Principal, TokenResponse
+from .terminal_safe import terminal_safe
 
 TOKEN_PATH = "/archivist/iam/v1/appidp/token"
 APPLICATIONS_PATH = "/archivist/iam/v1/applications"
@@ -111,6 +113,66 @@ def default_deadline(env: dict[str, str] | None = None) -> float:
             hint=f"e.g. {DEADLINE_VARIABLE}=60, or unset it for the default of {DEFAULT_DEADLINE:g} s",
         )
     return value
+
+
+MAX_NAMED_PRINCIPALS = 5  # in a sentence about a concurrent change; the rest are counted
+
+
+@dataclasses.dataclass(frozen=True)
+class RootPrincipalsChange:
+    """What an add or a remove of a root principal left on the server.
+
+    `principals` is the list as read again after the write. `appeared` and `disappeared` are
+    what another writer changed beyond ours: in the list now and not in what we wrote, or
+    the other way round. With no versions on the list, two writes whose re-reads both come
+    after both writes are seen by the first writer only; one whose re-read comes before the
+    other's write sees nothing.
+    """
+
+    principals: list[Principal]
+    principal: Principal  # the one added or removed
+    added: bool
+    appeared: tuple[Principal, ...] = ()
+    disappeared: tuple[Principal, ...] = ()
+    written: bool = True  # False: it was there already, nothing was sent
+    reread_error: str = ""  # the list could not be read again (the write itself succeeded)
+
+    @property
+    def concurrent(self) -> bool:
+        return bool(self.appeared or self.disappeared)
+
+    @property
+    def undone(self) -> bool:
+        """Another write undid ours: what we added is gone, or what we removed is back."""
+        return self.principal in (self.disappeared if self.added else self.appeared)
+
+    def concurrent_change(self) -> str:
+        """One paragraph for a person (terminal-safe), or "" when nothing else changed."""
+        if self.reread_error:
+            return (f"The root principals could not be read again to check for a change made at the same "
+                    f"time ({terminal_safe(self.reread_error, 200)}): check the list.")
+        if not self.concurrent:
+            return ""
+        parts = ["Someone else changed the root principals at the same time."]
+        if self.undone:
+            verb, fix = ("you added is not in the list", "add") if self.added else ("you removed is back", "remove")
+            parts.append(f"{_principal_words(self.principal)}, which {verb}: {fix} it again.")
+        others = lambda found: [p for p in found if p != self.principal]  # noqa: E731
+        if others(self.appeared):
+            parts.append(f"Now also in the list: {_principal_list(others(self.appeared))}.")
+        if others(self.disappeared):
+            parts.append(f"No longer in the list: {_principal_list(others(self.disappeared))}.")
+        return " ".join(parts)
+
+
+def _principal_words(principal: Principal) -> str:
+    return f"{terminal_safe(principal.subject, 80)} ({terminal_safe(principal.issuer, 80)})"
+
+
+def _principal_list(principals: list[Principal]) -> str:
+    named = ", ".join(_principal_words(p) for p in principals[:MAX_NAMED_PRINCIPALS])
+    more = len(principals) - MAX_NAMED_PRINCIPALS
+    return named + (f" and {more} more" if more > 0 else "")
 
 
 def _causes(exc: BaseException) -> Iterable[BaseException]:
@@ -659,12 +721,28 @@ class RkvstClient:
         answer = await self._call("PATCH", ROOT_PRINCIPALS_PATH, json_body=body)
         return self._principals(answer, f"PATCH {ROOT_PRINCIPALS_PATH}")
 
-    async def add_root_principal(self, principal: Principal) -> list[Principal]:
-        """Read, add, write. Adding one that is there already changes nothing."""
+    async def add_root_principal(self, principal: Principal) -> RootPrincipalsChange:
+        """Read, add, write, read again (`RootPrincipalsChange`). Adding one that is there
+        already changes nothing."""
         current = await self.get_root_principals()
         if principal in current:
-            return current
-        return await self.set_root_principals([*current, principal])
+            return RootPrincipalsChange(current, principal, added=True, written=False)
+        return await self._write_and_reread([*current, principal], principal, added=True)
+
+    async def _write_and_reread(self, wanted: list[Principal], principal: Principal, *, added: bool
+                                ) -> RootPrincipalsChange:
+        """The list is replaced whole, so another admin's write between our read and ours
+        (or just after ours) wins silently: read it again and say what differs."""
+        written = await self.set_root_principals(wanted)
+        try:
+            now = await self.get_root_principals()
+        except RkvstError as exc:
+            return RootPrincipalsChange(written, principal, added=added, reread_error=exc.message)
+        return RootPrincipalsChange(
+            now, principal, added=added,
+            appeared=tuple(p for p in now if p not in written),
+            disappeared=tuple(p for p in written if p not in now),
+        )
 
     def is_caller(self, principal: Principal) -> bool:
         me = self._caller_subject()
@@ -677,8 +755,9 @@ class RkvstClient:
                 issuers.add(iss)
         return principal.issuer in issuers
 
-    async def remove_root_principal(self, principal: Principal) -> list[Principal]:
-        """Read, remove, write; refuses to remove the signed-in identity (it would lock itself out)."""
+    async def remove_root_principal(self, principal: Principal) -> RootPrincipalsChange:
+        """Read, remove, write, read again (`RootPrincipalsChange`); refuses to remove the
+        signed-in identity (it would lock itself out)."""
         await self.access_token()  # know who we are before deciding
         if self.is_caller(principal):
             raise SelfRemovalRefused(
@@ -691,7 +770,7 @@ class RkvstClient:
                 f"no root principal has issuer {principal.issuer} and subject {principal.subject}",
                 hint="`rkvst-tui principals list` shows them",
             )
-        return await self.set_root_principals([p for p in current if p != principal])
+        return await self._write_and_reread([p for p in current if p != principal], principal, added=False)
 
     def app_principal(self, app_or_client_id: Application | str, *, display_name: str = "") -> Principal:
         """The root-principal entry that makes an app registration root."""

@@ -393,9 +393,9 @@ class RkvstApp(TypeAhead, App[None]):
         client = self.client
         try:
             if add:
-                principals = await self.call_api(lambda: client.add_root_principal(principal))
+                change = await self.call_api(lambda: client.add_root_principal(principal))
             else:
-                principals = await self.call_api(lambda: client.remove_root_principal(principal))
+                change = await self.call_api(lambda: client.remove_root_principal(principal))
         except api_errors.SelfRemovalRefused as exc:
             self.notify(f"Refused: you would lose access to this tenant. {exc.message}",
                         title="Cannot remove yourself", severity="warning", markup=False, timeout=10)
@@ -404,8 +404,13 @@ class RkvstApp(TypeAhead, App[None]):
             verb = "add" if add else "remove"
             self.report(describe(exc, f"Could not {verb} the root principal {name}"))
             return
-        self.set_root_principals(principals)
-        self.notify(f"{name} is {'now' if add else 'no longer'} a root principal.", markup=False)
+        self.set_root_principals(change.principals)  # as read again after the write
+        concurrent = change.concurrent_change()
+        if concurrent:
+            self.notify(concurrent, title="ROOT PRINCIPALS changed meanwhile", severity="warning", markup=False,
+                        timeout=20)
+        if not change.undone:
+            self.notify(f"{name} is {'now' if add else 'no longer'} a root principal.", markup=False)
 
     # -------------------------------------------------- other engineers' screens
 

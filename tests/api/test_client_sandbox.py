@@ -271,12 +271,13 @@ async def test_make_an_app_root_and_remove_it(client):
     other, client_id = await _non_root(client, "promoted")
     principal = client.app_principal(client_id, display_name="promoted")
     after_add = await client.add_root_principal(principal)
-    assert principal in after_add
-    assert await client.add_root_principal(principal) == after_add  # no duplicate
+    assert principal in after_add.principals and not after_add.concurrent and after_add.concurrent_change() == ""
+    again = await client.add_root_principal(principal)
+    assert again.principals == after_add.principals and not again.written  # no duplicate, nothing sent
     async with other:
         assert (await other.whoami()).is_root is True
         after_remove = await client.remove_root_principal(principal)
-        assert principal not in after_remove
+        assert principal not in after_remove.principals and not after_remove.concurrent
         assert (await other.whoami()).is_root is False
 
 
