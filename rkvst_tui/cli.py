@@ -7,7 +7,7 @@
     rkvst-tui apps show ID|NAME                    (a display name only one registration has)
     rkvst-tui apps create --name NAME [--claim k=v ...] [--from-file app.json] [--save-credentials PATH]
     rkvst-tui apps update ID [--name NAME] [--claim k=v ...] [--unset-claim k ...] [--replace-claims]
-    rkvst-tui apps delete ID [--yes]
+    rkvst-tui apps delete ID [--yes] [--remove-root]
     rkvst-tui apps regenerate ID [--yes] [--save-credentials PATH]   (asks first on a terminal)
     rkvst-tui principals list
     rkvst-tui principals add (--app ID | --issuer ISS --subject SUB [--display-name N] [--email E])
@@ -36,6 +36,7 @@ a traceback.
 - apps create/regenerate: {"application": Application, "credentials_file": PATH | null}
                     (the secret is in the Application only when no file was asked for)
 - apps delete:      {"deleted": CLIENT_ID, "display_name": NAME}
+                    (a root registration adds "root_principal": "removed" | "kept")
 - principals list/add/remove: {"root_principals": [Principal]}
 - inspect:          the token report of rkvst_tui.api.tokens.TokenReport.to_json
 - locate:           {"config_dir", "config_file", "config_file_exists", "data_dir", "state_dir",
@@ -244,9 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--unset-claim", action="append", default=[], metavar="NAME", help="remove a custom claim (repeat)")
     update.add_argument("--replace-claims", action="store_true",
                         help="the --claim options are the whole new set (default: merged into the current claims)")
-    delete = _parser(apps_sub, "delete", "delete an app registration (asks first)")
+    delete = _parser(apps_sub, "delete", "delete an app registration (asks first)",
+                     epilog="A root registration's entry in ROOT PRINCIPALS is not part of it: deleting it leaves "
+                            "the entry, unless --remove-root is given or you say yes when asked on a terminal.")
     delete.add_argument("id", metavar="ID", help="client id or applications/<uuid>")
     delete.add_argument("--yes", action="store_true", help="do not ask (needed when not on a terminal)")
+    delete.add_argument("--remove-root", action="store_true",
+                        help="if it is a root principal, remove its entry in ROOT PRINCIPALS too")
     regenerate = _parser(apps_sub, "regenerate", "give an app registration a new secret; the old one stops working "
                                                 "at once (asks first on a terminal)")
     regenerate.add_argument("id", metavar="ID", help="client id or applications/<uuid>")
@@ -665,22 +670,7 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         return EXIT_OK
 
     if action == "delete":
-        app = await api.get_application(args.id)
-        if not args.yes:
-            if not io.stdin.isatty():
-                raise UsageError(f"not deleting '{clean(app.display_name)}' without confirmation",
-                                 hint="add --yes (there is no terminal to ask on)")
-            warning = " This is the registration you are signed in as." if _is_signed_in_as(api, app) else ""
-            if not _confirm(io, f"Delete app registration '{clean(app.display_name)}' (client id {app.client_id})?"
-                                f"{warning} Its secret stops working."):
-                io.note("not deleted")
-                return EXIT_FAILED
-        await api.delete_application(app)
-        if io.json:
-            emit_json({"deleted": app.client_id, "display_name": app.display_name}, io.out)
-        else:
-            io.say(f"deleted app registration '{clean(app.display_name)}' (client id {app.client_id})")
-        return EXIT_OK
+        return await _delete_application(args, api, io)
 
     if action == "regenerate":
         _check_save_target(args.save_credentials, args.force)
@@ -706,6 +696,62 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         io.note("The old secret no longer works; tokens issued with it stay valid until they expire.")
         return EXIT_OK
     raise UsageError(f"unknown apps action {action!r}")
+
+
+async def _delete_application(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
+    """Delete one registration, asking first; a root one's entry in ROOT PRINCIPALS is removed
+    too with --remove-root or a yes on the terminal, else it stays and the command says so."""
+    app = await api.get_application(args.id)
+    name = clean(app.display_name)
+    principal = api.app_principal(app)
+    me = _is_signed_in_as(api, app)
+    is_root = app.client_id in (await _root_subjects(api) or set())
+    remove_root = bool(args.remove_root) and is_root
+    if args.remove_root and me:
+        raise UsageError("--remove-root: the registration you are signed in as can not remove its own root entry",
+                         hint="delete it without --remove-root, then remove the entry as another root principal")
+    if args.remove_root and not is_root:
+        io.note(f"note: '{name}' is not a root principal: there is no entry to remove")
+    if not args.yes:
+        if not io.stdin.isatty():
+            raise UsageError(f"not deleting '{name}' without confirmation",
+                             hint="add --yes (there is no terminal to ask on)")
+        warning = " This is the registration you are signed in as." if me else ""
+        if is_root and not me:
+            warning += (" It is a root principal: its entry in ROOT PRINCIPALS is removed too."
+                        if remove_root else " It is a root principal: its entry in ROOT PRINCIPALS stays unless removed.")
+        if not _confirm(io, f"Delete app registration '{name}' (client id {app.client_id})?"
+                            f"{warning} Its secret stops working."):
+            io.note("not deleted")
+            return EXIT_FAILED
+        if is_root and not me and not remove_root:
+            remove_root = _confirm(io, "Remove its entry from ROOT PRINCIPALS too?")
+    await api.delete_application(app)
+    if not io.json:
+        io.say(f"deleted app registration '{name}' (client id {app.client_id})")
+    outcome = EXIT_OK
+    if remove_root:
+        try:
+            change = await api.remove_root_principal(principal)
+        except RkvstError as exc:
+            io.note(f"error: its entry in ROOT PRINCIPALS could not be removed: {clean(scrub(exc.message))}")
+            remove_root, outcome = False, EXIT_FAILED
+        else:
+            if not io.json:
+                io.say(f"removed {clean(principal.subject)} ({clean(principal.issuer)}) from the root principals")
+            concurrent = change.concurrent_change()
+            if concurrent:
+                io.note(f"warning: {concurrent}")
+            outcome = EXIT_FAILED if change.undone else EXIT_OK
+    if is_root and not remove_root:
+        io.note(f"note: its entry stays in ROOT PRINCIPALS; remove it with `rkvst-tui principals remove "
+                f"--issuer {_shell_word(principal.issuer)} --subject {_shell_word(principal.subject)}`")
+    if io.json:
+        answer = {"deleted": app.client_id, "display_name": app.display_name}
+        if is_root:
+            answer["root_principal"] = "removed" if remove_root else "kept"
+        emit_json(answer, io.out)
+    return outcome
 
 
 def _status_words(status: int | None) -> str:

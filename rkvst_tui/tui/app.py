@@ -388,6 +388,10 @@ class RkvstApp(TypeAhead, App[None]):
 
         self.push_screen(confirm_screen("Remove root principal?", body, confirm_label="Remove"), answered)
 
+    def remove_root_entry(self, application) -> None:
+        """After deleting a root registration, on request: its entry in ROOT PRINCIPALS too."""
+        self._change_root(self.client.app_principal(application), add=False, name=application.display_name)
+
     @work(group="principals-change", exit_on_error=False)
     async def _change_root(self, principal, *, add: bool, name: str) -> None:
         client = self.client

@@ -1,4 +1,5 @@
-"""A yes/no question before anything destructive: ModalScreen[bool]."""
+"""A yes/no question before anything destructive: ModalScreen[bool], or with a second yes
+that does more (`also_label`, key r): that answer is `ALSO`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
+
+ALSO = "also"  # the answer of the `also_label` button (truthy: a yes, and more)
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -21,6 +24,7 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("escape", "answer(False)", "Cancel"),
         Binding("n", "answer(False)", "No", show=False),
         Binding("y", "answer(True)", "Yes"),
+        Binding("r", "answer('also')", "Yes, and more", show=False),
         Binding("left", "app.focus_previous", "Previous button", show=False),
         Binding("right", "app.focus_next", "Next button", show=False),
     ]
@@ -34,6 +38,7 @@ class ConfirmScreen(ModalScreen[bool]):
         cancel_label: str = "Cancel",
         destructive: bool = True,
         focus_confirm: bool | None = None,
+        also_label: str | None = None,
     ) -> None:
         super().__init__(classes="confirm -destructive" if destructive else "confirm")
         self.question_title = title
@@ -41,6 +46,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.confirm_label = confirm_label
         self.cancel_label = cancel_label
         self.destructive = destructive
+        self.also_label = also_label
         self.focus_confirm = (not destructive) if focus_confirm is None else focus_confirm
         self.AUTO_FOCUS = "#confirm" if self.focus_confirm else "#cancel"
 
@@ -56,11 +62,18 @@ class ConfirmScreen(ModalScreen[bool]):
                     id="confirm",
                     variant="error" if self.destructive else "primary",
                 )
+                if self.also_label:
+                    yield Button(f"{self.also_label} (r)", id="also", variant="error" if self.destructive else "primary")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "confirm")
+        self.dismiss(ALSO if event.button.id == "also" else event.button.id == "confirm")
 
-    def action_answer(self, yes: bool) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "answer" and parameters == (ALSO,) and not self.also_label:
+            return False
+        return True
+
+    def action_answer(self, yes: bool | str) -> None:
         self.dismiss(yes)

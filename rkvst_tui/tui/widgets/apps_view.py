@@ -611,23 +611,26 @@ class AppRegistrationsView(Vertical):
         body.append(application.display_name or "(no name)", style="bold")
         body.append(f"\nclient id {application.client_id}?\n\n")
         body.append("Its secret stops working at once; tokens already issued stay valid until they expire.")
-        if application.client_id == console.signed_in_client_id():
+        me = application.client_id == console.signed_in_client_id()
+        root = not me and console.is_root_registration(application.client_id)
+        if me:
             body.append("\n\nThis is the identity this console is signed in as: "
                         "the console will lose access to this tenant.", style="bold red")
-        elif console.is_root_registration(application.client_id):
-            body.append("\n\nIt is a root principal; its entry in ROOT PRINCIPALS stays until you remove it.",
-                        style="yellow")
+        elif root:
+            body.append("\n\nIt is a root principal: deleting it leaves its entry in ROOT PRINCIPALS. "
+                        "r deletes it and removes the entry too.", style="yellow")
 
-        def answered(yes: bool | None) -> None:
+        def answered(yes: bool | str | None) -> None:
             if yes:
-                self._do_delete(application)
+                self._do_delete(application, remove_root=yes == "also")
 
         console.push_screen(
-            confirm_screen(f"Delete {application.display_name}?", body, confirm_label="Delete"), answered
+            confirm_screen(f"Delete {application.display_name}?", body, confirm_label="Delete",
+                           also_label="Delete and remove root" if root else None), answered
         )
 
     @work(group="apps-change", exit_on_error=False)
-    async def _do_delete(self, application) -> None:
+    async def _do_delete(self, application, *, remove_root: bool = False) -> None:
         console = self.console
         try:
             await console.call_api(lambda: console.client.delete_application(application.client_id))
@@ -640,6 +643,8 @@ class AppRegistrationsView(Vertical):
             console.notify(f"Deleted {application.display_name}.", markup=False)
         self.forget(application.client_id)
         console.registrations_changed()
+        if remove_root:
+            console.remove_root_entry(application)
 
     def action_regenerate(self) -> None:
         application = self.current_application()
