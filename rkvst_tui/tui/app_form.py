@@ -547,7 +547,9 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         await self.query_one("#claims", VerticalScroll).mount(row)
         self._renumber()
         self._validate()
-        row.name_input.focus()
+        # At once, not through Widget.focus (a later turn of the app's queue): keys typed
+        # right behind ctrl+n are released to the focus as soon as its binding has run.
+        self.set_focus(row.name_input)
         row.scroll_visible()
         return row
 

@@ -156,3 +156,20 @@ async def test_keys_typed_right_after_escape_closes_the_form_reach_the_console(s
         type_at_once(app, "/beta")
         await wait_until(pilot, lambda: app.apps_view._filter == "beta", what="the filter 'beta'")
         assert not isinstance(app.screen, AppFormScreen) and shown(app) == expected(app, "beta")
+
+
+async def test_text_typed_right_after_ctrl_n_lands_in_the_new_claim_row(sandbox):
+    """`ctrl+n`, `serial`, Tab, `SN-1` in one burst: the new row gets both, the name field neither."""
+    async with running_console(sandbox) as (app, pilot):
+        type_at_once(app, "n")
+        await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
+        await wait_until(pilot, lambda: getattr(app.focused, "id", None) == "display-name", what="the name field")
+        form = app.screen
+        app.post_message(events.Key("ctrl+n", None))
+        type_at_once(app, "serial\tSN-1")
+        await wait_until(pilot, lambda: len(form.query(".claim-value"))
+                         and form.query_one(".claim-value", Input).value == "SN-1",
+                         what="SN-1 in the new claim's value")
+        assert form.query_one(".claim-name", Input).value == "serial"
+        assert form.query_one("#display-name", Input).value == ""
+        assert app.focused is form.query_one(".claim-value", Input)
