@@ -173,3 +173,19 @@ async def test_text_typed_right_after_ctrl_n_lands_in_the_new_claim_row(sandbox)
         assert form.query_one(".claim-name", Input).value == "serial"
         assert form.query_one("#display-name", Input).value == ""
         assert app.focused is form.query_one(".claim-value", Input)
+
+
+async def test_a_new_filter_starts_at_its_first_match_even_from_the_bottom_of_the_list(sandbox):
+    sandbox.store.seed_applications(2000, prefix="app-")
+    async with running_console(sandbox) as (app, pilot):
+        table = app.apps_view.table
+        await pilot.press("end")
+        await pilot.pause()
+        assert app.apps_view.current_application().display_name == "app-002000"
+        await pilot.press("slash", *"app-0015")
+        await wait_until(pilot, lambda: app.apps_view._filter == "app-0015", what="the filter")
+        await pilot.pause()
+        assert shown(app) == [f"app-{n:06d}" for n in range(1500, 1600)]
+        # The first match is under the cursor and at the top of the view, none hidden above it.
+        assert app.apps_view.current_application().display_name == "app-001500"
+        assert table.scroll_y == 0

@@ -466,6 +466,10 @@ class AppRegistrationsView(Vertical):
         ])
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
+        elif table.row_count:
+            # The registration under the cursor is filtered out: start at the first match
+            # (the cursor kept its index, which showed the last matches, the first above the view).
+            table.move_cursor(row=0)
         self.show_state()
         self.refresh_bindings()
 
