@@ -153,6 +153,26 @@ async def test_delete_asks_naming_the_registration_and_deletes_on_yes(sandbox):
         assert any("Deleted doomed" in n for n in notifications(app))
 
 
+async def test_delete_says_what_the_service_does_to_tokens_already_issued(sandbox):
+    """The confirmation's words and the sandbox agree: the token minted before the delete is refused after it."""
+    made = await create(sandbox, "short-lived")
+    token = httpx.post(sandbox.base_url + TOKEN_PATH, timeout=10, data={
+        "grant_type": "client_credentials", "client_id": made.client_id, "client_secret": made.secret,
+    }).json()["access_token"]
+    assets = sandbox.base_url + "/archivist/v2/assets"
+    assert httpx.get(assets, headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code == 200
+    async with running_console(sandbox) as (app, pilot):
+        app.apps_view.select(made.client_id)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        body = " ".join(str(app.screen.query_one("#confirm-body").render()).split())
+        assert "the tokens already issued with it stop working at once" in body
+        assert "stay valid" not in body
+        await pilot.press("y")
+        await wait_until(pilot, lambda: made.client_id not in app.apps_view.table.rows, what="the row to go")
+    assert httpx.get(assets, headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code == 401
+
+
 async def test_enter_on_the_cancel_button_of_a_delete_does_not_delete(sandbox):
     made = await create(sandbox, "kept")
     async with running_console(sandbox) as (app, pilot):

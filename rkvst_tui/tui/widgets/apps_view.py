@@ -614,7 +614,8 @@ class AppRegistrationsView(Vertical):
         body.append("Delete the app registration ")
         body.append(application.display_name or "(no name)", style="bold")
         body.append(f"\nclient id {application.client_id}?\n\n")
-        body.append("Its secret stops working at once; tokens already issued stay valid until they expire.")
+        # The service refuses a deleted registration's tokens too (unlike a regenerate's).
+        body.append("Its secret and the tokens already issued with it stop working at once.")
         me = application.client_id == console.signed_in_client_id()
         root = not me and console.is_root_registration(application.client_id)
         if me:
