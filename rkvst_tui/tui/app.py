@@ -533,6 +533,12 @@ class RkvstApp(TypeAhead, App[None]):
             title = getattr(screen, "HELP_GROUP", type(screen).__name__)
         self.push_screen(HelpScreen(keys_of(screen), title))
 
+    async def inspector_buttons(self) -> list:
+        """TOKEN INSPECTOR's buttons (for the palette), mounting the tab's content if need be."""
+        from textual.widgets import Button
+
+        return list((await self._mounted_inspector()).query(Button))
+
     async def run_console_command(self, command: ConsoleCommand) -> None:
         """A command from the palette: refuse changes in read-only mode out loud, then run the
         same action the key would."""
@@ -543,6 +549,13 @@ class RkvstApp(TypeAhead, App[None]):
             await self.run_action(command.action)
             return
         await self.action_show_tab(command.tab)
+        if command.tab == "inspector":
+            inspector = await self._mounted_inspector()
+            if command.button:
+                inspector.query_one(f"#{command.button}").press()  # as a click would
+            else:
+                await self.run_action(command.action, inspector)
+            return
         view = self.apps_view if command.tab == "apps" else self.principals_view
         state = view.check_action(command.action, ())
         if not state:

@@ -1,12 +1,21 @@
-"""Command palette (ctrl+p) providers: every console action, and "go to registration <name>"."""
+"""Command palette (ctrl+p) providers: every console action, and "go to registration <name>".
+
+The actions of each tab are read from its bindings, and on TOKEN INSPECTOR from its buttons
+too, so an action added to a tab is in the palette without anyone remembering to list it.
+`TITLES` only words them better than a key's short footer label does.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from rkvst_tui.tui.widgets import apps_view, principals_view
 
 
 @dataclass(frozen=True)
@@ -16,22 +25,83 @@ class ConsoleCommand:
     tab: str  # "apps", "principals", "inspector" or "" (anywhere)
     action: str  # the action name on that tab's view, or on the App when tab is ""
     mutating: bool = False
+    button: str = ""  # on TOKEN INSPECTOR: the id of the button to press instead of an action
+    binding: Binding | None = None  # the key that runs it, shown after `help` as the console shows keys
+
+
+TAB_NAMES = {"apps": "App registrations", "principals": "Root principals", "inspector": "Token inspector"}
+
+# Palette titles for actions (by tab and action) and inspector buttons (by id). Anything not
+# here is listed all the same, titled by its tab and its binding's words (or its button's label).
+TITLES = {
+    ("apps", "create"): "Create app registration",
+    ("apps", "edit"): "Edit registration",
+    ("apps", "regenerate"): "Regenerate secret",
+    ("apps", "delete"): "Delete registration",
+    ("apps", "toggle_root"): "Make root / remove root",
+    ("apps", "copy_client_id"): "Copy client id",
+    ("apps", "filter"): "Filter registrations",
+    ("apps", "refresh"): "Refresh registrations",
+    ("principals", "add"): "Add root principal",
+    ("principals", "remove"): "Remove root principal",
+    ("principals", "copy_subject"): "Copy root principal subject",
+    ("principals", "go_to_registration"): "Open the root principal's app registration",
+    ("principals", "refresh"): "Refresh root principals",
+    ("inspector", "clear"): "Clear the token inspector",
+    ("inspector", "test_access"): "Test access with the inspected token",
+    ("inspector", "ti-inspect"): "Inspect the pasted token",
+    ("inspector", "ti-mine"): "Inspect my current token",
+    ("inspector", "ti-open"): "Open a token file",
+    ("inspector", "ti-get"): "Get a token with a client id and secret",
+    ("inspector", "ti-save"): "Save the token as a bearer_token file",
+    ("inspector", "ti-copy-token"): "Copy the token",
+    ("inspector", "ti-copy-header"): "Copy the token header",
+    ("inspector", "ti-copy-payload"): "Copy the token payload",
+    ("inspector", "ti-copy-signature"): "Copy the token signature",
+}
+
+
+def _keys(binding: Binding) -> list[str]:
+    return [key.strip() for key in binding.key.split(",")]
+
+
+def binding_commands(tab: str, bindings: Iterable[Binding | tuple], mutating: frozenset[str]) -> Iterator[ConsoleCommand]:
+    """A command for each binding a tab shows in its footer (the hidden ones are cursor moves
+    and the like, or a second key for something shown)."""
+    for binding in bindings:
+        if not isinstance(binding, Binding):
+            binding = Binding(*binding)
+        if not binding.show:
+            continue
+        words = binding.tooltip or binding.description
+        yield ConsoleCommand(
+            TITLES.get((tab, binding.action), f"{TAB_NAMES[tab]}: {words}"),
+            words, tab, binding.action, binding.action in mutating, binding=binding,
+        )
+
+
+def _inspector_bindings() -> list:
+    try:
+        from rkvst_tui.tui.inspector import TokenInspector
+    except ImportError:  # a build without the inspector
+        return []
+    return list(TokenInspector.BINDINGS)
+
+
+def _tab_commands() -> tuple[ConsoleCommand, ...]:
+    details = ConsoleCommand("Show registration details", "Every field and ready-to-paste commands (enter)",
+                             "apps", "details")
+    return (
+        details,
+        *binding_commands("apps", apps_view.AppRegistrationsView.BINDINGS, apps_view.MUTATING_ACTIONS),
+        *binding_commands("principals", principals_view.RootPrincipalsView.BINDINGS,
+                          principals_view.MUTATING_ACTIONS),
+        *binding_commands("inspector", _inspector_bindings(), frozenset()),
+    )
 
 
 COMMANDS = (
-    ConsoleCommand("Create app registration", "Open the create form (n)", "apps", "create", True),
-    ConsoleCommand("Show registration details", "Every field and ready-to-paste commands (enter)", "apps", "details"),
-    ConsoleCommand("Edit registration", "Change the display name or custom claims (e)", "apps", "edit", True),
-    ConsoleCommand("Regenerate secret", "A new secret for the selected registration (g)", "apps", "regenerate", True),
-    ConsoleCommand("Delete registration", "Delete the selected registration (d)", "apps", "delete", True),
-    ConsoleCommand("Make root / remove root", "Toggle the selected registration's root principal entry (m)",
-                   "apps", "toggle_root", True),
-    ConsoleCommand("Copy client id", "Send the selected client id to the clipboard (c)", "apps", "copy_client_id"),
-    ConsoleCommand("Filter registrations", "Filter the table by name (/)", "apps", "filter"),
-    ConsoleCommand("Refresh registrations", "Load every page again (r)", "apps", "refresh"),
-    ConsoleCommand("Add root principal", "Add an issuer and subject to ROOT PRINCIPALS (a)", "principals", "add", True),
-    ConsoleCommand("Remove root principal", "Remove the selected root principal (d)", "principals", "remove", True),
-    ConsoleCommand("Refresh root principals", "Load ROOT PRINCIPALS again (r)", "principals", "refresh"),
+    *_tab_commands(),
     ConsoleCommand("Go to APP REGISTRATIONS", "The first tab (1)", "", "show_tab('apps')"),
     ConsoleCommand("Go to ROOT PRINCIPALS", "The second tab (2)", "", "show_tab('principals')"),
     ConsoleCommand("Go to TOKEN INSPECTOR", "The third tab (3)", "", "show_tab('inspector')"),
@@ -40,13 +110,43 @@ COMMANDS = (
 )
 
 
+def button_commands(buttons: Iterable) -> Iterator[ConsoleCommand]:
+    """TOKEN INSPECTOR's buttons, but for those a binding runs already (their tooltip names its key)."""
+    bound_keys = {key for binding in _inspector_bindings()
+                  for key in _keys(binding if isinstance(binding, Binding) else Binding(*binding))}
+    for button in buttons:
+        tooltip = str(button.tooltip or "")
+        if not button.id or any(tooltip.endswith(f"({key})") for key in bound_keys):
+            continue
+        label = str(button.label)
+        yield ConsoleCommand(
+            TITLES.get(("inspector", button.id), f"{TAB_NAMES['inspector']}: {label}"),
+            f"{tooltip or label} (the {label} button of TOKEN INSPECTOR)", "inspector", "", button=button.id,
+        )
+
+
 class ConsoleCommands(Provider):
     """Every action of the console; in read-only mode the ones that change the tenant say so when run."""
 
+    _buttons: tuple[ConsoleCommand, ...] = ()
+
+    async def startup(self) -> None:
+        # The inspector's buttons exist once it is mounted (on its first showing): mount it now.
+        inspector_buttons = getattr(self.app, "inspector_buttons", None)
+        if inspector_buttons is None:
+            return
+        try:
+            self._buttons = tuple(button_commands(await inspector_buttons()))
+        except Exception:  # noqa: BLE001 - the other commands are listed all the same
+            self._buttons = ()
+
     def _commands(self):
         read_only = getattr(self.app, "read_only", False)
-        for command in COMMANDS:
+        for command in (*COMMANDS, *self._buttons):
             help_text = command.help
+            if command.binding is not None:
+                keys = [self.app.get_key_display(Binding(key, command.action)) for key in _keys(command.binding)]
+                help_text += f" ({' or '.join(keys)})"
             if command.mutating and read_only:
                 help_text += " (turned off: read-only mode)"
             yield command, help_text
