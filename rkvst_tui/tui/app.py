@@ -172,6 +172,7 @@ class RkvstApp(TypeAhead, App[None]):
             except Exception as exc:
                 self.connection_problem = describe(exc, "Could not connect to RKVST")
                 self.apps_view.show_state()
+                self.refresh_bindings()  # the keys for changes dim
                 self.show_connection_problem(self.connection_problem, "")
                 return
         connection = self.client.connection
@@ -192,6 +193,7 @@ class RkvstApp(TypeAhead, App[None]):
             header.show_signed_out(problem.message)
             self.connection_problem = problem
             self.apps_view.show_state()
+            self.refresh_bindings()
             if is_connection_failure(exc):
                 self.show_connection_problem(problem, self._where())
             else:
@@ -259,6 +261,16 @@ class RkvstApp(TypeAhead, App[None]):
         if hint:
             body += "\n" + hint
         self.notify(body, title=problem.title, severity="error", markup=False, timeout=10)
+
+    def why_not_connected(self) -> str | None:
+        """Why nothing can be changed for want of a connection; None once signed in."""
+        if self.connection_problem is not None:
+            first_line = self.connection_problem.message.splitlines()[0] if self.connection_problem.message else ""
+            return (f"Not connected: {first_line}. Nothing can be changed until the console is signed in: "
+                    "fix the connection, then run Reconnect from the palette (ctrl+p).")
+        if self.client is None or self.identity is None:
+            return "Not connected yet: the console is still signing in. Try again in a moment."
+        return None
 
     def refuse_read_only(self, action: str) -> None:
         words = ACTION_WORDS.get(action, "changes to the tenant")
@@ -557,6 +569,8 @@ class RkvstApp(TypeAhead, App[None]):
                 await self.run_action(command.action, inspector)
             return
         view = self.apps_view if command.tab == "apps" else self.principals_view
+        if view.refuse_if_turned_off(command.action):
+            return
         state = view.check_action(command.action, ())
         if not state:
             what = "registration" if command.tab == "apps" else "root principal"

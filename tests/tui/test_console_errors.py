@@ -154,3 +154,21 @@ async def test_a_lost_regenerate_answer_says_the_secret_may_have_changed(sandbox
         answer = httpx.post(sandbox.base_url + "/archivist/iam/v1/appidp/token", data={
             "grant_type": "client_credentials", "client_id": made.client_id, "client_secret": revealed.secret})
         assert answer.status_code == 200
+
+
+async def test_keys_for_changes_say_not_connected_instead_of_opening_the_form(make_sandbox):
+    from rkvst_tui.tui.app_form import AppFormScreen
+
+    server = make_sandbox(start=False, port=free_port())
+    async with running_console(server, client=client_for(server), wait=False) as (app, pilot):
+        await wait_until(pilot, lambda: isinstance(app.screen, ConnectionProblemScreen), what="the problem screen")
+        await pilot.press("escape")  # back to the console, still not connected
+        await wait_until(pilot, lambda: app.screen is app.screen_stack[0], what="the console")
+        for key in ("n", "2", "a"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert app.screen is app.screen_stack[0], f"{app.screen} opened while not connected"
+        assert not isinstance(app.screen, AppFormScreen)
+        said = [n for n in notifications(app) if n.startswith("Not connected")]
+        assert len(said) == 2, notifications(app)
+        assert all("Reconnect" in n and "signed in" in n for n in said)

@@ -108,10 +108,15 @@ async def test_read_only_hides_and_refuses_every_change(sandbox):
         assert not footer_keys & {"create", "edit", "regenerate", "delete", "toggle_root"}
         assert {"details", "copy_client_id", "refresh", "filter"} <= footer_keys | {"details"}
         await pilot.press("down")
-        for key in ("n", "e", "g", "d", "m"):
+        for key, words in (("n", "creating registrations"), ("e", "editing registrations"),
+                           ("g", "regenerating secrets"), ("d", "deleting registrations"),
+                           ("m", "changing root principals")):
+            app.clear_notifications()
             await pilot.press(key)
             await pilot.pause()
             assert app.screen is app.screen_stack[0], f"{key} opened {app.screen}"
+            # Said out loud, not silence.
+            assert any(n.startswith("Refused\nRead-only mode: " + words) for n in notifications(app)), key
         assert len(sandbox.store.list_applications()) == 2
         # From the palette: a clear notice instead of silence.
         delete = next(c for c in COMMANDS if c.action == "delete")
@@ -128,10 +133,12 @@ async def test_read_only_hides_and_refuses_every_change(sandbox):
         await pilot.press("d")
         await pilot.pause()
         assert type(app.screen).__name__ == "AppDetailsScreen"
+        app.clear_notifications()
         await pilot.press("escape", "2", "a")
         await pilot.pause()
         assert app.screen is app.screen_stack[0]
         assert "read-only" in screen_text(app)
+        assert any("Read-only mode: adding root principals is turned off" in n for n in notifications(app))
 
 
 async def test_tabs_switch_with_digits_and_with_ctrl_pagedown_even_from_a_text_field(sandbox):

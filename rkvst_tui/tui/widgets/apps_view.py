@@ -24,6 +24,7 @@ from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
+from rkvst_tui.tui.widgets.turned_off import ExplainsTurnedOffKeys
 
 # Actions that change the tenant: hidden and refused in read-only mode.
 MUTATING_ACTIONS = frozenset({"create", "edit", "regenerate", "delete", "toggle_root"})
@@ -141,10 +142,11 @@ class FilterInput(Input):
         view.action_clear_filter()
 
 
-class AppRegistrationsView(Vertical):
+class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
     """The first tab."""
 
     HELP_GROUP = "App registrations"
+    MUTATING_ACTIONS = MUTATING_ACTIONS
     BINDINGS = [
         Binding("n", "create", "New", tooltip="Create an app registration"),
         Binding("e", "edit", "Edit", tooltip="Edit the display name and custom claims"),
@@ -220,7 +222,9 @@ class AppRegistrationsView(Vertical):
             return False
         if action in ROW_ACTIONS and self.current_application() is None:
             return None
-        if action in MUTATING_ACTIONS | {"refresh"} and self.console.client is None:
+        if action in MUTATING_ACTIONS and self.console.why_not_connected() is not None:
+            return None
+        if action == "refresh" and self.console.client is None:
             return None
         return True
 
@@ -526,8 +530,7 @@ class AppRegistrationsView(Vertical):
 
     def run_on(self, action: str, client_id: str) -> None:
         """Run a row action on a given registration (from the details screen or the palette)."""
-        if action in MUTATING_ACTIONS and self.console.read_only:
-            self.console.refuse_read_only(action)
+        if self.refuse_if_turned_off(action):
             return
         if client_id in self.table.rows:
             self.table.move_cursor(row=self.table.get_row_index(client_id))

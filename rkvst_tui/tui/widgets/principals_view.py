@@ -16,6 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
+from rkvst_tui.tui.widgets.turned_off import ExplainsTurnedOffKeys
 
 MUTATING_ACTIONS = frozenset({"add", "remove"})
 ROW_ACTIONS = frozenset({"remove", "copy_subject", "go_to_registration"})
@@ -41,8 +42,9 @@ class PrincipalTable(FixedColumnsTable):
     ]
 
 
-class RootPrincipalsView(Vertical):
+class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
     HELP_GROUP = "Root principals"
+    MUTATING_ACTIONS = MUTATING_ACTIONS
     BINDINGS = [
         Binding("a", "add", "Add"),
         Binding("d", "remove", "Remove"),
@@ -112,7 +114,9 @@ class RootPrincipalsView(Vertical):
             principal = self.current_principal()
             if principal is None or self.console.registration_for(principal) is None:
                 return None
-        if action in MUTATING_ACTIONS | {"refresh"} and self.console.client is None:
+        if action in MUTATING_ACTIONS and self.console.why_not_connected() is not None:
+            return None
+        if action == "refresh" and self.console.client is None:
             return None
         return True
 
