@@ -22,8 +22,11 @@ from textual.dom import DOMNode
 from textual.widgets import Input
 
 # If a widget on a held key's way up is removed first (Escape closing a dialog), the key's
-# trail never reaches the app: the keys behind it go anyway after this long.
+# trail never reaches the app: the keys behind it go anyway once the widget it waits at has
+# stopped (checked this often), or after LONGEST_HOLD_SECONDS at most. A busy machine can
+# take longer than a check to pass a key up, so a widget still running keeps the hold.
 LOST_TRAIL_SECONDS = 0.25
+LONGEST_HOLD_SECONDS = 3.0
 
 
 def is_text_field(widget: object) -> bool:
@@ -40,6 +43,7 @@ class TypeAhead:
 
     _held_keys: list[events.Key] | None = None  # keys waiting behind one still on its way
     _hold_number = 0  # which hold a release belongs to: a lost trail's timer must not end a later one
+    _trail_at: DOMNode | None = None  # where the held key's trail waits now
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key) or event.is_forwarded:
@@ -69,12 +73,26 @@ class TypeAhead:
         self._hold_number += 1
         number = self._hold_number
         self._follow(field, number)
-        self.set_timer(LOST_TRAIL_SECONDS, partial(self._release_keys, number))  # type: ignore[attr-defined]
+        self.set_timer(LOST_TRAIL_SECONDS, partial(self._check_trail, number, LOST_TRAIL_SECONDS))  # type: ignore[attr-defined]
+
+    def _check_trail(self, number: int, waited: float) -> None:
+        if number != self._hold_number or self._held_keys is None:
+            return  # released already
+        node = self._trail_at
+        alive = node is not None and node.is_running and node.is_attached
+        if alive and waited < LONGEST_HOLD_SECONDS:
+            self.set_timer(LOST_TRAIL_SECONDS,  # type: ignore[attr-defined]
+                           partial(self._check_trail, number, waited + LOST_TRAIL_SECONDS))
+            return
+        self.call_later(self._release_keys, number)  # type: ignore[attr-defined]
 
     def _follow(self, node: DOMNode, number: int) -> None:
         """Step up the key's way, one message queue at a time: a callback queued behind the key
         runs after the key has been handled there (and, unhandled, passed to the parent, where
         it is queued ahead of the next step)."""
+        if number != self._hold_number:
+            return  # a hold that has ended
+        self._trail_at = node
         if node is self:
             posted = node.call_later(self._release_keys, number)
         else:

@@ -40,6 +40,8 @@ async def test_typing_and_deleting_a_filter_shows_exactly_the_matches_at_each_ke
 
 # -- keys typed faster than a text field appears ------------------------------------------
 
+import asyncio  # noqa: E402
+
 from textual import events  # noqa: E402
 from textual.screen import Screen  # noqa: E402
 from textual.widgets import Input, TextArea  # noqa: E402
@@ -189,3 +191,29 @@ async def test_a_new_filter_starts_at_its_first_match_even_from_the_bottom_of_th
         # The first match is under the cursor and at the top of the view, none hidden above it.
         assert app.apps_view.current_application().display_name == "app-001500"
         assert table.scroll_y == 0
+
+
+class SlowInput(Input):
+    """A field slow to pass Tab on, as on a busy machine (longer than a lost trail's check)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "tab":
+            await asyncio.sleep(0.6)
+        await super()._on_key(event)
+
+
+class SlowToMoveOn(Screen):
+    def compose(self):
+        yield SlowInput(id="first")
+        yield Input(id="second")
+
+
+async def test_keys_behind_a_slowly_handled_tab_still_land_in_the_next_field(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        await app.push_screen(SlowToMoveOn())
+        app.screen.query_one("#first", Input).focus()
+        await pilot.pause()
+        type_at_once(app, "a\tb")
+        second = app.screen.query_one("#second", Input)
+        await wait_until(pilot, lambda: second.value == "b", timeout=5, what="b in the second field")
+        assert app.screen.query_one("#first", Input).value == "a"
