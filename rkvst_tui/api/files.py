@@ -51,7 +51,8 @@ class SaveFailed(RkvstError, OSError):
 def _write_failure_reason(exc: OSError, target: Path) -> str:
     directory = target.parent
     reasons = {
-        errno.ENOENT: f"the directory {directory} does not exist and can not be created",
+        errno.ENOENT: (f"no file can be created in {directory}" if directory.is_dir()  # /proc, say
+                       else f"the directory {directory} does not exist and can not be created"),
         errno.ENOTDIR: f"{directory} is not a directory",
         errno.EACCES: f"permission denied in {directory}",
         errno.EPERM: f"permission denied in {directory}",

@@ -245,7 +245,8 @@ class TokenReport:
         reasons = list(self.errors)
         if self.signature_state != VERIFIED:
             reasons.append(f"signature {self.signature_state}: {self.signature_reason}")
-        reasons += [w.message for w in self.warnings if w.code in REFUSED_WARNINGS]
+        said = {"unsecured"} if self.signature_state == UNSECURED else set()  # the signature's reason says it
+        reasons += [w.message for w in self.warnings if w.code in REFUSED_WARNINGS - said]
         return reasons
 
     def to_json(self) -> dict[str, Any]:

@@ -69,6 +69,8 @@ def test_verify_exits_1_for_a_token_the_service_refuses(env, capsys, mint_token,
     code, out, err = run(capsys, "inspect", token, "--verify")
     assert code == 1, out + err
     assert "error: the service would refuse this token:" in err and reason in err
+    refusal = next(line for line in err.splitlines() if "would refuse" in line)
+    assert refusal.count("alg is 'none'") <= 1  # each reason once
     code, out, err = run(capsys, "inspect", token, "--verify", "--json")
     assert code == 1 and json.loads(out)["schema"]
 

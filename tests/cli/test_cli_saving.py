@@ -36,6 +36,14 @@ def test_token_save_into_a_missing_directory(env, capsys, isolated):
     assert "hint: choose a directory you can write to" in err
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_token_save_where_no_file_can_be_created(env, capsys):
+    target = "/proc/self/bearer_token"  # a directory that exists and takes no new file
+    code, out, err = run(capsys, "token", "--save", target)
+    _assert_plain_refusal(code, out, err, target)
+    assert code == 1 and "no file can be created in /proc/self" in err
+
+
 def test_token_save_into_a_path_that_is_a_directory(env, capsys, isolated):
     target = isolated / "tokens"
     target.mkdir()
