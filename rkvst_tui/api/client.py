@@ -529,10 +529,14 @@ class RkvstClient:
                 f"connecting to {host} took longer than {self.deadline:g} s",
                 hint="check the URL and that the server is reachable", request_sent=False,
             )
+        slow = f"a slow link may need a longer {DEADLINE_VARIABLE}"
+        if method == "GET":
+            return ResponseTimeout(f"{host} did not finish answering {method} {path} within {self.deadline:g} s",
+                                   hint=f"try again; {slow}")
         return ResponseTimeout(
             f"{host} did not finish answering {method} {path} within {self.deadline:g} s: "
             "the server may have acted on it",
-            hint=f"check the result before trying again; a slow link may need a longer {DEADLINE_VARIABLE}",
+            hint=f"check the result before trying again; {slow}",
         )
 
     def _json(self, response: httpx.Response, method: str, path: str) -> Any:

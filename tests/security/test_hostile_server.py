@@ -132,7 +132,7 @@ def _check(behaviour: str, probe: Probe, what: str) -> dict:
     )
     print(f"{what} / {behaviour}: {outcome}")
     assert outcome["error"] == kind and words in outcome["message"], outcome
-    assert "is http://127.0.0.1" in outcome["hint"] or "check the result" in outcome["hint"], outcome
+    assert "is http://127.0.0.1" in outcome["hint"] or "RKVST_TUI_DEADLINE" in outcome["hint"], outcome
     limit = DEADLINE + SLACK if behaviour in SLOW else SLACK
     assert outcome["seconds"] <= limit, outcome
     assert growth < MEMORY_BOUND_KIB, outcome
