@@ -3,7 +3,7 @@
 Over real HTTP (raw sockets where httpx would not send the abuse): a body over 1 MiB gets
 413 with the contract's status JSON before authentication, with or without Content-Length;
 headers over 32 KiB get 431 and the connection is closed, however slowly they come; a JSON
-body nested deeper than 32 levels gets 400. And four concurrent 200 MB unauthenticated bodies
+body nested deeper than 32 levels gets 400; headers or a body that take too long get 408. And four concurrent 200 MB unauthenticated bodies
 to the token endpoint leave the sandbox (in a process of its own, its peak RSS measured) small.
 """
 
@@ -23,6 +23,7 @@ import httpx
 import pytest
 from sandbox_helpers import APPS
 
+from rkvst_tui.sandbox import limits
 from rkvst_tui.sandbox.limits import MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_JSON_DEPTH
 from rkvst_tui.sandbox.server import SandboxServer
 
@@ -171,6 +172,59 @@ def test_headers_a_real_client_sends_are_accepted(shared_sandbox: SandboxServer,
     answer = shared_api.get(APPS, headers={"X-Padding": "a" * (16 << 10)})
     assert answer.status_code == 200
     assert shared_api.get(APPS).status_code == 200  # and the keep-alive connection goes on
+
+
+# -- time ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def quick_limits(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Head and body time limits of half a second (10 s and 30 s by default), read per request."""
+    monkeypatch.setattr(limits, "HEAD_SECONDS", 0.5)
+    monkeypatch.setattr(limits, "BODY_SECONDS", 0.5)
+    return 0.5
+
+
+def _timed(base_url: str, head: bytes, pieces: Iterator[bytes] = iter(()), pause: float = 0.0) -> tuple[RawAnswer, float]:
+    started = time.monotonic()
+    answer = _raw_exchange(base_url, head, pieces, pause)
+    return answer, time.monotonic() - started
+
+
+def test_a_connection_that_sends_nothing_is_closed(sandbox: SandboxServer, quick_limits: float) -> None:
+    answer, elapsed = _timed(sandbox.base_url, b"")
+    assert answer.status == 408 and "did not arrive within 0.5 s" in answer.json()["message"]
+    assert elapsed < quick_limits + 1.5
+
+
+def test_headers_that_drip_are_cut_off_in_time(sandbox: SandboxServer, quick_limits: float) -> None:
+    """Under the size limit but a byte every 0.1 s: a connection held for ever, but for the time limit."""
+    answer, elapsed = _timed(sandbox.base_url, f"GET {APPS} HTTP/1.1\r\nHost: x\r\nX-Slow: ".encode(),
+                             (b"a" for _ in range(600)), pause=0.1)
+    assert answer.status == 408 and answer.headers["connection"] == "close"
+    assert answer.json() == {"code": 3, "message": "the request line and headers did not arrive within 0.5 s",
+                             "details": []}
+    assert elapsed < quick_limits + 1.5
+
+
+def test_a_body_that_never_comes_gets_408(sandbox: SandboxServer, quick_limits: float) -> None:
+    head = f"POST {TOKEN} HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\nContent-Length: 100\r\n\r\n".encode()
+    answer, elapsed = _timed(sandbox.base_url, head, (b"a" for _ in range(5)), pause=0.5)
+    assert answer.status == 408
+    assert answer.json()["message"] == "the request body did not arrive within 0.5 s"
+    assert answer.json()["error"] == "invalid_request"
+    assert elapsed < 5 * 0.5 + 1.5
+
+
+def test_an_idle_kept_alive_connection_is_not_timed_out(sandbox: SandboxServer, quick_limits: float,
+                                                         admin_token: str) -> None:
+    with httpx.Client(base_url=sandbox.base_url, headers={"Authorization": f"Bearer {admin_token}"}) as client:
+        assert client.get(APPS).status_code == 200
+        time.sleep(quick_limits * 3)  # idle: the time limit counts from a request's first byte
+        assert client.get(APPS).status_code == 200
+        slow = httpx.Timeout(5.0)
+        assert client.post(TOKEN, data={"grant_type": "client_credentials", "client_id": sandbox.admin_client_id,
+                                        "client_secret": sandbox.admin_secret}, timeout=slow).status_code == 200
 
 
 # -- four 200 MB bodies at once ----------------------------------------------------------
