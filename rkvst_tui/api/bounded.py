@@ -51,6 +51,7 @@ class _Inflater:
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
         self._started = False
+        self._raw = False  # "deflate" without its zlib header, as some servers send it
         self._inflate = zlib.decompressobj(_AUTO_HEADER)
 
     def feed(self, data: bytes, room: int) -> bytes:
@@ -58,8 +59,9 @@ class _Inflater:
         try:
             out = self._inflate.decompress(data, room + 1)
         except zlib.error:
-            if self._started or self.encoding != "deflate":
+            if self._started or self.encoding != "deflate" or self._raw:
                 raise UnreadableEncoding(f"its {self.encoding} data is broken") from None
+            self._raw = True
             self._inflate = zlib.decompressobj(_RAW_DEFLATE)
             return self.feed(data, room)
         self._started = True
