@@ -17,6 +17,7 @@ APP_NAME = "rkvst-tui"
 CONFIG_FILE_NAME = "config.toml"
 SANDBOX_DIR_NAME = "sandbox"
 ADMIN_CREDENTIALS_NAME = "admin-credentials.env"
+SECRET_JOURNAL_NAME = "unrecorded-secrets.json"
 
 
 def _override(env: Mapping[str, str], name: str) -> Path | None:
@@ -56,3 +57,8 @@ def sandbox_data_dir(env: Mapping[str, str] | None = None) -> Path:
 
 def sandbox_admin_credentials(env: Mapping[str, str] | None = None) -> Path:
     return sandbox_data_dir(env) / ADMIN_CREDENTIALS_NAME
+
+
+def secret_journal_file(env: Mapping[str, str] | None = None) -> Path:
+    """The registrations whose one-time secret was shown and not yet recorded (no secret in it)."""
+    return state_dir(env) / SECRET_JOURNAL_NAME

@@ -3,6 +3,13 @@
 The App never builds its service (Posting's factory style): it is given a connected
 `RkvstClient`, or an async `connect` callable that returns one. Connecting and loading
 run in workers, so the first frame paints before any network call.
+
+No way out loses a one-time secret: every quit (ctrl+q, the palette's Quit, the
+connection problem's Quit) goes through `request_quit`, which asks "Have you recorded the
+secret?" while a reveal holds one. Given a `journal` (api/secret_journal.py), the console
+notes each secret before it is drawn, and after signing in offers to fix the
+registrations an earlier console left with a secret nobody recorded (it was killed, or
+its terminal closed).
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ from rkvst_tui.tui.widgets.tab_bar import ConsoleTabs
 
 if TYPE_CHECKING:
     from textual.command import Provider
+
+    from rkvst_tui.api.secret_journal import SecretJournal
 
     from rkvst_tui.tui.commands import ConsoleCommand
 
@@ -101,6 +110,7 @@ class RkvstApp(TypeAhead, App[None]):
         connect: Callable[[], Awaitable[object]] | None = None,
         read_only: bool = False,
         clock: Callable[[], datetime] | None = None,
+        journal: SecretJournal | None = None,
     ) -> None:
         if client is None and connect is None:
             raise ValueError("RkvstApp needs a client or a connect callable")
@@ -116,6 +126,8 @@ class RkvstApp(TypeAhead, App[None]):
         self.connection_problem: Problem | None = None
         self._owns_client = client is None  # a client from `connect` is closed on exit
         self._inspector_mounting = asyncio.Lock()  # the tab and "Open in inspector" may both mount it
+        self.journal = journal
+        self._unrecorded_offered = False
 
     # ------------------------------------------------------------------ layout
 
@@ -207,6 +219,7 @@ class RkvstApp(TypeAhead, App[None]):
             self.set_root_principals(list(root_principals))  # whoami read them: no second request
         else:
             self.load_root_principals()  # it could not: the tab asks, and says why if refused
+        self.offer_unrecorded_secrets()
 
     def _where(self) -> str:
         connection = getattr(self.client, "connection", None)
@@ -228,7 +241,7 @@ class RkvstApp(TypeAhead, App[None]):
             if choice == "retry":
                 self.connect_and_load()
             elif choice == "quit":
-                self.exit()
+                self.request_quit()
 
         self.push_screen(ConnectionProblemScreen(problem, where), chosen)
 
@@ -440,7 +453,8 @@ class RkvstApp(TypeAhead, App[None]):
         return AppFormScreen(self.client, existing=existing)
 
     def reveal_secret(self, application, *, reason: str) -> None:
-        """The one-time secret screen; the secret goes nowhere else."""
+        """The one-time secret screen; the secret goes nowhere else. The journal notes it first."""
+        on_recorded = self._note_shown(application, reason)
         try:
             from rkvst_tui.tui.secret_reveal import SecretRevealScreen
         except ImportError:
@@ -449,8 +463,86 @@ class RkvstApp(TypeAhead, App[None]):
             self.push_screen(PlainSecretScreen(application))
             return
         self.push_screen(
-            SecretRevealScreen(application, self.client, default_save_dir=credentials_dir(), reason=reason)
+            SecretRevealScreen(application, self.client, default_save_dir=credentials_dir(), reason=reason,
+                               on_recorded=on_recorded)
         )
+
+    def _note_shown(self, application, reason: str) -> Callable[[], None] | None:
+        """Write the journal's entry for a secret about to be shown; the callback ends it."""
+        journal, client_id = self.journal, application.client_id
+        if journal is None or not application.secret:
+            return None
+        connection = self.client.connection
+        try:
+            journal.record_shown(
+                client_id=client_id, display_name=application.display_name, base_url=connection.base_url,
+                profile=connection.profile, is_sandbox=connection.is_sandbox, reason=reason,
+            )
+        except OSError as exc:
+            self.notify(
+                f"Could not note the new secret in {journal.path} ({exc.strerror or exc}): if the console "
+                "is closed before you record it, the next start can not remind you.",
+                title="Record the secret now", severity="warning", markup=False, timeout=15,
+            )
+            return None
+        return lambda: self._settle(client_id)
+
+    def _settle(self, client_id: str) -> None:
+        if self.journal is None:
+            return
+        try:
+            self.journal.settle(client_id)
+        except OSError:
+            pass  # at worst the next start asks about a secret that was recorded: "It was recorded" ends it
+
+    def offer_unrecorded_secrets(self) -> None:
+        """Once signed in: the registrations an earlier console left with a secret nobody recorded."""
+        if self.journal is None or self._unrecorded_offered or self.client is None:
+            return
+        from rkvst_tui.api.secret_journal import service_of
+
+        connection = self.client.connection
+        try:
+            left = self.journal.left_unrecorded(service_of(connection.base_url, connection.is_sandbox))
+        except OSError:
+            return
+        self._unrecorded_offered = True
+        if not left:
+            return
+        from rkvst_tui.tui.screens.unrecorded import UnrecordedSecretsScreen
+
+        def regenerated(application) -> None:
+            self.reveal_secret(application, reason="regenerated")
+            self.apps_view.remember(application)
+
+        def deleted(client_id: str) -> None:
+            self.apps_view.forget(client_id)
+            self.registrations_changed()
+
+        self.push_screen(
+            UnrecordedSecretsScreen(self.client, left, settle=self._settle, reveal=regenerated, deleted=deleted,
+                                    read_only=self.read_only)
+        )
+
+    # ----------------------------------------------------------------- quitting
+
+    def _reveal_holding_a_secret(self):
+        """The open secret reveal whose secret nobody has said is recorded, if any."""
+        return next((screen for screen in reversed(self.screen_stack)
+                     if getattr(screen, "holds_unrecorded_secret", False)), None)
+
+    def request_quit(self, return_code: int = 0) -> None:
+        """Quit, after asking "Have you recorded the secret?" when a reveal holds one. Every
+        way out of the console comes here (a test keeps `exit(` out of the rest of tui/)."""
+        reveal = self._reveal_holding_a_secret()
+        if reveal is None:
+            self.exit(return_code=return_code)
+            return
+        reveal.ask_before_quitting(lambda: self.request_quit(return_code))
+
+    async def action_quit(self) -> None:
+        """ctrl+q and the command palette's Quit."""
+        self.request_quit()
 
     # ------------------------------------------------------------------ actions
 

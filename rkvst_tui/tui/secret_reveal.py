@@ -10,7 +10,11 @@ then open that token in the TOKEN INSPECTOR (`i`: the token goes there, never th
 Safety:
 - the secret is shown by default, as the guide does; `h` hides it (and shows it again);
 - it cannot be dismissed by a stray key: escape, q, Done, a click outside or "Open in
-  inspector" first ask "Have you recorded the secret?" (the safe answer is the default);
+  inspector" first ask "Have you recorded the secret?" (the safe answer is the default),
+  and so does quitting the console while it is open (`ask_before_quitting`);
+- nothing is done by a stray enter: the focus starts on the dialog, not on a button;
+- `on_recorded` is called once the secret is recorded (saved, copied, or the question
+  answered yes): the console's journal (api/secret_journal.py) then forgets it;
 - the secret is never logged or put in a notification; when the screen closes it blanks
   the widgets, blanks the secret in the Application it was given (so no caller keeps it
   by accident) and forgets the Textual clipboard copy. Only a file the user saved keeps it.
@@ -172,6 +176,20 @@ class SaveCredentialsScreen(ModalScreen["Path | None"]):
         self.dismiss(written)
 
 
+RECORDED_QUESTION = "Have you recorded the secret?"
+
+
+class RecordedQuestion(ConfirmScreen):
+    """ "Have you recorded the secret?", with a footer of its own: the reveal's keys below it
+    do nothing while it is open, so they must not be what the footer shows."""
+
+    HELP_GROUP = "Have you recorded the secret?"
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        yield Footer()
+
+
 class SecretRevealScreen(ModalScreen[None]):
     """CLIENT_ID and SECRET, shown once."""
 
@@ -222,8 +240,10 @@ class SecretRevealScreen(ModalScreen[None]):
         *,
         default_save_dir: Path,
         reason: Literal["created", "regenerated"] | str = "created",
+        on_recorded: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
+        self._on_recorded = on_recorded
         self._application: Application | None = application_with_secret
         self._client = client
         self._default_save_dir = Path(default_save_dir)
@@ -302,7 +322,8 @@ class SecretRevealScreen(ModalScreen[None]):
                 self.query_one(button_id, Button).disabled = True
             self.query_one("#done", Button).focus()
             return
-        self.query_one("#copy-secret", Button).focus()
+        # Not a button: a stray enter would press it (it used to copy the secret).
+        self.query_one("#reveal-dialog").focus()
 
     def _status(self, text: Text | str) -> None:
         self.query_one("#reveal-status", Static).update(text if isinstance(text, Text) else Text(text))
@@ -318,6 +339,13 @@ class SecretRevealScreen(ModalScreen[None]):
             return
         self.app.copy_to_clipboard(self._secret)
         self.notify(SECRET_COPIED, markup=False)
+        self._recorded()
+
+    def _recorded(self) -> None:
+        """The secret has left the screen (saved, copied, or the user says it is recorded)."""
+        callback, self._on_recorded = self._on_recorded, None
+        if callback is not None:
+            callback()
 
     def action_toggle_secret(self) -> None:
         if not self._secret:
@@ -339,6 +367,7 @@ class SecretRevealScreen(ModalScreen[None]):
             if path is None:
                 return
             self.saved_to = path
+            self._recorded()
             message = Text(f"✓ Saved CLIENT_ID and SECRET to {terminal_safe(path)} (mode 0600).", style="green")
             warning = shared_directory_warning(path)
             if warning:
@@ -457,10 +486,37 @@ class SecretRevealScreen(ModalScreen[None]):
     def action_close(self) -> None:
         self._ask_to_close()
 
+    @property
+    def holds_unrecorded_secret(self) -> bool:
+        """The secret is on this screen and nobody has said it is recorded: leaving must ask."""
+        return bool(self._secret) and not self._close_confirmed
+
+    def ask_before_quitting(self, quit_console: Callable[[], object]) -> None:
+        """Quitting the console with this screen open: ask first; on yes, forget and quit."""
+        if any(isinstance(screen, RecordedQuestion) for screen in self.app.screen_stack):
+            self.app.bell()  # the question is on screen already: answer it first
+            return
+
+        def recorded() -> None:
+            self.forget_secret()
+            quit_console()
+
+        self._ask_recorded(recorded, confirm_label="Yes, quit", note="The console quits after this. ")
+
     def _ask_to_close(
         self, then: Callable[[], object] | None = None, *, confirm_label: str = "Yes, close", note: str = ""
     ) -> None:
         """Ask "Have you recorded the secret?"; on yes, forget it, close, and call `then`."""
+
+        def recorded() -> None:
+            self.forget_secret()
+            self.dismiss(None)
+            if then is not None:
+                then()
+
+        self._ask_recorded(recorded, confirm_label=confirm_label, note=note)
+
+    def _ask_recorded(self, on_yes: Callable[[], object], *, confirm_label: str, note: str) -> None:
         if self._close_confirmed:
             return
         body = "It can not be viewed again later. If it is lost, regenerate the secret (g in the list): " \
@@ -470,20 +526,13 @@ class SecretRevealScreen(ModalScreen[None]):
         body = note + body
 
         def answered(recorded: bool | None) -> None:
-            if recorded:
+            if recorded and not self._close_confirmed:
                 self._close_confirmed = True
-                self.forget_secret()
-                self.dismiss(None)
-                if then is not None:
-                    then()
+                self._recorded()
+                on_yes()
 
         self.app.push_screen(
-            ConfirmScreen(
-                "Have you recorded the secret?",
-                body,
-                confirm_label=confirm_label,
-                cancel_label="Back",
-            ),
+            RecordedQuestion(RECORDED_QUESTION, body, confirm_label=confirm_label, cancel_label="Back"),
             answered,
         )
 

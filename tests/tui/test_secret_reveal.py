@@ -483,3 +483,40 @@ async def test_without_a_console_there_is_no_inspector_to_open(sandbox) -> None:
             await pilot.press("i")
             await pilot.pause()
             assert app.screen is screen and app.closed == []
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def bottom_line(app: App) -> str:
+    """The terminal's last line, where the footer is, as the user sees it."""
+    return list(app.screen._compositor.render_strips())[-1].text
+
+
+async def test_while_the_question_is_open_the_footer_shows_its_keys_not_the_reveals() -> None:
+    app = RevealHost(fake_application())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Copy secret" in bottom_line(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        footer = bottom_line(app)
+        assert "Yes" in footer and "Cancel" in footer, footer
+        assert "Copy secret" not in footer and "Save to file" not in footer, footer
+        await pilot.press("n")
+        await pilot.pause()
+        assert "Copy secret" in bottom_line(app)
+
+
+async def test_a_stray_enter_copies_nothing_and_closes_nothing() -> None:
+    app = RevealHost(fake_application())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "enter", "space")
+        await pilot.pause()
+        assert app.clipboard != FAKE_SECRET
+        assert not any(SECRET_COPIED == n.message for n in app._notifications)
+        reveal(app)  # still open: no button was pressed
+        assert app.closed == []
+        await pilot.press("s")  # copying happens when asked
+        assert app.clipboard == FAKE_SECRET
