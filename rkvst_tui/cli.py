@@ -39,7 +39,7 @@ a traceback.
                     (a root registration adds "root_principal": "removed" | "kept")
 - principals list/add/remove: {"root_principals": [Principal]}
 - inspect:          the token report of rkvst_tui.api.tokens.TokenReport.to_json
-- locate:           {"config_dir", "config_file", "config_file_exists", "data_dir", "state_dir",
+- locate:           {"config_dir", "config_file", "config_file_exists", "data_dir", "state_dir", "secret_journal",
                      "sandbox_data_dir", "sandbox_admin_credentials", "sandbox_running_hint",
                      "profiles": [NAME], "default_profile"}
 """
@@ -693,6 +693,7 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
             ) from None
         saved = _save_secret(app, args.save_credentials, args.force, io)
         _secret_output(app, io, reason="new secret for", saved=saved)
+        _settle_unrecorded_secret(app.client_id)  # printed or saved: that is its record
         io.note("The old secret no longer works; tokens issued with it stay valid until they expire.")
         return EXIT_OK
     raise UsageError(f"unknown apps action {action!r}")
@@ -727,6 +728,7 @@ async def _delete_application(args: argparse.Namespace, api: RkvstClient, io: Io
         if is_root and not me and not remove_root:
             remove_root = _confirm(io, "Remove its entry from ROOT PRINCIPALS too?")
     await api.delete_application(app)
+    _settle_unrecorded_secret(app.client_id)
     if not io.json:
         io.say(f"deleted app registration '{name}' (client id {app.client_id})")
     outcome = EXIT_OK
@@ -986,6 +988,7 @@ def cmd_locate(args: argparse.Namespace, io: Io) -> int:
         "config_file_exists": paths.config_file().exists(),
         "data_dir": str(paths.data_dir()),
         "state_dir": str(paths.state_dir()),
+        "secret_journal": str(paths.secret_journal_file()),
         "sandbox_data_dir": str(paths.sandbox_data_dir()),
         "sandbox_admin_credentials": str(paths.sandbox_admin_credentials()),
         "sandbox_running_hint": f"http://{DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT}",
@@ -1000,6 +1003,7 @@ def cmd_locate(args: argparse.Namespace, io: Io) -> int:
         ("config file", info["config_file"] + exists(info["config_file"])),
         ("data dir", info["data_dir"] + exists(info["data_dir"])),
         ("state dir", info["state_dir"] + exists(info["state_dir"])),
+        ("secret journal", info["secret_journal"] + exists(info["secret_journal"])),
         ("sandbox data", info["sandbox_data_dir"] + exists(info["sandbox_data_dir"])),
         ("sandbox admin", info["sandbox_admin_credentials"] + exists(info["sandbox_admin_credentials"])),
         ("profiles", ", ".join(f"{p} (default)" if p == default else p for p in profiles) or "(none)"),
@@ -1136,7 +1140,9 @@ def run_console(args: argparse.Namespace, io: Io) -> int:
             io.note(f"error: the console is not available in this installation ({exc})")
             io.note("hint: the command-line commands work: rkvst-tui --help")
             return EXIT_FAILED
-        app = RkvstApp(connect=connect, read_only=bool(args.read_only))
+        from .api.secret_journal import SecretJournal
+
+        app = RkvstApp(connect=connect, read_only=bool(args.read_only), journal=SecretJournal())
         app.run()
     finally:
         for server in servers:
@@ -1161,8 +1167,40 @@ def _report(error: RkvstError, io: Io) -> None:
         io.note(f"hint: {clean(scrub(error.hint))}")
 
 
+def _mention_unrecorded_secrets(args: argparse.Namespace, connection: Connection, io: Io) -> None:
+    """One line on stderr naming the registrations a console left with a secret nobody
+    recorded (api/secret_journal.py), and the command that fixes them."""
+    from .api.secret_journal import SecretJournal, service_of
+
+    try:
+        left = SecretJournal().left_unrecorded(service_of(connection.base_url, connection.is_sandbox))
+    except OSError:
+        return
+    acting_on = _option(args, "id") if _option(args, "apps_command") in ("regenerate", "delete") else None
+    acting_on = acting_on.removeprefix("applications/") if acting_on else None
+    left = [entry for entry in left if entry.client_id != acting_on]
+    if not left:
+        return
+    named = ", ".join(f"'{clean(entry.display_name)}' ({clean(entry.client_id)})" for entry in left[:5])
+    more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+    io.note(f"note: a console closed before the new secret of {named}{more} was recorded; "
+            f"run `rkvst-tui apps regenerate {clean(left[0].client_id)}` to see a new one "
+            "(or `apps delete ID`; the console offers both on its next start)")
+
+
+def _settle_unrecorded_secret(client_id: str) -> None:
+    """`apps regenerate` printed a new secret, or `apps delete` removed the registration."""
+    from .api.secret_journal import SecretJournal
+
+    try:
+        SecretJournal().settle(client_id)
+    except OSError:
+        pass  # the next start names it again; regenerate or delete settles it then
+
+
 async def _run_api_command(args: argparse.Namespace, io: Io, handler: Callable[..., Any]) -> int:
     api = await _client_for(args, io)
+    _mention_unrecorded_secrets(args, api.connection, io)
     async with api:
         return await handler(args, api, io)
 
