@@ -74,7 +74,7 @@ class Start:
 
 async def offered(app, pilot) -> UnrecordedSecretsScreen:
     await wait_until(pilot, lambda: isinstance(app.screen, UnrecordedSecretsScreen), what="the offer")
-    await wait_until(pilot, lambda: app.screen._state == "ready", what="the check")
+    await wait_until(pilot, lambda: not app.screen._checking, what="the check")
     await pilot.pause()
     return app.screen
 

@@ -11,7 +11,7 @@ later (the next start asks again).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -110,7 +110,8 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
         self._reveal = reveal
         self._deleted = deleted
         self.read_only = read_only
-        self._state: Literal["checking", "ready", "working"] = "checking"
+        self._checking = True  # the actions work meanwhile: the check only drops the ones deleted since
+        self._working = False  # a regenerate or delete is out
 
     def compose(self) -> ComposeResult:
         dialog = Vertical(id="unrecorded-dialog")
@@ -146,7 +147,7 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
             options.highlighted = min(highlighted, len(self.left) - 1)
 
     def _selected(self) -> Left | None:
-        if self._state != "ready" or not self.left:
+        if self._working or not self.left:
             return None
         index = self.query_one("#unrecorded-list", OptionList).highlighted
         return self.left[index if index is not None else 0]
@@ -157,14 +158,18 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
             self.left.remove(item)
         self._show_list()
 
+    def _set_working(self, working: bool) -> None:
+        self._working = working
+        self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("regenerate", "delete", "recorded"):
-            return True if self._state == "ready" else None
+            return None if self._working else True
         return True
 
     # ------------------------------------------------------------------ checking
 
-    @work(exclusive=True, exit_on_error=False, group="unrecorded", description="check the registrations left")
+    @work(exclusive=True, exit_on_error=False, group="unrecorded-check", description="check the registrations left")
     async def _check(self) -> None:
         gone = 0
         for item in list(self.left):
@@ -178,12 +183,12 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
         if gone:
             self.notify(f"Left with an unrecorded secret, but deleted since: {gone} registration(s). "
                         "Nothing to do for them.", markup=False)
+        self._checking = False
         if not self.left:
-            self.dismiss(None)
+            if self.is_active:
+                self.dismiss(None)
             return
-        self._state = "ready"
         self._show_list()
-        self.refresh_bindings()
 
     # ------------------------------------------------------------------ actions
 
@@ -198,24 +203,24 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
         item = self._selected()
         if item is None or self._refused_read_only("regenerating secrets"):
             return
-        self._state = "working"
+        self._set_working(True)
         self._show_error("")
         self._regenerate(item)
 
-    @work(exclusive=True, exit_on_error=False, group="unrecorded", description="regenerate a secret left unrecorded")
+    @work(exclusive=True, exit_on_error=False, group="unrecorded-change", description="regenerate a secret left unrecorded")
     async def _regenerate(self, item: Left) -> None:
         try:
             fresh = await self.client.regenerate_secret(item.client_id)
         except api_errors.NotFound:
-            self._state = "ready"
+            self._set_working(False)
             self._show_error(f"{item.name} no longer exists: nothing to do for it.")
             self._after(item)
             return
         except Exception as exc:  # noqa: BLE001 - shown; try again, delete, or decide later
-            self._state = "ready"
+            self._set_working(False)
             self._show_error(describe(exc, f"Could not regenerate the secret of {item.name}").text())
             return
-        self._state = "ready"
+        self._set_working(False)
         if item in self.left:
             self.left.remove(item)  # the reveal notes the new secret in the journal in its place
         self._show_list()
@@ -230,7 +235,7 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._state = "working"
+                self._set_working(True)
                 self._show_error("")
                 self._delete(item)
 
@@ -245,17 +250,17 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
             answered,
         )
 
-    @work(exclusive=True, exit_on_error=False, group="unrecorded", description="delete a registration left unrecorded")
+    @work(exclusive=True, exit_on_error=False, group="unrecorded-change", description="delete a registration left unrecorded")
     async def _delete(self, item: Left) -> None:
         try:
             await self.client.delete_application(item.client_id)
         except api_errors.NotFound:
             pass  # gone already: the outcome is the same
         except Exception as exc:  # noqa: BLE001 - shown; try again or decide later
-            self._state = "ready"
+            self._set_working(False)
             self._show_error(describe(exc, f"Could not delete {item.name}").text())
             return
-        self._state = "ready"
+        self._set_working(False)
         self.notify(f"Deleted {item.name}.", markup=False)
         self._deleted(item.client_id)
         self._after(item)
@@ -287,7 +292,7 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
             self.dismiss(None)
 
     def action_later(self) -> None:
-        if self._state == "working":
+        if self._working:
             return
         self.dismiss(None)
 
