@@ -172,3 +172,23 @@ def test_no_code_of_the_console_exits_except_through_request_quit() -> None:
                     if function.name != "request_quit":
                         offenders.append(f"{path.name}:{node.lineno} in {function.name}")
     assert offenders == []
+
+
+async def test_quit_on_the_connection_problem_asks_first(sandbox, journal) -> None:
+    from rkvst_tui.tui.problems import Problem
+
+    async with Console(sandbox, journal) as (app, pilot):
+        app.show_connection_problem(Problem("Could not connect to RKVST", "connection refused", ""), "")
+        await pilot.pause()
+        await pilot.press("q")  # the problem screen's Quit
+        await asked(pilot, app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: quitting(app), what="the console to quit")
+
+
+async def test_ctrl_c_neither_quits_nor_closes_the_reveal(sandbox, journal) -> None:
+    async with Console(sandbox, journal) as (app, pilot):
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert isinstance(app.screen, SecretRevealScreen) and not quitting(app)
+        assert FAKE_SECRET in screen_text(app)
