@@ -14,8 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from conftest import TOKEN_PATH
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.secret_journal import SecretJournal
 from rkvst_tui.tui.app import RkvstApp
@@ -24,6 +22,7 @@ from rkvst_tui.tui.secret_reveal import RecordedQuestion, SecretRevealScreen
 from tui_helpers import client_for, screen_text, wait_until
 
 SIZE = (120, 40)
+TOKEN_PATH = "/archivist/iam/v1/appidp/token"
 
 
 def dead_pid() -> int:
