@@ -187,7 +187,7 @@ class RecordedQuestion(ConfirmScreen):
 
     def compose(self) -> ComposeResult:
         yield from super().compose()
-        yield Footer()
+        yield ConsoleFooter()
 
 
 class SecretRevealScreen(ModalScreen[None]):

@@ -19,13 +19,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, OptionList, Static
+from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.widgets.footer import ConsoleFooter
 
 if TYPE_CHECKING:
     from rkvst_tui.api.client import RkvstClient
@@ -125,7 +126,7 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
                 yield Button("Was recorded (a)", id="unrecorded-recorded", compact=True)
                 yield Button("Delete (d)", id="unrecorded-delete", variant="error", compact=True)
                 yield Button("Regenerate (r)", id="unrecorded-regenerate", variant="primary", compact=True)
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.query_one("#unrecorded-list", OptionList).focus()
