@@ -169,6 +169,8 @@ class RkvstApp(TypeAhead, App[None]):
     def on_mount(self) -> None:
         if self.read_only:
             self.sub_title = "read-only"
+        if not self.is_headless:
+            self._stop_cleanly_on_sigterm()
         self.apps_view.table.focus()
         self.connect_and_load()
 
@@ -531,14 +533,34 @@ class RkvstApp(TypeAhead, App[None]):
         return next((screen for screen in reversed(self.screen_stack)
                      if getattr(screen, "holds_unrecorded_secret", False)), None)
 
-    def request_quit(self, return_code: int = 0) -> None:
+    def request_quit(self, return_code: int = 0, *, stopped_by: str = "") -> None:
         """Quit, after asking "Have you recorded the secret?" when a reveal holds one. Every
-        way out of the console comes here (a test keeps `exit(` out of the rest of tui/)."""
+        way out of the console comes here (a test keeps `exit(` out of the rest of tui/).
+
+        `stopped_by` (a signal's name): no one is there to answer, so quit at once, saying
+        which secret was left unrecorded (its journal entry stays for the next start)."""
         reveal = self._reveal_holding_a_secret()
-        if reveal is None:
-            self.exit(return_code=return_code)
+        if reveal is None or stopped_by:
+            message = None
+            if reveal is not None:
+                message = Text(f"rkvst-tui: stopped by {stopped_by} while the new secret of "
+                               f"'{terminal_safe(reveal.display_name, 80)}' was on screen, not recorded. "
+                               "The next start offers to regenerate it.")
+            self.exit(return_code=return_code, message=message)
             return
         reveal.ask_before_quitting(lambda: self.request_quit(return_code))
+
+    def _stop_cleanly_on_sigterm(self) -> None:
+        """SIGTERM (`kill`, a service manager) ends the console as a quit does, restoring the
+        terminal; without this the process died with the terminal left in the console's modes.
+        SIGHUP keeps its default: the terminal is gone, there is nothing to restore."""
+        import signal
+
+        try:
+            asyncio.get_running_loop().add_signal_handler(
+                signal.SIGTERM, lambda: self.request_quit(128 + signal.SIGTERM, stopped_by="SIGTERM"))
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or a platform without it: the default stays
 
     async def action_quit(self) -> None:
         """ctrl+q and the command palette's Quit."""

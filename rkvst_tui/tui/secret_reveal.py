@@ -487,6 +487,10 @@ class SecretRevealScreen(ModalScreen[None]):
         self._ask_to_close()
 
     @property
+    def display_name(self) -> str:
+        return self._display_name
+
+    @property
     def holds_unrecorded_secret(self) -> bool:
         """The secret is on this screen and nobody has said it is recorded: leaving must ask."""
         return bool(self._secret) and not self._close_confirmed

@@ -4,7 +4,8 @@ The real `rkvst-tui` runs in a pseudo-terminal (its controlling terminal, 80x24)
 own configuration, data and state directories, on a test sandbox. Through the terminal it
 creates a registration, so the reveal shows the secret; then it is lost in each way a
 console cannot ask first: its terminal closes (the kernel sends it SIGHUP, as when an SSH
-session drops), SIGTERM, SIGKILL. Each leaves its registration in the journal,
+session drops), SIGTERM (it stops cleanly, restoring the terminal, and says which secret
+was left), SIGKILL. Each leaves its registration in the journal,
 without the secret. A fresh start then offers them all; regenerating one shows its new
 secret in the reveal, where ctrl+q asks "Have you recorded the secret?" before quitting.
 """
@@ -148,25 +149,31 @@ def show_a_new_secret(env: dict[str, str], name: str, *, left_before: bool) -> t
     return terminal, SECRET.search(terminal.text).group()
 
 
-# How the console is lost, and the signal it dies of.
+# How the console is lost, and how it ends: killed by the signal, or (SIGTERM) stopping cleanly.
 LOST = {
-    "the terminal closes": (lambda terminal: terminal.close(), signal.SIGHUP),  # the kernel hangs it up
-    "SIGTERM": (lambda terminal: terminal.process.send_signal(signal.SIGTERM), signal.SIGTERM),
-    "SIGKILL": (lambda terminal: terminal.process.send_signal(signal.SIGKILL), signal.SIGKILL),
+    "the terminal closes": (lambda terminal: terminal.close(), -signal.SIGHUP),  # the kernel hangs it up
+    "SIGTERM": (lambda terminal: terminal.process.send_signal(signal.SIGTERM), 128 + signal.SIGTERM),
+    "SIGKILL": (lambda terminal: terminal.process.send_signal(signal.SIGKILL), -signal.SIGKILL),
 }
+LEAVE_ALTERNATE_SCREEN = b"\x1b[?1049l"
 
 
 def test_a_console_lost_with_the_secret_on_screen_is_caught_up_on_the_next_start(console_env, tmp_path) -> None:
     secrets: list[str] = []
     started = time.monotonic()
     try:
-        for number, (how, (lose, dies_of)) in enumerate(LOST.items()):
+        for number, (how, (lose, ends_with)) in enumerate(LOST.items()):
             name = f"Lost{number}Light"
             terminal, secret = show_a_new_secret(console_env, name, left_before=number > 0)
             try:
                 secrets.append(secret)
+                mark = len(terminal.raw)
                 lose(terminal)
-                assert terminal.ended() == -dies_of, how
+                assert terminal.ended() == ends_with, how
+                if how == "SIGTERM":  # the terminal restored, and a word about the secret
+                    assert LEAVE_ALTERNATE_SCREEN in terminal.raw[mark:]
+                    assert f"stopped by SIGTERM while the new secret of '{name}' was on screen" in \
+                        " ".join(terminal.text_since(mark).split())
             finally:
                 terminal.stop()
             names = [entry["display_name"] for entry in journal_entries(console_env)]

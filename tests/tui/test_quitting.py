@@ -192,3 +192,15 @@ async def test_ctrl_c_neither_quits_nor_closes_the_reveal(sandbox, journal) -> N
         await pilot.pause()
         assert isinstance(app.screen, SecretRevealScreen) and not quitting(app)
         assert FAKE_SECRET in screen_text(app)
+
+
+async def test_stopped_by_a_signal_it_quits_at_once_and_the_entry_stays_for_the_next_start(sandbox, journal) -> None:
+    """SIGTERM (see tests/cli/test_console_signals.py): nobody is there to answer the question."""
+    async with Console(sandbox, journal) as (app, pilot):
+        app.request_quit(143, stopped_by="SIGTERM")
+        await wait_until(pilot, lambda: quitting(app), what="the console to quit")
+        assert app.return_code == 143
+        [said] = [str(message) for message in app._exit_renderables]
+        assert "stopped by SIGTERM while the new secret of 'TrafficLight101' was on screen" in said
+        assert FAKE_SECRET not in said
+        assert len(journal.entries()) == 1
