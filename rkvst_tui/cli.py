@@ -490,7 +490,40 @@ def _claim_pairs(app: Application) -> list[tuple[str, Any]]:
             for index, (name, value) in enumerate(sorted(app.custom_claims.items()))]
 
 
-def _secret_output(app: Application, io: Io, *, reason: str, saved: Path | None, claims: bool = False) -> None:
+def _secret_output(
+    app: Application, io: Io, *, reason: str, saved: Path | None, connection: Connection, claims: bool = False
+) -> None:
+    """Print the new secret (or where it was saved): that output is its record. If standard
+    output fails (a pipe closed early), the secret is lost: the journal notes it, so the next
+    start of the console or the CLI names the registration and offers a new secret."""
+    try:
+        _print_secret(app, io, reason=reason, saved=saved, claims=claims)
+        if not saved:
+            io.out.flush()  # a closed pipe fails here, not silently at exit
+    except OSError:
+        if not saved:
+            _secret_output_lost(app, io, created=reason == "created", connection=connection)
+        raise
+
+
+def _secret_output_lost(app: Application, io: Io, *, created: bool, connection: Connection) -> None:
+    from .api.secret_journal import SecretJournal
+
+    try:
+        SecretJournal().record_shown(
+            client_id=app.client_id, display_name=app.display_name, base_url=connection.base_url,
+            profile=connection.profile, is_sandbox=connection.is_sandbox, reason="created" if created else "regenerated",
+        )
+    except OSError:
+        pass
+    try:
+        io.note(f"error: the new secret of '{clean(app.display_name)}' could not be written to standard output, "
+                f"so it is lost; get a new one with `rkvst-tui apps regenerate {clean(app.client_id)}`")
+    except OSError:
+        pass
+
+
+def _print_secret(app: Application, io: Io, *, reason: str, saved: Path | None, claims: bool) -> None:
     if io.json:
         shown = app.without_secret() if saved else app
         emit_json({"application": shown.to_wire(), "credentials_file": str(saved) if saved else None}, io.out)
@@ -642,7 +675,7 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
                 raise
             raise await _lost_create(api, name, dict(rows), known_ids, failed) from None
         saved = _save_secret(app, args.save_credentials, args.force, io)
-        _secret_output(app, io, reason="created", saved=saved, claims=True)
+        _secret_output(app, io, reason="created", saved=saved, connection=api.connection, claims=True)
         return EXIT_OK
 
     if action == "update":
@@ -692,7 +725,7 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
                 hint=f"run `rkvst-tui apps regenerate {args.id}` again to get a secret you can see",
             ) from None
         saved = _save_secret(app, args.save_credentials, args.force, io)
-        _secret_output(app, io, reason="new secret for", saved=saved)
+        _secret_output(app, io, reason="new secret for", saved=saved, connection=api.connection)
         _settle_unrecorded_secret(app.client_id)  # printed or saved: that is its record
         io.note("The old secret no longer works; tokens issued with it stay valid until they expire.")
         return EXIT_OK

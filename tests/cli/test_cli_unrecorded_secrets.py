@@ -3,7 +3,8 @@ the registrations and the command that fixes them; `apps regenerate` and `apps d
 the reminder; `locate` says where the journal is.
 
 The CLI does not journal its own creates and regenerates: it prints the secret to standard
-output (or saves it) before it returns, and that output is the record.
+output (or saves it) before it returns, and that output is the record; only when standard
+output fails is the secret lost, and then the journal names the registration.
 """
 
 from __future__ import annotations
@@ -120,3 +121,29 @@ def test_locate_says_where_the_journal_is(isolated, capsys):
     assert code == 0
     [line] = [line for line in out.splitlines() if line.startswith("secret journal")]
     assert expected in line and "(not created yet)" in line
+
+
+def test_a_secret_that_standard_output_could_not_take_is_named_on_the_next_start(env, capsys):
+    """`rkvst-tui apps create ... | cmd` where cmd has gone: the pipe is closed before the
+    secret is written, so it is lost; the journal keeps the registration for the next start."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the secret comes
+    child_env = {**os.environ, "RKVST_URL": env.base_url}
+    try:
+        answer = subprocess.run(
+            [sys.executable, "-m", "rkvst_tui", "apps", "create", "--name", "PipedLight"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, env=child_env, timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert answer.returncode == 1
+    assert "could not be written to standard output" in answer.stderr
+    [entry] = SecretJournal().entries()
+    assert entry.display_name == "PipedLight" and f"apps regenerate {entry.client_id}" in answer.stderr
+    assert not any(len(word) == 64 for word in answer.stderr.split())  # no secret on stderr either
+    code, _, err = run(capsys, "apps", "list")
+    assert code == 0
+    [line] = notes(err)
+    assert "'PipedLight'" in line

@@ -243,8 +243,8 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
         self.app.push_screen(
             ConfirmScreen(
                 f"Delete {item.name}?",
-                f"Client id {item.client_id}. Its secret was never recorded, so nothing should be using it; "
-                "tokens it already has stop working with it.",
+                f"Client id {item.client_id}. Its secret was never recorded, so nothing should be using it. "
+                "Tokens already issued to it stop working too.",
                 confirm_label="Delete",
                 cancel_label="Keep",
             ),
