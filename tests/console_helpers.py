@@ -63,10 +63,12 @@ async def running_console(
     page_size: int | None = None,
     wait: bool = True,
     size: tuple[int, int] = SIZE,
+    journal=None,
 ) -> AsyncIterator[tuple[RkvstApp, Pilot]]:
-    """The console on `server` (through `client` if given; closed at the end), settled."""
+    """The console on `server` (through `client` if given; closed at the end), settled; with
+    `journal`, it notes the secrets it shows there (api/secret_journal.py)."""
     client = client or sandbox_client(server)
-    app = RkvstApp(client, read_only=read_only, clock=clock)
+    app = RkvstApp(client, read_only=read_only, clock=clock, journal=journal)
     try:
         async with app.run_test(size=size) as pilot:
             if page_size is not None:

@@ -85,7 +85,10 @@ def every_file(*roots: Path) -> list[Path]:
 async def console_session(server, tmp_path: Path, issued: list[str]) -> dict[str, object]:
     """Drive the console as an admin would; return what the test needs to know (secrets, paths)."""
     found: dict[str, object] = {}
-    async with running_console(server, wait=False) as (app, pilot):
+    from rkvst_tui.api.secret_journal import SecretJournal
+
+    journal = SecretJournal()  # in the state directory the test scans
+    async with running_console(server, wait=False, journal=journal) as (app, pilot):
         from rkvst_tui.tui.app_form import AppFormScreen
         from rkvst_tui.tui.screens.confirm import ConfirmScreen
         from rkvst_tui.tui.secret_reveal import SaveCredentialsScreen, SecretRevealScreen
@@ -126,6 +129,9 @@ async def console_session(server, tmp_path: Path, issued: list[str]) -> dict[str
         await wait_for(pilot, lambda: isinstance(app.screen, SecretRevealScreen), "the new secret")
         found["regenerated secret"] = shown(app, "#reveal-secret")
         assert re.fullmatch(r"[0-9a-f]{64}", found["regenerated secret"])
+        # Noted in the journal while on screen (the file stays, and is scanned with the rest).
+        assert [entry.client_id for entry in journal.entries()] == [found["client id"]]
+        assert found["regenerated secret"] not in journal.path.read_text()
         await pilot.press("t")
         await wait_for(pilot, lambda: "These credentials work" in shown(app, "#reveal-status"), "a token")
         await pilot.press("escape")
