@@ -26,7 +26,11 @@ token for `inspect`; with --verify, a token the service would refuse: unsigned, 
 signature, expired, not yet valid, wrong issuer or audience); 2 usage or configuration error
 (including claims that break the rules, and the console started without a terminal); 3 authentication or permission (401: credentials refused; 403: not a root
 principal); 130 interrupted. Errors go to stderr as one sentence (and a hint), never
-a traceback.
+a traceback. The console exits 143 when stopped by SIGTERM.
+
+A command that connects first says on stderr (one `note:` line) which registrations a
+console left with a new secret nobody recorded (api/secret_journal.py), and how to fix
+them; `apps regenerate ID` and `apps delete ID` end that reminder.
 
 --json output (stable; the wire shapes are those of docs/api-contract.md §2):
 - token:            {"access_token", "token_type", "expires_in", "expires_at"}
