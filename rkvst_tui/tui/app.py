@@ -92,6 +92,8 @@ class RkvstApp(TypeAhead, App[None]):
     TITLE = "Manage RKVST"
     HELP_GROUP = "Console"
     COMMANDS = App.COMMANDS | {_console_commands, _registration_commands}  # Textual calls them when the palette opens
+    # Screens get -narrow below the width of the widest dialog (app.tcss lays them out for it).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (112, "-wide")]
     BINDINGS = [
         Binding("question_mark", "help", "Help", tooltip="Every key of the current screen"),
         Binding("1", "show_tab('apps')", "Registrations tab", show=False),

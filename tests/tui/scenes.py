@@ -26,6 +26,8 @@ UNREACHABLE_PORT = 29312
 FROZEN_NOW = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
 TOKEN_EXPIRES_AT = FROZEN_NOW + timedelta(minutes=42, seconds=10)
 SIZE = (120, 40)
+NARROW = (80, 24)  # the other first-class size
+SCENE_BASE_URL = f"http://127.0.0.1:{SCENE_PORT}"
 
 
 def port_is_free(port: int) -> bool:
@@ -133,6 +135,71 @@ async def _filter(pilot: Pilot) -> None:
     await settled(pilot)
 
 
+def scene_token(base_url: str = SCENE_BASE_URL) -> tuple[str, str]:
+    """A token for the scene's backend signed with a fixed Ed25519 test key (deterministic
+    signatures: the same bytes every run), and that key's public PEM to verify it."""
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # public test material
+    now = int(FROZEN_NOW.timestamp())
+    token = jwt.encode(
+        {
+            "iss": f"{base_url}/appidpv1",
+            "aud": f"{base_url}/archivist",
+            "sub": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
+            "client_id": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
+            "name": "TrafficLight101",
+            "jit_tenant_id": "tenant/53e6bed7-6f4c-4a37-8c4f-cf889f2b1aa6",
+            "jti": "0b7e5c3a9d",
+            "iat": now - 300,
+            "exp": now + 42 * 60 + 10,
+            "serial_number": "TL1000000101",
+            "has_cyclist_light": "true",
+        },
+        key,
+        algorithm="EdDSA",
+        headers={"typ": "at+jwt", "kid": "scene-test-key"},
+    )
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return token, pem
+
+
+async def _until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"the scene timed out waiting for {what}")
+
+
+async def _token_inspector(pilot: Pilot) -> None:
+    """A token pasted into the TOKEN INSPECTOR, verified with the scene's test key; the
+    console's clock is frozen, so its times never move."""
+    from textual.widgets import TextArea
+
+    from rkvst_tui.tui.inspector import TokenInspector
+
+    app = pilot.app
+    await settled(pilot)
+    await pilot.press("3")
+    await _until(pilot, lambda: bool(app.query(TokenInspector)), "the inspector")
+    token, pem = scene_token()
+    app.query_one(TokenInspector)._local_tz = timezone.utc  # local times as on every machine
+    app.query_one("#ti-key", TextArea).load_text(pem)
+    app.query_one(TokenInspector).inspect_text(f"Authorization: Bearer {token}\n", origin="pasted")
+    for area in app.query(TextArea):
+        area.cursor_blink = False
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await _until(pilot, lambda: app.query_one(TokenInspector).report is not None, "the report")
+    assert app.query_one(TokenInspector).report.signature_state == "VERIFIED"
+    await pilot.pause()
+
+
 SCENES = {
     "app_registrations": (_main, ()),
     "registration_details": (_details, ("enter",)),
@@ -141,4 +208,10 @@ SCENES = {
     "root_principals": (_principals, ("2",)),
     "filter": (_filter, ("slash", "T", "r", "a", "f")),
     "help": (_main, ("question_mark",)),
+}
+# Scenes only the snapshot tests show.
+TEST_SCENES = {
+    "no_match": (_filter, ("slash", "z", "z", "z")),
+    "palette": (_main, ("ctrl+p",)),
+    "token_inspector": (_token_inspector, ()),
 }

@@ -1,4 +1,4 @@
-"""How the console looks, at 120x40, from one deterministic tenant (see scenes.py).
+"""How the console looks, at 120x40 and at 80x24, from one deterministic tenant (see scenes.py).
 
 Update after an intended change with `uv run pytest tests/tui/test_console_snapshots.py --snapshot-update`.
 """
@@ -21,9 +21,8 @@ def scene_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.mark.parametrize("name", sorted(scenes.SCENES))
-def test_console_screen(name, scene_server, snap_compare):
-    run_before, keys = scenes.SCENES[name]
+def shoot(name, scene_server, snap_compare, size) -> bool:
+    run_before, keys = {**scenes.SCENES, **scenes.TEST_SCENES}[name]
     app = scenes.console(scene_server)
 
     async def prepare(pilot):
@@ -37,7 +36,17 @@ def test_console_screen(name, scene_server, snap_compare):
         scenes.freeze_inputs(pilot.app)
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=scenes.SIZE, run_before=after_keys)
+    return snap_compare(app, terminal_size=size, run_before=after_keys)
+
+
+@pytest.mark.parametrize("name", sorted(scenes.SCENES))
+def test_console_screen(name, scene_server, snap_compare):
+    assert shoot(name, scene_server, snap_compare, scenes.SIZE)
+
+
+@pytest.mark.parametrize("name", sorted({**scenes.SCENES, **scenes.TEST_SCENES}))
+def test_console_screen_at_80x24(name, scene_server, snap_compare):
+    assert shoot(name, scene_server, snap_compare, scenes.NARROW)
 
 
 def test_read_only_console(scene_server, snap_compare):

@@ -3,6 +3,8 @@ cut text ends in `…`, and the inspector keeps its live countdown."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from rich.text import Text
 
@@ -117,3 +119,62 @@ async def test_inspector_times_keep_local_and_the_live_countdown(size):
         clock.advance(1)
         await pilot.pause(1.2)
         assert "expires in 42m 9s" in "\n".join(table_lines(app, times))
+
+
+def run_as_shell(command: str) -> list[str]:
+    """The arguments bash passes to curl for `command` (curl replaced by a function that prints them)."""
+    checked = subprocess.run(["bash", "-n", "-c", command], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    printed = subprocess.run(
+        ["bash", "-c", 'curl() { printf "%s\\n" "$@"; }\n' + command],
+        env={"SECRET": "s3cret", "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=True,
+    ).stdout
+    return printed.splitlines()
+
+
+async def drag_over(pilot, widget) -> None:
+    """A mouse selection from the widget's first cell to its last, as a user drags it."""
+    from textual import events
+
+    last = (widget.region.width - 1, widget.region.height - 1)
+    await pilot._post_mouse_events([events.MouseDown], widget, offset=(0, 0), button=1)
+    await pilot._post_mouse_events([events.MouseMove], widget, offset=last, button=1)
+    await pilot._post_mouse_events([events.MouseUp], widget, offset=last, button=1)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [NARROW, (120, 40)])
+async def test_the_token_command_pastes_and_runs_at_every_width(make_sandbox, size):
+    from rkvst_tui.tui.widgets.command_block import CommandBlock
+
+    server = make_sandbox(deterministic=True)
+    record, _ = server.store.create_application("TrafficLight101", {"serial_number": "TL1000000101"})
+    expected = [
+        f"{server.base_url}/archivist/iam/v1/appidp/token",
+        "--data-urlencode", "grant_type=client_credentials",
+        "--data-urlencode", f"client_id={record.client_id}",
+        "--data-urlencode", "client_secret=s3cret",
+    ]
+    async with running_console(server, size=size) as (app, pilot):
+        app.apps_view.select(record.client_id)
+        await pilot.press("enter")
+        await pilot.pause()
+        block = app.screen.query_one("#details-token-command", CommandBlock)
+        app.screen.query_one("#details-dialog").scroll_to_widget(block, animate=False)
+        await pilot.pause()
+        await pilot.pause()
+        # Textual's own selection (drag, then ctrl+c) copies the command as laid out.
+        await drag_over(pilot, block)
+        selected = app.screen.get_selected_text()
+        assert selected and selected.startswith("curl ")
+        assert run_as_shell(selected) == expected
+        # What the terminal shows on those lines is the command too: a terminal's own selection
+        # of the lines copies no border, and no soft wrap splits an argument.
+        region = block.region
+        on_screen = [line.rstrip() for line in screen_text(app).splitlines()[region.y:region.y + region.height]]
+        if size == NARROW:  # the dialog has the whole width: whole lines are the command
+            assert not any("█" in line for line in on_screen), on_screen
+            assert run_as_shell("\n".join(on_screen)) == expected
+        inside = [line[region.x:region.right].rstrip() for line in on_screen]
+        assert all(line.endswith(" \\") for line in inside[:-1]) and max(map(len, inside)) <= region.width
+        assert run_as_shell("\n".join(inside)) == expected

@@ -15,6 +15,7 @@ from textual.widgets import Label, Static
 
 from rkvst_tui.tui import snippets
 from rkvst_tui.tui.formatting import EXPIRY_STYLES, expiry_state, relative, timestamp
+from rkvst_tui.tui.widgets.command_block import CommandBlock
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
 
 MUTATING = {"edit", "regenerate", "delete", "toggle_root"}
@@ -72,11 +73,8 @@ class AppDetailsScreen(ModalScreen[str | None]):
                 yield Label("CUSTOM CLAIMS", classes="section-title")
                 yield Static(self._claims(), id="details-claims")
                 yield Label("GET A TOKEN (replace ${SECRET} with the secret you recorded)", classes="section-title")
-                yield Static(
-                    Text(snippets.token_request(self.base_url, app.client_id)),
-                    id="details-token-command",
-                    classes="snippet",
-                )
+                yield CommandBlock(snippets.token_request_command(self.base_url, app.client_id),
+                                   id="details-token-command")
                 yield Label("ROOT PRINCIPAL ENTRY (makes this registration root)", classes="section-title")
                 yield Static(
                     Text(snippets.root_principal_entry(self.issuer, app.client_id)),
