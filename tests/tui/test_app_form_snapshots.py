@@ -1,4 +1,4 @@
-"""How the create / edit form looks at 120x40, with the console's stylesheet.
+"""How the create / edit form looks at 120x40 and 80x24, with the console's stylesheet.
 
 Update after an intended change with
 `uv run pytest tests/tui/test_app_form_snapshots.py --snapshot-update` and look at the SVGs.
@@ -19,6 +19,7 @@ from rkvst_tui.tui.app_form import AppFormScreen
 from tui_helpers import guide_application
 
 SIZE = (120, 40)
+NARROW = (80, 24)
 APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")
 
 
@@ -40,7 +41,7 @@ async def steady(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-def test_form_with_errors_and_warnings(snap_compare) -> None:
+def form_with_errors(snap_compare, size) -> bool:
     async def fill(pilot: Pilot) -> None:
         await pilot.press(*"TrafficLight101")
         for name, value in [
@@ -54,7 +55,15 @@ def test_form_with_errors_and_warnings(snap_compare) -> None:
         await pilot.press("ctrl+s")  # refused: says why and goes to the first bad row
         await steady(pilot)
 
-    assert snap_compare(FormHost(), terminal_size=SIZE, run_before=fill)
+    return snap_compare(FormHost(), terminal_size=size, run_before=fill)
+
+
+def test_form_with_errors_and_warnings(snap_compare) -> None:
+    assert form_with_errors(snap_compare, SIZE)
+
+
+def test_form_with_errors_and_warnings_at_80x24(snap_compare) -> None:
+    assert form_with_errors(snap_compare, NARROW)
 
 
 def test_form_with_a_bad_application_file(snap_compare, tmp_path_factory) -> None:

@@ -1,4 +1,4 @@
-"""How the one-time secret reveal looks at 120x40, with a clearly fake secret.
+"""How the one-time secret reveal looks at 120x40 and 80x24, with a clearly fake secret.
 
 Update after an intended change with
 `uv run pytest tests/tui/test_secret_reveal_snapshots.py --snapshot-update` and look at the SVGs.
@@ -9,15 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import App
+from textual.widgets import Input
 from textual.pilot import Pilot
 
 import rkvst_tui.tui
 from rkvst_tui.api.models import Application
+from rkvst_tui.tui.app import RkvstApp
 from rkvst_tui.tui.secret_reveal import SecretRevealScreen
 
 from tui_helpers import guide_application
 
 SIZE = (120, 40)
+NARROW = (80, 24)
 APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")
 FAKE_SECRET = "0" * 64
 
@@ -28,6 +31,7 @@ def fake_application() -> Application:
 
 class RevealHost(App):
     CSS_PATH = APP_CSS
+    HORIZONTAL_BREAKPOINTS = RkvstApp.HORIZONTAL_BREAKPOINTS  # the console's narrow layout below 112 columns
 
     def __init__(self, reason: str) -> None:
         super().__init__()
@@ -54,3 +58,26 @@ def test_closing_asks_first(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(RevealHost("created"), terminal_size=SIZE, run_before=close)
+
+
+def test_reveal_at_80x24(snap_compare) -> None:
+    assert snap_compare(RevealHost("created"), terminal_size=NARROW)
+
+
+def test_closing_asks_first_at_80x24(snap_compare) -> None:
+    async def close(pilot: Pilot) -> None:
+        await pilot.press("escape")
+        await pilot.pause()
+
+    assert snap_compare(RevealHost("created"), terminal_size=NARROW, run_before=close)
+
+
+def test_save_dialog_at_80x24(snap_compare) -> None:
+    async def save(pilot: Pilot) -> None:
+        await pilot.press("f")
+        await pilot.pause()
+        for box in pilot.app.screen.query(Input):
+            box.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(RevealHost("created"), terminal_size=NARROW, run_before=save)
