@@ -7,7 +7,8 @@ The pictures come from the same deterministic sandbox scene as the snapshot test
 those scenes: the create form with errors and warnings, the one-time secret reveal
 (a real create through the form, with the sandbox told to hand out a clearly fake
 all-zero secret) and the TOKEN INSPECTOR with a token signed by a fixed test key
-(verified with that key; the console's clock is frozen, so its times never move).
+(verified with that key; the console's clock is frozen, so its times never move), and
+the registrations and a registration's details at 80x24 (NARROW_SHOTS).
 Nothing real is shown: tests/security/test_secrets_at_rest.py scans screenshots/.
 """
 
@@ -85,76 +86,28 @@ def _secret_reveal(server) -> Callable[..., Awaitable[None]]:
     return run
 
 
-def _scene_token(base_url: str) -> tuple[str, str]:
-    """A token for the scene's backend signed with a fixed Ed25519 test key (deterministic
-    signatures: the same bytes every run), and that key's public PEM to verify it."""
-    import jwt
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-
-    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # public test material
-    now = int(scenes.FROZEN_NOW.timestamp())
-    token = jwt.encode(
-        {
-            "iss": f"{base_url}/appidpv1",
-            "aud": f"{base_url}/archivist",
-            "sub": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
-            "client_id": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
-            "name": "TrafficLight101",
-            "jit_tenant_id": "tenant/53e6bed7-6f4c-4a37-8c4f-cf889f2b1aa6",
-            "jti": "0b7e5c3a9d",
-            "iat": now - 300,
-            "exp": now + 42 * 60 + 10,
-            "serial_number": "TL1000000101",
-            "has_cyclist_light": "true",
-        },
-        key,
-        algorithm="EdDSA",
-        headers={"typ": "at+jwt", "kid": "scene-test-key"},
-    )
-    pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-    return token, pem
-
-
-def _token_inspector(server) -> Callable[..., Awaitable[None]]:
-    async def run(pilot) -> None:
-        from textual.widgets import TextArea
-
-        from rkvst_tui.tui.inspector import TokenInspector
-
-        app = pilot.app
-        await scenes.settled(pilot)
-        await pilot.press("3")
-        await _until(pilot, lambda: bool(app.query(TokenInspector)), "the inspector")
-        token, pem = _scene_token(server.base_url)
-        app.query_one("#ti-key", TextArea).load_text(pem)
-        app.query_one(TokenInspector).inspect_text(f"Authorization: Bearer {token}\n", origin="pasted")
-        for area in app.query(TextArea):
-            area.cursor_blink = False
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await _until(pilot, lambda: app.query_one(TokenInspector).report is not None, "the report")
-        assert app.query_one(TokenInspector).report.signature_state == "VERIFIED"
-
-    return run
-
-
 def all_scenes(server) -> dict[str, Scene]:
     """The snapshot tests' scenes, then the ones only the README shows (they change the tenant last)."""
     return {
         **scenes.SCENES,
         "create_form_errors": (_create_form_with_errors, ()),
-        "token_inspector": (_token_inspector(server), ()),
+        "token_inspector": (scenes.TEST_SCENES["token_inspector"][0], ()),
         "secret_reveal": (_secret_reveal(server), ()),
     }
 
 
-async def shoot(server, name: str, scene: Scene, out: Path, *, read_only: bool = False) -> Path:
+# Pictures at the other first-class size: (file stem, the scene, the size).
+NARROW_SHOTS = {
+    "app_registrations_80x24": "app_registrations",
+    "registration_details_80x24": "registration_details_commands",
+}
+
+
+async def shoot(server, name: str, scene: Scene, out: Path, *, read_only: bool = False,
+                size: tuple[int, int] = scenes.SIZE) -> Path:
     run_before, keys = scene
     app = scenes.console(server, read_only=read_only)
-    async with app.run_test(size=scenes.SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await run_before(pilot)
         for key in keys:
             await pilot.press(key)
@@ -178,10 +131,15 @@ async def main(out: Path, only: list[str] | None = None) -> int:
         server = scenes.build_sandbox(Path(data_dir))
         try:
             chosen = all_scenes(server)
-            unknown = sorted(set(only or ()) - set(chosen))
+            narrow = {stem: {**chosen, **scenes.TEST_SCENES}[scene] for stem, scene in NARROW_SHOTS.items()}
+            unknown = sorted(set(only or ()) - set(chosen) - set(narrow))
             if unknown:
                 print(f"no such scene: {', '.join(unknown)} (scenes: {', '.join(chosen)})", file=sys.stderr)
                 return 2
+            # The narrow ones first: the last scenes of `chosen` change the tenant.
+            for name, scene in narrow.items():
+                if not only or name in only:
+                    print(await shoot(server, name, scene, out, size=scenes.NARROW))
             for name, scene in chosen.items():
                 if not only or name in only:
                     print(await shoot(server, name, scene, out))

@@ -127,6 +127,15 @@ async def _details(pilot: Pilot) -> None:
     await _main(pilot)
 
 
+async def _details_at_the_commands(pilot: Pilot) -> None:
+    """The details of TrafficLight101 scrolled to their ready-to-paste commands."""
+    await _main(pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+    pilot.app.screen.query_one("#details-dialog").scroll_end(animate=False)
+    await pilot.pause()
+
+
 async def _principals(pilot: Pilot) -> None:
     await settled(pilot)
 
@@ -214,4 +223,5 @@ TEST_SCENES = {
     "no_match": (_filter, ("slash", "z", "z", "z")),
     "palette": (_main, ("ctrl+p",)),
     "token_inspector": (_token_inspector, ()),
+    "registration_details_commands": (_details_at_the_commands, ()),
 }
