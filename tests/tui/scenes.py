@@ -136,6 +136,31 @@ async def _details_at_the_commands(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def _palette(pilot: Pilot) -> None:
+    """The command palette searching for "regen": wait until its list stops changing (the
+    providers answer in the background, in no fixed order: hence a search, whose hits are
+    ordered by score)."""
+    from textual.command import CommandPalette
+    from textual.widgets import OptionList
+
+    await _main(pilot)
+    await pilot.press("ctrl+p")
+    await _until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette), "the palette")
+    palette = pilot.app.screen
+    freeze_inputs(pilot.app)
+    await pilot.press(*"regen")
+    seen, steady = None, 0
+    while steady < 4:
+        await pilot.pause(0.05)
+        options = palette.query_one(OptionList)
+        now = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        # Steady: the same list a few times running, no search running, no busy indicator.
+        settled_now = now == seen and now and not palette._show_busy and palette._busy_timer is None
+        steady = steady + 1 if settled_now else 0
+        seen = now
+    await pilot.wait_for_scheduled_animations()
+
+
 async def _principals(pilot: Pilot) -> None:
     await settled(pilot)
 
@@ -205,8 +230,16 @@ async def _token_inspector(pilot: Pilot) -> None:
     await pilot.pause()
     await app.workers.wait_for_complete()
     await _until(pilot, lambda: app.query_one(TokenInspector).report is not None, "the report")
-    assert app.query_one(TokenInspector).report.signature_state == "VERIFIED"
+    inspector = app.query_one(TokenInspector)
+    assert inspector.report.signature_state == "VERIFIED"
+    # The tables are laid out again for the pane's width after a layout: wait for that, and
+    # show both panes from their top.
+    await _until(pilot, lambda: inspector._fitted_width == inspector._details_width(), "the tables' widths")
+    await pilot.pause(0.1)
+    for pane in ("#ti-inputs", "#ti-details"):
+        app.query_one(pane).scroll_home(animate=False)
     await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
 
 
 SCENES = {
@@ -221,7 +254,7 @@ SCENES = {
 # Scenes only the snapshot tests show.
 TEST_SCENES = {
     "no_match": (_filter, ("slash", "z", "z", "z")),
-    "palette": (_main, ("ctrl+p",)),
+    "palette": (_palette, ()),
     "token_inspector": (_token_inspector, ()),
     "registration_details_commands": (_details_at_the_commands, ()),
 }
