@@ -19,7 +19,8 @@ ID is a client id or `applications/<uuid>`. Global options (before or after the 
 --profile, --url, --client-id, --secret-file, --token-file, --insecure, --json. Secrets are
 never taken from the command line: they come from a file, the environment, a profile or
 a prompt. With nothing configured, commands use the default local sandbox if it is
-running (`rkvst-tui sandbox`, 127.0.0.1:8470); they never start one.
+running (`rkvst-tui sandbox`, or the console's), at the address it records in its data
+directory and once it has proved it is that sandbox; they never start one.
 
 Exit codes: 0 done; 1 the operation failed (API error, network, file, refusal, an invalid
 token for `inspect`; with --verify, a token the service would refuse: unsigned, bad
@@ -330,37 +331,31 @@ def _with_secret(connection: Connection, stdin: TextIO) -> Connection:
 
 
 async def _running_sandbox_connection() -> Connection:
-    """The default sandbox (127.0.0.1:8470, default data dir) if it is running; never starts one."""
-    from .api.client import RkvstClient
-    from .api.connection import Connection
-    from .api.files import read_credentials_file
+    """The default sandbox (default data dir) if it is running; never starts one.
 
+    It is found at the address it records in its data directory, and its admin credentials
+    are sent to it only once it has proved it serves that directory (sandbox/address.py).
+    """
+    import asyncio
+
+    from .api.connection import Connection
+    from .api.files import exposure_warning, read_credentials_file
+    from .sandbox.address import find_running
+
+    data_dir = paths.sandbox_data_dir()
     credentials = paths.sandbox_admin_credentials()
     how = ("run `rkvst-tui sandbox` (or the console, `rkvst-tui`) in another terminal, "
            "or configure a service (RKVST_URL or a profile)")
     if not credentials.exists():
         raise ConnectionRefused(f"nothing is configured and no local sandbox has been set up ({credentials} is absent)",
                                 hint=how)
+    running = await asyncio.to_thread(find_running, data_dir)  # SandboxIdentityError: a stranger answered
+    if running is None:
+        raise ConnectionRefused(f"nothing is configured and no local sandbox is running over {data_dir}", hint=how)
     client_id, secret = read_credentials_file(credentials)
-    connection = Connection(
-        f"http://{DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT}", client_id=client_id, secret=secret,
-        profile="sandbox", is_sandbox=True,
-    )
-    async with RkvstClient(connection, timeout=5.0, max_connection_retries=0) as probe:
-        try:
-            await probe.request_token(client_id, secret)
-        except NetworkError:
-            raise ConnectionRefused(
-                f"nothing is configured and no local sandbox is running on {DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT}",
-                hint=how,
-            ) from None
-        except Unauthenticated:
-            raise ConfigError(
-                f"the sandbox on {DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT} does not use {credentials.parent} "
-                "(its admin credentials were refused)",
-                hint="configure RKVST_URL and credentials for it, or restart it without --data-dir",
-            ) from None
-    return connection
+    warning = exposure_warning(credentials, "the sandbox's admin credentials file")
+    return Connection(running.base_url, client_id=client_id, secret=secret, profile="sandbox", is_sandbox=True,
+                      warnings=(warning,) if warning else ())
 
 
 async def _client_for(args: argparse.Namespace, io: Io) -> RkvstClient:
@@ -1002,13 +997,30 @@ async def cmd_inspect(args: argparse.Namespace, io: Io) -> int:
 
 def _verify_connection(args: argparse.Namespace) -> Connection:
     """The backend whose key set, issuer and audience `inspect --verify` checks against: the
-    configured service (its URL is enough), else the default local sandbox."""
+    configured service (its URL is enough), else the default local sandbox, found where it
+    records its address and checked to be that sandbox (a stranger's key set would make a
+    forged token look VERIFIED)."""
     from .api.connection import Connection
+    from .sandbox.address import find_running
 
     connection = _configured_connection(args)
     if connection is not None:
         return connection
-    return Connection(f"http://{DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT}", profile="sandbox", is_sandbox=True)
+    running = find_running(paths.sandbox_data_dir())
+    if running is None:
+        raise ConnectionRefused(
+            f"nothing is configured and no local sandbox is running over {paths.sandbox_data_dir()}",
+            hint="give --key PATH, configure a service (RKVST_URL or a profile), or run `rkvst-tui sandbox`",
+        )
+    return Connection(running.base_url, profile="sandbox", is_sandbox=True)
+
+
+def _recorded_sandbox_url() -> str:
+    """Where the default sandbox last recorded that it serves (read only, nothing is contacted)."""
+    from .sandbox.address import read_address
+
+    record = read_address(paths.sandbox_data_dir())
+    return record.base_url if record else f"http://{DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT}"
 
 
 def cmd_locate(args: argparse.Namespace, io: Io) -> int:
@@ -1028,7 +1040,7 @@ def cmd_locate(args: argparse.Namespace, io: Io) -> int:
         "secret_journal": str(paths.secret_journal_file()),
         "sandbox_data_dir": str(paths.sandbox_data_dir()),
         "sandbox_admin_credentials": str(paths.sandbox_admin_credentials()),
-        "sandbox_running_hint": f"http://{DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT}",
+        "sandbox_running_hint": _recorded_sandbox_url(),
         "profiles": profiles,
         "default_profile": default,
     }

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rkvst_tui.api import claims as claim_rules
 
+from . import address
 from .limits import RequestLimits
 from .paging import encode_token, page_request
 from .problems import (
@@ -63,6 +64,7 @@ class SandboxState:
     rate_limiter: RateLimiter | None = None
     log: Callable[[str], None] = field(default=logging.getLogger(LOGGER_NAME).info)
     on_admin_secret: Callable[[str], None] | None = None  # keeps admin-credentials.env current
+    identity_key: str | None = None  # answers /sandbox/v1/identity (sandbox/address.py)
 
 
 @dataclass(frozen=True)
@@ -443,6 +445,15 @@ def build_app(state: SandboxState) -> Starlette:
     async def jwks(request: Request) -> JSONResponse:
         return JSONResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
+    # the sandbox's own: proof that it serves the data directory a client read ---------------
+    async def identity(request: Request) -> JSONResponse:
+        challenge = request.query_params.get("challenge", "")
+        if state.identity_key is None:
+            raise not_found()
+        if not address.CHALLENGE_PATTERN.fullmatch(challenge):
+            raise bad_request("challenge must be 64 lowercase hex characters")
+        return JSONResponse({"proof": address.proof(state.identity_key, challenge)}, headers=NO_STORE)
+
     # errors ----------------------------------------------------------------------------
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiProblem)
@@ -470,6 +481,7 @@ def build_app(state: SandboxState) -> Starlette:
         Route("/archivist/v2/assets", assets, methods=["GET"]),
         Route("/appidpv1/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
         Route("/appidpv1/.well-known/jwks.json", jwks, methods=["GET"]),
+        Route(address.IDENTITY_PATH, identity, methods=["GET"]),
     ]
     app = Starlette(
         routes=routes,

@@ -16,7 +16,14 @@ The child lives exactly as long as the console: it serves until its standard inp
 closes, which happens when the console stops it or exits in any way (even killed), and
 it is in its own session, so the terminal's signals go to the console alone. It writes
 one JSON line on standard output: its base URL and admin credentials, or an error. Its
-standard error is discarded: nothing may draw over the console's screen.
+standard error is discarded: nothing may draw over the console's screen. Its environment
+is the console's without the user's credentials (RKVST_*, DATATRAILS_*, BEARER_TOKEN_FILE):
+the sandbox needs none of them.
+
+When a sandbox already serves the data directory (another console, `rkvst-tui sandbox`),
+the child does not start a second one: it checks that the server at the address recorded
+there is that sandbox (sandbox/address.py), reports its address and the admin credentials
+from the data directory with `"shared": true`, and exits; `shared` is then True.
 
 This module is imported by the console launcher, so it imports only the standard library
 at the top; the child imports the server itself.
@@ -34,6 +41,15 @@ from pathlib import Path
 from rkvst_tui.api.errors import RkvstError
 
 READY_TIMEOUT = 30.0
+CREDENTIAL_PREFIXES = ("RKVST_", "DATATRAILS_")
+CREDENTIAL_NAMES = frozenset({"BEARER_TOKEN_FILE"})
+
+
+def child_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for the sandbox child: the user's, without the user's credentials."""
+    environ = dict(os.environ if environ is None else environ)
+    return {name: value for name, value in environ.items()
+            if not name.startswith(CREDENTIAL_PREFIXES) and name not in CREDENTIAL_NAMES}
 
 
 class SandboxStartError(RkvstError):
@@ -53,6 +69,7 @@ class SandboxProcess:
         self._python = python or sys.executable
         self._process: subprocess.Popen | None = None
         self._ready: dict | None = None
+        self._unread = False  # a child was started whose answer has not been read yet
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -63,23 +80,31 @@ class SandboxProcess:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def shared(self) -> bool:
+        """True when it uses a sandbox that another process runs over the same data."""
+        return bool(self._ready and self._ready.get("shared"))
+
     def spawn(self) -> None:
-        """Start the child (no wait). A second call while it runs does nothing."""
+        """Start the child (no wait). A second call while it runs, or before its answer is read,
+        does nothing; after a shared answer it starts a new child, to look again."""
         with self._lock:
-            if self.running:
+            if self.running or self._unread:
                 return
             self._ready = None
             self._process = subprocess.Popen(
                 [self._python, "-m", "rkvst_tui.sandbox.embedded", str(self.data_dir), str(self.preferred_port)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                start_new_session=True, close_fds=True, env=os.environ.copy(),
+                start_new_session=True, close_fds=True, env=child_environment(),
             )
+            self._unread = True
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> SandboxProcess:
         """Block until the child serves; SandboxStartError if it fails or takes too long."""
         with self._lock:
-            if self._ready is not None and self.running:
+            if self._ready is not None and (self.running or self.shared):
                 return self
+            self._unread = False
             process = self._process
             if process is None or process.stdout is None or process.stdout.closed:
                 raise SandboxStartError("the local sandbox was not started")
@@ -145,15 +170,44 @@ class SandboxProcess:
             process.wait()
 
 
+def _share(data_dir: Path, record, out) -> int:
+    """Tell the console to use the sandbox another process runs over `data_dir`."""
+    from rkvst_tui.api.files import read_credentials_file
+
+    from .bootstrap import CREDENTIALS_FILE
+
+    try:
+        client_id, secret = read_credentials_file(data_dir / CREDENTIALS_FILE)
+    except RkvstError as exc:
+        return _fail(out, f"a sandbox already serves {data_dir} at {record.base_url}, but {exc.message}")
+    out.write(json.dumps({"base_url": record.base_url, "client_id": client_id, "secret": secret,
+                          "shared": True}) + "\n")
+    out.flush()
+    return 0
+
+
+def _fail(out, message: str) -> int:
+    out.write(json.dumps({"error": message}) + "\n")
+    out.flush()
+    return 1
+
+
 def _serve(data_dir: Path, preferred_port: int = 0) -> int:
-    """The child: start the sandbox, say where it is, serve until standard input closes."""
+    """The child: start the sandbox (or find the one serving this data), say where it is,
+    serve until standard input closes."""
     import gc
+
+    from . import address
 
     out = sys.stdout
     # Start-up is imports: objects that live as long as the process. Collecting them while
     # the console waits for this child cost it ~20-40 ms (profiled); freeze them once up.
     gc.disable()
     try:
+        # Before the server's imports: a sandbox that already serves this data is used, not doubled.
+        running = address.find_running(data_dir)
+        if running is not None:
+            return _share(data_dir, running, out)
         from .server import SandboxServer
 
         server = SandboxServer(data_dir, port=preferred_port)
@@ -162,11 +216,19 @@ def _serve(data_dir: Path, preferred_port: int = 0) -> int:
         except OSError:  # the preferred port is taken (another console, `rkvst-tui sandbox`)
             server.port = 0
             server.start()
+    except address.DataDirInUse:  # one started meanwhile: wait until it serves, then use it
+        try:
+            running = address.wait_for_running(data_dir, READY_TIMEOUT / 2)
+        except address.SandboxIdentityError as exc:
+            return _fail(out, f"{exc.message}. {exc.hint}")
+        if running is None:
+            return _fail(out, f"another sandbox holds {data_dir} but does not serve it")
+        return _share(data_dir, running, out)
+    except address.SandboxIdentityError as exc:
+        return _fail(out, f"{exc.message}. {exc.hint}")
     except Exception as exc:  # noqa: BLE001 - reported to the console as one sentence
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        out.write(json.dumps({"error": f"the local sandbox could not start in {data_dir}: {detail}"}) + "\n")
-        out.flush()
-        return 1
+        return _fail(out, f"the local sandbox could not start in {data_dir}: {detail}")
     try:
         out.write(json.dumps({"base_url": server.base_url, "client_id": server.admin_client_id,
                               "secret": server.admin_secret}) + "\n")

@@ -5,6 +5,10 @@
     srv.base_url           # http://127.0.0.1:PORT
     srv.admin_client_id, srv.admin_secret
     srv.stop()             # graceful; start() again reuses the port when it can
+
+One server at a time serves a data directory: it holds the directory's lock from open() (or
+reset) to stop(), and records the address it serves on in `address.json` while it serves
+(sandbox/address.py: how clients find it and check it is this sandbox before they sign in).
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ import logging
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
 
+from . import address
+from .address import DataDirInUse, DataDirLock
 from .app import LOGGER_NAME, SandboxState, build_app
 from .bootstrap import CREDENTIALS_FILE, AdminCredentials, ensure_admin, write_admin_credentials
 from .clock import FixedClock, SystemClock
@@ -161,6 +168,8 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._lock = threading.Lock()
+        self._data_lock = DataDirLock(self.data_dir)
+        self._address: address.AddressRecord | None = None
         if reset:
             self.reset_data()
 
@@ -170,6 +179,7 @@ class SandboxServer:
         """Delete the sandbox's database, keys and admin credentials (not other files in the folder)."""
         if self.running:
             raise RuntimeError("stop the sandbox before resetting its data")
+        self._claim_data_dir()  # never under a sandbox that serves this data
         for name in (DATABASE_NAME, DATABASE_NAME + "-wal", DATABASE_NAME + "-shm", CREDENTIALS_FILE):
             path = self.data_dir / name
             if path.is_dir():
@@ -177,10 +187,28 @@ class SandboxServer:
             elif path.exists():
                 path.unlink()
 
+    def _claim_data_dir(self, attempts: int = 5) -> None:
+        """Hold the data directory's lock, or raise DataDirInUse naming the sandbox that does."""
+        if self._data_lock.held:
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for attempt in range(attempts):
+            if self._data_lock.acquire():
+                address.clear_address(self.data_dir)  # left by a sandbox that was killed: stale
+                return
+            if attempt + 1 < attempts:
+                time.sleep(0.02)  # someone only probing it (address.is_served) lets go at once
+        record = address.read_address(self.data_dir)
+        where = f" (process {record.pid}, {record.base_url})" if record else ""
+        raise DataDirInUse(
+            f"another sandbox serves {self.data_dir}{where}",
+            hint="use that one (the console and the command line find it), or stop it first",
+        )
+
     def open(self) -> AdminCredentials:
         """Open the store, load keys and make sure the admin exists (start() calls this)."""
         if self._store is None or self._store.closed:
-            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._claim_data_dir()
             self._store = Store(self.data_dir, clock=self.clock, fixed_secret=self.fixed_secret)
             with self._store.transaction():  # one commit for the whole first-start bootstrap
                 self._keys = KeyRing(self._store)
@@ -203,7 +231,8 @@ class SandboxServer:
 
     @property
     def admin_credentials(self) -> AdminCredentials:
-        return self.open()
+        # Known since the last open: reading them after stop() must not take the data back.
+        return self._admin if self._admin is not None else self.open()
 
     @property
     def admin_client_id(self) -> str:
@@ -251,7 +280,8 @@ class SandboxServer:
         self.port = sock.getsockname()[1]
         return sock
 
-    def build_asgi_app(self):
+    def build_asgi_app(self, identity_key: str | None = None):
+        """The ASGI app; with `identity_key` it answers address.check_identity's challenge."""
         self.open()
         state = SandboxState(
             store=self.store,
@@ -262,6 +292,7 @@ class SandboxServer:
             rate_limiter=RateLimiter(self.rate_limit) if self.rate_limit else None,
             log=self._log,
             on_admin_secret=self._admin_secret_changed,
+            identity_key=identity_key,
         )
         return build_app(state)
 
@@ -270,7 +301,8 @@ class SandboxServer:
         with self._lock:
             if self.running:
                 return self
-            app = self.build_asgi_app()
+            identity_key = address.new_key()
+            app = self.build_asgi_app(identity_key)
             sock = self._bind()
             config = uvicorn.Config(
                 app, log_level="warning", access_log=False, lifespan="off",
@@ -311,6 +343,7 @@ class SandboxServer:
                 self._thread.join(timeout=5)
                 self._close_store()
                 raise RuntimeError(f"the sandbox did not start on {self.base_url}: {self._error!r}")
+            self._address = address.write_address(self.data_dir, self.base_url, identity_key)
             return self
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -325,11 +358,15 @@ class SandboxServer:
                     self._thread.join(timeout=timeout)
             self._thread = None
             self._server = None
+            if self._address is not None:
+                address.clear_address(self.data_dir, self._address)
+                self._address = None
             self._close_store()
 
     def _close_store(self) -> None:
         if self._store is not None:
             self._store.close()
+        self._data_lock.release()
 
     def __enter__(self) -> SandboxServer:
         return self.start()

@@ -121,20 +121,23 @@ def test_without_configuration_commands_ask_for_a_sandbox(isolated, capsys):
     assert "Traceback" not in err
 
 
-def test_without_configuration_a_running_default_sandbox_is_used(isolated, make_sandbox, capsys, monkeypatch):
-    server = make_sandbox(data_dir=isolated / "data" / "sandbox")
-    monkeypatch.setattr(cli, "DEFAULT_SANDBOX_PORT", server.port)
+def test_without_configuration_a_running_default_sandbox_is_used_where_it_records(isolated, make_sandbox, capsys):
+    server = make_sandbox(data_dir=isolated / "data" / "sandbox")  # on a free port, not 8470
+    assert server.port != cli.DEFAULT_SANDBOX_PORT
     code, out, err = run(capsys, "apps", "list", "--json")
     assert code == 0, err
     assert [a["display_name"] for a in json.loads(out)["applications"]] == ["sandbox-admin"]
 
 
-def test_a_sandbox_with_other_data_is_not_used(isolated, make_sandbox, capsys, monkeypatch):
-    make_sandbox(data_dir=isolated / "data" / "sandbox")  # writes the default admin credentials
-    other = make_sandbox()
+def test_a_sandbox_with_other_data_on_the_default_port_is_not_used(isolated, make_sandbox, capsys, monkeypatch):
+    default = make_sandbox(data_dir=isolated / "data" / "sandbox")  # writes the default admin credentials
+    default.stop()
+    requests: list[str] = []
+    other = make_sandbox(log=requests.append)
     monkeypatch.setattr(cli, "DEFAULT_SANDBOX_PORT", other.port)
     code, _, err = run(capsys, "apps", "list")
-    assert code == 2 and "does not use" in err
+    assert code == 1 and "no local sandbox is running" in err
+    assert requests == []  # it was not asked anything, least of all a token
 
 
 def test_locate_names_every_place(isolated, capsys):
@@ -146,6 +149,12 @@ def test_locate_names_every_place(isolated, capsys):
     assert info["profiles"] == [] and info["config_file_exists"] is False
     code, out, _ = run(capsys, "locate")
     assert code == 0 and str(isolated / "config" / "config.toml") in out
+
+
+def test_locate_gives_the_address_the_running_sandbox_records(isolated, make_sandbox, capsys):
+    assert json.loads(run(capsys, "locate", "--json")[1])["sandbox_running_hint"] == "http://127.0.0.1:8470"
+    server = make_sandbox(data_dir=isolated / "data" / "sandbox")
+    assert json.loads(run(capsys, "locate", "--json")[1])["sandbox_running_hint"] == server.base_url
 
 
 # -- token --------------------------------------------------------------------------------

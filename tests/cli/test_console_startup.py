@@ -42,6 +42,27 @@ def test_launch_now_starts_the_sandbox_child_before_anyone_connects(isolated):
     assert not servers[0].running
 
 
+def test_a_second_console_signs_in_to_the_sandbox_the_first_one_runs(isolated):
+    io = cli.Io(sys.stdout, sys.stderr, sys.stdin, False)
+    args = cli.build_parser().parse_args([])
+    first_connect, first_servers = cli.console_connect(args, io, launch_now=True)
+    second_connect, second_servers = (None, [])
+
+    async def signed_in(connect):
+        async with await connect() as client:
+            return client.connection.base_url, (await client.whoami()).display_name
+
+    try:
+        first_url, first_name = asyncio.run(signed_in(first_connect))
+        second_connect, second_servers = cli.console_connect(args, io, launch_now=True)
+        second_url, second_name = asyncio.run(signed_in(second_connect))
+        assert second_url == first_url and first_name == second_name == "sandbox-admin"
+        assert second_servers[0].shared and not first_servers[0].shared
+    finally:
+        for server in first_servers + second_servers:
+            server.stop()
+
+
 def test_garbage_collection_is_paused_for_start_up_and_resumed(monkeypatch):
     monkeypatch.setattr(cli, "START_UP_GC_PAUSE", 0.05)
     was_enabled = gc.isenabled()

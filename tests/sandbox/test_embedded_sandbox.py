@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -131,3 +132,84 @@ def test_it_listens_on_the_preferred_port_and_on_another_when_that_is_taken(tmp_
             second.stop()
     finally:
         first.stop()
+
+
+# -- one sandbox per data directory ------------------------------------------------------------
+
+
+def test_a_second_console_uses_the_sandbox_already_serving_its_data(tmp_path):
+    """Before, a second console silently started a second sandbox over the same data on another
+    port, whose curl commands died with it. Now it uses the first, at its recorded address."""
+    first = SandboxProcess(tmp_path / "sandbox", preferred_port=_free_port()).start()
+    try:
+        second = SandboxProcess(tmp_path / "sandbox", preferred_port=_free_port()).start()
+        assert second.shared and not first.shared
+        assert second.base_url == first.base_url
+        assert (second.admin_client_id, second.admin_secret) == (first.admin_client_id, first.admin_secret)
+        assert wait_gone(second._process.pid)  # its child only looked: one sandbox serves
+        answer = httpx.post(second.base_url + TOKEN_PATH, data={
+            "grant_type": "client_credentials", "client_id": second.admin_client_id,
+            "client_secret": second.admin_secret}, timeout=10)
+        assert answer.status_code == 200
+        second.stop()  # stopping the console that shares it stops nothing
+        assert first.running and httpx.get(first.base_url + "/appidpv1/.well-known/jwks.json").status_code == 200
+    finally:
+        first.stop()
+    assert not (tmp_path / "sandbox" / "address.json").exists()  # a clean stop removes the record
+    third = SandboxProcess(tmp_path / "sandbox").start()  # the first gone: the next one serves itself
+    try:
+        assert not third.shared and third.running
+    finally:
+        third.stop()
+
+
+def test_two_consoles_started_together_end_up_on_one_sandbox(tmp_path):
+    consoles = [SandboxProcess(tmp_path / "sandbox", preferred_port=0) for _ in range(2)]
+    for console in consoles:
+        console.spawn()
+    try:
+        for console in consoles:
+            console.wait_ready()
+        assert consoles[0].base_url == consoles[1].base_url
+        assert sorted(console.shared for console in consoles) == [False, True]
+    finally:
+        for console in consoles:
+            console.stop()
+
+
+def test_a_console_uses_rkvst_tui_sandbox_running_over_its_data(tmp_path):
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "rkvst_tui", "sandbox", "--port", "0", "--data-dir", str(tmp_path / "sandbox")],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = runner.stdout.readline().rsplit(" ", 1)[1].strip()
+        console = SandboxProcess(tmp_path / "sandbox", preferred_port=_free_port()).start()
+        assert console.shared and console.base_url == url
+        console.stop()
+    finally:
+        runner.send_signal(signal.SIGINT)
+        runner.communicate(timeout=15)
+
+
+def test_the_child_gets_none_of_the_users_credentials(tmp_path, monkeypatch):
+    """The sandbox needs none of them; a child that inherits them would hold them in its
+    environment (readable in /proc by the user's other processes and in crash reports)."""
+    credentials = {
+        "RKVST_CLIENT_SECRET": "user-secret-1", "RKVST_CLIENT_ID": "d1fb6c87", "RKVST_APPREG_SECRET": "user-secret-2",
+        "RKVST_CLIENT_SECRET_FILE": "/home/u/secret", "RKVST_BEARER_TOKEN_FILE": "/home/u/bearer",
+        "BEARER_TOKEN_FILE": "/home/u/bearer_token", "DATATRAILS_CLIENT_SECRET": "user-secret-3",
+        "RKVST_URL": "https://app.rkvst.io",
+    }
+    for name, value in credentials.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("UNRELATED_SETTING", "kept")
+    sandbox = SandboxProcess(tmp_path / "sandbox").start()
+    try:
+        environ = Path(f"/proc/{sandbox._process.pid}/environ").read_bytes()
+    finally:
+        sandbox.stop()
+    names = {entry.split(b"=", 1)[0].decode() for entry in environ.split(b"\0") if entry}
+    assert not names & set(credentials), names & set(credentials)
+    assert not any(value.encode() in environ for value in credentials.values())
+    assert {"UNRELATED_SETTING", "PATH"} <= names
+    assert os.environ["RKVST_CLIENT_SECRET"] == "user-secret-1"  # the console's own is untouched

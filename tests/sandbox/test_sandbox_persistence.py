@@ -13,8 +13,10 @@ from pathlib import Path
 
 import httpx
 import jwt
+import pytest
 from sandbox_helpers import APPS, ROOTS, TOKEN, session, token_for
 
+from rkvst_tui.sandbox.address import DataDirInUse
 from rkvst_tui.sandbox.server import SandboxServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -186,16 +188,24 @@ def test_reset_starts_afresh(make_sandbox, sandbox_data_dir) -> None:
     assert (sandbox_data_dir / "unrelated.txt").read_text() == "keep me"
 
 
-def test_two_servers_on_one_data_dir_see_the_same_admin(tmp_path) -> None:
-    """A second SandboxServer on the same data reads the same database (WAL allows it)."""
+def test_a_second_server_on_the_same_data_dir_is_refused_and_named(tmp_path) -> None:
+    """One sandbox serves a data directory at a time (two wrote each other's address and admin
+    credentials); the refusal names the one that serves it, and its data is left alone."""
     first = SandboxServer(tmp_path / "shared")
     first.start()
     try:
         second = SandboxServer(tmp_path / "shared")
-        second.start()
-        try:
-            assert second.admin_client_id == first.admin_client_id
-        finally:
-            second.stop()
+        with pytest.raises(DataDirInUse) as refused:
+            second.start()
+        assert str(tmp_path / "shared") in refused.value.message and first.base_url in refused.value.message
+        with pytest.raises(DataDirInUse):
+            SandboxServer(tmp_path / "shared", reset=True)  # --reset must not delete data in use
+        token_for(first.base_url, first.admin_client_id, first.admin_secret)
     finally:
         first.stop()
+    again = SandboxServer(tmp_path / "shared")  # free once the first has stopped
+    try:
+        again.start()
+        assert again.admin_client_id == first.admin_client_id
+    finally:
+        again.stop()

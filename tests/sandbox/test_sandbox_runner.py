@@ -141,3 +141,12 @@ def test_help_lists_every_option(capsys) -> None:
     for option in ("--host", "--port", "--data-dir", "--token-ttl", "--max-apps", "--rate-limit", "--reset", "--seed-apps"):
         assert option in out
     assert "8470" in out
+
+
+def test_it_refuses_data_another_sandbox_serves_and_names_it(tmp_path, make_sandbox, capsys) -> None:
+    serving = make_sandbox(data_dir=tmp_path / "data")
+    assert runner.main(["--port", "0", "--data-dir", str(tmp_path / "data")]) == 1
+    err = capsys.readouterr().err
+    assert f"another sandbox serves {tmp_path / 'data'}" in err and serving.base_url in err
+    assert "Traceback" not in err
+    token_for(serving.base_url, serving.admin_client_id, serving.admin_secret)  # untouched
