@@ -1071,7 +1071,8 @@ def console_connect(
     """The `connect` coroutine function the console calls once its first frame is up.
 
     With nothing configured it runs the local sandbox (127.0.0.1:8470 when free, else any free port; data in
-    the user data directory) in a child process and connects as its root registration;
+    the user data directory) in a child process and connects as its root registration, or
+    uses the sandbox already serving that data (its child checks it, sandbox/address.py);
     started sandboxes are appended to the returned list, for the caller to stop. With
     `launch_now` the child starts at once, so it gets ready on another core while the
     console imports Textual and paints (tests/benchmarks/bench_first_frame.py); `connect`

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rkvst_tui.api import paths
 
+from .address import DataDirInUse
 from .app import LOGGER_NAME
 from .server import SandboxServer, is_loopback
 
@@ -89,10 +90,14 @@ def main(argv: list[str] | None = None) -> int:
             "other machines; it has no TLS. Use 127.0.0.1 unless you mean it.",
             file=err,
         )
-    server = SandboxServer(
-        data_dir, host=args.host, port=args.port, token_ttl=args.token_ttl,
-        max_apps=args.max_apps, rate_limit=args.rate_limit, reset=args.reset,
-    )
+    try:
+        server = SandboxServer(
+            data_dir, host=args.host, port=args.port, token_ttl=args.token_ttl,
+            max_apps=args.max_apps, rate_limit=args.rate_limit, reset=args.reset,
+        )
+    except DataDirInUse as exc:  # --reset under a sandbox that serves this data
+        print(f"error: cannot reset the sandbox data: {exc.message}; {exc.hint}", file=err)
+        return 1
     # Ctrl+C or SIGTERM at any moment from here on means "stop cleanly", never a traceback.
     stopping = threading.Event()
 

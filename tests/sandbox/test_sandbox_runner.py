@@ -149,4 +149,7 @@ def test_it_refuses_data_another_sandbox_serves_and_names_it(tmp_path, make_sand
     err = capsys.readouterr().err
     assert f"another sandbox serves {tmp_path / 'data'}" in err and serving.base_url in err
     assert "Traceback" not in err
+    assert runner.main(["--reset", "--port", "0", "--data-dir", str(tmp_path / "data")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reset" in err and serving.base_url in err and "Traceback" not in err
     token_for(serving.base_url, serving.admin_client_id, serving.admin_secret)  # untouched

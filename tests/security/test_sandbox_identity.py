@@ -39,7 +39,8 @@ SECRET_NAMES = (
 class Stranger:
     """Another user's server on 127.0.0.1: records every byte, answers every request with `answer`."""
 
-    def __init__(self, port: int = 0, answer: bytes | None = None) -> None:
+    def __init__(self, port: int = 0, answer: bytes | None = None, delay: float = 0.0) -> None:
+        self.delay = delay
         body = b'{"proof": "' + b"0" * 64 + b'"}'
         self.answer = answer if answer is not None else (
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
@@ -82,6 +83,7 @@ class Stranger:
                 except OSError:
                     pass
                 self.received.append(data)
+                time.sleep(self.delay)
                 try:
                     connection.sendall(self.answer)
                 except OSError:
@@ -203,14 +205,16 @@ def test_a_stranger_that_replays_an_old_proof_is_refused(home, strangers, make_s
     TALLY["stranger on the sandbox's port: secret not sent"] += 1
 
 
-@pytest.mark.parametrize("answer", [
-    pytest.param(b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * (4 * 1024 * 1024), id="a 4 MiB answer"),
-    pytest.param(b"", id="no answer at all"),
-    pytest.param(b"\x1b]52;c;cHduZWQ=\x07 not http", id="terminal escapes instead of HTTP"),
+@pytest.mark.parametrize(("answer", "delay"), [
+    pytest.param(b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * (4 * 1024 * 1024), 0, id="a 4 MiB answer"),
+    pytest.param(b"", 0, id="an empty answer"),
+    pytest.param(b"\x1b]52;c;cHduZWQ=\x07 not http", 0, id="terminal escapes instead of HTTP"),
+    pytest.param(b"HTTP/1.1 200 OK\r\n\r\n", 30, id="no answer for 30 s"),
 ])
-def test_a_hostile_answer_to_the_check_is_a_clear_bounded_refusal(answer, home, strangers, make_sandbox, capsys):
+def test_a_hostile_answer_to_the_check_is_a_clear_bounded_refusal(answer, delay, home, strangers, make_sandbox,
+                                                                  capsys):
     make_sandbox(data_dir=home)
-    stranger = Stranger(answer=answer)
+    stranger = Stranger(answer=answer, delay=delay)
     strangers.append(stranger)
     address.write_address(home, stranger.url, address.new_key())
     started = time.monotonic()
