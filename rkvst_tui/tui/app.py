@@ -243,13 +243,18 @@ class RkvstApp(TypeAhead, App[None]):
         def chosen(choice: str | None) -> None:
             self._problem_shown = False
             if choice == "retry":
-                self.connect_and_load()
+                self.run_worker(self.action_reconnect(), exit_on_error=False)
             elif choice == "quit":
                 self.request_quit()
 
         self.push_screen(ConnectionProblemScreen(problem, where), chosen)
 
-    def action_reconnect(self) -> None:
+    async def action_reconnect(self) -> None:
+        # A client made by `connect` is made again: what it reached may be gone (the local
+        # sandbox of another console that has quit), and `connect` finds or starts another.
+        if self._owns_client and self._connect is not None and self.client is not None:
+            old, self.client = self.client, None
+            await old.aclose()
         self.connect_and_load()
 
     # ------------------------------------------------------------- API helpers

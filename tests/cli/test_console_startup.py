@@ -77,3 +77,30 @@ def test_garbage_collection_is_paused_for_start_up_and_resumed(monkeypatch):
         gc.unfreeze()
         if was_enabled:
             gc.enable()
+
+
+async def test_reconnect_after_the_shared_sandbox_stops_starts_this_consoles_own(isolated):
+    """The console that shared another's sandbox outlives it: Reconnect finds or starts one."""
+    from rkvst_tui.api import paths
+    from rkvst_tui.sandbox.embedded import SandboxProcess
+    from rkvst_tui.tui.app import RkvstApp
+    from tests.console_helpers import SIZE, screen_text, settle, wait_until
+
+    other_console = SandboxProcess(paths.sandbox_data_dir(), preferred_port=0).start()
+    connect, servers = cli.console_connect(cli.build_parser().parse_args([]),
+                                           cli.Io(sys.stdout, sys.stderr, sys.stdin, False))
+    app = RkvstApp(connect=connect)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            assert app.client.connection.base_url == other_console.base_url and servers[0].shared
+            other_console.stop()
+            await app.run_action("reconnect")
+            await wait_until(pilot, lambda: app.client is not None and servers[0].running
+                             and servers[0].base_url in screen_text(app), what="this console's own sandbox")
+            await wait_until(pilot, lambda: "signed in as" in screen_text(app), what="signed in again")
+            assert not servers[0].shared and app.client.connection.base_url == servers[0].base_url
+    finally:
+        other_console.stop()
+        for server in servers:
+            server.stop()
