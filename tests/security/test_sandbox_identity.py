@@ -249,3 +249,20 @@ def test_a_console_after_a_killed_sandbox_starts_its_own_and_tells_the_stranger_
     finally:
         console.stop()
     assert stranger.received == []
+
+
+def test_inspect_verify_checks_against_the_recorded_sandbox_and_never_a_strangers_keys(
+        home, strangers, make_sandbox, mint_token, capsys):
+    """Unconfigured `inspect --verify` fetches the local sandbox's key set: a stranger's would make
+    a token it forged look VERIFIED, so the server must pass the identity check first."""
+    server = make_sandbox(data_dir=home)  # on a free port, recorded
+    token = mint_token(server)
+    code, out, err = run_cli(capsys, "inspect", token, "--verify", "--json")
+    assert code == 0, err
+    assert json.loads(out)["signature"]["state"] == "VERIFIED"
+    stranger = Stranger()
+    strangers.append(stranger)
+    address.write_address(home, stranger.url, address.new_key())
+    code, out, err = run_cli(capsys, "inspect", token, "--verify")
+    assert code == 1 and "not the sandbox" in err and "VERIFIED" not in out
+    assert len(stranger.received) == 1 and b"jwks" not in stranger.everything
