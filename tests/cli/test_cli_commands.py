@@ -93,8 +93,8 @@ def test_verify_needs_only_the_services_url(isolated, sandbox, capsys, mint_toke
     assert "no credentials" not in err and "SIGNATURE  VERIFIED" in out
 
 
-def test_verify_with_nothing_configured_uses_the_local_sandbox(isolated, sandbox, capsys, mint_token, monkeypatch):
-    monkeypatch.setattr(cli, "DEFAULT_SANDBOX_PORT", sandbox.port)
+def test_verify_with_nothing_configured_uses_the_local_sandbox(isolated, make_sandbox, capsys, mint_token):
+    sandbox = make_sandbox(data_dir=isolated / "data" / "sandbox")  # found where it records its address
     code, out, err = run(capsys, "inspect", mint_token(sandbox), "--verify")
     assert code == 0, err
     assert "SIGNATURE  VERIFIED" in out
