@@ -208,7 +208,9 @@ def check_identity(record: AddressRecord, data_dir: Path, timeout: float = CHECK
     except ValueError:
         claimed = None
     if not isinstance(claimed, str) or not hmac.compare_digest(claimed, proof(record.key, challenge)):
-        raise SandboxIdentityError(f"{refused} (it could not answer the identity check)", hint=hint)
+        how = f"it answered HTTP {status} to the identity check" if status != 200 else \
+            "it could not answer the identity check"
+        raise SandboxIdentityError(f"{refused} ({how})", hint=hint)
 
 
 def find_running(data_dir: Path, timeout: float = CHECK_TIMEOUT) -> AddressRecord | None:
