@@ -34,6 +34,7 @@ from .claims import (
     IANA_REGISTERED_CLAIMS,
     REGISTERED_CLAIMS,
     TOKEN_SERVICE_CLAIMS,
+    Severity,
     check_name,
     check_value,
 )
@@ -922,7 +923,12 @@ def _warnings(
     for row in rows:
         if row.kind == "custom":
             for note in row.notes:
-                add("custom-claim", f"custom claim {shorten(row.name, 60)!r} breaks the claim rules: {note}")
+                severity, _, words = note.partition(": ")
+                name = shorten(row.name, 60)
+                if severity == Severity.ERROR.value:
+                    add("custom-claim", f"custom claim {name!r} breaks the claim rules: {words}")
+                else:  # a warning breaks nothing: it says what to keep in mind
+                    add("custom-claim", f"custom claim {name!r}: {note}")
     if len(found) > MAX_WARNINGS:
         extra = len(found) - MAX_WARNINGS
         found = found[:MAX_WARNINGS] + [TokenWarning("more", f"... and {extra} more warnings")]

@@ -444,8 +444,9 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         if claim_warnings:
             if summary:
                 summary.append("\n")
+            one = len(claim_warnings) == 1
             summary.append(
-                f"! {len(claim_warnings)} warning{'s' if len(claim_warnings) > 1 else ''}: allowed, but read them.",
+                f"! {len(claim_warnings)} warning{'' if one else 's'}: allowed, but read {'it' if one else 'them'}.",
                 style="yellow",
             )
         summary_box = self.query_one("#form-summary", Static)

@@ -478,6 +478,16 @@ def test_custom_claims_breaking_the_rules_warn(rsa_key):
     assert not any("serial_number" in w for w in custom)
 
 
+def test_a_custom_claim_with_only_a_warning_is_not_said_to_break_the_rules(rsa_key):
+    report = _inspect(_token(rsa_key, location="lab 3", arc_owner="me"))
+    custom = {w.split("'")[1]: str(w) for w in report.warnings if w.code == "custom-claim"}
+    assert custom["location"].startswith("custom claim 'location': warning: ")
+    assert "breaks" not in custom["location"] and "IANA" in custom["location"]
+    # An error does break them, and says so once.
+    assert custom["arc_owner"].startswith("custom claim 'arc_owner' breaks the claim rules: ")
+    assert "error:" not in custom["arc_owner"]
+
+
 def test_time_claim_that_is_not_a_number_warns(rsa_key):
     report = _inspect(_token(rsa_key, exp="tomorrow"))
     assert "bad-time" in report.warning_codes()

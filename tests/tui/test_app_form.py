@@ -215,6 +215,17 @@ async def test_create_with_warnings_is_allowed_and_reaches_the_server(sandbox) -
             assert stored.custom_claims == {"serial_number": "TL1000000101", "email": "ops@example.com"}
 
 
+async def test_the_warning_count_reads_right_for_one_and_for_two() -> None:
+    app = FormHost()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_rows(pilot, [("location", "lab 3")])
+        summary = text_of(form(app).query_one("#form-summary", Static))
+        assert "! 1 warning: allowed, but read it." in summary
+        await type_rows(pilot, [("Exp", "1")])
+        summary = text_of(form(app).query_one("#form-summary", Static))
+        assert "! 2 warnings: allowed, but read them." in summary
+
+
 async def wait_for_form_error(pilot, screen: AppFormScreen) -> str:
     box = screen.query_one("#form-error", Static)
     for _ in range(100):
