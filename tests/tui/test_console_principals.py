@@ -164,3 +164,34 @@ async def test_a_click_on_a_tab_label_shows_that_tab(sandbox):
         await pilot.click("#tabs", offset=(label_row.index("APP REGISTRATIONS") + 2, 0))
         await wait_until(pilot, lambda: app.focused is app.apps_view.table, what="the registrations table")
         assert app.active_tab == "apps" and sandbox.admin_client_id in screen_text(app)
+
+
+async def test_end_and_home_go_to_the_last_and_first_root_principal(sandbox):
+    async with client_for(sandbox) as admin:
+        for number in range(60):  # more than a screen
+            await admin.add_root_principal(Principal("https://login.example.com", f"user-{number:02d}"))
+    async with running_console(sandbox) as (app, pilot):
+        await pilot.press("2")
+        await wait_until(pilot, lambda: len(principal_rows(app)) == 61, what="the principals")
+        await pilot.press("end")
+        await pilot.pause()
+        assert app.principals_view.current_principal().subject == "user-59"
+        assert "user-59" in screen_text(app)
+        await pilot.press("home")
+        await pilot.pause()
+        assert app.principals_view.current_principal().subject == sandbox.admin_client_id
+
+
+async def test_the_add_form_warns_when_the_issuer_is_not_a_url(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        await pilot.press("2", "a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AddPrincipalScreen))
+        note = app.screen.query_one("#issuer-note")
+        assert "not a URL" not in str(note.render())  # the default issuer is one
+        issuer = app.screen.query_one("#issuer", Input)
+        issuer.value = "login.example.com"
+        await pilot.pause()
+        assert "login.example.com is not a URL" in screen_text(app)
+        issuer.value = "https://login.example.com"
+        await pilot.pause()
+        assert "not a URL" not in screen_text(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from rich.text import Text
 from textual import on
@@ -13,8 +14,25 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from rkvst_tui.api.models import Principal
+from rkvst_tui.api.terminal_safe import terminal_safe
 
 MAX_FIELD = 1024  # api-contract.md §2: each principal field is at most 1024 characters
+
+
+def issuer_warning(issuer: str) -> str:
+    """Why an issuer looks wrong ('' when it looks like one): issuers are URLs, compared
+    character for character with the `iss` of a token, so a typo makes an entry nobody matches."""
+    issuer = issuer.strip()
+    if not issuer:
+        return ""
+    try:
+        parts = urlsplit(issuer)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("https", "http") or not parts.netloc:
+        return (f"! {terminal_safe(issuer, 60)} is not a URL: an issuer is one, such as https://app.rkvst.io/appidpv1, "
+                "and must equal the iss of the tokens exactly, or this entry matches no one.")
+    return ""
 
 
 class AddPrincipalScreen(ModalScreen[Principal | None]):
@@ -44,6 +62,7 @@ class AddPrincipalScreen(ModalScreen[Principal | None]):
             )
             yield Label("ISSUER")
             yield Input(self.default_issuer, id="issuer", max_length=MAX_FIELD)
+            yield Static("", id="issuer-note")
             yield Label("SUBJECT")
             yield Input(placeholder="client id of an app registration, or a user's subject", id="subject",
                         max_length=MAX_FIELD)
@@ -59,6 +78,10 @@ class AddPrincipalScreen(ModalScreen[Principal | None]):
 
     def on_mount(self) -> None:
         self.query_one("#subject", Input).focus()
+
+    @on(Input.Changed, "#issuer")
+    def _check_issuer(self, event: Input.Changed) -> None:
+        self.query_one("#issuer-note", Static).update(Text(issuer_warning(event.value), style="yellow"))
 
     @on(Input.Changed, "#subject")
     def _name_subject(self, event: Input.Changed) -> None:

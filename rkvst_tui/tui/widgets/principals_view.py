@@ -39,6 +39,8 @@ class PrincipalTable(FixedColumnsTable):
         Binding("enter", "select_cursor", "Open registration", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("home", "scroll_top", "First row", show=False),  # as in APP REGISTRATIONS
+        Binding("end", "scroll_bottom", "Last row", show=False),
     ]
 
 
