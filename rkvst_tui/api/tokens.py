@@ -850,6 +850,46 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+# The warnings that change as time passes (and the ones about the same claims), in the order
+# `_warnings` gives them: the inspector recounts them every second with its TIMES table.
+TIME_WARNING_CODES = frozenset({"no-exp", "expired", "bad-time", "not-yet-valid", "iat-in-future"})
+
+
+def time_warnings(payload: dict | None, now: datetime) -> list[TokenWarning]:
+    """What exp, nbf and iat say about the token at `now` (codes in TIME_WARNING_CODES)."""
+    found: list[TokenWarning] = []
+    if payload is None:
+        return found
+    add = lambda code, message: found.append(TokenWarning(code, message))  # noqa: E731
+    now_ts = now.timestamp()
+    exp = payload.get("exp")
+    if "exp" not in payload:
+        add("no-exp", "no exp claim: this token never expires")
+    elif _is_number(exp):
+        if exp <= now_ts:
+            add("expired", f"expired {format_duration(now_ts - exp)} ago: get a new token")
+    else:
+        add("bad-time", "exp is not a number of seconds since 1970: services will reject it")
+    nbf = payload.get("nbf")
+    if "nbf" in payload:
+        if not _is_number(nbf):
+            add("bad-time", "nbf is not a number of seconds since 1970")
+        elif nbf > now_ts:
+            add("not-yet-valid", f"not yet valid: nbf is {format_duration(nbf - now_ts)} from now")
+    iat = payload.get("iat")
+    if "iat" in payload:
+        if not _is_number(iat):
+            add("bad-time", "iat is not a number of seconds since 1970")
+        elif iat > now_ts:
+            offset = iat - now_ts
+            add(
+                "iat-in-future",
+                f"iat is {format_duration(offset)} in the future: this machine's clock and the issuer's "
+                f"differ (offset {offset:+.0f}s); check NTP on both",
+            )
+    return found
+
+
 def _warnings(
     report_header: dict | None,
     payload: dict | None,
@@ -862,37 +902,12 @@ def _warnings(
 ) -> list[TokenWarning]:
     found: list[TokenWarning] = []
     add = lambda code, message: found.append(TokenWarning(code, message))  # noqa: E731
-    now_ts = now.timestamp()
 
     if verdict.state == UNSECURED:
         add("unsecured", "alg is 'none': the token is not signed; no service should accept it")
 
+    found.extend(time_warnings(payload, now))
     if payload is not None:
-        exp = payload.get("exp")
-        if "exp" not in payload:
-            add("no-exp", "no exp claim: this token never expires")
-        elif _is_number(exp):
-            if exp <= now_ts:
-                add("expired", f"expired {format_duration(now_ts - exp)} ago: get a new token")
-        else:
-            add("bad-time", "exp is not a number of seconds since 1970: services will reject it")
-        nbf = payload.get("nbf")
-        if "nbf" in payload:
-            if not _is_number(nbf):
-                add("bad-time", "nbf is not a number of seconds since 1970")
-            elif nbf > now_ts:
-                add("not-yet-valid", f"not yet valid: nbf is {format_duration(nbf - now_ts)} from now")
-        iat = payload.get("iat")
-        if "iat" in payload:
-            if not _is_number(iat):
-                add("bad-time", "iat is not a number of seconds since 1970")
-            elif iat > now_ts:
-                offset = iat - now_ts
-                add(
-                    "iat-in-future",
-                    f"iat is {format_duration(offset)} in the future: this machine's clock and the issuer's "
-                    f"differ (offset {offset:+.0f}s); check NTP on both",
-                )
         if expected_issuer is not None and payload.get("iss") != expected_issuer:
             got = payload.get("iss")
             add(

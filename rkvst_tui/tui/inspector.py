@@ -29,12 +29,14 @@ from rkvst_tui.api.tokens import (
     INVALID,
     NOT_CHECKED,
     TIME_CLAIMS,
+    TIME_WARNING_CODES,
     UNSECURED,
     VERIFIED,
     TokenReport,
     claim_times,
     inspect_token,
     shorten,
+    time_warnings,
 )
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
@@ -528,13 +530,7 @@ class TokenInspector(Widget):
 
         errors = Text("\n".join(f"✗ {error}" for error in report.errors))
         self.query_one("#ti-errors", Static).update(errors)
-        if report.warnings:
-            warnings = Text("\n".join(f"⚠ {warning}" for warning in report.warnings))
-        elif report.ok:
-            warnings = Text("No warnings.", style="dim")
-        else:
-            warnings = Text("")
-        self.query_one("#ti-warnings", Static).update(warnings)
+        self._show_warnings(report, report.warnings)
 
         for row in report.claims:
             value = Text(row.shown_value)
@@ -571,6 +567,15 @@ class TokenInspector(Widget):
         else:
             self._stop_ticker()
 
+    def _show_warnings(self, report: TokenReport, warnings: list[str]) -> None:
+        if warnings:
+            text = Text("\n".join(f"⚠ {warning}" for warning in warnings))
+        elif report.ok:
+            text = Text("No warnings.", style="dim")
+        else:
+            text = Text("")
+        self.query_one("#ti-warnings", Static).update(text)
+
     def _start_ticker(self) -> None:
         if self._ticker is None:
             self._ticker = self.set_interval(1, self._tick)
@@ -581,16 +586,21 @@ class TokenInspector(Widget):
             self._ticker = None
 
     def _tick(self) -> None:
-        """Count down: only the Relative cells change, unless the token just expired."""
+        """Count down: the Relative cells and the warnings about times ("expired 5s ago") change;
+        everything is redrawn only when one of those warnings comes or goes (the token expired)."""
         report = self.report
         if report is None or report.payload is None:
             return
         now = self._clock()
-        exp = report.payload.get("exp")
-        was_expired = "expired" in report.warning_codes()
-        if isinstance(exp, (int, float)) and not isinstance(exp, bool) and (exp <= now.timestamp()) != was_expired:
+        was = [warning for warning in report.warnings if warning.code in TIME_WARNING_CODES]
+        now_true = time_warnings(report.payload, now)
+        if [warning.code for warning in now_true] != [warning.code for warning in was]:
             self.report = self._make_report(self._client_getter())  # warnings change: redraw everything
             return
+        if now_true != was:
+            fresh = iter(now_true)
+            self._show_warnings(report, [next(fresh) if warning.code in TIME_WARNING_CODES else warning
+                                         for warning in report.warnings])
         table = self.query_one("#ti-times", DataTable)
         for name in TIME_CLAIMS:
             value = report.payload.get(name)

@@ -476,6 +476,24 @@ async def test_relative_times_count_down_live_and_expiry_raises_the_warning(rsa_
         assert "expired 1s ago: get a new token" in shown(app, "#ti-warnings")
 
 
+async def test_the_expired_warning_counts_on_with_the_times_row(rsa_key):
+    clock = Clock()
+    app = InspectorHost(clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await paste(pilot, signed(rsa_key, exp=NOW_TS, nbf=NOW_TS + 600))
+        assert cell(app, "#ti-times", "exp", 3) == "expired just now"
+        assert "expired 0s ago: get a new token" in shown(app, "#ti-warnings")
+        assert "not yet valid: nbf is 10m from now" in shown(app, "#ti-warnings")
+        for seconds in (5, 65):
+            clock.now = NOW + timedelta(seconds=seconds)
+            await pilot.pause(1.2)
+            relative = cell(app, "#ti-times", "exp", 3)
+            assert relative == ("expired 5s ago" if seconds == 5 else "expired 1m 5s ago")
+            # The warning says what the TIMES row says, not the moment the token was pasted.
+            assert f"{relative}: get a new token" in shown(app, "#ti-warnings")
+        assert "not yet valid: nbf is 8m 55s from now" in shown(app, "#ti-warnings")
+
+
 # --------------------------------------------------------------------------- actions
 
 
