@@ -43,7 +43,7 @@ import httpx  # noqa: E402
 from .. import __version__
 from .auth import TokenProvider, unverified_claims
 from .bounded import BodyTooLarge, UnreadableEncoding, read_bounded, size_text
-from .connection import Connection
+from .connection import SANDBOX_MARKER_HEADER, Connection
 from .errors import (
     ApiError,
     ConfigError,
@@ -255,6 +255,7 @@ class RkvstClient:
 
     @property
     def is_sandbox(self) -> bool:
+        """Configured as the sandbox, or a server on this machine that answered as one."""
         return self.connection.is_sandbox
 
     @property
@@ -518,6 +519,9 @@ class RkvstClient:
             ) from None
         plain = [(k, v) for k, v in response.headers.multi_items()
                  if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        if SANDBOX_MARKER_HEADER in response.headers and not self.connection.is_sandbox and self.connection.is_loopback:
+            # The server says it is the local sandbox: the connection shows it as one from now on.
+            self.connection = dataclasses.replace(self.connection, is_sandbox=True)
         return httpx.Response(response.status_code, headers=plain, content=body, request=request)
 
     def _deadline_error(self, method: str, path: str, progress: set[str]) -> NetworkError:

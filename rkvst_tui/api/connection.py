@@ -11,6 +11,10 @@ from .errors import ConfigError
 
 ISSUER_PATH = "/appidpv1"
 AUDIENCE_PATH = "/archivist"
+# Sent by the local sandbox on every answer (never by RKVST): a sandbox started on its own
+# (`rkvst-tui sandbox`, reached through RKVST_URL) is known as one by what it answers. Only
+# believed from this machine, so that no remote server can dress a real tenant as test data.
+SANDBOX_MARKER_HEADER = "RKVST-Sandbox"
 
 
 def is_loopback_host(host: str) -> bool:

@@ -27,6 +27,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rkvst_tui.api import claims as claim_rules
+from rkvst_tui.api.connection import SANDBOX_MARKER_HEADER
 
 from . import address
 from .limits import RequestLimits
@@ -487,7 +488,29 @@ def build_app(state: SandboxState) -> Starlette:
         routes=routes,
         exception_handlers={ApiProblem: on_problem, HTTPException: on_http_exception, Exception: on_error},
     )
-    return RequestLog(RateLimit(RequestLimits(app), state.rate_limiter), state.log)
+    return SandboxMarker(RequestLog(RateLimit(RequestLimits(app), state.rate_limiter), state.log))
+
+
+class SandboxMarker:
+    """Marks every answer as the sandbox's (api.connection.SANDBOX_MARKER_HEADER): a console or
+    CLI told only a URL shows that it works on test data."""
+
+    HEADER = (SANDBOX_MARKER_HEADER.lower().encode("latin-1"), b"rkvst-tui")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_marked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), self.HEADER]}
+            await send(message)
+
+        await self.app(scope, receive, send_marked)
 
 
 class RateLimit:

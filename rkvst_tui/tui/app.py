@@ -201,6 +201,9 @@ class RkvstApp(TypeAhead, App[None]):
             # learns whether this identity is root (one after the other, that round trip
             # delayed the first rows; tests/benchmarks/bench_first_frame.py).
             await self.call_api(self.client.access_token)
+            if self.client.connection is not connection:  # the server answered as the local sandbox
+                connection = self.client.connection
+                header.show_connection(connection)
             self.apps_view.start_loading()
             self.identity = await self.call_api(self.client.whoami)
         except Exception as exc:

@@ -377,3 +377,24 @@ async def test_user_agent_names_the_tool(sandbox):
         api._http.event_hooks["request"].append(hook)
         await api.get_root_principals()
     assert seen and all(re.fullmatch(r"rkvst-tui/\d+\.\d+\.\d+.*", ua) for ua in seen)
+
+
+async def test_the_sandbox_is_known_by_its_answers_but_only_on_this_machine(sandbox):
+    import httpx
+
+    from rkvst_tui.api.client import RkvstClient
+    from rkvst_tui.api.connection import SANDBOX_MARKER_HEADER, Connection
+
+    plain = Connection(sandbox.base_url, client_id=sandbox.admin_client_id, secret=sandbox.admin_secret)
+    async with RkvstClient(plain) as client:
+        assert not client.is_sandbox
+        await client.access_token()
+        assert client.is_sandbox and client.connection.base_url == sandbox.base_url
+    # A remote server that sends the marker is not believed: it could dress a real tenant as test data.
+    remote = Connection("https://tenant.example.com", client_id="c", secret="s")
+    answer = {"access_token": "x.y.z", "token_type": "Bearer", "expires_in": 3600}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answer,
+                                                                    headers={SANDBOX_MARKER_HEADER: "rkvst-tui"}))
+    async with RkvstClient(remote, transport=transport) as client:
+        await client.request_token("c", "s")
+        assert not client.is_sandbox

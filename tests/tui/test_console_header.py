@@ -487,3 +487,20 @@ async def test_same_screenshot_as_the_six_widgets(state, theme):
             await pilot.pause()
             shots.append(screenshot(app))
     assert shots[0] == shots[1]
+
+
+async def test_a_sandbox_reached_by_its_url_alone_gets_the_badge_from_what_it_answers(sandbox):
+    """As with `rkvst-tui sandbox` in one terminal and RKVST_URL=http://127.0.0.1:PORT in another:
+    nothing says "sandbox" but the server's answers."""
+    from rkvst_tui.api.client import RkvstClient
+    from rkvst_tui.api.connection import Connection
+
+    from tui_helpers import running_console
+
+    connection = Connection(sandbox.base_url, client_id=sandbox.admin_client_id, secret=sandbox.admin_secret,
+                            profile="env")
+    assert not connection.is_sandbox
+    async with running_console(sandbox, client=RkvstClient(connection)) as (app, pilot):
+        header = app.query_one(ConsoleHeader)
+        await pilot.pause()
+        assert "SANDBOX" in header.text and "local sandbox: test data only" in header.text
