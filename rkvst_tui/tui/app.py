@@ -31,7 +31,7 @@ from textual.widgets import ContentSwitcher, Static
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.paths import data_dir
 from rkvst_tui.api.terminal_safe import terminal_safe
-from rkvst_tui.tui.formatting import utc_now
+from rkvst_tui.tui.formatting import safe, safe_lines, utc_now
 from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.typeahead import TypeAhead
@@ -297,6 +297,12 @@ class RkvstApp(TypeAhead, App[None]):
             return "Not connected yet: the console is still signing in. Try again in a moment."
         return None
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification of the console (widgets' and screens' `notify` come here): many
+        quote a server's words or a display name, so each line is made terminal-safe."""
+        super().notify(safe_lines(message), title=safe(title), severity=severity, timeout=timeout, markup=markup)
+
     def refuse_read_only(self, action: str) -> None:
         words = ACTION_WORDS.get(action, "changes to the tenant")
         self.notify(
@@ -389,9 +395,9 @@ class RkvstApp(TypeAhead, App[None]):
         principal = self.client.app_principal(application)
         body = Text()
         body.append("Add ")
-        body.append(application.display_name or application.client_id, style="bold")
+        body.append(safe(application.display_name or application.client_id), style="bold")
         body.append(" to ROOT PRINCIPALS?\n\n")
-        body.append(f"issuer:  {principal.issuer}\nsubject: {principal.subject}\n\n")
+        body.append(f"issuer:  {safe(principal.issuer)}\nsubject: {safe(principal.subject)}\n\n")
         body.append("A root principal can create, change and delete every app registration and root principal.")
 
         def answered(yes: bool | None) -> None:
@@ -414,9 +420,9 @@ class RkvstApp(TypeAhead, App[None]):
             return
         body = Text()
         body.append("Remove ")
-        body.append(name or principal.subject, style="bold")
+        body.append(safe(name or principal.subject), style="bold")
         body.append(" from ROOT PRINCIPALS?\n\n")
-        body.append(f"issuer:  {principal.issuer}\nsubject: {principal.subject}\n\n")
+        body.append(f"issuer:  {safe(principal.issuer)}\nsubject: {safe(principal.subject)}\n\n")
         body.append("It can no longer manage app registrations or root principals.")
 
         def answered(yes: bool | None) -> None:

@@ -52,6 +52,8 @@ from rkvst_tui.api import claims as claim_rules
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.application_file import ApplicationFileError, LoadedApplication, read_application_file
 from rkvst_tui.api.errors import may_have_acted
+from rkvst_tui.api.terminal_safe import terminal_safe
+from rkvst_tui.tui.formatting import safe_lines, safe_text
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
@@ -92,6 +94,28 @@ def _value_text(value: object) -> str:
         return str(value)
 
 
+class KeptInput(Input):
+    """An Input prefilled with text that did not come from us (the server's name or claim, a
+    file's): shown terminal-safe (`\\x1b`, never ESC), and while that shown text is untouched
+    `kept_value` is the original, so saving an edit elsewhere sends the value back unchanged."""
+
+    def __init__(self, value: str = "", **kwargs) -> None:
+        shown = terminal_safe(value)
+        super().__init__(shown, **kwargs)
+        self._kept = (shown, value)
+
+    def keep(self, value: str) -> None:
+        """Show a new untrusted value (a file loaded)."""
+        shown = terminal_safe(value)
+        self._kept = (shown, value)
+        self.value = shown
+
+    @property
+    def kept_value(self) -> str:
+        shown, original = self._kept
+        return original if self.value == shown else self.value
+
+
 class ClaimRow(Vertical):
     """One `claim | value` row of the CUSTOM CLAIMS table, with its verdicts underneath."""
 
@@ -109,8 +133,8 @@ class ClaimRow(Vertical):
     def __init__(self, name: str = "", value: object = "") -> None:
         super().__init__()
         self._raw_value = _TYPED if isinstance(value, str) else value
-        self._name_input = Input(name, placeholder="claim name", classes="claim-name", compact=True)
-        self._value_input = Input(_value_text(value), placeholder="value", classes="claim-value", compact=True)
+        self._name_input = KeptInput(name, placeholder="claim name", classes="claim-name", compact=True)
+        self._value_input = KeptInput(_value_text(value), placeholder="value", classes="claim-value", compact=True)
         self._number = Static("", classes="claim-number")
         self._issues = Static("", classes="claim-issues")
         self.issues: list[claim_rules.ClaimIssue] = []
@@ -127,21 +151,21 @@ class ClaimRow(Vertical):
         yield self._issues
 
     @property
-    def name_input(self) -> Input:
+    def name_input(self) -> KeptInput:
         return self._name_input
 
     @property
-    def value_input(self) -> Input:
+    def value_input(self) -> KeptInput:
         return self._value_input
 
     @property
     def claim_name(self) -> str:
-        return self._name_input.value
+        return self._name_input.kept_value
 
     @property
     def claim_value(self) -> object:
         """The value to send: the text typed, or the non-string a file gave until it is edited."""
-        return self._value_input.value if self._raw_value is _TYPED else self._raw_value
+        return self._value_input.kept_value if self._raw_value is _TYPED else self._raw_value
 
     @property
     def is_blank(self) -> bool:
@@ -153,7 +177,7 @@ class ClaimRow(Vertical):
 
     def value_edited(self) -> None:
         """The value cell changed: once its text differs from what the file gave, the value is the text."""
-        if self._raw_value is not _TYPED and self._value_input.value != _value_text(self._raw_value):
+        if self._raw_value is not _TYPED and self._value_input.kept_value != _value_text(self._raw_value):
             self._raw_value = _TYPED
 
     def set_number(self, number: int) -> None:
@@ -175,10 +199,10 @@ class ClaimRow(Vertical):
                 text.append("\n")
             if issue.is_error:
                 text.append("✗ ", style="bold red")
-                text.append(issue.message, style="red")
+                text.append(safe_lines(issue.message), style="red")  # issues quote claim names
             else:
                 text.append("! ", style="bold yellow")
-                text.append(issue.message, style="yellow")
+                text.append(safe_lines(issue.message), style="yellow")
         self._issues.update(text)
         self._issues.set_class(bool(issues), "-shown")
 
@@ -310,7 +334,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             with VerticalScroll(id="form-body") as body:
                 body.can_focus = False
                 yield Label("DISPLAY NAME", classes="form-section")
-                yield Input(
+                yield KeptInput(
                     self._initial_name, placeholder="any name you like, e.g. TrafficLight101", id="display-name",
                     compact=True,
                 )
@@ -360,7 +384,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
 
     @property
     def display_name(self) -> str:
-        return self.query_one("#display-name", Input).value
+        return self.query_one("#display-name", KeptInput).kept_value
 
     def claims_to_send(self) -> dict[str, object]:
         return {row.claim_name: row.claim_value for row in self.rows if not row.is_blank}
@@ -414,7 +438,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
                 ]
             row.show_issues(row_issues)
         level = self.query_one("#claims-level", Static)
-        level.update(Text("\n".join(f"✗ {issue.message}" for issue in form_level), style="red"))
+        level.update(Text("\n".join(f"✗ {safe_lines(issue.message)}" for issue in form_level), style="red"))
         level.display = bool(form_level)
 
         blocking: list[str] = []
@@ -459,7 +483,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     def _show_form_error(self, text: Text | str | None, *, blocked: bool = False) -> None:
         self._blocked_shown = blocked
         box = self.query_one("#form-error", Static)
-        box.update(text or "")
+        box.update((safe_text(text) if isinstance(text, Text) else safe_lines(text)) if text else "")
         box.set_class(bool(text), "-shown")
         if text:
             self.call_after_refresh(box.scroll_visible)
@@ -619,13 +643,13 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
 
     def _load_message(self, message: str, *, ok: bool) -> None:
         status = self.query_one("#load-status", Static)
-        status.update(Text(message))
+        status.update(Text(safe_lines(message)))  # quotes the file's keys and errors
         status.set_classes("-ok" if ok else "-error")
         status.display = True
 
     def _apply_loaded(self, loaded: LoadedApplication, path: Path) -> None:
         if loaded.display_name is not None:
-            self.query_one("#display-name", Input).value = loaded.display_name
+            self.query_one("#display-name", KeptInput).keep(loaded.display_name)
         claims_box = self.query_one("#claims", VerticalScroll)
 
         async def replace_rows() -> None:

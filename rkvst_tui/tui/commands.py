@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from rkvst_tui.tui.formatting import safe
 from rkvst_tui.tui.widgets import apps_view, principals_view
 
 
@@ -187,7 +188,7 @@ class RegistrationCommands(Provider):
                 continue
             # matcher.match/highlight parse their argument as markup: score and highlight
             # server-provided names ourselves, as plain text.
-            title = f"go to registration {name}"
+            title = f"go to registration {safe(name)}"
             display = Text(title)
             start = title.casefold().find(needle, len("go to registration "))
             if start >= 0:
@@ -198,7 +199,7 @@ class RegistrationCommands(Provider):
                 display,
                 partial(self.app.go_to_registration, application.client_id),
                 text=title,
-                help=application.client_id,
+                help=safe(application.client_id),
             )
             hits += 1
             if hits >= self.MAX_HITS:

@@ -1,7 +1,9 @@
-"""How the console shows times, expiry dates and claims: plain functions, easy to test.
+"""How the console shows times, expiry dates, claims and untrusted text: plain functions, easy to test.
 
 Every server-provided string becomes a `rich.text.Text` here, never a markup string,
-so a display name such as "[red]x" is shown as typed and cannot restyle the screen.
+so a display name such as "[red]x" is shown as typed and cannot restyle the screen, and
+goes through `terminal_safe` (`safe`, `plain`, `safe_lines`, `safe_text`), so an ESC, C1 or
+format character in it is shown as `\\x1b` and never reaches the terminal.
 """
 
 from __future__ import annotations
@@ -10,6 +12,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 from rich.text import Text
+
+from rkvst_tui.api.terminal_safe import escape_char, is_unsafe, terminal_safe
+
+# Characters of untrusted text drawn at most: a table cell, a title, a name in a sentence.
+CELL_LIMIT = 256
+# A field shown on its own (details, the inspector's claim values).
+FIELD_LIMIT = 4096
 
 EXPIRY_WARNING = timedelta(days=30)
 
@@ -91,13 +100,50 @@ def claims_summary(claims: Mapping[str, str], width: int = 24) -> Text:
     """The Claims cell: how many, and the names as far as they fit."""
     if not claims:
         return Text("-", style="dim")
-    names = ", ".join(claims)
+    names = ", ".join(safe(name, width) for name in claims)
     label = f"{len(claims)}: {names}"
     if len(label) > width:
         label = label[: width - 1] + "…"
     return Text(label)
 
 
-def plain(value: object) -> Text:
-    """A table cell from any server string, shown literally."""
-    return Text("" if value is None else str(value))
+def safe(value: object, limit: int | None = CELL_LIMIT) -> str:
+    """Untrusted text for a sentence, a title or a cell: unsafe characters (CR and LF too)
+    shown escaped, at most `limit` characters."""
+    return terminal_safe(value, limit)
+
+
+def plain(value: object, style: str = "", limit: int | None = CELL_LIMIT) -> Text:
+    """A table cell (or any one-line Text) from any server string, shown literally and safely."""
+    return Text(terminal_safe(value, limit), style=style)
+
+
+def safe_lines(text: object, limit: int | None = FIELD_LIMIT) -> str:
+    """Text of several lines joined by us with LF: each line made safe, the breaks kept.
+
+    For notifications and messages that put untrusted words on lines of their own; the
+    words themselves should still go through `safe` so that their own LFs show."""
+    lines = ("" if text is None else str(text)).split("\n")
+    return "\n".join(terminal_safe(line, limit) for line in lines)
+
+
+def safe_text(text: Text) -> Text:
+    """`text` with every unsafe character but LF shown escaped, its styles kept.
+
+    The net under a Text built by appending pieces (a confirmation's body): a piece that
+    missed `safe` cannot reach the terminal raw."""
+    plain_text = text.plain
+    cuts = [i for i, char in enumerate(plain_text) if char != "\n" and is_unsafe(char)] if not (
+        plain_text.replace("\n", "").isprintable()) else []
+    if not cuts:
+        return text
+    offsets = sorted({offset for i in cuts for offset in (i, i + 1)})
+    result = Text(style=text.style, justify=text.justify, overflow=text.overflow, end=text.end)
+    for piece in text.divide(offsets):
+        if len(piece.plain) == 1 and piece.plain != "\n" and is_unsafe(piece.plain):
+            shown = Text(escape_char(piece.plain), style=piece.style)
+            for span in piece.spans:
+                shown.stylize(span.style, 0, len(shown))
+            piece = shown
+        result.append_text(piece)
+    return result

@@ -25,6 +25,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static, TextArea
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.files import write_bearer_token_file
+from rkvst_tui.api.shell import guide_word
 from rkvst_tui.api.tokens import (
     INVALID,
     NOT_CHECKED,
@@ -38,6 +39,7 @@ from rkvst_tui.api.tokens import (
     shorten,
     time_warnings,
 )
+from rkvst_tui.tui.formatting import FIELD_LIMIT, plain, safe, safe_lines, safe_text
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
 
@@ -298,7 +300,7 @@ class TokenInspector(Widget):
     def inspect_text(self, text: str, origin: str = "handed to the inspector") -> None:
         """Inspect `text` as if it had been pasted (used by other screens: "inspect this token")."""
         paste = self.query_one("#ti-paste", TextArea)
-        paste.load_text(text)
+        paste.load_text(safe_lines(text, None))
         self._start(text, origin)
 
     @property
@@ -309,7 +311,7 @@ class TokenInspector(Widget):
 
     @on(TextArea.Changed, "#ti-paste")
     def _pasted(self) -> None:
-        if self.query_one("#ti-paste", TextArea).text == self._source_text:
+        if self.query_one("#ti-paste", TextArea).text in (self._source_text, safe_lines(self._source_text, None)):
             return  # our own load_text of what is already inspected (or cleared)
         if self._debounce is not None:
             self._debounce.stop()
@@ -369,7 +371,8 @@ class TokenInspector(Widget):
         except OSError as exc:
             self._show_problem(f"Could not open {path}", f"{exc.strerror or exc}.")
             return
-        self.query_one("#ti-paste", TextArea).load_text(text)
+        # A file's text (and a server's token, below) is shown terminal-safe; the raw text is inspected.
+        self.query_one("#ti-paste", TextArea).load_text(safe_lines(text, None))
         self._start(text, f"from the file {path}")
 
     @on(Button.Pressed, "#ti-get")
@@ -402,7 +405,7 @@ class TokenInspector(Widget):
             return
         # The secret did its job: do not leave it lying in the form.
         self.query_one("#ti-secret", Input).value = ""
-        self.query_one("#ti-paste", TextArea).load_text(answer.access_token)
+        self.query_one("#ti-paste", TextArea).load_text(safe_lines(answer.access_token, None))
         self._start(answer.access_token, f"from the token endpoint for {client_id}")
 
     @on(Button.Pressed, "#ti-mine")
@@ -421,7 +424,7 @@ class TokenInspector(Widget):
             problem = describe(exc, "Could not get the current token")
             self._show_problem(problem.title, problem.message + (f" {problem.hint}" if problem.hint else ""))
             return
-        self.query_one("#ti-paste", TextArea).load_text(token)
+        self.query_one("#ti-paste", TextArea).load_text(safe_lines(token, None))
         self._start(token, "the signed-in identity's current token")
 
     # ------------------------------------------------------------------ inspection
@@ -515,35 +518,37 @@ class TokenInspector(Widget):
         line = Text()
         line.append("SIGNATURE  ", style="bold")
         line.append(f" {report.signature_state} ", style="bold reverse")
-        line.append(f"\n{report.signature_reason}")
+        line.append(f"\n{safe_lines(report.signature_reason)}")  # may quote the token's kid or alg
         if report.ignored_header_keys:
             line.append(
-                f"\nIgnored (the key never comes from the token): {', '.join(report.ignored_header_keys)}",
+                f"\nIgnored (the key never comes from the token): {', '.join(map(safe, report.ignored_header_keys))}",
                 style="italic",
             )
         signature.update(line)
 
         where = self._origin if report.input_note == "as given" else f"{report.input_note} ({self._origin})"
-        source = Text(f"{where[:1].upper()}{where[1:]}: {len(report.token):,} characters, "
+        source = Text(f"{safe(where[:1].upper() + where[1:], FIELD_LIMIT)}: {len(report.token):,} characters, "
                       f"fingerprint {report.fingerprint}.", style="dim")
         self.query_one("#ti-source", Static).update(source)
 
-        errors = Text("\n".join(f"✗ {error}" for error in report.errors))
+        # Errors and warnings quote the token's own text: each made terminal-safe.
+        errors = Text("\n".join(f"✗ {safe(error, FIELD_LIMIT)}" for error in report.errors))
         self.query_one("#ti-errors", Static).update(errors)
         self._show_warnings(report, report.warnings)
 
         for row in report.claims:
-            value = Text(row.shown_value)
+            # Claim names and values are the token's: terminal-safe and bounded.
+            name, value = plain(row.name), plain(row.shown_value, limit=FIELD_LIMIT)
             if row.kind == "header":
-                header_table.add_row(Text(row.name), value, Text(row.meaning), key=f"h:{row.name}", height=None)
+                header_table.add_row(name, value, Text(row.meaning), key=f"h:{row.name}", height=None)
             else:
-                cells = (Text(row.name), value, Text(row.kind), Text(row.meaning))
+                cells = (name, value, Text(row.kind), Text(row.meaning))
                 if "kind" not in payload_table.columns:
                     cells = cells[:2] + cells[3:]
                 payload_table.add_row(*cells, key=f"p:{row.name}", height=None)
                 if row.times is not None:
                     times_table.add_row(
-                        Text(row.name), Text(row.times.utc), Text(row.times.local), Text(row.times.relative),
+                        name, Text(row.times.utc), Text(row.times.local), Text(row.times.relative),
                         key=row.name,
                     )
         if report.omitted_claims:
@@ -553,15 +558,15 @@ class TokenInspector(Widget):
         for name, area in raw.items():
             part = report.part(name)
             if part is None:
-                area.load_text(f"({name} missing)")
+                area.load_text(f"({name} missing)")  # below: the token's text, terminal-safe
             elif name == "signature":
                 size = len(part.decoded) if isinstance(part.decoded, bytes) else 0
                 text = part.error or f"{size} bytes, {report.signature_algorithm or 'no alg'}"
-                area.load_text(f"{text}\n{shorten(part.raw, 8192)}")
+                area.load_text(safe_lines(f"{text}\n{shorten(part.raw, 8192)}", None))
             elif part.error:
-                area.load_text(f"{part.error}\n{part.shown_json or shorten(part.raw, 8192)}")
+                area.load_text(safe_lines(f"{part.error}\n{part.shown_json or shorten(part.raw, 8192)}", None))
             else:
-                area.load_text(part.shown_json or "")
+                area.load_text(safe_lines(part.shown_json or "", None))
         if any(row.times for row in report.claims):
             self._start_ticker()
         else:
@@ -569,7 +574,8 @@ class TokenInspector(Widget):
 
     def _show_warnings(self, report: TokenReport, warnings: list[str]) -> None:
         if warnings:
-            text = Text("\n".join(f"⚠ {warning}" for warning in warnings))
+            # Warnings quote the token's own text: each made terminal-safe.
+            text = Text("\n".join(f"⚠ {safe(warning, FIELD_LIMIT)}" for warning in warnings))
         elif report.ok:
             text = Text("No warnings.", style="dim")
         else:
@@ -683,7 +689,7 @@ class TokenInspector(Widget):
             self._show_problem(f"Could not save {path}", f"{exc.strerror or exc}: choose another path.")
             return
         self.notify(
-            f"Saved {saved} (mode 0600) as 'Authorization: Bearer <token>', ready for curl -H @{saved}.",
+            f"Saved {saved} (mode 0600) as 'Authorization: Bearer <token>', ready for curl -H {guide_word(f'@{saved}')}.",
             title="Bearer token file saved",
             markup=False,
         )
@@ -727,7 +733,7 @@ class TokenInspector(Widget):
             self.query_one("#ti-details", VerticalScroll).scroll_to_widget(access, animate=False)
 
     def _set_access(self, text: Text) -> None:
-        self.query_one("#ti-access", Static).update(text)
+        self.query_one("#ti-access", Static).update(safe_text(text))  # quotes the server and asset names
 
     @on(Button.Pressed, "#ti-clear")
     def action_clear(self) -> None:

@@ -10,17 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rkvst_tui.api import errors as api_errors
+from rkvst_tui.tui.formatting import safe, safe_lines
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A failure as the console shows it."""
+    """A failure as the console shows it: every field terminal-safe (they quote the server
+    and display names), whether it is notified or drawn in a form or a screen."""
 
     title: str  # what was being done: "Could not delete TrafficLight101"
     message: str  # what went wrong, with the status when the server answered
     hint: str  # what to do next
     status: int | None = None
     retry_after: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "title", safe(self.title))
+        object.__setattr__(self, "message", safe_lines(self.message))
+        object.__setattr__(self, "hint", safe_lines(self.hint))
 
     def text(self) -> str:
         """One notification body: never markup, never a secret."""

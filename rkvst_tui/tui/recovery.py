@@ -26,6 +26,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rkvst_tui.api import errors as api_errors
+from rkvst_tui.tui.formatting import safe, safe_lines
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
@@ -165,8 +166,8 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
         dialog = Vertical(id="recovery-dialog")
         dialog.border_title = _title(self.cause)
         with dialog:
-            yield Static(Text(_intro(self.cause, self.display_name)), id="recovery-intro")
-            yield Static(Text(f"Looking for '{self.display_name}'…"), id="recovery-state")
+            yield Static(Text(safe_lines(_intro(self.cause, self.display_name))), id="recovery-intro")
+            yield Static(Text(f"Looking for '{safe(self.display_name)}'…"), id="recovery-state")
             yield OptionList(id="recovery-candidates")
             yield Static("", id="recovery-error")
             with Horizontal(id="recovery-buttons"):
@@ -218,7 +219,7 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
         self._state = "checking"
         self._show_buttons()
         self._show_error(None)
-        self.query_one("#recovery-state", Static).update(Text(f"Looking for '{self.display_name}'…"))
+        self.query_one("#recovery-state", Static).update(Text(f"Looking for '{safe(self.display_name)}'…"))
         self._look_up()
 
     @work(exclusive=True, exit_on_error=False, group="recovery", description="look up the lost registration")
@@ -253,7 +254,7 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
         options = self.query_one("#recovery-candidates", OptionList)
         options.clear_options()
         for app in self.candidates:
-            options.add_option(Option(Text(f"{app.display_name}  ·  client id {app.client_id}  ·  made {_when(app)}")))
+            options.add_option(Option(Text(f"{safe(app.display_name)}  ·  client id {safe(app.client_id)}  ·  made {_when(app)}")))
         options.highlighted = len(self.candidates) - 1
         options.set_class(True, "-shown")
         several = len(self.candidates) > 1
@@ -264,7 +265,7 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
         )
         self.query_one("#recovery-state", Static).update(
             Text(
-                f"It was created: '{self.display_name}' is on the server, but its SECRET was never shown, so no one "
+                f"It was created: '{safe(self.display_name)}' is on the server, but its SECRET was never shown, so no one "
                 "can get a token with it. Regenerate the secret now to see a new one (once), or delete the "
                 f"registration and create it again.{ambiguity}"
             )

@@ -41,6 +41,7 @@ from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.files import shared_directory_warning, write_credentials_file
 from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.tui.app_form import PathSuggester, unquote_path
+from rkvst_tui.tui.formatting import FIELD_LIMIT, plain, safe_lines, safe_text
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
@@ -286,7 +287,7 @@ class SecretRevealScreen(ModalScreen[None]):
                 for label, value_id, value in fields:
                     with Horizontal(classes="field-row", id=f"{value_id}-row"):
                         yield Label(label, classes="field-label")
-                        yield Static(Text(value), id=value_id, classes="field-value")
+                        yield Static(plain(value, limit=FIELD_LIMIT), id=value_id, classes="field-value")
             if self.reason == "created":
                 yield Static(
                     "Note: a new registration is not root. Until it is added to ROOT PRINCIPALS (m in the list), "
@@ -326,7 +327,7 @@ class SecretRevealScreen(ModalScreen[None]):
         self.query_one("#reveal-dialog").focus()
 
     def _status(self, text: Text | str) -> None:
-        self.query_one("#reveal-status", Static).update(text if isinstance(text, Text) else Text(text))
+        self.query_one("#reveal-status", Static).update(safe_text(text) if isinstance(text, Text) else Text(safe_lines(text)))
 
     # ------------------------------------------------------------------ actions
 
@@ -352,7 +353,7 @@ class SecretRevealScreen(ModalScreen[None]):
             return
         self.secret_hidden = not self.secret_hidden
         shown = HIDDEN if self.secret_hidden else self._secret
-        self.query_one("#reveal-secret", Static).update(Text(shown))
+        self.query_one("#reveal-secret", Static).update(plain(shown, limit=FIELD_LIMIT))
         self.query_one("#toggle-secret", Button).label = "Show (h)" if self.secret_hidden else "Hide (h)"
 
     def action_save(self) -> None:
@@ -445,7 +446,7 @@ class SecretRevealScreen(ModalScreen[None]):
             if row.times is not None:
                 value = f"{value}  ({row.times.utc}, {row.times.relative})"
             style = "bold green" if row.kind == "custom" else ""
-            table.add_row(Text(row.name, style=style), Text(value), Text(row.kind, style=style))
+            table.add_row(plain(row.name, style), plain(value, limit=FIELD_LIMIT), plain(row.kind, style))
         token_box = self.query_one("#reveal-token", Static)
         token_box.update(table)
         token_box.set_class(True, "-shown")

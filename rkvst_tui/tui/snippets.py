@@ -7,30 +7,35 @@ A command is kept as groups of words (`--data-urlencode "client_id=…"` is one 
 laid out by `layout_command`: one group a line as the guide writes it, a group split
 between its words when the line is too narrow, and every line but the last ending in ` \\`.
 A word is never broken, so what the screen shows pastes and runs at any width.
+
+Every value put in is one shell word (`api.shell`): a hostile client id or base URL
+pasted with the command cannot run anything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rkvst_tui.api.shell import guide_word, word
+
 TOKEN_PATH = "/archivist/iam/v1/appidp/token"
 INDENT = "    "
 CONTINUATION = " \\"
 
-Command = Sequence[Sequence[str]]  # groups of shell words, each already quoted
+Command = Sequence[Sequence[str]]  # groups of shell words, each already quoted (`api.shell`)
 
 
 def token_request_command(base_url: str, client_id: str) -> Command:
     return (
-        ("curl", f"{base_url}{TOKEN_PATH}"),
+        ("curl", word(f"{base_url}{TOKEN_PATH}")),
         ("--data-urlencode", '"grant_type=client_credentials"'),
-        ("--data-urlencode", f'"client_id={client_id}"'),
+        ("--data-urlencode", guide_word(f"client_id={client_id}")),
         ("--data-urlencode", '"client_secret=${SECRET}"'),
     )
 
 
 def assets_test_command(base_url: str) -> Command:
-    return (("curl", "-v", "-X", "GET"), ("-H", '"@$BEARER_TOKEN_FILE"'), (f"{base_url}/archivist/v2/assets",))
+    return (("curl", "-v", "-X", "GET"), ("-H", '"@$BEARER_TOKEN_FILE"'), (word(f"{base_url}/archivist/v2/assets"),))
 
 
 def layout_command(command: Command, width: int | None = None) -> str:

@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from rkvst_tui.tui.formatting import safe, safe_lines, safe_text
+
 ALSO = "also"  # the answer of the `also_label` button (truthy: a yes, and more)
 
 
@@ -52,8 +54,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Label(Text(self.question_title), id="confirm-title", classes="dialog-title")
-            body = self.body if isinstance(self.body, Text) else Text(self.body)
+            # Titles and bodies quote display names, issuers, paths: made terminal-safe here.
+            yield Label(Text(safe(self.question_title)), id="confirm-title", classes="dialog-title")
+            body = safe_text(self.body) if isinstance(self.body, Text) else Text(safe_lines(self.body))
             yield Static(body, id="confirm-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.cancel_label} (n)", id="cancel")

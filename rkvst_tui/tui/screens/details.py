@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from rkvst_tui.tui import snippets
-from rkvst_tui.tui.formatting import EXPIRY_STYLES, expiry_state, relative, timestamp
+from rkvst_tui.tui.formatting import FIELD_LIMIT, EXPIRY_STYLES, expiry_state, plain, relative, safe_lines, timestamp
 from rkvst_tui.tui.widgets.command_block import CommandBlock
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
 
@@ -67,7 +67,7 @@ class AppDetailsScreen(ModalScreen[str | None]):
         # The dialog itself scrolls: a scroll area inside an auto-height dialog cannot know
         # how much room it has, and would clip its last lines.
         with VerticalScroll(id="details-dialog", classes="dialog"):
-            yield Label(Text(app.display_name or "(no display name)"), classes="dialog-title")
+            yield Label(plain(app.display_name or "(no display name)"), classes="dialog-title")
             with Vertical(id="details-body"):
                 yield Static(self._fields(), id="details-fields")
                 yield Label("CUSTOM CLAIMS", classes="section-title")
@@ -77,7 +77,7 @@ class AppDetailsScreen(ModalScreen[str | None]):
                                    id="details-token-command")
                 yield Label("ROOT PRINCIPAL ENTRY (makes this registration root)", classes="section-title")
                 yield Static(
-                    Text(snippets.root_principal_entry(self.issuer, app.client_id)),
+                    Text(safe_lines(snippets.root_principal_entry(self.issuer, app.client_id))),
                     id="details-root-entry",
                     classes="snippet",
                 )
@@ -89,10 +89,10 @@ class AppDetailsScreen(ModalScreen[str | None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        table.add_row("Display name", Text(app.display_name))
-        table.add_row("Client id", Text(app.client_id))
-        table.add_row("Identity", Text(app.identity))
-        table.add_row("Tenant", Text(app.tenant_id))
+        table.add_row("Display name", plain(app.display_name, limit=FIELD_LIMIT))
+        table.add_row("Client id", plain(app.client_id))
+        table.add_row("Identity", plain(app.identity))
+        table.add_row("Tenant", plain(app.tenant_id))
         table.add_row(
             "Secret",
             Text("not shown: RKVST shows a secret once, when it is created or regenerated (g)", style="dim"),
@@ -112,7 +112,7 @@ class AppDetailsScreen(ModalScreen[str | None]):
             root.append("  (the identity signed in to this console)", style="dim")
         table.add_row("Root principal", root)
         for key, value in sorted((app.extra or {}).items()):
-            table.add_row(Text(str(key)), Text(str(value)))
+            table.add_row(plain(key), plain(value, limit=FIELD_LIMIT))
         return table
 
     def _claims(self) -> Table | Text:
@@ -123,7 +123,7 @@ class AppDetailsScreen(ModalScreen[str | None]):
         table.add_column("claim", style="bold")
         table.add_column("value")
         for name, value in claims.items():
-            table.add_row(Text(str(name)), Text(str(value)))
+            table.add_row(plain(name), plain(value, limit=FIELD_LIMIT))
         return table
 
     def action_close(self) -> None:

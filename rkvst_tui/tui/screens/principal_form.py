@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from rkvst_tui.api.models import Principal
 from rkvst_tui.api.terminal_safe import terminal_safe
+from rkvst_tui.tui.formatting import safe
 
 MAX_FIELD = 1024  # api-contract.md §2: each principal field is at most 1024 characters
 
@@ -87,10 +88,10 @@ class AddPrincipalScreen(ModalScreen[Principal | None]):
     def _name_subject(self, event: Input.Changed) -> None:
         name = self.app_names.get(event.value.strip())
         note = self.query_one("#subject-note", Static)
-        note.update(Text(f"app registration: {name}", style="green") if name is not None else "")
+        note.update(Text(f"app registration: {safe(name)}", style="green") if name is not None else "")
         display = self.query_one("#display_name", Input)
         if name is not None and not display.value:
-            display.value = name
+            display.value = safe(name)  # a server's name, shown in an Input: terminal-safe
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

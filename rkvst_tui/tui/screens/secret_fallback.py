@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from rkvst_tui.tui.formatting import timestamp
+from rkvst_tui.tui.formatting import FIELD_LIMIT, plain, safe, timestamp
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 
 
@@ -29,14 +29,14 @@ class PlainSecretScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         app = self.application
         with Vertical(id="secret-dialog", classes="dialog"):
-            yield Label(Text(f"New secret for {app.display_name}"), classes="dialog-title")
+            yield Label(Text(f"New secret for {safe(app.display_name)}"), classes="dialog-title")
             yield Static(
                 Text("Take note of the SECRET now: it can not be viewed again.", style="bold yellow")
             )
             yield Label("CLIENT_ID")
-            yield Static(Text(app.client_id), classes="snippet")
+            yield Static(plain(app.client_id), classes="snippet")
             yield Label("SECRET")
-            yield Static(Text(app.secret), classes="snippet", id="plain-secret")
+            yield Static(plain(app.secret, limit=FIELD_LIMIT), classes="snippet", id="plain-secret")
             yield Static(Text(f"Valid until {timestamp(app.valid_until)}", style="dim"))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("I have recorded it", id="done", variant="primary")

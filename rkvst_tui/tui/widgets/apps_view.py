@@ -20,7 +20,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from rkvst_tui.api import errors as api_errors
-from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain
+from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain, safe
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
@@ -615,8 +615,8 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         console = self.console
         body = Text()
         body.append("Delete the app registration ")
-        body.append(application.display_name or "(no name)", style="bold")
-        body.append(f"\nclient id {application.client_id}?\n\n")
+        body.append(safe(application.display_name or "(no name)"), style="bold")
+        body.append(f"\nclient id {safe(application.client_id)}?\n\n")
         # The service refuses a deleted registration's tokens too (unlike a regenerate's).
         body.append("Its secret and the tokens already issued with it stop working at once.")
         me = application.client_id == console.signed_in_client_id()
@@ -663,8 +663,8 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         console = self.console
         body = Text()
         body.append("Make a new secret for ")
-        body.append(application.display_name or "(no name)", style="bold")
-        body.append(f" ({application.client_id}).\n\n")
+        body.append(safe(application.display_name or "(no name)"), style="bold")
+        body.append(f" ({safe(application.client_id)}).\n\n")
         body.append("The old secret stops working at once. ", style="bold yellow")
         body.append("Tokens already issued with it live on until they expire (up to an hour). "
                     "The new secret is shown once.")
@@ -707,7 +707,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         """A secret nobody saw is as good as lost: offer a new one straight away."""
         body = Text()
         body.append("The answer to regenerating the secret of ")
-        body.append(application.display_name or application.client_id, style="bold")
+        body.append(safe(application.display_name or application.client_id), style="bold")
         body.append(" did not arrive. The server may have replaced the secret, and nobody has seen the new one.\n\n")
         body.append("Regenerate again now to get a secret you can record?")
 

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
 
+from rkvst_tui.tui.formatting import safe_lines
 from rkvst_tui.tui.snippets import Command, layout_command
 
 
@@ -38,7 +39,8 @@ class CommandBlock(Widget):
         return self.laid_out(width).count("\n") + 1
 
     def render(self) -> Text:
-        return Text(self.laid_out(), no_wrap=True, end="")
+        # The words are shell-quoted, but may still hold a server's ESC: drawn terminal-safe.
+        return Text(safe_lines(self.laid_out(), None), no_wrap=True, end="")
 
     def on_resize(self) -> None:
         self.refresh(layout=True)

@@ -63,6 +63,8 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import _EMPTY_TEXT, Column, ColumnKey, Row, RowKey, default_cell_formatter
 
+from rkvst_tui.tui.formatting import safe_text
+
 # Drawn data lines kept (a few screens: scrolling back and forth, the cursor row's two looks).
 LINE_CACHE_LIMIT = 1_000
 # Mouse metadata styles kept per (row, column) position: pickling the dict is most of making one.
@@ -590,6 +592,8 @@ class FixedColumnsTable(DataTable):
                 cell = value
             else:
                 cell = _EMPTY_TEXT if value is None else (default_cell_formatter(value, wrap=False, height=1) or _EMPTY_TEXT)
+                if type(cell) is Text and not cell.plain.isprintable():
+                    cell = safe_text(cell)  # the net under `formatting.plain`: no raw ESC from a cell
             overflow = paint.overflows[column_index]
             if overflow is not None and isinstance(cell, Text):
                 cell = shorten_text(cell, width - 2 * padding, overflow)

@@ -24,7 +24,7 @@ from textual.style import Style
 from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
 
-from rkvst_tui.tui.formatting import as_utc, span
+from rkvst_tui.tui.formatting import as_utc, safe, span
 
 TITLE = "Manage RKVST"
 BADGE = " SANDBOX "
@@ -66,7 +66,7 @@ def connection_text(connection) -> Text:
     text = Text()
     text.append(getattr(connection, "profile", "") or "default", style="bold")
     text.append(" · ")
-    text.append(connection.base_url)
+    text.append(safe(connection.base_url))
     if getattr(connection, "is_sandbox", False):
         text.append(" · local sandbox: test data only", style="dim")
     return text
@@ -75,9 +75,9 @@ def connection_text(connection) -> Text:
 def identity_text(identity) -> Text:
     """Line two: who is signed in, and whether it is root."""
     text = Text("signed in as ")
-    text.append(identity.client_id, style="bold")
+    text.append(safe(identity.client_id), style="bold")  # whoami's answer: the server's words
     if identity.display_name:
-        text.append(f" ({identity.display_name})")
+        text.append(f" ({safe(identity.display_name)})")
     if identity.is_root is True:
         text.append("  root", style="bold green")
     elif identity.is_root is False:
@@ -204,7 +204,7 @@ class ConsoleHeader(Widget):
 
     def show_signed_out(self, reason: str) -> None:
         self._tokens = None  # or the next tick would show a token time beside "signed out"
-        self._show(identity=Text(reason, style="bold red"), token=Text())
+        self._show(identity=Text(safe(reason), style="bold red"), token=Text())
 
     def refresh_token_time(self) -> None:
         self._show(token=token_time_text(self._tokens, self.clock()))

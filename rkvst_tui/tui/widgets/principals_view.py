@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from rkvst_tui.tui.formatting import plain
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
 from rkvst_tui.tui.widgets.turned_off import ExplainsTurnedOffKeys
 
@@ -147,10 +148,10 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         for index, principal in enumerate(self.principals):
             table.add_row(
                 self._you(principal),
-                Text(principal.issuer),
-                Text(principal.subject),
-                Text(principal.display_name),
-                Text(principal.email),
+                plain(principal.issuer),
+                plain(principal.subject),
+                plain(principal.display_name),
+                plain(principal.email),
                 self._app_name(principal),
                 key=str(index),
             )
@@ -179,7 +180,7 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         application = self.console.registration_for(principal)
         if application is None:
             return Text("")
-        return Text(application.display_name or application.client_id)
+        return plain(application.display_name or application.client_id)
 
     def _show_state(self, problem=None) -> None:
         empty = self.query_one("#principals-empty", Static)
