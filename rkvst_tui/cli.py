@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
 from .api import paths
+from .api.shell import guide_word, word
 from .api.errors import (
     ConfigError,
     ConnectionRefused,
@@ -145,7 +146,9 @@ def fields(pairs: Sequence[tuple[str, Any]]) -> str:
 
 
 def emit_json(data: Any, out: TextIO) -> None:
-    out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    # ASCII only: every control, C1 and format character of a server's value is a \\u escape,
+    # so piping --json into a terminal (or `less`) is as safe as the human output.
+    out.write(json.dumps(data, indent=2, ensure_ascii=True) + "\n")
 
 
 def _shell_word(text: str) -> str:
@@ -391,6 +394,16 @@ async def cmd_token(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
             hint="configure RKVST_CLIENT_ID and RKVST_CLIENT_SECRET_FILE (a --token-file already is a token)",
         )
     answer = await api.request_token(connection.client_id or "", connection.secret or "")
+    from .api.tokens import is_jws_compact
+
+    if not is_jws_compact(answer.access_token):
+        from .api.errors import InvalidResponse
+
+        raise InvalidResponse(
+            "the token endpoint's access_token is not a JWS compact token (three base64url parts "
+            f"separated by dots; got {len(answer.access_token):,} characters): not printed or saved",
+            hint=f"check that {connection.base_url} is an RKVST service (RKVST_URL, --url or the profile)",
+        )
     expires_at = datetime.now(timezone.utc).replace(microsecond=0).timestamp() + answer.expires_in
     expires_text = datetime.fromtimestamp(expires_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if args.save:
@@ -407,7 +420,7 @@ async def cmd_token(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         else:
             io.say(f"saved a bearer token to {path} (mode 0600); it expires at {expires_text} "
                    f"(in {answer.expires_in // 60} min)")
-            io.say(f'use it with: curl -H "@{path}" {connection.base_url}/archivist/v2/assets')
+            io.say(f"use it with: curl -H {guide_word(f'@{path}')} {word(connection.base_url + '/archivist/v2/assets')}")
         return EXIT_OK
     if io.json:
         emit_json({"access_token": answer.access_token, "token_type": answer.token_type,
@@ -721,7 +734,7 @@ async def cmd_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         except ConnectionLost:
             raise ConnectionLost(
                 "the connection dropped after the regenerate request was sent: the old secret may already be dead",
-                hint=f"run `rkvst-tui apps regenerate {args.id}` again to get a secret you can see",
+                hint=f"run `rkvst-tui apps regenerate {word(args.id)}` again to get a secret you can see",
             ) from None
         saved = _save_secret(app, args.save_credentials, args.force, io)
         _secret_output(app, io, reason="new secret for", saved=saved, connection=api.connection)
@@ -825,7 +838,7 @@ async def _lost_create(
     except RkvstError:
         return error(
             f"{fate}{said}; it may exist",
-            f"check with `rkvst-tui apps list --name {json.dumps(name)}` before creating it again",
+            f"check with `rkvst-tui apps list --name {word(name)}` before creating it again",
         )
     if known_ids is not None:
         made = [a for a in found if a.client_id not in known_ids]
@@ -848,7 +861,7 @@ async def _lost_create(
         message = f"the connection dropped after '{shown}' was created (client id {newest.client_id}); its secret was lost"
     else:
         message = f"{fate}{said}, but '{shown}' was created (client id {newest.client_id}); its secret was lost"
-    return error(message + several, f"get a new secret with `rkvst-tui apps regenerate {newest.client_id}`")
+    return error(message + several, f"get a new secret with `rkvst-tui apps regenerate {word(newest.client_id)}`")
 
 
 def _principal_from_args(args: argparse.Namespace, api: RkvstClient, app: Application | None) -> Principal:

@@ -42,6 +42,7 @@ import httpx  # noqa: E402
 
 from .. import __version__
 from .auth import TokenProvider, unverified_claims
+from . import shell
 from .bounded import BodyTooLarge, UnreadableEncoding, read_bounded, size_text
 from .connection import SANDBOX_MARKER_HEADER, Connection
 from .errors import (
@@ -363,7 +364,7 @@ class RkvstClient:
                 hint = "get a fresh token and try again"
             elif token_source == "file":
                 message = f"the bearer token in {self.tokens.bearer_token_file} was refused (expired?)"
-                hint = f"get a new one: rkvst-tui token --save {self.tokens.bearer_token_file} --force"
+                hint = f"get a new one: rkvst-tui token --save {shell.word(self.tokens.bearer_token_file)} --force"
             else:
                 message = "the server refused this connection's access token"
                 hint = "check that the client id and secret belong to this backend"
@@ -375,7 +376,7 @@ class RkvstClient:
             me = self._caller_subject()
             hint = (
                 f"a root user adds issuer {self.connection.issuer} and subject {me or 'its client id'} "
-                f"(rkvst-tui principals add --app {me or 'CLIENT_ID'})"
+                f"(rkvst-tui principals add --app {shell.word(me) if me else 'CLIENT_ID'})"
             )
         elif status == 404:
             if subject and server_message != "Not Found":

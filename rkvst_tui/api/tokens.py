@@ -70,6 +70,8 @@ _AUTHORIZATION = re.compile(r"(?im)^[ \t>\-]*(?:-H\s*)?[\"']?authorization[ \t]*
 _AUTHORIZATION_ANYWHERE = re.compile(r"(?i)authorization[ \t]*:[ \t]*([^\r\n]*)")
 _BEARER = re.compile(r"(?i)^bearer\s+(.*)$", re.DOTALL)
 _ACCESS_TOKEN_JSON = re.compile(r"\"access_token\"\s*:\s*\"([^\"]*)\"")
+# JWS compact serialisation (RFC 7515 §7.1): header.payload.signature, each base64url.
+_JWS_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _QUOTES = "\"'`\u201c\u201d\u2018\u2019"
 
 HEADER_MEANINGS: dict[str, str] = {
@@ -315,6 +317,12 @@ class KeyLoadError(ValueError):
 
 
 # --------------------------------------------------------------------------- input
+
+
+def is_jws_compact(token: str) -> bool:
+    """True for three base64url segments joined by dots (the signature may be empty): the only
+    shape of access token worth printing or saving; anything else may carry terminal escapes."""
+    return isinstance(token, str) and _JWS_COMPACT.fullmatch(token) is not None
 
 
 def normalise(text: str) -> str:
