@@ -181,6 +181,9 @@ async def test_every_view_of_hostile_data_writes_no_raw_escape(sandbox):
             await wait_until(pilot, lambda: inspector.report is not None, what="the token inspected")
             await drawn()
             check_terminal_clean(since_mark(), "token inspector", leaks)
+            inspector.query_one("#ti-payload").scroll_visible(animate=False)  # the claims table, below
+            await drawn()
+            check_terminal_clean(since_mark(), "token inspector: claims", leaks)
             payload = inspector.query_one("#ti-payload").row_count
             assert payload >= len(HOSTILE)  # the claims were drawn, escaped
             everything = "".join(written).encode("utf-8", "surrogateescape")
@@ -251,3 +254,28 @@ def test_the_real_console_in_a_pty_writes_no_raw_escape(sandbox, tmp_path: Path)
             os.killpg(child.pid, signal.SIGTERM)
             child.wait(timeout=10)
         os.close(leader)
+
+
+async def test_editing_a_hostile_registration_shows_its_name_escaped_and_sends_it_back_unchanged(sandbox):
+    """The edit form's Input shows the server's name terminal-safe; saving a change to a claim
+    sends the name as the server had it, not its escaped form."""
+    name = HOSTILE["OSC 0 window title"] + " Prod"
+    record, _ = sandbox.store.create_application(name, {"serial_number": "TL1"})
+    client = sandbox_client(sandbox)
+    app = RkvstApp(client)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            assert app.apps_view.select(record.client_id)
+            await pilot.press("e")
+            await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="edit form")
+            form = app.screen
+            shown = form.query_one("#display-name").value
+            assert shown == "\\x1b]0;PWNED title\\x07 Prod" and form.display_name == name
+            form.query_one(".claim-value").value = "TL2"
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: app.screen is app.screen_stack[0], what="the save")
+    finally:
+        await client.aclose()
+    saved = sandbox.store.get_application(record.uuid)
+    assert saved.display_name == name and saved.custom_claims == {"serial_number": "TL2"}
