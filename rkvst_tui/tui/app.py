@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
@@ -31,7 +31,7 @@ from textual.widgets import ContentSwitcher, Static
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.paths import data_dir
 from rkvst_tui.api.terminal_safe import terminal_safe
-from rkvst_tui.tui.formatting import safe, safe_lines, utc_now
+from rkvst_tui.tui.formatting import safe, safe_lines, safe_paste, utc_now
 from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.typeahead import TypeAhead
@@ -296,6 +296,12 @@ class RkvstApp(TypeAhead, App[None]):
         if self.client is None or self.identity is None:
             return "Not connected yet: the console is still signing in. Try again in a moment."
         return None
+
+    async def on_event(self, event: events.Event) -> None:
+        # A paste is text that did not come from us, and a text field draws it as it is.
+        if isinstance(event, events.Paste) and not event.is_forwarded and event.text:
+            event.text = safe_paste(event.text)
+        await super().on_event(event)
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = True) -> None:

@@ -127,6 +127,15 @@ def safe_lines(text: object, limit: int | None = FIELD_LIMIT) -> str:
     return "\n".join(terminal_safe(line, limit) for line in lines)
 
 
+def safe_paste(text: str) -> str:
+    """A paste as a text field may show it: unsafe characters escaped but the line breaks and
+    tabs a pasted request or file is made of (Textual draws an Input's or a TextArea's text
+    as it is, ESC included)."""
+    if text.isprintable():
+        return text
+    return "".join(escape_char(ch) if ch not in "\t\r\n" and is_unsafe(ch) else ch for ch in text)
+
+
 def safe_text(text: Text) -> Text:
     """`text` with every unsafe character but LF shown escaped, its styles kept.
 

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.command import CommandPalette
 
 from console_helpers import sandbox_client, settle, wait_until
@@ -169,6 +170,17 @@ async def test_every_view_of_hostile_data_writes_no_raw_escape(sandbox):
             await drawn()
             check_terminal_clean(since_mark(), "delete notification", leaks)
 
+            # A paste is hostile too: into the create form's name and a claim value.
+            await pilot.press("n")
+            await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="create form")
+            app.post_message(events.Paste(ALL_HOSTILE))
+            await drawn()
+            check_terminal_clean(since_mark(), "a paste into the create form", leaks)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="discard question")
+            await pilot.press("y")
+            await wait_until(pilot, lambda: app.screen is app.screen_stack[0], what="form closed")
+
             await pilot.press("2")
             await wait_until(pilot, lambda: app.principals_view.built and app.principals_view.table.row_count > 1,
                              what="ROOT PRINCIPALS")
@@ -184,6 +196,11 @@ async def test_every_view_of_hostile_data_writes_no_raw_escape(sandbox):
             inspector.query_one("#ti-payload").scroll_visible(animate=False)  # the claims table, below
             await drawn()
             check_terminal_clean(since_mark(), "token inspector: claims", leaks)
+            inspector.query_one("#ti-paste").focus()
+            inspector.query_one("#ti-paste").scroll_visible(animate=False)
+            app.post_message(events.Paste("Authorization: Bearer " + hostile_token() + "\n" + ALL_HOSTILE))
+            await drawn()
+            check_terminal_clean(since_mark(), "a paste into the inspector", leaks)
             payload = inspector.query_one("#ti-payload").row_count
             assert payload >= len(HOSTILE)  # the claims were drawn, escaped
             everything = "".join(written).encode("utf-8", "surrogateescape")
