@@ -13,12 +13,14 @@ from datetime import datetime, timedelta, timezone
 
 from rich.text import Text
 
-from rkvst_tui.api.terminal_safe import escape_char, is_unsafe, terminal_safe
+from rkvst_tui.api.terminal_safe import ELLIPSIS, escape_char, is_unsafe, terminal_safe
 
 # Characters of untrusted text drawn at most: a table cell, a title, a name in a sentence.
 CELL_LIMIT = 256
 # A field shown on its own (details, the inspector's claim values).
 FIELD_LIMIT = 4096
+# Lines of untrusted text shown at most in one message (a server's answer of many lines).
+LINES_LIMIT = 40
 
 EXPIRY_WARNING = timedelta(days=30)
 
@@ -123,7 +125,9 @@ def safe_lines(text: object, limit: int | None = FIELD_LIMIT) -> str:
 
     For notifications and messages that put untrusted words on lines of their own; the
     words themselves should still go through `safe` so that their own LFs show."""
-    lines = ("" if text is None else str(text)).split("\n")
+    lines = ("" if text is None else str(text)).split("\n", LINES_LIMIT)
+    if len(lines) > LINES_LIMIT:
+        lines[-1] = ELLIPSIS
     return "\n".join(terminal_safe(line, limit) for line in lines)
 
 
