@@ -145,8 +145,6 @@ async def drag_over(pilot, widget) -> None:
 
 @pytest.mark.parametrize("size", [NARROW, (120, 40)])
 async def test_the_token_command_pastes_and_runs_at_every_width(make_sandbox, size):
-    from rkvst_tui.tui.widgets.command_block import CommandBlock
-
     server = make_sandbox(deterministic=True)
     record, _ = server.store.create_application("TrafficLight101", {"serial_number": "TL1000000101"})
     expected = [
@@ -159,7 +157,7 @@ async def test_the_token_command_pastes_and_runs_at_every_width(make_sandbox, si
         app.apps_view.select(record.client_id)
         await pilot.press("enter")
         await pilot.pause()
-        block = app.screen.query_one("#details-token-command", CommandBlock)
+        block = app.screen.query_one("#details-token-command")
         app.screen.query_one("#details-dialog").scroll_to_widget(block, animate=False)
         await pilot.pause()
         await pilot.pause()
