@@ -358,7 +358,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
                 yield Label("OR LOAD FROM AN APPLICATION JSON FILE", classes="form-section")
                 with Horizontal(id="json-row"):
                     yield Input(
-                        placeholder="path of a JSON file like the guide's (the right arrow completes it)",
+                        placeholder="path of a JSON file like the guide's (→ completes)",
                         id="json-path", compact=True, suggester=PathSuggester(),
                     )
                     yield Button("Load", id="load-json", compact=True)

@@ -26,9 +26,9 @@ ROW_ACTIONS = frozenset({"remove", "copy_subject", "go_to_registration"})
 # subjects are shortened in the middle, cut names and emails end in …
 COLUMNS = (
     FittedColumn("", "you", 1, rank=9, hideable=False),
-    FittedColumn("Issuer", "issuer", 31, least=16, rank=4, overflow="middle"),  # mostly the same for every row
+    FittedColumn("Issuer", "issuer", 31, least=16, rank=4, overflow="middle"),  # mostly the same: hidden first
     FittedColumn("Subject", "subject", 36, least=13, rank=7, overflow="middle"),
-    FittedColumn("Display Name", "display_name", 15, least=12, rank=8, hideable=False),
+    FittedColumn("Display Name", "display_name", 15, rank=8, hideable=False),
     FittedColumn("Email", "email", 16, least=12, rank=5),
     FittedColumn("Registration", "app", 15, least=12, rank=6),
 )
