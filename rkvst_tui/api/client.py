@@ -257,7 +257,7 @@ class RkvstClient:
     @property
     def is_sandbox(self) -> bool:
         """Configured as the sandbox, or a server on this machine that answered as one."""
-        return self.connection.is_sandbox
+        return self.connection.shows_as_sandbox
 
     @property
     def base_url(self) -> str:
@@ -520,9 +520,10 @@ class RkvstClient:
             ) from None
         plain = [(k, v) for k, v in response.headers.multi_items()
                  if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
-        if SANDBOX_MARKER_HEADER in response.headers and not self.connection.is_sandbox and self.connection.is_loopback:
-            # The server says it is the local sandbox: the connection shows it as one from now on.
-            self.connection = dataclasses.replace(self.connection, is_sandbox=True)
+        if SANDBOX_MARKER_HEADER in response.headers and not self.connection.shows_as_sandbox \
+                and self.connection.is_loopback:
+            # The server says it is a sandbox: the connection shows it as one from now on.
+            self.connection = dataclasses.replace(self.connection, answered_as_sandbox=True)
         return httpx.Response(response.status_code, headers=plain, content=body, request=request)
 
     def _deadline_error(self, method: str, path: str, progress: set[str]) -> NetworkError:

@@ -68,7 +68,10 @@ class Connection:
     secret: str | None = field(default=None, repr=False)
     bearer_token_file: Path | None = None
     profile: str = "default"
-    is_sandbox: bool = False
+    is_sandbox: bool = False  # the local sandbox rkvst-tui starts (its port can change between starts)
+    # A server on this machine that says it is a sandbox (RKVST-Sandbox header): shown with
+    # the badge, but not the local sandbox, so its registrations are kept apart by URL.
+    answered_as_sandbox: bool = False
     allow_insecure: bool = False
     # Problems found while resolving it that do not stop it (a secret file others can read),
     # for the CLI's stderr and the console's notifications.
@@ -86,6 +89,11 @@ class Connection:
             f"bearer_token_file={self.bearer_token_file!r}, profile={self.profile!r}, "
             f"is_sandbox={self.is_sandbox!r})"
         )
+
+    @property
+    def shows_as_sandbox(self) -> bool:
+        """Test data only: the local sandbox, or a loopback server that answered as one."""
+        return self.is_sandbox or self.answered_as_sandbox
 
     @property
     def issuer(self) -> str:

@@ -232,7 +232,7 @@ class RkvstApp(TypeAhead, App[None]):
         connection = getattr(self.client, "connection", None)
         if connection is None:
             return ""
-        kind = "local sandbox" if getattr(connection, "is_sandbox", False) else f"profile {connection.profile}"
+        kind = "local sandbox" if getattr(connection, "shows_as_sandbox", False) else f"profile {connection.profile}"
         who = f", client id {connection.client_id}" if getattr(connection, "client_id", None) else ""
         return f"{connection.base_url} ({kind}{who})"
 

@@ -390,6 +390,9 @@ async def test_the_sandbox_is_known_by_its_answers_but_only_on_this_machine(sand
         assert not client.is_sandbox
         await client.access_token()
         assert client.is_sandbox and client.connection.base_url == sandbox.base_url
+        # ...but it is not the local sandbox rkvst-tui starts, whose registrations are kept under
+        # "local sandbox" whatever its port: this one's are kept under its URL (secret journal).
+        assert client.connection.answered_as_sandbox and not client.connection.is_sandbox
     # A remote server that sends the marker is not believed: it could dress a real tenant as test data.
     remote = Connection("https://tenant.example.com", client_id="c", secret="s")
     answer = {"access_token": "x.y.z", "token_type": "Bearer", "expires_in": 3600}

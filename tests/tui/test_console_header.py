@@ -19,8 +19,8 @@ from rkvst_tui.tui.widgets.header import ConsoleHeader, connection_text, identit
 
 NOW = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
 
-WORK = SimpleNamespace(profile="work", base_url="https://app.datatrails.ai", is_sandbox=False)
-SANDBOX = SimpleNamespace(profile="sandbox", base_url="http://127.0.0.1:29311", is_sandbox=True)
+WORK = SimpleNamespace(profile="work", base_url="https://app.datatrails.ai", is_sandbox=False, shows_as_sandbox=False)
+SANDBOX = SimpleNamespace(profile="sandbox", base_url="http://127.0.0.1:29311", is_sandbox=True, shows_as_sandbox=True)
 ROOT = SimpleNamespace(client_id="d1fb6c87-faa9", display_name="sandbox-admin", is_root=True)
 NOT_ROOT = SimpleNamespace(client_id="0a1b2c3d", display_name=None, is_root=False)
 UNKNOWN = SimpleNamespace(client_id="0a1b2c3d", display_name="ci", is_root=None)
@@ -141,7 +141,7 @@ async def test_connecting_then_the_connection_and_its_sandbox_badge():
         assert all(is_faded(app, style) for style in cells(app, 0, "local sandbox: test data only"))
 
         # A profile without a name is the default one; the badge goes with the sandbox.
-        header.show_connection(SimpleNamespace(profile="", base_url="https://x.example", is_sandbox=False))
+        header.show_connection(SimpleNamespace(profile="", base_url="https://x.example", is_sandbox=False, shows_as_sandbox=False))
         await pilot.pause()
         assert header.text.splitlines()[0] == "Manage RKVST  default · https://x.example"
 
@@ -273,7 +273,7 @@ async def test_long_url_and_identity_are_cropped_not_wrapped():
     url = "https://" + "very-long-host-name." * 8 + "example.com/archivist"
     app = HeaderApp()
     async with app.run_test(size=(80, 4)) as pilot:
-        app.header.show_connection(SimpleNamespace(profile="work", base_url=url, is_sandbox=False))
+        app.header.show_connection(SimpleNamespace(profile="work", base_url=url, is_sandbox=False, shows_as_sandbox=False))
         app.header.show_identity(NOT_ROOT, tokens(42 * 60 + 10))
         await pilot.pause()
         top, identity = lines(app)

@@ -67,7 +67,7 @@ def connection_text(connection) -> Text:
     text.append(getattr(connection, "profile", "") or "default", style="bold")
     text.append(" · ")
     text.append(safe(connection.base_url))
-    if getattr(connection, "is_sandbox", False):
+    if getattr(connection, "shows_as_sandbox", False):
         text.append(" · local sandbox: test data only", style="dim")
     return text
 
@@ -192,7 +192,7 @@ class ConsoleHeader(Widget):
         self.refresh()
 
     def show_connection(self, connection) -> None:
-        self._show(badge=bool(getattr(connection, "is_sandbox", False)), connection=connection_text(connection))
+        self._show(badge=bool(getattr(connection, "shows_as_sandbox", False)), connection=connection_text(connection))
 
     def show_connecting(self, what: str) -> None:
         self._show(connection=Text(what, style="dim"))
