@@ -105,6 +105,15 @@ async def paste(pilot, text: str) -> None:
     # As a terminal delivers it: to the app, which hands it to the focused widget.
     pilot.app.post_message(events.Paste(text))
     await pilot.pause(AUTO_INSPECT_DELAY + 0.15)
+    # A megabyte takes a while to reach the box on a busy machine: wait until the inspector took
+    # up what was pasted (or there is nothing to take up), not for a fixed time.
+    inspector = pilot.app.query_one(TokenInspector)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        pasted = area.text
+        if not pasted.strip() or inspector._source_text == pasted:
+            break
+        await pilot.pause(0.05)
     await settle(pilot)
 
 
@@ -436,7 +445,7 @@ async def test_a_megabyte_paste_does_not_hang_or_crash(rsa_key):
     async with app.run_test(size=SIZE) as pilot:
         started = time.perf_counter()
         await paste(pilot, token)
-        assert time.perf_counter() - started < 5
+        assert time.perf_counter() - started < 15  # a hang guard, not a speed target (the benchmarks time it)
         assert "payload too large to show in full" in app.query_one("#ti-raw-payload", TextArea).text
         assert len(cell(app, "#ti-payload", "blob", 1)) <= 512
         await paste(pilot, "é" * 1_000_000)  # and junk of the same size, pasted over it
