@@ -278,9 +278,9 @@ async def test_long_url_and_identity_are_cropped_not_wrapped():
         await pilot.pause()
         top, identity = lines(app)
         room = 78 - len("Manage RKVST  ") - 2 - len("token: 42m 10s left")
-        # The URL runs to the gap before the token time and stops mid-word; nothing of it
-        # goes to line two, and the identity is cut at the edge rather than folded.
-        assert top == "Manage RKVST  " + ("work · " + url)[:room] + "  token: 42m 10s left"
+        # The URL runs to the gap before the token time and ends in '…' (a cut URL must not
+        # read as another); nothing of it goes to line two, and the identity is not folded.
+        assert top == "Manage RKVST  " + ("work · " + url)[: room - 1] + "…  token: 42m 10s left"
         assert identity == ("signed in as 0a1b2c3d  not root: a root user must add it to ROOT PRINCIPALS")[:78]
         assert app.header.size.height == 2
 
@@ -293,8 +293,31 @@ async def test_narrower_than_the_title_and_badge_still_draws_two_cropped_lines()
         await pilot.pause()
         assert lines(app) == [
             ("Manage RKVST  " + " SANDBOX ")[:18],
-            "signed in as d1fb6c87-faa9 (sandbox-admin)  root"[:18],
+            "signed in as d1fb6c87-faa9 (sandbox-admin)  root"[:17] + "…",
         ]
+
+
+@pytest.mark.parametrize("width", [100, 80])
+async def test_short_of_room_the_sandbox_note_goes_before_the_url_is_cut(width):
+    app = HeaderApp()
+    async with app.run_test(size=(width, 4)) as pilot:
+        app.header.show_connection(SANDBOX)
+        app.header.show_identity(ROOT, tokens(59 * 60 + 45))
+        await pilot.pause()
+        top = lines(app)[0]
+        # The SANDBOX badge says what the note said; the URL stays whole, nothing is cut mid-word.
+        assert top.startswith("Manage RKVST   SANDBOX   sandbox · http://127.0.0.1:29311  ")
+        assert "local sandbox" not in top and "…" not in top
+        assert top.rstrip().endswith("token: 59m 45s left")
+
+
+async def test_with_room_the_sandbox_note_is_shown_whole():
+    app = HeaderApp()
+    async with app.run_test(size=(120, 4)) as pilot:
+        app.header.show_connection(SANDBOX)
+        app.header.show_identity(ROOT, tokens(60))
+        await pilot.pause()
+        assert "sandbox · http://127.0.0.1:29311 · local sandbox: test data only  " in lines(app)[0]
 
 
 # ------------------------------------------------------------------ one widget, cached

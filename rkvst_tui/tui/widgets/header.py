@@ -61,6 +61,9 @@ class _Lines(Visual):
         return 2
 
 
+SANDBOX_NOTE = " · local sandbox: test data only"
+
+
 def connection_text(connection) -> Text:
     """Line one's middle: profile and base URL, and a note for the local sandbox."""
     text = Text()
@@ -68,8 +71,20 @@ def connection_text(connection) -> Text:
     text.append(" · ")
     text.append(safe(connection.base_url))
     if getattr(connection, "shows_as_sandbox", False):
-        text.append(" · local sandbox: test data only", style="dim")
+        text.append(SANDBOX_NOTE, style="dim")
     return text
+
+
+def fit_connection(connection: Content, room: int) -> Content:
+    """The connection in `room` cells: whole if it fits; else without the sandbox note (the
+    badge says it already); else cut, ending in '…' so that a cut URL never reads as another."""
+    if connection.cell_length <= room:
+        return connection
+    if connection.plain.endswith(SANDBOX_NOTE):
+        connection = connection[: len(connection.plain) - len(SANDBOX_NOTE)]
+        if connection.cell_length <= room:
+            return connection
+    return connection.truncate(room, ellipsis=True)
 
 
 def identity_text(identity) -> Text:
@@ -256,10 +271,10 @@ class ConsoleHeader(Widget):
         connection = self._part(self._connection_text, "header--connection")
         if width > 0:
             room = max(0, width - left.cell_length - GAP - token.cell_length)
-            connection = connection.truncate(room, pad=True)
+            connection = fit_connection(connection, room).truncate(room, pad=True)
         before_token = left.cell_length + connection.cell_length
         top = left + connection.pad_right(GAP) + token
         identity = self._part(self._identity_text, "header--identity")
         if width > 0:
-            top, identity = top.truncate(width), identity.truncate(width)
+            top, identity = top.truncate(width), identity.truncate(width, ellipsis=True)
         return Content("\n").join([top, identity]), (before_token, before_token + GAP)
