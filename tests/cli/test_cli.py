@@ -14,6 +14,11 @@ from pathlib import Path
 import pytest
 
 from rkvst_tui import cli
+from rkvst_tui.cli import connection as cli_connection
+from rkvst_tui.cli import console as cli_console
+from rkvst_tui.cli import dispatch, output
+from rkvst_tui.cli import parser as cli_parser
+from rkvst_tui.cli import token as cli_token
 from rkvst_tui.api.files import read_bearer_token_file, read_credentials_file, write_bearer_token_file
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -66,13 +71,14 @@ def _create(capsys, name: str, *extra: str) -> dict:
 
 def test_a_bare_launch_reads_as_the_parser_reads_no_arguments():
     """`rkvst-tui` alone skips building the parser; it must mean what the parser says it means."""
-    assert vars(cli._console_launch()) == vars(cli.build_parser().parse_args([]))
+    assert vars(dispatch.console_launch()) == vars(cli_parser.build_parser().parse_args([]))
 
 
 def test_a_bare_launch_does_not_import_argparse_or_toml():
     # What the console does before it imports Textual: read the arguments, find no configuration.
     code = ("import sys; from rkvst_tui import cli; "
-            "cli.run_console = lambda args, io: print(cli._configured_connection(args)); cli.main([]); "
+            "from rkvst_tui.cli import connection, console; "
+            "console.run_console = lambda args, io: print(connection.configured_connection(args)); cli.main([]); "
             "print(sorted({'argparse', 'tomllib'} & set(sys.modules)))")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("RKVST", "DATATRAILS"))}
     env["RKVST_TUI_CONFIG_DIR"] = "/nonexistent/rkvst-tui-test"
@@ -123,7 +129,7 @@ def test_without_configuration_commands_ask_for_a_sandbox(isolated, capsys):
 
 def test_without_configuration_a_running_default_sandbox_is_used_where_it_records(isolated, make_sandbox, capsys):
     server = make_sandbox(data_dir=isolated / "data" / "sandbox")  # on a free port, not 8470
-    assert server.port != cli.DEFAULT_SANDBOX_PORT
+    assert server.port != cli_connection.DEFAULT_SANDBOX_PORT
     code, out, err = run(capsys, "apps", "list", "--json")
     assert code == 0, err
     assert [a["display_name"] for a in json.loads(out)["applications"]] == ["sandbox-admin"]
@@ -134,7 +140,7 @@ def test_a_sandbox_with_other_data_on_the_default_port_is_not_used(isolated, mak
     default.stop()
     requests: list[str] = []
     other = make_sandbox(log=requests.append)
-    monkeypatch.setattr(cli, "DEFAULT_SANDBOX_PORT", other.port)
+    monkeypatch.setattr(cli_connection, "DEFAULT_SANDBOX_PORT", other.port)
     code, _, err = run(capsys, "apps", "list")
     assert code == 1 and "no local sandbox is running" in err
     assert requests == []  # it was not asked anything, least of all a token
@@ -473,7 +479,7 @@ def test_no_traceback_on_an_unexpected_error(env, capsys, monkeypatch):
     async def boom(*args, **kwargs):
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(cli, "cmd_token", boom)
+    monkeypatch.setattr(cli_token, "cmd_token", boom)
     code, out, err = run(capsys, "token")
     assert code == 1 and "unexpected RuntimeError: kaput" in err and "Traceback" not in err
 
@@ -492,8 +498,8 @@ def test_the_sandbox_command_is_dispatched(isolated, capsys):
 def test_the_console_starts_the_sandbox_only_when_connecting(isolated, capsys):
     import asyncio
 
-    args = cli.build_parser().parse_args([])
-    connect, servers = cli.console_connect(args, cli.Io(sys.stdout, sys.stderr, sys.stdin, False))
+    args = cli_parser.build_parser().parse_args([])
+    connect, servers = cli_console.console_connect(args, output.Io(sys.stdout, sys.stderr, sys.stdin, False))
     assert servers == []  # nothing started before the first frame
 
     async def use() -> tuple[bool, object]:
@@ -514,8 +520,8 @@ def test_the_console_starts_the_sandbox_only_when_connecting(isolated, capsys):
 def test_the_console_uses_the_configured_connection(env, capsys):
     import asyncio
 
-    args = cli.build_parser().parse_args(["--read-only"])
-    connect, servers = cli.console_connect(args, cli.Io(sys.stdout, sys.stderr, sys.stdin, False))
+    args = cli_parser.build_parser().parse_args(["--read-only"])
+    connect, servers = cli_console.console_connect(args, output.Io(sys.stdout, sys.stderr, sys.stdin, False))
 
     async def use() -> str:
         async with await connect() as client:
@@ -687,9 +693,9 @@ def test_a_long_listing_is_complete(env, capsys):
 
 def test_tables_align_wide_characters_and_neutralise_escapes():
     rows = [("交通灯", "a"), ("plain", "b"), ("evil\x1b[2J", "c")]
-    lines = cli.table(("NAME", "ID"), rows).splitlines()
+    lines = output.table(("NAME", "ID"), rows).splitlines()
     last_cells = ["ID", "a", "b", "c"]
-    starts = {cli.display_width(line[: -len(cell)]) for line, cell in zip(lines, last_cells)}
+    starts = {output.display_width(line[: -len(cell)]) for line, cell in zip(lines, last_cells)}
     assert len(starts) == 1  # the ID column starts at the same terminal column on every line
     assert all(line.endswith(cell) for line, cell in zip(lines, last_cells))
     assert "\x1b" not in "".join(lines) and "\\x1b[2J" in lines[3]

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from rkvst_tui import cli
+from rkvst_tui.cli import connection as cli_connection
 from rkvst_tui.api.client import RkvstClient
 
 HOSTILE_NAME = "Prod\x1b]0;PWNED\x07\x9b2J\u202eevil\u200b\u2028x\x7f"
@@ -86,10 +87,10 @@ def test_token_refuses_an_answer_that_is_not_a_jws_compact_token(env, capsys, mo
         return httpx.Response(200, json={"access_token": access_token, "token_type": "Bearer", "expires_in": 3600})
 
     async def hostile_client(args, stdin):
-        return RkvstClient(cli._with_secret(cli._configured_connection(args), stdin),
+        return RkvstClient(cli_connection.with_secret(cli_connection.configured_connection(args), stdin),
                            transport=httpx.MockTransport(answer))
 
-    monkeypatch.setattr(cli, "_client_for", hostile_client)
+    monkeypatch.setattr(cli_connection, "client_for", hostile_client)
     saved = tmp_path / "bearer_token"
     argv = ["token", "--save", str(saved)] if as_json else ["token"]
     code, out, err = run(capsys, *argv, *(["--json"] if as_json else []))

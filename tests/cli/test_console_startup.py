@@ -9,7 +9,9 @@ import time
 
 import pytest
 
-from rkvst_tui import cli
+from rkvst_tui.cli import console as cli_console
+from rkvst_tui.cli import output
+from rkvst_tui.cli import parser as cli_parser
 
 
 @pytest.fixture
@@ -24,8 +26,8 @@ def isolated(tmp_path, monkeypatch):
 
 
 def test_launch_now_starts_the_sandbox_child_before_anyone_connects(isolated):
-    args = cli.build_parser().parse_args([])
-    connect, servers = cli.console_connect(args, cli.Io(sys.stdout, sys.stderr, sys.stdin, False), launch_now=True)
+    args = cli_parser.build_parser().parse_args([])
+    connect, servers = cli_console.console_connect(args, output.Io(sys.stdout, sys.stderr, sys.stdin, False), launch_now=True)
     try:
         assert len(servers) == 1 and servers[0].running  # started, not waited for
 
@@ -43,9 +45,9 @@ def test_launch_now_starts_the_sandbox_child_before_anyone_connects(isolated):
 
 
 def test_a_second_console_signs_in_to_the_sandbox_the_first_one_runs(isolated):
-    io = cli.Io(sys.stdout, sys.stderr, sys.stdin, False)
-    args = cli.build_parser().parse_args([])
-    first_connect, first_servers = cli.console_connect(args, io, launch_now=True)
+    io = output.Io(sys.stdout, sys.stderr, sys.stdin, False)
+    args = cli_parser.build_parser().parse_args([])
+    first_connect, first_servers = cli_console.console_connect(args, io, launch_now=True)
     second_connect, second_servers = (None, [])
 
     async def signed_in(connect):
@@ -54,7 +56,7 @@ def test_a_second_console_signs_in_to_the_sandbox_the_first_one_runs(isolated):
 
     try:
         first_url, first_name = asyncio.run(signed_in(first_connect))
-        second_connect, second_servers = cli.console_connect(args, io, launch_now=True)
+        second_connect, second_servers = cli_console.console_connect(args, io, launch_now=True)
         second_url, second_name = asyncio.run(signed_in(second_connect))
         assert second_url == first_url and first_name == second_name == "sandbox-admin"
         assert second_servers[0].shared and not first_servers[0].shared
@@ -64,10 +66,10 @@ def test_a_second_console_signs_in_to_the_sandbox_the_first_one_runs(isolated):
 
 
 def test_garbage_collection_is_paused_for_start_up_and_resumed(monkeypatch):
-    monkeypatch.setattr(cli, "START_UP_GC_PAUSE", 0.05)
+    monkeypatch.setattr(cli_console, "START_UP_GC_PAUSE", 0.05)
     was_enabled = gc.isenabled()
     try:
-        cli._pause_gc_for_start_up()
+        cli_console.pause_gc_for_start_up()
         assert not gc.isenabled()
         deadline = time.monotonic() + 5
         while not gc.isenabled() and time.monotonic() < deadline:
@@ -87,8 +89,8 @@ async def test_reconnect_after_the_shared_sandbox_stops_starts_this_consoles_own
     from tests.console_helpers import SIZE, screen_text, settle, wait_until
 
     other_console = SandboxProcess(paths.sandbox_data_dir(), preferred_port=0).start()
-    connect, servers = cli.console_connect(cli.build_parser().parse_args([]),
-                                           cli.Io(sys.stdout, sys.stderr, sys.stdin, False))
+    connect, servers = cli_console.console_connect(cli_parser.build_parser().parse_args([]),
+                                           output.Io(sys.stdout, sys.stderr, sys.stdin, False))
     app = RkvstApp(connect=connect)
     try:
         async with app.run_test(size=SIZE) as pilot:

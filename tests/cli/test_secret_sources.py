@@ -28,6 +28,9 @@ import httpx
 import pytest
 
 from rkvst_tui import cli
+from rkvst_tui.cli import console as cli_console
+from rkvst_tui.cli import output
+from rkvst_tui.cli import parser as cli_parser
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.config import KEYRING_SERVICE, keyring_available
 from rkvst_tui.api.connection import Connection
@@ -370,8 +373,8 @@ def _read_until(fd: int, marker: bytes | None, timeout: float = 30.0) -> bytes:
 
 
 def console_app(options: list[str]) -> tuple[RkvstApp, list]:
-    args = cli.build_parser().parse_args(options)
-    connect, servers = cli.console_connect(args, cli.Io(sys.stdout, sys.stderr, sys.stdin, False))
+    args = cli_parser.build_parser().parse_args(options)
+    connect, servers = cli_console.console_connect(args, output.Io(sys.stdout, sys.stderr, sys.stdin, False))
     return RkvstApp(connect=connect), servers
 
 

@@ -1,0 +1,61 @@
+"""`rkvst-tui`: the console, the local sandbox, and the service layer for scripts.
+
+    rkvst-tui [--read-only]                       the console (a local sandbox when nothing is configured)
+    rkvst-tui sandbox [...]                       run the sandbox in the foreground (see `rkvst-tui sandbox -h`)
+    rkvst-tui token [--save PATH] [--force]       an access token for the configured credentials
+    rkvst-tui apps list [--name NAME] [--match TEXT]   (--name exact, as the API; --match a substring, any case)
+    rkvst-tui apps show ID|NAME                    (a display name only one registration has)
+    rkvst-tui apps create --name NAME [--claim k=v ...] [--from-file app.json] [--save-credentials PATH]
+    rkvst-tui apps update ID [--name NAME] [--claim k=v ...] [--unset-claim k ...] [--replace-claims]
+    rkvst-tui apps delete ID [--yes] [--remove-root]
+    rkvst-tui apps regenerate ID [--yes] [--save-credentials PATH]   (asks first on a terminal)
+    rkvst-tui principals list
+    rkvst-tui principals add (--app ID | --issuer ISS --subject SUB [--display-name N] [--email E])
+    rkvst-tui principals remove (--app ID | --issuer ISS --subject SUB)
+    rkvst-tui inspect [TOKEN | - | --file PATH] [--verify] [--key PATH]
+    rkvst-tui locate
+
+ID is a client id or `applications/<uuid>`. Global options (before or after the command):
+--profile, --url, --client-id, --secret-file, --token-file, --insecure, --json. Secrets are
+never taken from the command line: they come from a file, the environment, a profile or
+a prompt. With nothing configured, commands use the default local sandbox if it is
+running (`rkvst-tui sandbox`, or the console's), at the address it records in its data
+directory and once it has proved it is that sandbox; they never start one.
+
+Exit codes: 0 done; 1 the operation failed (API error, network, file, refusal, an invalid
+token for `inspect`; with --verify, a token the service would refuse: unsigned, bad
+signature, expired, not yet valid, wrong issuer or audience); 2 usage or configuration error
+(including claims that break the rules, and the console started without a terminal); 3 authentication or permission (401: credentials refused; 403: not a root
+principal); 130 interrupted. Errors go to stderr as one sentence (and a hint), never
+a traceback. The console exits 143 when stopped by SIGTERM.
+
+A command that connects first says on stderr (one `note:` line) which registrations a
+console left with a new secret nobody recorded (api/secret_journal.py), and how to fix
+them; `apps regenerate ID` and `apps delete ID` end that reminder.
+
+--json output (stable; the wire shapes are those of docs/api-contract.md §2):
+- token:            {"access_token", "token_type", "expires_in", "expires_at"}
+                    with --save: {"saved": PATH, "token_type", "expires_in", "expires_at"}
+- apps list:        {"applications": [Application]}             (secrets are "")
+- apps show/update: Application
+- apps create/regenerate: {"application": Application, "credentials_file": PATH | null}
+                    (the secret is in the Application only when no file was asked for)
+- apps delete:      {"deleted": CLIENT_ID, "display_name": NAME}
+                    (a root registration adds "root_principal": "removed" | "kept")
+- principals list/add/remove: {"root_principals": [Principal]}
+- inspect:          the token report of rkvst_tui.api.tokens.TokenReport.to_json
+- locate:           {"config_dir", "config_file", "config_file_exists", "data_dir", "state_dir", "secret_journal",
+                     "sandbox_data_dir", "sandbox_admin_credentials", "sandbox_running_hint",
+                     "profiles": [NAME], "default_profile"}
+
+Layout: `dispatch` (the entry point: arguments to a command group, errors to exit codes),
+`parser` (the options every command takes, the table of command groups), `output` (what
+goes to stdout and stderr), `connection` (which service, with which credentials),
+`console` (the console's launch), and one module per command group (`token`, `apps`,
+`principals`, `inspect`, `locate`, `sandbox`), each imported only when its command runs or
+the parser is built. Adding a command group: README.md, "The command line".
+"""
+
+from .dispatch import main
+
+__all__ = ["main"]

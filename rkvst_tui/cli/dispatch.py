@@ -1,0 +1,84 @@
+"""The entry point: the arguments to a command group, the errors to exit codes.
+
+A bare `rkvst-tui` (the console) builds no parser and imports no command group: it reads
+as `console_launch()`, the namespace the parser would give for no arguments.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..api.errors import RkvstError, scrub
+from .exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, exit_code_for
+from .output import Io, clean
+from .parser import option
+
+if TYPE_CHECKING:
+    import argparse
+
+
+def console_launch() -> Any:
+    """What `build_parser().parse_args([])` gives, without importing argparse and building the
+    parser (a bare `rkvst-tui` is the console, whose start-up this would slow)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(command=None, read_only=False)
+
+
+def report(error: RkvstError, io: Io) -> None:
+    io.note(f"error: {clean(scrub(error.message))}")
+    if error.hint:
+        io.note(f"hint: {clean(scrub(error.hint))}")
+
+
+def run_command(args: argparse.Namespace, argv: list[str], io: Io) -> int:
+    """Run the command `args` names (the console when none)."""
+    if args.command is None:
+        from . import console
+
+        return console.run_console(args, io)
+    if args.command == "sandbox":  # options before it: `rkvst-tui --json sandbox` and the like
+        from .sandbox import serve
+
+        return serve(argv[argv.index("sandbox") + 1 :])
+    from .parser import command_module
+
+    code: int = command_module(args.command).run(args, io)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sandbox"]:  # the runner parses its own arguments (`rkvst-tui sandbox -h`)
+        from .sandbox import serve
+
+        return serve(argv[1:])
+    if not argv:
+        args = console_launch()
+    else:
+        from .parser import build_parser
+
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exit_:  # --help, --version, or a usage error argparse has reported
+            return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    io = Io(sys.stdout, sys.stderr, sys.stdin, bool(option(args, "json", False)))
+    try:
+        return run_command(args, argv, io)
+    except RkvstError as error:
+        report(error, io)
+        return exit_code_for(error)
+    except KeyboardInterrupt:
+        io.note("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_FAILED
+    except Exception as error:  # noqa: BLE001 - one sentence, never a traceback
+        if os.environ.get("RKVST_TUI_DEBUG"):
+            raise
+        io.note(f"error: unexpected {type(error).__name__}: {clean(scrub(str(error)))}")
+        io.note("hint: set RKVST_TUI_DEBUG=1 to see the traceback, and please report it")
+        return EXIT_FAILED
