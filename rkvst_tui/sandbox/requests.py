@@ -1,0 +1,69 @@
+"""Reading a request's JSON body and checking its fields: a clear 400 for anything off."""
+
+from __future__ import annotations
+
+import json
+import uuid as uuid_module
+from typing import Any
+
+from starlette.requests import Request
+
+from rkvst_tui.api import claims as claim_rules
+
+from .problems import bad_request, method_not_allowed, not_found
+
+MAX_FIELD_LENGTH = 1024  # principal fields (tenancies swagger) and display names (decided)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw, parse_constant=_refuse_constant)
+        # Python accepts a lone surrogate escape ("\ud800"); stored, it would break every later
+        # answer that shows it (UTF-8 cannot encode it), so it is refused here.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        raise bad_request("the request body is nested too deeply") from None
+    except UnicodeEncodeError:
+        raise bad_request(
+            "the request body holds a lone UTF-16 surrogate escape (such as \\ud800): send valid Unicode text"
+        ) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_request(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise bad_request("the request body must be a JSON object")
+    return body
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def check_display_name(value: object) -> str:
+    if not isinstance(value, str):
+        raise bad_request("display_name must be a string")
+    if not value.strip():
+        raise bad_request("display_name must not be empty: give the app registration a name")
+    if len(value) > MAX_FIELD_LENGTH:
+        raise bad_request(f"display_name is {len(value)} characters long: the limit is {MAX_FIELD_LENGTH}")
+    return value
+
+
+def check_custom_claims(value: object) -> dict[str, str]:
+    issues = claim_rules.errors(claim_rules.check_claims(value))
+    if issues:
+        raise bad_request("invalid custom_claims: " + "; ".join(issue.message for issue in issues))
+    assert isinstance(value, dict)
+    return dict(value)
+
+
+def check_uuid(value: str) -> str:
+    if value.endswith(":regenerate-secret"):
+        raise method_not_allowed()
+    try:
+        uuid_module.UUID(value)
+    except ValueError:
+        raise not_found(f"app registration {value[:80]!r} not found: the id is not a uuid") from None
+    return value
