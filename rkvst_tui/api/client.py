@@ -30,7 +30,7 @@ import ssl
 import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 # httpx imports its own command-line client (click, rich.syntax, pygments: ~50 ms, found
@@ -42,6 +42,7 @@ import httpx  # noqa: E402
 
 from .. import __version__
 from .auth import TokenProvider, unverified_claims
+from . import audit as _audit
 from . import shell
 from .bounded import BodyTooLarge, UnreadableEncoding, read_bounded, size_text
 from .connection import SANDBOX_MARKER_HEADER, Connection
@@ -83,6 +84,8 @@ DEFAULT_DEADLINE = 30.0  # seconds for one request, connecting included
 DEADLINE_VARIABLE = "RKVST_TUI_DEADLINE"
 
 Sleep = Callable[[float], Awaitable[Any]]
+T = TypeVar("T")
+MAX_KNOWN_NAMES = 100_000  # display names remembered for the audit trail of a change by id
 
 
 def application_uuid(ref: str | Application) -> str:
@@ -176,6 +179,29 @@ def _principal_list(principals: list[Principal]) -> str:
     return named + (f" and {more} more" if more > 0 else "")
 
 
+def _app_target(app: Application) -> tuple[str, str]:
+    return app.client_id, app.display_name
+
+
+def _name_of(ref: str | Application) -> str:
+    return ref.display_name if isinstance(ref, Application) else ""
+
+
+def _change_detail(change: RootPrincipalsChange) -> str:
+    if change.reread_error:
+        return "written; the list could not be read again to check for a change made at the same time"
+    if change.undone:
+        return "undone by a change another admin made at the same time"
+    if change.concurrent:
+        return "another admin changed the list at the same time"
+    return ""
+
+
+def _principal_target(principal: Principal) -> dict[str, Any]:
+    return {"target_id": principal.subject, "target_name": principal.display_name,
+            "target_extra": {"issuer": principal.issuer}, "detail_of": _change_detail}
+
+
 def _causes(exc: BaseException) -> Iterable[BaseException]:
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -235,6 +261,10 @@ class RkvstClient:
         file = None if mint else connection.bearer_token_file
         self.tokens = TokenProvider(mint, bearer_token_file=file)
         self._explicit_tokens: set[str] = set()
+        # The trail every change made through this client goes to (api/audit.py's AuditTrail,
+        # set by the front ends); None: none kept.
+        self.audit: Any = None
+        self._known_names: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"RkvstClient({self.connection!r})"
@@ -571,6 +601,52 @@ class RkvstClient:
             raise InvalidResponse(f"the answer to {what} has a '{key}' that is not a {kind.__name__}")
         return value
 
+    # -- the audit trail ---------------------------------------------------------------
+
+    async def audited(
+        self,
+        action: str,
+        operation: Awaitable[T],
+        *,
+        target_id: str = "",
+        target_name: str = "",
+        target_of: Callable[[T], tuple[str, str]] | None = None,
+        detail_of: Callable[[T], str] | None = None,
+        target_extra: dict[str, str] | None = None,
+    ) -> T:
+        """Await `operation` (one change) and record how it ended in `self.audit`, if set:
+        `target_of(result)` gives the (id, name) known only from the answer (a create's id)."""
+        if self.audit is None:
+            return await operation
+        try:
+            result = await operation
+        except BaseException as exc:
+            _audit.record(self, action, target_id=target_id,
+                          target_name=target_name or self._known_names.get(target_id, ""),
+                          error=exc, target_extra=target_extra)
+            raise
+        detail = ""
+        try:
+            if target_of is not None:
+                target_id, target_name = target_of(result)
+            if detail_of is not None:
+                detail = detail_of(result)
+        except Exception:  # noqa: BLE001 - the change is done; record what is known
+            pass
+        _audit.record(self, action, target_id=target_id,
+                      target_name=target_name or self._known_names.get(target_id, ""),
+                      detail=detail, target_extra=target_extra)
+        return result
+
+    def _remember(self, apps: Iterable[Application]) -> None:
+        for app in apps:
+            if len(self._known_names) < MAX_KNOWN_NAMES or app.client_id in self._known_names:
+                self._known_names[app.client_id] = app.display_name
+
+    def acting_client_id(self) -> str | None:
+        """Who this client acts as: the token's subject, else the configured client id."""
+        return self._caller_subject()
+
     # -- tokens and identity -----------------------------------------------------------
 
     async def _mint(self) -> TokenResponse:
@@ -641,6 +717,7 @@ class RkvstClient:
         body = await self._call("GET", APPLICATIONS_PATH, params=params)
         apps = [Application.from_wire(item) for item in self._field(body, "applications", what, list)]
         next_token = self._field(body, "next_page_token", what, str)
+        self._remember(apps)
         return apps, next_token
 
     async def iter_application_pages(
@@ -680,12 +757,21 @@ class RkvstClient:
 
     async def get_application(self, ref: str | Application) -> Application:
         path, subject = self._app_path(ref)
-        return Application.from_wire(await self._call("GET", path, subject=subject))
+        app = Application.from_wire(await self._call("GET", path, subject=subject))
+        self._remember([app])
+        return app
 
     async def create_application(self, display_name: str, custom_claims: dict[str, str] | None = None) -> Application:
         """Create one; the answer holds the only copy of the secret. Never retried blindly."""
         body = {"display_name": display_name, "custom_claims": dict(custom_claims or {})}
-        return Application.from_wire(await self._call("POST", APPLICATIONS_PATH, json_body=body))
+        return await self.audited(
+            _audit.APP_CREATE, self._create(body), target_name=display_name, target_of=_app_target
+        )
+
+    async def _create(self, body: dict[str, Any]) -> Application:
+        app = Application.from_wire(await self._call("POST", APPLICATIONS_PATH, json_body=body))
+        self._remember([app])
+        return app
 
     async def update_application(
         self,
@@ -703,16 +789,26 @@ class RkvstClient:
         if not body:
             raise InvalidArgument("nothing to update: give a display name or custom claims")
         path, subject = self._app_path(ref)
-        return Application.from_wire(await self._call("PATCH", path, json_body=body, subject=subject))
+        return await self.audited(
+            _audit.APP_UPDATE, self._call_app("PATCH", path, subject, body), target_id=application_uuid(ref),
+            target_name=display_name or _name_of(ref), target_of=_app_target,
+        )
+
+    async def _call_app(self, method: str, path: str, subject: str, body: Any = None) -> Application:
+        app = Application.from_wire(await self._call(method, path, json_body=body, subject=subject))
+        self._remember([app])
+        return app
 
     async def delete_application(self, ref: str | Application) -> None:
         path, subject = self._app_path(ref)
-        await self._call("DELETE", path, subject=subject)
+        await self.audited(_audit.APP_DELETE, self._call("DELETE", path, subject=subject),
+                           target_id=application_uuid(ref), target_name=_name_of(ref))
 
     async def regenerate_secret(self, ref: str | Application) -> Application:
         """A new secret (in the answer only); the old one stops working at once."""
         path, subject = self._app_path(ref, ":regenerate-secret")
-        app = Application.from_wire(await self._call("POST", path, subject=subject))
+        app = await self.audited(_audit.APP_REGENERATE, self._call_app("POST", path, subject),
+                                 target_id=application_uuid(ref), target_name=_name_of(ref), target_of=_app_target)
         self._adopt_own_secret(app)
         return app
 
@@ -737,7 +833,10 @@ class RkvstClient:
         current = await self.get_root_principals()
         if principal in current:
             return RootPrincipalsChange(current, principal, added=True, written=False)
-        return await self._write_and_reread([*current, principal], principal, added=True)
+        return await self.audited(
+            _audit.ROOT_PRINCIPAL_ADD, self._write_and_reread([*current, principal], principal, added=True),
+            **_principal_target(principal),
+        )
 
     async def _write_and_reread(self, wanted: list[Principal], principal: Principal, *, added: bool
                                 ) -> RootPrincipalsChange:
@@ -780,7 +879,11 @@ class RkvstClient:
                 f"no root principal has issuer {principal.issuer} and subject {principal.subject}",
                 hint="`rkvst-tui principals list` shows them",
             )
-        return await self._write_and_reread([p for p in current if p != principal], principal, added=False)
+        return await self.audited(
+            _audit.ROOT_PRINCIPAL_REMOVE,
+            self._write_and_reread([p for p in current if p != principal], principal, added=False),
+            **_principal_target(principal),
+        )
 
     def app_principal(self, app_or_client_id: Application | str, *, display_name: str = "") -> Principal:
         """The root-principal entry that makes an app registration root."""
