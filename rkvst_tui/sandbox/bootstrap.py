@@ -12,18 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..api.files import write_credentials_file
+from .assets import add_demo_assets
 from .store import PrincipalRecord, Store
 
 ADMIN_DISPLAY_NAME = "sandbox-admin"
 CREDENTIALS_FILE = "admin-credentials.env"
 ADMIN_META_KEY = "admin_client_id"
-
-DEMO_ASSETS = [
-    {"arc_display_name": "Traffic light 101", "arc_display_type": "Traffic Light", "arc_description": "Junction of High Street and Mill Lane", "serial_number": "TL1000000101"},
-    {"arc_display_name": "Traffic light 102", "arc_display_type": "Traffic Light", "arc_description": "Pedestrian crossing by the station", "serial_number": "TL1000000102"},
-    {"arc_display_name": "Cyclist light 7", "arc_display_type": "Traffic Light", "arc_description": "Cycle lane on the river path", "has_cyclist_light": "true"},
-    {"arc_display_name": "Weather station 3", "arc_display_type": "Weather Station", "arc_description": "Roof of the depot"},
-]
 
 
 @dataclass
@@ -81,7 +75,6 @@ def ensure_admin(store: Store, data_dir: Path) -> AdminCredentials:
         )
     if first_start:
         _ = store.tenant_id  # fix the tenant before the assets name it
-        for attributes in DEMO_ASSETS:
-            store.add_asset(attributes)
+        add_demo_assets(store)
     write_admin_credentials(data_dir, record.client_id, secret)
     return AdminCredentials(record.client_id, secret, created=True)

@@ -1,7 +1,7 @@
 """`rkvst-tui sandbox`: run the local RKVST sandbox in the foreground.
 
     python -m rkvst_tui.sandbox.runner [--host H] [--port P] [--data-dir DIR]
-        [--token-ttl S] [--max-apps N] [--rate-limit N] [--reset] [--seed-apps N]
+        [--token-ttl S] [--max-apps N] [--rate-limit N] [--reset] [--seed-apps N] [--seed-assets N]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from rkvst_tui.api import paths
 
 from .address import DataDirInUse
 from .app import LOGGER_NAME
+from .assets import seed_assets
 from .server import SandboxServer, is_loopback
 
 DEFAULT_PORT = 8470
@@ -72,6 +73,8 @@ def build_parser(prog: str = "rkvst-tui sandbox") -> argparse.ArgumentParser:
     parser.add_argument("--reset", action="store_true", help="delete all sandbox data first and start afresh")
     parser.add_argument("--seed-apps", type=_non_negative, default=0, metavar="N",
                         help="add N app registrations (app-000001, ...) before serving, e.g. for benchmarks")
+    parser.add_argument("--seed-assets", type=_non_negative, default=0, metavar="N",
+                        help="add N demo assets (types, locations and serial numbers in turn) before serving")
     return parser
 
 
@@ -124,6 +127,9 @@ def _serve(server: SandboxServer, args: argparse.Namespace, data_dir: Path, stop
             started = time.perf_counter()
             server.store.seed_applications(args.seed_apps)
             print(f"seeded {args.seed_apps} app registrations in {time.perf_counter() - started:.1f}s", file=out)
+        if args.seed_assets:
+            seed_assets(server.store, args.seed_assets)
+            print(f"seeded {args.seed_assets} assets", file=out)
         try:
             server.start()
         except (OSError, RuntimeError) as exc:

@@ -42,6 +42,7 @@ class Caller:
     issuer: str
     display_name: str
     is_root: bool
+    claims: dict = field(default_factory=dict, compare=False, repr=False)  # the token's (access policies)
 
 
 def base_url(request: Request) -> str:
@@ -107,7 +108,7 @@ def authenticate(state: SandboxState, request: Request) -> Caller:
         p.subject == application.client_id and (p.own_issuer or p.issuer == issuer)
         for p in store.get_root_principals()
     )
-    return Caller(application.client_id, issuer, application.display_name, is_root)
+    return Caller(application.client_id, issuer, application.display_name, is_root, claims)
 
 
 def require_root(state: SandboxState, request: Request) -> Caller:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
-from . import applications, assets, identity, tenancies, token, well_known
+from . import access_policies, applications, assets, identity, tenancies, token, well_known
 
 if TYPE_CHECKING:
     from ..state import SandboxState
@@ -24,6 +24,7 @@ ROUTE_MODULES: tuple[RouteModule, ...] = (
     applications.routes,
     tenancies.routes,
     assets.routes,
+    access_policies.routes,
     well_known.routes,
     identity.routes,
 )
