@@ -23,6 +23,7 @@ from typing import Any
 ATTRIBUTE_PREFIX = "attributes."
 ANY_VALUE = "*"
 CLAIM_PREFIX = "jwt_"
+GROUP_PREFIX = "group:"
 # Limits (decided; the swagger gives only the two string lengths).
 MAX_DISPLAY_NAME = 128  # v1CreateIAMAccessPolicyRequest.display_name maxLength
 MAX_DESCRIPTION = 4096
@@ -66,7 +67,7 @@ class UserTest:
     """One entry of a permission's user_attributes `or`: `subject=`, `email=` or `jwt_<claim>=`."""
 
     text: str
-    kind: str  # "subject" | "email" | "claim"
+    kind: str  # "subject" | "email" | "claim" | "group"
     name: str  # the claim's name for "claim", else the kind
     value: str
 
@@ -75,6 +76,8 @@ class UserTest:
             return who.subject == self.value
         if self.kind == "claim":
             return who.claims.get(self.name) == self.value
+        if self.kind == "group":
+            return self.value in who.groups
         return bool(who.email) and who.email == self.value
 
     def words(self) -> str:
@@ -82,6 +85,8 @@ class UserTest:
             return f"the registration {self.value}"
         if self.kind == "claim":
             return f"whoever has the claim {self.name}={self.value!r}"
+        if self.kind == "group":
+            return f"users of the group {self.value!r}"
         return f"the user {self.value}"
 
 
@@ -92,6 +97,7 @@ class Who:
     subject: str
     claims: Mapping[str, str] = field(default_factory=dict)
     email: str = ""
+    groups: frozenset[str] = frozenset()  # a user's identity-provider groups; an app registration has none
 
     @classmethod
     def from_token_claims(cls, claims: Mapping[str, Any]) -> Who:
@@ -144,6 +150,10 @@ def parse_asset_test(text: str) -> AssetTest:
 def parse_user_test(text: str) -> UserTest:
     if not isinstance(text, str):
         raise RuleError(f"is {type(text).__name__}, not a string such as 'subject=<client id>'")
+    if text.startswith(GROUP_PREFIX) and len(text) > len(GROUP_PREFIX) and "=" not in text:
+        # The swagger's and the SDK's example (`group:maintainers`): an identity provider's user group.
+        # Kept and shown, but no app registration is in a group, so it names none of them.
+        return UserTest(text, "group", "group", text[len(GROUP_PREFIX):])
     name, sep, value = text.partition("=")
     hint = "write subject=<client id>, jwt_<claim>=<value> or email=<address>"
     if not sep or name.endswith("!"):
@@ -451,7 +461,10 @@ def policy_warnings(
             for g, group in enumerate(groups_u):
                 for position, test in enumerate(group):
                     where = f"{here}.user_attributes[{g}].or[{position}]"
-                    if test.kind == "claim" and test.name not in carried:
+                    if test.kind == "group":
+                        warn(where, f"{test.text[:60]!r} is a user group of an identity provider: "
+                             "no app registration is in one (use subject=<client id> or jwt_<claim>=<value>)")
+                    elif test.kind == "claim" and test.name not in carried:
                         warn(where, f"no app registration carries the claim {test.name!r}")
                     elif test.kind == "claim" and not any(test.passes(who) for who in registrations):
                         values = sorted({who.claims[test.name][:40] for who in registrations if test.name in who.claims})[:5]
