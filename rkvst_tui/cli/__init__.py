@@ -43,7 +43,7 @@ them; `apps regenerate ID` and `apps delete ID` end that reminder.
 - apps delete:      {"deleted": CLIENT_ID, "display_name": NAME}
                     (a root registration adds "root_principal": "removed" | "kept")
 - principals list/add/remove: {"root_principals": [Principal]}
-- inspect:          the token report of rkvst_tui.api.tokens.TokenReport.to_json
+- inspect:          the token report of rkvst_tui.api.inspection.TokenReport.to_json
 - locate:           {"config_dir", "config_file", "config_file_exists", "data_dir", "state_dir", "secret_journal",
                      "sandbox_data_dir", "sandbox_admin_credentials", "sandbox_running_hint",
                      "profiles": [NAME], "default_profile"}

@@ -264,15 +264,12 @@ async def create_app(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
     rows = merge_rows(rows, parse_claims(args.claim))
     check_claim_rows(rows, io)
     check_save_target(args.save_credentials, args.force)
-    from ..api.errors import may_have_acted
+    from ..api.lost_create import ids_named, may_have_acted
 
     # The registrations of this name before the create: if its answer is lost, the new one is
     # the one that was not there before (names are not unique, and pointing at an older
     # namesake's regenerate would break a secret that works).
-    try:
-        known_ids: set[str] | None = {a.client_id for a in await api.find_applications_by_name(name)}
-    except RkvstError:
-        known_ids = None
+    known_ids = await ids_named(api, name)
     try:
         app = await api.create_application(name, dict(rows))
     # A lost or unreadable answer, or a 5xx (a gateway's 502 can follow a create the
@@ -311,25 +308,17 @@ async def update_app(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
     return EXIT_OK
 
 
-def _status_words(status: int | None) -> str:
-    from http import HTTPStatus
-
-    try:
-        return f"{status} {HTTPStatus(status or 0).phrase}"
-    except ValueError:
-        return str(status)
-
-
 async def _lost_create(
     api: RkvstClient, name: str, claims: dict[str, Any], known_ids: set[str] | None, failed: RkvstError
 ) -> RkvstError:
     """After a create that may have happened (`errors.may_have_acted`): say what exists now and how
     to get a secret for it, in words that follow what became of the answer."""
     from ..api.errors import ApiError, ConnectionLost, NetworkError, ServerError
+    from ..api.lost_create import find_made, status_words
 
     shown = clean(name)
     if isinstance(failed, ApiError):
-        fate = f"the server answered {_status_words(failed.status)} to the create of '{shown}'"
+        fate = f"the server answered {status_words(failed.status)} to the create of '{shown}'"
         said = f" ({clean(failed.server_message)})" if failed.server_message else ""
     elif isinstance(failed, NetworkError):
         fate = f"the connection dropped after the create request for '{shown}' was sent"
@@ -344,16 +333,12 @@ async def _lost_create(
         return ConnectionLost(message, hint=hint)
 
     try:
-        found = await api.find_applications_by_name(name)
+        made = await find_made(api, name, claims, known_ids)
     except RkvstError:
         return error(
             f"{fate}{said}; it may exist",
             f"check with `rkvst-tui apps list --name {word(name)}` before creating it again",
         )
-    if known_ids is not None:
-        made = [a for a in found if a.client_id not in known_ids]
-    else:  # without the ids from before, only the same claims can tell
-        made = [a for a in found if dict(a.custom_claims) == claims]
     if not made:
         if isinstance(failed, NetworkError):
             return error(

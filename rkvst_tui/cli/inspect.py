@@ -12,7 +12,7 @@ from .parser import add_command
 if TYPE_CHECKING:
     import argparse
 
-    from ..api.tokens import TokenReport
+    from ..api.inspection import TokenReport
 
 INSPECT_EXIT_CODES = (
     "Exit codes: 0 the token decodes (with --verify: the service would accept it: signed, the signature checks "
@@ -95,7 +95,7 @@ def _print_report(report: TokenReport, io: Io) -> None:
 
 
 async def cmd_inspect(args: argparse.Namespace, io: Io) -> int:
-    from ..api import tokens
+    from ..api import inspection as tokens
 
     text = _inspect_input(args, io)
     key_text = None

@@ -12,6 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..api import time_words
+
+
 class Io:
     """The command's streams, and whether it prints JSON."""
 
@@ -72,11 +75,11 @@ def shell_word(text: str) -> str:
 
 
 def utc_date(moment: datetime | None) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d") if moment else ""
+    return time_words.utc_date(moment) if moment else ""
 
 
 def utc_time(moment: datetime | None) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
+    return time_words.utc_stamp(moment) if moment else ""
 
 
 def days_left(moment: datetime | None) -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..api.errors import ConfigError
 from ..api.shell import guide_word, word
+from ..api.time_words import rfc3339
 from .connection import run_connected
 from .exits import EXIT_OK
 from .output import Io, emit_json, warn_if_shared
@@ -37,7 +38,7 @@ async def cmd_token(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
             hint="configure RKVST_CLIENT_ID and RKVST_CLIENT_SECRET_FILE (a --token-file already is a token)",
         )
     answer = await api.request_token(connection.client_id or "", connection.secret or "")
-    from ..api.tokens import is_jws_compact
+    from ..api.inspection import is_jws_compact
 
     if not is_jws_compact(answer.access_token):
         from ..api.errors import InvalidResponse
@@ -48,7 +49,7 @@ async def cmd_token(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
             hint=f"check that {connection.base_url} is an RKVST service (RKVST_URL, --url or the profile)",
         )
     expires_at = datetime.now(timezone.utc).replace(microsecond=0).timestamp() + answer.expires_in
-    expires_text = datetime.fromtimestamp(expires_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    expires_text = rfc3339(datetime.fromtimestamp(expires_at, timezone.utc))
     if args.save:
         from ..api.files import SaveFailed, write_bearer_token_file
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from rich.text import Text
 
+from rkvst_tui.api import time_words
 from rkvst_tui.api.terminal_safe import ELLIPSIS, escape_char, is_unsafe, terminal_safe
 
 # Characters of untrusted text drawn at most: a table cell, a title, a name in a sentence.
@@ -24,42 +25,21 @@ LINES_LIMIT = 40
 
 EXPIRY_WARNING = timedelta(days=30)
 
+as_utc = time_words.as_utc  # naive datetimes from the wire are UTC (RFC 3339 with `Z`)
+
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def as_utc(moment: datetime) -> datetime:
-    """Naive datetimes from the wire are UTC (RFC 3339 with `Z`)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
-
-
 def span(delta: timedelta) -> str:
-    """A short human span: "42m 10s", "3h 5m", "12d", "1y 20d"."""
-    seconds = int(abs(delta.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days >= 365:
-        years, days = divmod(days, 365)
-        return f"{years}y {days}d" if days else f"{years}y"
-    if days:
-        return f"{days}d {hours}h" if days < 7 and hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
+    """A countdown's span, steady as it ticks ("42m 05s", "3h 5m", "12d"): api/time_words.py."""
+    return time_words.span(delta, steady=True)
 
 
 def relative(moment: datetime, now: datetime) -> str:
-    """"in 12d" / "3h ago" relative to now."""
-    delta = as_utc(moment) - as_utc(now)
-    if delta.total_seconds() >= 0:
-        return f"in {span(delta)}"
-    return f"{span(delta)} ago"
+    """"in 12d" / "3h ago" relative to now (api/time_words.py)."""
+    return time_words.relative(moment, now, steady=True)
 
 
 def expiry_state(valid_until: datetime | None, now: datetime) -> str:
@@ -83,7 +63,7 @@ def expiry_cell(valid_until: datetime | None, now: datetime) -> Text:
     state = expiry_state(valid_until, now)
     if valid_until is None:
         return Text("no credential", style=EXPIRY_STYLES[state])
-    date = as_utc(valid_until).strftime("%Y-%m-%d")
+    date = time_words.utc_date(valid_until)
     if state == "expired":
         return Text(f"{date} expired", style=EXPIRY_STYLES[state])
     if state == "soon":
@@ -95,7 +75,7 @@ def expiry_cell(valid_until: datetime | None, now: datetime) -> Text:
 def timestamp(moment: datetime | None) -> str:
     if moment is None:
         return "-"
-    return as_utc(moment).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return time_words.utc_stamp(moment)
 
 
 def claims_summary(claims: Mapping[str, str], width: int = 24) -> Text:

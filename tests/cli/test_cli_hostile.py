@@ -64,7 +64,7 @@ def test_token_prints_a_real_sandbox_token(env, capsys):
 
 
 def cli_is_jws(text: str) -> bool:
-    from rkvst_tui.api.tokens import is_jws_compact
+    from rkvst_tui.api.inspection import is_jws_compact
 
     return is_jws_compact(text)
 

@@ -29,7 +29,7 @@ from rkvst_tui import cli
 from rkvst_tui.api import claims as claim_rules
 from rkvst_tui.api.config import PROFILE_KEYS, load_profiles
 from rkvst_tui.api.errors import ConfigError
-from rkvst_tui.api.tokens import INVALID, NOT_CHECKED, UNSECURED, VERIFIED, inspect_token, normalise
+from rkvst_tui.api.inspection import INVALID, NOT_CHECKED, UNSECURED, VERIFIED, inspect_token, normalise
 from rkvst_tui.sandbox.server import SandboxServer
 
 APPS = "/archivist/iam/v1/applications"

@@ -17,19 +17,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jwt_helpers import b64url, public_pem
 
-from rkvst_tui.api.tokens import (
+from rkvst_tui.api.inspection import (
     INVALID,
     NOT_CHECKED,
     UNSECURED,
     VERIFIED,
     KeyLoadError,
     find_token,
-    format_duration,
     inspect_token,
     load_verification_key,
     normalise,
-    relative_time,
 )
+from rkvst_tui.api.time_words import claim_relative, span
 
 BASE = "http://127.0.0.1:8123"
 ISSUER = f"{BASE}/appidpv1"
@@ -190,15 +189,15 @@ def test_times_are_shown_utc_local_and_relative(rsa_key):
         (400 * 86400, "exp", "expires in 1y 35d"),
     ],
 )
-def test_relative_time_reads_like_a_person_would_say_it(delta, claim, text):
-    assert relative_time(NOW_TS + delta, NOW, claim) == text
+def test_claim_times_read_like_a_person_would_say_it(delta, claim, text):
+    assert claim_relative(NOW_TS + delta, NOW, claim) == text
 
 
-def test_format_duration_keeps_two_units():
-    assert format_duration(0) == "0s"
-    assert format_duration(59) == "59s"
-    assert format_duration(3600) == "1h"
-    assert format_duration(3661) == "1h 1m"
+def test_span_keeps_two_units():
+    assert span(0) == "0s"
+    assert span(59) == "59s"
+    assert span(3600) == "1h"
+    assert span(3661) == "1h 1m"
 
 
 def test_padded_token_decodes_and_says_so(rsa_key):
