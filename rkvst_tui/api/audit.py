@@ -353,6 +353,14 @@ class AuditTrail:
         return entries, skipped
 
 
+def attach(client: Any, on_error: Callable[[str], None] | None = None) -> AuditTrail:
+    """Give `client` the user's trail (the front ends call it on every client they make);
+    a client that has one keeps it."""
+    if getattr(client, "audit", None) is None:
+        client.audit = AuditTrail(on_error=on_error)
+    return client.audit
+
+
 def record(
     client: Any,
     action: str,

@@ -9,6 +9,9 @@
     rkvst-tui apps update ID [--name NAME] [--claim k=v ...] [--unset-claim k ...] [--replace-claims]
     rkvst-tui apps delete ID [--yes] [--remove-root]
     rkvst-tui apps regenerate ID [--yes] [--save-credentials PATH]   (asks first on a terminal)
+    rkvst-tui apps list --expiring DAYS           secrets expiring within DAYS (expired too); exit 4 when any
+    rkvst-tui apps rotate (ID ... | --expiring DAYS) --save-dir DIR [--dry-run] [--yes]   (cli/hygiene.py)
+    rkvst-tui audit [--since WHEN]                the local trail of every change (cli/audit.py)
     rkvst-tui principals list
     rkvst-tui principals add (--app ID | --issuer ISS --subject SUB [--display-name N] [--email E])
     rkvst-tui principals remove (--app ID | --issuer ISS --subject SUB)
@@ -26,7 +29,7 @@ Exit codes: 0 done; 1 the operation failed (API error, network, file, refusal, a
 token for `inspect`; with --verify, a token the service would refuse: unsigned, bad
 signature, expired, not yet valid, wrong issuer or audience); 2 usage or configuration error
 (including claims that break the rules, and the console started without a terminal); 3 authentication or permission (401: credentials refused; 403: not a root
-principal); 130 interrupted. Errors go to stderr as one sentence (and a hint), never
+principal); 4 `apps list --expiring`: some secrets expire within DAYS or have expired; 130 interrupted. Errors go to stderr as one sentence (and a hint), never
 a traceback. The console exits 143 when stopped by SIGTERM.
 
 A command that connects first says on stderr (one `note:` line) which registrations a
@@ -43,6 +46,7 @@ them; `apps regenerate ID` and `apps delete ID` end that reminder.
 - apps delete:      {"deleted": CLIENT_ID, "display_name": NAME}
                     (a root registration adds "root_principal": "removed" | "kept")
 - principals list/add/remove: {"root_principals": [Principal]}
+- apps list --expiring, apps rotate: see cli/hygiene.py;  audit: see cli/audit.py
 - inspect:          the token report of rkvst_tui.api.inspection.TokenReport.to_json
 - locate:           {"config_dir", "config_file", "config_file_exists", "data_dir", "state_dir", "secret_journal",
                      "sandbox_data_dir", "sandbox_admin_credentials", "sandbox_running_hint",

@@ -1,4 +1,4 @@
-"""`rkvst-tui apps list|show|create|update|delete|regenerate`: app registrations.
+"""`rkvst-tui apps list|show|create|update|delete|regenerate|rotate`: app registrations.
 
 Each action is one coroutine in ACTIONS; adding one is its sub-parser in `add_parser` and
 its entry there.
@@ -14,6 +14,7 @@ from ..api.errors import InvalidArgument, RkvstError, scrub
 from ..api.shell import word
 from .connection import ApiCommand, run_connected, settle_unrecorded_secret
 from .exits import EXIT_FAILED, EXIT_OK, UsageError
+from .hygiene import add_list_options, add_rotate_parser, list_expiring, rotate_apps
 from .output import Io, clean, confirm, days_left, emit_json, fields, shell_word, table, utc_date, utc_time
 from .parser import add_command
 from .secret_output import check_save_target, claim_pairs, save_secret, secret_output
@@ -39,6 +40,7 @@ def add_parser(sub: Any) -> None:
         help="only those whose display name contains TEXT, in any case, or whose client id "
         "starts with it (the console's / filter)",
     )
+    add_list_options(apps_list)
 
     apps_show = add_command(apps_sub, "show", "show one app registration")
     apps_show.add_argument(
@@ -100,6 +102,8 @@ def add_parser(sub: Any) -> None:
     )
     regenerate.add_argument("--force", action="store_true", help="overwrite the credentials file if it exists")
 
+    add_rotate_parser(apps_sub)
+
 
 def run(args: argparse.Namespace, io: Io) -> int:
     action = ACTIONS.get(args.apps_command)
@@ -117,6 +121,8 @@ async def list_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         apps = [a for a in apps if a.display_name == args.name]
     if args.match is not None:
         apps = [a for a in apps if a.matches(args.match)]
+    if args.expiring is not None:
+        return list_expiring(args, apps, io)
     if io.json:
         emit_json({"applications": [a.to_wire() for a in apps]}, io.out)
         return EXIT_OK
@@ -470,4 +476,5 @@ ACTIONS: dict[str, ApiCommand] = {
     "update": update_app,
     "delete": delete_app,
     "regenerate": regenerate_secret,
+    "rotate": rotate_apps,
 }

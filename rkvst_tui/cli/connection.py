@@ -111,7 +111,11 @@ async def client_for(args: argparse.Namespace, io: Io) -> RkvstClient:
         connection = await running_sandbox_connection()
     for warning in connection.warnings:
         io.note(f"warning: {clean(warning)}")
-    return RkvstClient(with_secret(connection, io.stdin))
+    from ..api.audit import attach
+
+    api = RkvstClient(with_secret(connection, io.stdin))
+    attach(api, on_error=lambda message: io.note(f"warning: {clean(message)}"))  # every change: audit.jsonl
+    return api
 
 
 def verify_connection(args: argparse.Namespace) -> Connection:

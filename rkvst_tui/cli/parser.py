@@ -26,6 +26,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "apps": "apps",
     "principals": "principals",
     "inspect": "inspect",
+    "audit": "audit",
     "locate": "locate",
 }
 

@@ -33,3 +33,23 @@ async def client(sandbox, trail: AuditTrail) -> AsyncIterator[RkvstClient]:
     async with admin_client(sandbox) as api:
         api.audit = trail
         yield api
+
+
+@pytest.fixture
+def cli_env(sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The command line configured through the environment as the sandbox's root registration;
+    nothing from the machine running the tests; stdin not a terminal."""
+    import io
+    import os
+    import sys
+
+    for name in list(os.environ):
+        if name.startswith(("RKVST", "DATATRAILS")) or name == "BEARER_TOKEN_FILE":
+            monkeypatch.delenv(name, raising=False)
+    for name in ("CONFIG", "DATA", "STATE"):
+        monkeypatch.setenv(f"RKVST_TUI_{name}_DIR", str(tmp_path / name.lower()))
+    monkeypatch.setenv("RKVST_URL", sandbox.base_url)
+    monkeypatch.setenv("RKVST_CLIENT_ID", sandbox.admin_client_id)
+    monkeypatch.setenv("RKVST_CLIENT_SECRET_FILE", str(sandbox.credentials_file))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    return sandbox
