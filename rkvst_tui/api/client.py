@@ -5,9 +5,11 @@ One `httpx.AsyncClient` per connection (connections reused, explicit time-outs,
 `errors.py`. Retry policy, the whole of it:
 
 - 429: wait `Archivist-Rate-Limit-Reset` seconds (else `Retry-After`, else 1 s) and try
-  again, at most `max_rate_limit_retries` times and never for longer than
-  `max_rate_limit_wait` at once; the server refused the request, so this is safe for
-  every method.
+  again, at most `max_rate_limit_retries` (RATE_LIMIT_RETRIES) times and never for longer
+  than `max_rate_limit_wait` at once; the server refused the request, so this is safe for
+  every method. Before each wait `on_rate_limit(seconds, attempt)` is called, if set (the
+  console passes a notify hook: "rate limited, retrying in N s"). The front ends do not retry
+  a 429 themselves: this is the only place.
 - 401 on a request made with the connection's own token: one new token, one retry.
 - A connection failure on a GET: up to `max_connection_retries` more tries, backing off.
 - Never a blind retry of create, regenerate, update, delete or the root-principal write:
@@ -28,17 +30,11 @@ import math
 import os
 import ssl
 import socket
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-# httpx imports its own command-line client (click, rich.syntax, pygments: ~50 ms, found
-# profiling the console's start-up) unless that import fails, which it handles. rkvst-tui
-# never runs it; a None entry in sys.modules makes the import fail at once.
-sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-
-import httpx  # noqa: E402
+import httpx
 
 from .. import __version__
 from .auth import TokenProvider, unverified_claims
@@ -83,7 +79,11 @@ HEADER_LIMIT = 100 << 10  # httpcore's (h11's max_incomplete_event_size)
 DEFAULT_DEADLINE = 30.0  # seconds for one request, connecting included
 DEADLINE_VARIABLE = "RKVST_TUI_DEADLINE"
 
+RATE_LIMIT_RETRIES = 3  # tries again after a 429, at most (the one place this is decided)
+
 Sleep = Callable[[float], Awaitable[Any]]
+# Told before the client waits out a 429: (seconds it will wait, which retry this is: 1, 2, ...).
+RateLimitHook = Callable[[float, int], None]
 T = TypeVar("T")
 MAX_KNOWN_NAMES = 100_000  # display names remembered for the audit trail of a change by id
 
@@ -229,8 +229,9 @@ class RkvstClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
         sleep: Sleep = asyncio.sleep,
-        max_rate_limit_retries: int = 3,
+        max_rate_limit_retries: int = RATE_LIMIT_RETRIES,
         max_rate_limit_wait: float = 30.0,
+        on_rate_limit: RateLimitHook | None = None,
         max_connection_retries: int = 2,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         deadline: float | None = None,
@@ -242,6 +243,7 @@ class RkvstClient:
         self._sleep = sleep
         self.max_rate_limit_retries = max_rate_limit_retries
         self.max_rate_limit_wait = max_rate_limit_wait
+        self.on_rate_limit = on_rate_limit  # may be set later (the console sets it once connected)
         self.max_connection_retries = max_connection_retries
         self._http = httpx.AsyncClient(
             base_url=connection.base_url,
@@ -254,7 +256,7 @@ class RkvstClient:
             # Proxy settings from the environment are for the real service, not for loopback.
             trust_env=not connection.is_loopback,
             # Plain http never makes a TLS connection (redirects are off, paths are relative), so
-            # loading the CA bundle (~40 ms, on the console's start-up path) would buy nothing.
+            # loading the CA bundle (slow, and on the console's start-up path) would buy nothing.
             verify=urlsplit(connection.base_url).scheme == "https",
         )
         mint = self._mint if connection.has_client_credentials else None
@@ -493,6 +495,8 @@ class RkvstClient:
                 assert isinstance(error, RateLimited)
                 if error.retry_after <= self.max_rate_limit_wait:
                     rate_limited += 1
+                    if self.on_rate_limit is not None:
+                        self.on_rate_limit(error.retry_after, rate_limited)
                     await self._sleep(error.retry_after)
                     continue
                 raise error

@@ -20,6 +20,16 @@ if TYPE_CHECKING:
     import argparse
 
 
+def keep_out_httpx_command_line() -> None:
+    """httpx imports its own command-line client (click, rich.syntax, pygments) unless that
+    import fails, which it handles; rkvst-tui never runs it, and on the console's start-up
+    path it is a good part of importing httpx (tests/benchmarks/bench_first_frame.py). A
+    None entry in sys.modules makes that import fail at once. It is set here, in the
+    rkvst-tui process only, never by `rkvst_tui.api`: a program that imports the headless
+    core keeps its httpx as it is."""
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
 def console_launch() -> Any:
     """What `build_parser().parse_args([])` gives, without importing argparse and building the
     parser (a bare `rkvst-tui` is the console, whose start-up this would slow)."""
@@ -52,6 +62,7 @@ def run_command(args: argparse.Namespace, argv: list[str], io: Io) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    keep_out_httpx_command_line()
     if argv[:1] == ["sandbox"]:  # the runner parses its own arguments (`rkvst-tui sandbox -h`)
         from .sandbox import serve
 

@@ -343,6 +343,29 @@ async def test_rate_limit_is_waited_out(make_sandbox):
     assert all(0 < w <= 1.0 for w in waits)
 
 
+async def test_the_rate_limit_hook_is_told_before_each_wait(make_sandbox):
+    """The console's "rate limited, retrying in N s" comes from here: the client is the only retrier."""
+    server = make_sandbox(rate_limit=3)
+    events: list[tuple[str, float, int]] = []
+
+    async def recorded_sleep(seconds: float) -> None:
+        events.append(("slept", seconds, 0))
+        await asyncio.sleep(seconds)
+
+    def told(seconds: float, attempt: int) -> None:
+        events.append(("told", seconds, attempt))
+
+    async with RkvstClient(admin_connection(server), sleep=recorded_sleep, on_rate_limit=told) as api:
+        for _ in range(8):
+            await api.get_root_principals()
+    told_events = [event for event in events if event[0] == "told"]
+    assert told_events, "eight calls in a row at 3 per second must have been limited"
+    for index, event in enumerate(events):
+        if event[0] == "slept":
+            assert events[index - 1][:2] == ("told", event[1])  # told first, with the wait it then slept
+    assert all(1 <= attempt <= 3 for _, _, attempt in told_events)
+
+
 async def test_rate_limit_gives_up_with_a_clear_error(make_sandbox):
     server = make_sandbox(rate_limit=1)
     async with RkvstClient(admin_connection(server), max_rate_limit_retries=0) as api:
