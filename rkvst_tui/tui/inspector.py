@@ -95,12 +95,22 @@ class _PasteBox(TextArea):
     """The paste box: a paste over a token already inspected replaces it instead of gluing two together."""
 
     inspected_text = ""
+    typed_since_paste = False  # keys typed into the box make its text the user's own
+
+    def on_key(self, event: events.Key) -> None:
+        if event.is_printable or event.key in ("backspace", "delete", "enter", "tab"):
+            self.typed_since_paste = True
+
+    def load_text(self, text: str) -> None:
+        super().load_text(text)  # put there by the inspector (a file, a token it got, clear)
+        self.typed_since_paste = False
 
     def _on_paste(self, event: events.Paste) -> None:
         # Textual runs TextArea's own paste handler after this one (handlers run down the
         # MRO), and it replaces the selection: selecting everything is all this needs to do.
-        if self.text and self.text == self.inspected_text:
+        if self.text and self.text == self.inspected_text and not self.typed_since_paste:
             self.select_all()
+        self.typed_since_paste = False
 
 
 class _InputPane(VerticalScroll, can_focus=False):

@@ -728,5 +728,7 @@ async def test_a_paste_over_an_inspected_token_replaces_it(rsa_key):
         area = app.query_one("#ti-paste", TextArea)
         area.move_cursor(area.document.end)
         await pilot.press("x")
+        await pilot.pause(AUTO_INSPECT_DELAY + 0.2)  # the typed text is inspected too; still the user's
+        await settle(pilot)
         await paste(pilot, "y")
         assert area.text == f"Bearer {second}xy"
