@@ -270,7 +270,7 @@ class Rotation:
                 self._mark(app, STARTED)
                 self.journal.record_shown(
                     client_id=app.client_id, display_name=app.display_name, base_url=connection.base_url,
-                    profile=connection.profile, is_sandbox=connection.is_sandbox, reason="regenerated",
+                    profile=connection.profile, is_sandbox=connection.is_sandbox, reason="rotated",
                 )
             except OSError as exc:
                 raise stopped(

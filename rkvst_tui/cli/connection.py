@@ -158,6 +158,15 @@ def mention_unrecorded_secrets(args: argparse.Namespace, connection: Connection,
     acting_on = option(args, "id") if option(args, "apps_command") in ("regenerate", "delete") else None
     acting_on = acting_on.removeprefix("applications/") if acting_on else None
     left = [entry for entry in left if entry.client_id != acting_on]
+    rotated = [entry for entry in left if entry.reason == "rotated"]  # api/rotation.py
+    left = [entry for entry in left if entry.reason != "rotated"]
+    if rotated and option(args, "apps_command") != "rotate":  # a rerun of it is what fixes them
+        named = ", ".join(f"'{clean(entry.display_name)}' ({clean(entry.client_id)})" for entry in rotated[:5])
+        more = f" and {len(rotated) - 5} more" if len(rotated) > 5 else ""
+        io.note(
+            f"note: an `apps rotate` stopped while giving {named}{more} a new secret; run the same "
+            "`rkvst-tui apps rotate` command again to finish (a secret it saved is kept, one it had not is made again)"
+        )
     if not left:
         return
     named = ", ".join(f"'{clean(entry.display_name)}' ({clean(entry.client_id)})" for entry in left[:5])

@@ -4,6 +4,7 @@ moments loses no secret and the next run continues; expiry (api/expiry.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -180,7 +181,7 @@ asyncio.run(main())
 
 @pytest.mark.parametrize("kill_at", ["after-regenerate", "after-save"])
 async def test_a_rotation_killed_at_the_worst_moment_loses_no_secret_and_resumes(
-    client, sandbox, trail, tmp_path, kill_at
+    client, sandbox, trail, tmp_path, kill_at, monkeypatch, capsys
 ) -> None:
     apps = await make_apps(client, "Meter1", "Meter2", "Meter3")
     save_dir = tmp_path / "rotated"
@@ -197,7 +198,16 @@ async def test_a_rotation_killed_at_the_worst_moment_loses_no_secret_and_resumes
     # The victim's old secret is dead either way; the journal names it for whoever starts next.
     assert token_status(sandbox, victim.client_id, victim.secret) == 401
     left = SecretJournal().left_unrecorded("local sandbox") + SecretJournal().left_unrecorded(sandbox.base_url)
-    assert [e.client_id for e in left] == [victim.client_id]
+    assert [(e.client_id, e.reason) for e in left] == [(victim.client_id, "rotated")]
+    # Any command that connects says so, and how to fix it.
+    monkeypatch.setenv("RKVST_URL", sandbox.base_url)
+    monkeypatch.setenv("RKVST_CLIENT_ID", sandbox.admin_client_id)
+    monkeypatch.setenv("RKVST_CLIENT_SECRET_FILE", str(sandbox.credentials_file))
+    from rkvst_tui import cli
+
+    assert await asyncio.to_thread(cli.main, ["apps", "list", "--json"]) == 0
+    said = capsys.readouterr().err
+    assert "an `apps rotate` stopped while giving 'Meter2' (" + victim.client_id + ") a new secret" in said and "run the same `rkvst-tui apps rotate`" in said
 
     rotation = Rotation(client, save_dir)
     plan = rotation.plan(apps)
