@@ -48,7 +48,7 @@ them; `apps regenerate ID` and `apps delete ID` end that reminder.
 - principals list/add/remove: {"root_principals": [Principal]}
 - apps list --expiring, apps rotate: see cli/hygiene.py;  audit: see cli/audit.py
 - inspect:          the token report of rkvst_tui.api.inspection.TokenReport.to_json
-- locate:           {"config_dir", "config_file", "config_file_exists", "data_dir", "state_dir", "secret_journal",
+- locate:           {"config_dir", "config_file", "config_file_exists", "data_dir", "state_dir", "secret_journal", "audit_file",
                      "sandbox_data_dir", "sandbox_admin_credentials", "sandbox_running_hint",
                      "profiles": [NAME], "default_profile"}
 

@@ -25,6 +25,7 @@ def _exists(path: str) -> str:
 
 
 def run(args: argparse.Namespace, io: Io) -> int:
+    from ..api.audit import audit_file
     from ..api.config import load_profiles
 
     problem: str | None
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace, io: Io) -> int:
         "data_dir": str(paths.data_dir()),
         "state_dir": str(paths.state_dir()),
         "secret_journal": str(paths.secret_journal_file()),
+        "audit_file": str(audit_file()),
         "sandbox_data_dir": str(paths.sandbox_data_dir()),
         "sandbox_admin_credentials": str(paths.sandbox_admin_credentials()),
         "sandbox_running_hint": recorded_sandbox_url(),
@@ -54,6 +56,7 @@ def run(args: argparse.Namespace, io: Io) -> int:
         ("data dir", "data_dir"),
         ("state dir", "state_dir"),
         ("secret journal", "secret_journal"),
+        ("audit trail", "audit_file"),
         ("sandbox data", "sandbox_data_dir"),
         ("sandbox admin", "sandbox_admin_credentials"),
     ]

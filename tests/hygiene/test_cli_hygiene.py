@@ -283,3 +283,11 @@ def test_audit_with_no_trail_yet_and_with_a_torn_line(cli_env, capsys) -> None:
     assert [e["target"]["name"] for e in data["entries"]] == ["One", "Two"] and data["skipped_lines"] == 1
     code, out, err = run(capsys, "audit")
     assert "1 line of" in err and "could not be read" in err
+
+
+def test_locate_names_the_audit_trail(cli_env, capsys) -> None:
+    code, out, _ = run(capsys, "locate", "--json")
+    expected = str(Path(os.environ["RKVST_TUI_STATE_DIR"]) / "audit.jsonl")
+    assert code == 0 and json.loads(out)["audit_file"] == expected
+    code, out, _ = run(capsys, "locate")
+    assert code == 0 and any(line.startswith("audit trail") and expected in line for line in out.splitlines())
