@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..api.files import write_credentials_file
 from .assets import add_demo_assets
-from .store import PrincipalRecord, Store
+from .store import OWNER, PrincipalRecord, Store
 
 ADMIN_DISPLAY_NAME = "sandbox-admin"
 CREDENTIALS_FILE = "admin-credentials.env"
@@ -58,6 +58,7 @@ def ensure_admin(store: Store, data_dir: Path) -> AdminCredentials:
     admin_id = store.get_meta(ADMIN_META_KEY)
     first_start = admin_id is None
     stored = read_admin_credentials(data_dir)
+    _owner(store, admin_id)
     if admin_id and stored and stored[0] == admin_id and store.check_secret(admin_id, stored[1]).verdict == "ok":
         return AdminCredentials(admin_id, stored[1], created=False)
 
@@ -66,7 +67,7 @@ def ensure_admin(store: Store, data_dir: Path) -> AdminCredentials:
         assert regenerated is not None
         record, secret = regenerated
     else:
-        record, secret = store.create_application(ADMIN_DISPLAY_NAME, {})
+        record, secret = store.create_application(ADMIN_DISPLAY_NAME, {}, roles=(OWNER,))
         store.set_meta(ADMIN_META_KEY, record.client_id)
     principals = store.get_root_principals()
     if not any(p.own_issuer and p.subject == record.client_id for p in principals):
@@ -78,3 +79,11 @@ def ensure_admin(store: Store, data_dir: Path) -> AdminCredentials:
         add_demo_assets(store)
     write_admin_credentials(data_dir, record.client_id, secret)
     return AdminCredentials(record.client_id, secret, created=True)
+
+
+def _owner(store: Store, admin_id: str | None) -> None:
+    """The admin is root and has the Owner role (what administers on the DataTrails flavour);
+    a data directory of an earlier schema gets the role here."""
+    record = store.get_application(admin_id) if admin_id else None
+    if record is not None and not record.is_owner:
+        store.update_application(record.client_id, roles=(*record.roles, OWNER))

@@ -61,11 +61,15 @@ class SandboxStartError(RkvstError):
 
 
 class SandboxProcess:
-    def __init__(self, data_dir: Path, *, preferred_port: int = 0, python: str | None = None) -> None:
+    def __init__(self, data_dir: Path, *, preferred_port: int = 0, python: str | None = None,
+                 flavour: str = "rkvst") -> None:
         """`preferred_port`: listen there when it is free (so the URL, and the curl commands the
-        console shows, stay the same from one run to the next), else on any free port."""
+        console shows, stay the same from one run to the next), else on any free port.
+        `flavour`: "rkvst" or "datatrails" (sandbox/state.py FLAVOURS); a sandbox that already
+        serves the data directory keeps the flavour it was started with."""
         self.data_dir = Path(data_dir)
         self.preferred_port = preferred_port
+        self.flavour = flavour
         self._python = python or sys.executable
         self._process: subprocess.Popen | None = None
         self._ready: dict | None = None
@@ -93,7 +97,8 @@ class SandboxProcess:
                 return
             self._ready = None
             self._process = subprocess.Popen(
-                [self._python, "-m", "rkvst_tui.sandbox.embedded", str(self.data_dir), str(self.preferred_port)],
+                [self._python, "-m", "rkvst_tui.sandbox.embedded", str(self.data_dir), str(self.preferred_port),
+                 self.flavour],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 start_new_session=True, close_fds=True, env=child_environment(),
             )
@@ -192,7 +197,7 @@ def _fail(out, message: str) -> int:
     return 1
 
 
-def _serve(data_dir: Path, preferred_port: int = 0) -> int:
+def _serve(data_dir: Path, preferred_port: int = 0, flavour: str = "rkvst") -> int:
     """The child: start the sandbox (or find the one serving this data), say where it is,
     serve until standard input closes."""
     import gc
@@ -210,7 +215,7 @@ def _serve(data_dir: Path, preferred_port: int = 0) -> int:
             return _share(data_dir, running, out)
         from .server import SandboxServer
 
-        server = SandboxServer(data_dir, port=preferred_port)
+        server = SandboxServer(data_dir, port=preferred_port, flavour=flavour)
         try:
             server.start()
         except OSError:  # the preferred port is taken (another console, `rkvst-tui sandbox`)
@@ -248,7 +253,10 @@ def _serve(data_dir: Path, preferred_port: int = 0) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (2, 3) or (len(sys.argv) == 3 and not sys.argv[2].isdigit()):
-        sys.stderr.write("usage: python -m rkvst_tui.sandbox.embedded DATA_DIR [PORT] (started by the console)\n")
+    if len(sys.argv) not in (2, 3, 4) or (len(sys.argv) >= 3 and not sys.argv[2].isdigit()) \
+            or (len(sys.argv) == 4 and sys.argv[3] not in ("rkvst", "datatrails")):
+        sys.stderr.write("usage: python -m rkvst_tui.sandbox.embedded DATA_DIR [PORT [rkvst|datatrails]]"
+                         " (started by the console)\n")
         sys.exit(2)
-    sys.exit(_serve(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) == 3 else 0))
+    sys.exit(_serve(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) >= 3 else 0,
+                    sys.argv[3] if len(sys.argv) == 4 else "rkvst"))

@@ -67,3 +67,39 @@ def check_uuid(value: str) -> str:
     except ValueError:
         raise not_found(f"app registration {value[:80]!r} not found: the id is not a uuid") from None
     return value
+
+
+ROLE_NAMES = ("ROLE_UNSPECIFIED", "OWNER")  # v1Role of appregistrationsv1.datatrails-2024-09
+
+
+def check_roles(value: object) -> tuple[str, ...]:
+    """A registration's roles: a list of v1Role names (or their protobuf numbers); ROLE_UNSPECIFIED
+    and repeats are dropped, so the stored answer is [] or ["OWNER"]."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise bad_request('roles must be a list of role names, such as ["OWNER"]')
+    roles: list[str] = []
+    for item in value:
+        if isinstance(item, int) and not isinstance(item, bool) and 0 <= item < len(ROLE_NAMES):
+            item = ROLE_NAMES[item]
+        if not isinstance(item, str) or item not in ROLE_NAMES:
+            shown = item[:40] if isinstance(item, str) else type(item).__name__
+            raise bad_request(f"roles: {shown!r} is not a role: use {' or '.join(ROLE_NAMES)}")
+        if item != "ROLE_UNSPECIFIED" and item not in roles:
+            roles.append(item)
+    return tuple(roles)
+
+
+def update_mask(raw: str | None, fields: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The PATCH `mask` query parameter (a protobuf FieldMask: comma-separated field names), or
+    None when none was sent; a name that is not an updatable field is a 400."""
+    if raw is None or not raw.strip():
+        return None
+    names = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
+    unknown = [name for name in names if name not in fields]
+    if unknown:
+        raise bad_request(
+            f"mask names {unknown[0][:80]!r}, which is not an updatable field: use {', '.join(fields)}"
+        )
+    return names

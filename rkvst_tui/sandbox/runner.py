@@ -2,6 +2,7 @@
 
     python -m rkvst_tui.sandbox.runner [--host H] [--port P] [--data-dir DIR]
         [--token-ttl S] [--max-apps N] [--rate-limit N] [--reset] [--seed-apps N] [--seed-assets N]
+        [--flavour rkvst|datatrails]
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .address import DataDirInUse
 from .app import LOGGER_NAME
 from .assets import seed_assets
 from .server import SandboxServer, is_loopback
+from .state import DATATRAILS, FLAVOURS, RKVST
 
 DEFAULT_PORT = 8470
 
@@ -75,6 +77,9 @@ def build_parser(prog: str = "rkvst-tui sandbox") -> argparse.ArgumentParser:
                         help="add N app registrations (app-000001, ...) before serving, e.g. for benchmarks")
     parser.add_argument("--seed-assets", type=_non_negative, default=0, metavar="N",
                         help="add N demo assets (types, locations and serial numbers in turn) before serving")
+    parser.add_argument("--flavour", choices=FLAVOURS, default=RKVST,
+                        help="which service to behave as: rkvst (the 2022-11 documents: root principals; the default) "
+                             "or datatrails (today's service: the Owner role, no root principals, tenancies/self, caps)")
     return parser
 
 
@@ -96,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = SandboxServer(
             data_dir, host=args.host, port=args.port, token_ttl=args.token_ttl,
-            max_apps=args.max_apps, rate_limit=args.rate_limit, reset=args.reset,
+            max_apps=args.max_apps, rate_limit=args.rate_limit, reset=args.reset, flavour=args.flavour,
         )
     except DataDirInUse as exc:  # --reset under a sandbox that serves this data
         print(f"error: cannot reset the sandbox data: {exc.message}; {exc.hint}", file=err)
@@ -137,15 +142,17 @@ def _serve(server: SandboxServer, args: argparse.Namespace, data_dir: Path, stop
                   "Is another sandbox running? Try --port 0 for a free port.", file=err)
             return 1
 
-        print(f"RKVST sandbox listening on {server.base_url}", file=out)
+        datatrails = args.flavour == DATATRAILS
+        print(f"{'DataTrails' if datatrails else 'RKVST'} sandbox listening on {server.base_url}", file=out)
         print(f"data: {data_dir}", file=out)
+        kind = "Owner" if datatrails else "root"
         if admin.created:
-            print("root app registration sandbox-admin created; its secret is shown once here and kept in "
+            print(f"{kind} app registration sandbox-admin created; its secret is shown once here and kept in "
                   f"{server.credentials_file} (mode 0600):", file=out)
             print(f"CLIENT_ID={admin.client_id}", file=out)
             print(f"SECRET={admin.secret}", file=out)
         else:
-            print(f"root app registration sandbox-admin: CLIENT_ID={admin.client_id}; "
+            print(f"{kind} app registration sandbox-admin: CLIENT_ID={admin.client_id}; "
                   f"secret in {server.credentials_file}", file=out)
         print("Press Ctrl+C to stop.", file=out, flush=True)
         while not stopping.wait(0.5):

@@ -27,6 +27,7 @@ import uvicorn
 from . import address
 from .address import DataDirInUse, DataDirLock
 from .app import LOGGER_NAME, SandboxState, build_app
+from .state import DATATRAILS, FLAVOURS, RKVST
 from .bootstrap import CREDENTIALS_FILE, AdminCredentials, ensure_admin, write_admin_credentials
 from .clock import FixedClock, SystemClock
 from .limits import with_header_limit
@@ -127,7 +128,11 @@ def is_loopback(host: str) -> bool:
 
 
 class SandboxServer:
-    """The local RKVST sandbox, served by uvicorn on a thread of this process."""
+    """The local RKVST sandbox, served by uvicorn on a thread of this process.
+
+    `flavour`: "rkvst" (the 2022-11 documents, the default) or "datatrails" (roles, no root
+    principals, tenancies/self, /archivist/v1/caps); the data directory serves either.
+    """
 
     def __init__(
         self,
@@ -143,7 +148,10 @@ class SandboxServer:
         *,
         fixed_secret: str | None = None,
         clock: FixedClock | SystemClock | None = None,
+        flavour: str = RKVST,
     ) -> None:
+        if flavour not in FLAVOURS:
+            raise ValueError(f"flavour must be one of {', '.join(FLAVOURS)}, not {flavour!r}")
         if token_ttl < 1:
             raise ValueError("token_ttl must be at least 1 second")
         if max_apps is not None and max_apps < 0:
@@ -158,6 +166,7 @@ class SandboxServer:
         self.deterministic = deterministic
         self.clock = clock or (FixedClock() if deterministic else SystemClock())
         self.fixed_secret = fixed_secret
+        self.flavour = flavour
         if log is None:
             log = logging.getLogger(LOGGER_NAME)
         self._log: Callable[[str], None] = log.info if isinstance(log, logging.Logger) else log
@@ -213,6 +222,8 @@ class SandboxServer:
             with self._store.transaction():  # one commit for the whole first-start bootstrap
                 self._keys = KeyRing(self._store)
                 self._admin = ensure_admin(self._store, self.data_dir)
+                if self.flavour == DATATRAILS:  # the RKVST era's root registrations administer as Owners
+                    self._store.owners_from_root_principals()
         assert self._admin is not None
         return self._admin
 
@@ -293,6 +304,7 @@ class SandboxServer:
             log=self._log,
             on_admin_secret=self._admin_secret_changed,
             identity_key=identity_key,
+            flavour=self.flavour,
         )
         return build_app(state)
 

@@ -17,6 +17,8 @@ from .signing import KeyRing, TokenRejected
 from .store import PrincipalRecord, Store
 
 LOGGER_NAME = "rkvst_tui.sandbox"
+RKVST, DATATRAILS = "rkvst", "datatrails"
+FLAVOURS = (RKVST, DATATRAILS)  # which era's documents the sandbox answers by (docs/api-contract.md §9)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -34,6 +36,12 @@ class SandboxState:
     log: Callable[[str], None] = field(default=logging.getLogger(LOGGER_NAME).info)
     on_admin_secret: Callable[[str], None] | None = None  # keeps admin-credentials.env current
     identity_key: str | None = None  # answers /sandbox/v1/identity (sandbox/address.py)
+    flavour: str = RKVST
+
+    @property
+    def has_roles(self) -> bool:
+        """The DataTrails flavour: registrations carry `roles`; the Owner role administers."""
+        return self.flavour == DATATRAILS
 
 
 @dataclass(frozen=True)
@@ -41,8 +49,15 @@ class Caller:
     client_id: str
     issuer: str
     display_name: str
-    is_root: bool
+    is_root: bool  # a root principal of the tenancy (the RKVST era's administrators)
     claims: dict = field(default_factory=dict, compare=False, repr=False)  # the token's (access policies)
+    is_owner: bool = False  # has the Owner role (the DataTrails era's administrators)
+    has_roles: bool = False  # the DataTrails flavour: the Owner role is what administers
+
+    @property
+    def is_admin(self) -> bool:
+        """May do everything a root principal may: root (RKVST flavour) or Owner (DataTrails)."""
+        return self.is_owner if self.has_roles else self.is_root
 
 
 def base_url(request: Request) -> str:
@@ -108,13 +123,19 @@ def authenticate(state: SandboxState, request: Request) -> Caller:
         p.subject == application.client_id and (p.own_issuer or p.issuer == issuer)
         for p in store.get_root_principals()
     )
-    return Caller(application.client_id, issuer, application.display_name, is_root, claims)
+    return Caller(application.client_id, issuer, application.display_name, is_root, claims,
+                  is_owner=application.is_owner, has_roles=state.has_roles)
 
 
 def require_root(state: SandboxState, request: Request) -> Caller:
-    """The caller, who must be allowed to manage the tenancy; 403 otherwise."""
+    """The caller, who must be allowed to manage the tenancy (root, or Owner on DataTrails); 403 otherwise."""
     caller = authenticate(state, request)
-    if not caller.is_root:
+    if caller.has_roles and not caller.is_owner:
+        raise permission_denied(
+            f"this app registration ({caller.client_id}) does not have the Owner role: ask an Owner to "
+            "give it the role (roles [\"OWNER\"] in an update of the registration)"
+        )
+    if not caller.is_admin:
         raise permission_denied(
             "this app registration is not a root principal of the tenancy: ask a root to add "
             f"issuer {caller.issuer} with subject {caller.client_id}"

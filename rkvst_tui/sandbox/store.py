@@ -30,7 +30,8 @@ from pathlib import Path
 from .clock import SystemClock, derived_uuid, one_year_after, rfc3339
 
 DATABASE_NAME = "sandbox.sqlite3"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: applications.roles (the DataTrails era's Owner role)
+OWNER = "OWNER"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -45,7 +46,8 @@ CREATE TABLE IF NOT EXISTS applications (
     secret_sha256 TEXT NOT NULL,
     valid_from    TEXT NOT NULL,
     valid_until   TEXT NOT NULL,
-    created_at    TEXT NOT NULL
+    created_at    TEXT NOT NULL,
+    roles         TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS applications_by_name ON applications (display_name, seq);
 CREATE TABLE IF NOT EXISTS root_principals (
@@ -93,14 +95,20 @@ class AppRecord:
     valid_from: str
     valid_until: str
     created_at: str
+    roles: tuple[str, ...] = ()
 
     @property
     def client_id(self) -> str:
         return self.uuid
 
-    def to_wire(self, tenant_id: str, secret: str = "") -> dict:
-        """The contract's Application shape; `secret` only for create and regenerate."""
-        return {
+    @property
+    def is_owner(self) -> bool:
+        return OWNER in self.roles
+
+    def to_wire(self, tenant_id: str, secret: str = "", *, with_roles: bool = False) -> dict:
+        """The contract's Application shape; `secret` only for create and regenerate;
+        `roles` only where the service has them (the DataTrails flavour)."""
+        wire = {
             "identity": f"applications/{self.uuid}",
             "display_name": self.display_name,
             "client_id": self.uuid,
@@ -108,6 +116,9 @@ class AppRecord:
             "credentials": [{"secret": secret, "valid_from": self.valid_from, "valid_until": self.valid_until}],
             "custom_claims": dict(self.custom_claims),
         }
+        if with_roles:
+            wire["roles"] = list(self.roles)
+        return wire
 
 
 @dataclass(frozen=True)
@@ -147,10 +158,11 @@ def _app_from_row(row: sqlite3.Row) -> AppRecord:
         valid_from=row["valid_from"],
         valid_until=row["valid_until"],
         created_at=row["created_at"],
+        roles=tuple(json.loads(row["roles"])),
     )
 
 
-_APP_COLUMNS = "seq, uuid, display_name, custom_claims, valid_from, valid_until, created_at"
+_APP_COLUMNS = "seq, uuid, display_name, custom_claims, valid_from, valid_until, created_at, roles"
 
 
 class Store:
@@ -177,11 +189,32 @@ class Store:
         # fsyncs it (survives a power cut) for a few milliseconds a write.
         self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         self._db.executescript(_SCHEMA)
+        self._migrate()
         self._closed = False
         for suffix in ("-wal", "-shm"):
             sidecar = self.path.with_name(self.path.name + suffix)
             if sidecar.exists():
                 os.chmod(sidecar, 0o600)
+
+    def _migrate(self) -> None:
+        """Bring a data directory of an earlier schema up to SCHEMA_VERSION, in one transaction."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is not None and row["value"] == SCHEMA_VERSION:
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                columns = {row["name"] for row in self._db.execute("PRAGMA table_info(applications)")}
+                if "roles" not in columns:  # schema 1 (before the DataTrails flavour)
+                    self._db.execute("ALTER TABLE applications ADD COLUMN roles TEXT NOT NULL DEFAULT '[]'")
+                self._db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (SCHEMA_VERSION,)
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # -- plumbing -------------------------------------------------------------
 
@@ -284,10 +317,11 @@ class Store:
 
     def create_application(
         self, display_name: str, custom_claims: dict[str, str], *, max_apps: int | None = None,
-        exclude_from_quota: str | None = None,
+        exclude_from_quota: str | None = None, roles: Iterable[str] = (),
     ) -> tuple[AppRecord, str]:
         """A new registration and its clear-text secret (the only time it exists)."""
         secret = self._new_secret()
+        roles = tuple(roles)
         valid_from, valid_until = self._validity()
         with self._write() as db:
             if max_apps is not None:
@@ -298,12 +332,13 @@ class Store:
                     raise QuotaReached(max_apps)
             app_uuid = self._new_id(db, "application")
             cursor = db.execute(
-                "INSERT INTO applications (uuid, display_name, custom_claims, secret_sha256, valid_from, valid_until, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (app_uuid, display_name, json.dumps(custom_claims), hash_secret(secret), valid_from, valid_until, valid_from),
+                "INSERT INTO applications (uuid, display_name, custom_claims, secret_sha256, valid_from, valid_until,"
+                " created_at, roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (app_uuid, display_name, json.dumps(custom_claims), hash_secret(secret), valid_from, valid_until,
+                 valid_from, json.dumps(list(roles))),
             )
             seq = cursor.lastrowid
-        record = AppRecord(seq, app_uuid, display_name, dict(custom_claims), valid_from, valid_until, valid_from)
+        record = AppRecord(seq, app_uuid, display_name, dict(custom_claims), valid_from, valid_until, valid_from, roles)
         return record, secret
 
     def get_application(self, app_uuid: str) -> AppRecord | None:
@@ -323,13 +358,21 @@ class Store:
             )
         return [_app_from_row(row) for row in rows]
 
-    def count_applications(self) -> int:
-        return self._read("SELECT COUNT(*) AS n FROM applications")[0]["n"]
+    def count_applications(self, display_name: str | None = None, *, exclude: str | None = None) -> int:
+        """How many registrations (with this display name; without `exclude`, e.g. the quota's admin)."""
+        sql, params = "SELECT COUNT(*) AS n FROM applications WHERE uuid != ?", [exclude or ""]
+        if display_name is not None:
+            sql += " AND display_name = ?"
+            params.append(display_name)
+        return self._read(sql, params)[0]["n"]
 
     def update_application(
-        self, app_uuid: str, *, display_name: str | None = None, custom_claims: dict[str, str] | None = None
+        self, app_uuid: str, *, display_name: str | None = None, custom_claims: dict[str, str] | None = None,
+        roles: Iterable[str] | None = None,
     ) -> AppRecord | None:
         with self._write() as db:
+            if roles is not None:
+                db.execute("UPDATE applications SET roles = ? WHERE uuid = ?", (json.dumps(list(roles)), app_uuid))
             if display_name is not None:
                 db.execute("UPDATE applications SET display_name = ? WHERE uuid = ?", (display_name, app_uuid))
             if custom_claims is not None:
@@ -412,6 +455,22 @@ class Store:
             )
         return count
 
+    def owners_from_root_principals(self) -> int:
+        """Give the Owner role to every registration that is a root principal by this sandbox's
+        issuer (a tenancy moved from the RKVST era to DataTrails keeps its administrators)."""
+        with self._write() as db:
+            rows = db.execute(
+                "SELECT a.uuid, a.roles FROM applications a JOIN root_principals p"
+                " ON p.own_issuer = 1 AND p.subject = a.uuid"
+            ).fetchall()
+            changed = 0
+            for row in rows:
+                roles = json.loads(row["roles"])
+                if OWNER not in roles:
+                    db.execute("UPDATE applications SET roles = ? WHERE uuid = ?", (json.dumps([*roles, OWNER]), row["uuid"]))
+                    changed += 1
+        return changed
+
     # -- root principals -----------------------------------------------------------
 
     def get_root_principals(self) -> list[PrincipalRecord]:
@@ -459,6 +518,9 @@ class Store:
             }
             db.execute("INSERT INTO assets (uuid, body) VALUES (?, ?)", (asset_uuid, json.dumps(body)))
         return body
+
+    def count_assets(self) -> int:
+        return self._read("SELECT COUNT(*) AS n FROM assets")[0]["n"]
 
     def list_assets(self, *, after_seq: int = 0, limit: int = 100) -> list[tuple[int, dict]]:
         rows = self._read("SELECT seq, body FROM assets WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit))

@@ -68,3 +68,31 @@ def test_sdk_gets_payment_required_past_the_quota(make_sandbox) -> None:
     arch.applications.create("the only one", {})
     with pytest.raises(errors.ArchivistPaymentRequiredError):
         arch.applications.create("one too many", {})
+
+
+def test_sdk_creates_an_owner_registration_on_datatrails_whose_token_manages_registrations(make_sandbox) -> None:
+    server = make_sandbox(flavour="datatrails")
+    admin = Archivist(server.base_url, (server.admin_client_id, server.admin_secret))
+    owner = admin.applications.create_from_data(
+        {"display_name": "sdk-owner", "custom_claims": {}, "roles": ["OWNER"]})
+    assert owner["roles"] == ["OWNER"]
+    as_owner = Archivist(server.base_url, (owner["client_id"], owner["credentials"][0]["secret"]))
+    made = as_owner.applications.create("made-by-the-owner", {"k": "v"})
+    assert as_owner.applications.read(made["identity"])["roles"] == []
+    as_owner.applications.delete(made["identity"])
+    assert "sdk-owner" in [a["display_name"] for a in as_owner.applications.list()]
+    plain = admin.applications.create("plain", {})
+    as_plain = Archivist(server.base_url, (plain["client_id"], plain["credentials"][0]["secret"]))
+    with pytest.raises(errors.ArchivistForbiddenError):
+        list(as_plain.applications.list())
+
+
+@pytest.mark.parametrize("flavour", ["rkvst", "datatrails"])
+def test_sdk_count_reads_the_total(make_sandbox, flavour) -> None:
+    server = make_sandbox(flavour=flavour)
+    arch = Archivist(server.base_url, (server.admin_client_id, server.admin_secret))
+    for index in range(3):
+        arch.applications.create("counted", {"n": str(index)})
+    assert arch.count(f"{server.base_url}/archivist/iam/v1/applications") == 4
+    assert arch.count(f"{server.base_url}/archivist/iam/v1/applications", params={"display_name": "counted"}) == 3
+    assert arch.assets.count() == 4

@@ -138,7 +138,8 @@ def test_help_lists_every_option(capsys) -> None:
     with pytest.raises(SystemExit):
         runner.main(["--help"])
     out = capsys.readouterr().out
-    for option in ("--host", "--port", "--data-dir", "--token-ttl", "--max-apps", "--rate-limit", "--reset", "--seed-apps"):
+    for option in ("--host", "--port", "--data-dir", "--token-ttl", "--max-apps", "--rate-limit", "--reset", "--seed-apps",
+                   "--flavour"):
         assert option in out
     assert "8470" in out
 
@@ -153,3 +154,17 @@ def test_it_refuses_data_another_sandbox_serves_and_names_it(tmp_path, make_sand
     err = capsys.readouterr().err
     assert "cannot reset" in err and serving.base_url in err and "Traceback" not in err
     token_for(serving.base_url, serving.admin_client_id, serving.admin_secret)  # untouched
+
+
+def test_flavour_datatrails_serves_the_owner_role_and_no_root_principals(tmp_path) -> None:
+    process, lines = start(["--port", "0", "--flavour", "datatrails", "--data-dir", str(tmp_path / "dt")])
+    try:
+        assert lines[0].startswith("DataTrails sandbox listening on http://127.0.0.1:")
+        assert any(line.startswith("Owner app registration sandbox-admin created") for line in lines)
+        base = lines[0].rsplit(" ", 1)[1]
+        credentials = dict(line.split("=", 1) for line in lines if re.match(r"^(CLIENT_ID|SECRET)=", line))
+        with session(base, token_for(base, credentials["CLIENT_ID"], credentials["SECRET"])) as admin:
+            assert admin.get(APPS).json()["applications"][0]["roles"] == ["OWNER"]
+            assert admin.get("/archivist/v1/tenancies/root_principals").status_code == 404
+    finally:
+        stop(process)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
-from . import access_policies, applications, assets, identity, tenancies, token, well_known
+from . import access_policies, applications, assets, caps, identity, tenancies, token, well_known
 
 if TYPE_CHECKING:
     from ..state import SandboxState
@@ -22,6 +22,7 @@ RouteModule = Callable[["SandboxState"], list[BaseRoute]]
 ROUTE_MODULES: tuple[RouteModule, ...] = (
     token.routes,
     applications.routes,
+    caps.routes,
     tenancies.routes,
     assets.routes,
     access_policies.routes,

@@ -1,4 +1,6 @@
-"""The tenancy's root principals (contract §4)."""
+"""The tenancy: its root principals (RKVST flavour, contract §1 P and Q) or its own record
+(`tenancies/self`, the DataTrails flavour, where root_principals was removed in 2024-11 and
+answers 404 as the real service does)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,53 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from ..problems import bad_request
-from ..requests import MAX_FIELD_LENGTH, json_body
+from ..requests import MAX_FIELD_LENGTH, json_body, update_mask
 from ..state import SandboxState, is_own_issuer, principal_to_wire, require_root
 from ..store import PrincipalRecord
 
+TENANT_NAME_KEY = "tenant_display_name"
+DEFAULT_TENANT_NAME = "Sandbox tenancy"
+MAX_TENANT_NAME = 128  # v1UpdatableTenantPayload.display_name maxLength
+
 
 def routes(state: SandboxState) -> list[BaseRoute]:
+    return self_routes(state) if state.has_roles else root_principal_routes(state)
+
+
+def self_routes(state: SandboxState) -> list[BaseRoute]:
+    store = state.store
+
+    def tenant_answer() -> JSONResponse:
+        return JSONResponse({
+            "identity": store.tenant_id,
+            "verified_domain": "",
+            "display_name": store.get_meta(TENANT_NAME_KEY) or DEFAULT_TENANT_NAME,
+            "enterprise_sso_enabled": False,
+        })
+
+    async def tenancy_self(request: Request) -> JSONResponse:
+        require_root(state, request)
+        if request.method == "PATCH":
+            body = await json_body(request)
+            mask = update_mask(request.query_params.get("mask"), ("display_name", "enterprise_sso_config"))
+            fields = mask if mask is not None else tuple(name for name in body if body[name] is not None)
+            if "enterprise_sso_config" in fields:
+                raise bad_request("enterprise_sso_config: the sandbox has no enterprise single sign-on to configure")
+            if "display_name" in fields:
+                name = body.get("display_name") or ""
+                if not isinstance(name, str):
+                    raise bad_request("display_name must be a string")
+                if not name.strip():
+                    raise bad_request("display_name must not be empty: give the tenancy a name")
+                if len(name) > MAX_TENANT_NAME:
+                    raise bad_request(f"display_name is {len(name)} characters long: the limit is {MAX_TENANT_NAME}")
+                store.set_meta(TENANT_NAME_KEY, name)
+        return tenant_answer()
+
+    return [Route("/archivist/v1/tenancies/self", tenancy_self, methods=["GET", "PATCH"])]
+
+
+def root_principal_routes(state: SandboxState) -> list[BaseRoute]:
     store = state.store
 
     # P and Q
