@@ -95,4 +95,4 @@ def test_sdk_count_reads_the_total(make_sandbox, flavour) -> None:
         arch.applications.create("counted", {"n": str(index)})
     assert arch.count(f"{server.base_url}/archivist/iam/v1/applications") == 4
     assert arch.count(f"{server.base_url}/archivist/iam/v1/applications", params={"display_name": "counted"}) == 3
-    assert arch.assets.count() == 4
+    assert arch.assets.count() == len(list(arch.assets.list())) > 0
