@@ -12,9 +12,15 @@
     rkvst-tui apps list --expiring DAYS           secrets expiring within DAYS (expired too); exit 4 when any
     rkvst-tui apps rotate (ID ... | --expiring DAYS) --save-dir DIR [--dry-run] [--yes]   (cli/hygiene.py)
     rkvst-tui audit [--since WHEN]                the local trail of every change (cli/audit.py)
+    rkvst-tui apps access ID|NAME                  what it can see and why (the policies naming it; nearest miss)
     rkvst-tui principals list
     rkvst-tui principals add (--app ID | --issuer ISS --subject SUB [--display-name N] [--email E])
     rkvst-tui principals remove (--app ID | --issuer ISS --subject SUB)
+    rkvst-tui policies list [--name NAME] | show ID|NAME | delete ID|NAME [--yes]
+    rkvst-tui policies create [--from-file policy.json] [--name N] [--description D] [--filter k=v[|k=v] ...]
+              [--grant-app ID|NAME ...] [--grant-subject CLIENT_ID ...] [--grant-claim k=v ...]
+              [--read ATTR ...] [--write ATTR ...] [--behaviour B ...]
+    rkvst-tui policies update ID|NAME [the same options: the fields given replace theirs]
     rkvst-tui inspect [TOKEN | - | --file PATH] [--verify] [--key PATH]
     rkvst-tui locate
 
@@ -45,8 +51,16 @@ them; `apps regenerate ID` and `apps delete ID` end that reminder.
                     (the secret is in the Application only when no file was asked for)
 - apps delete:      {"deleted": CLIENT_ID, "display_name": NAME}
                     (a root registration adds "root_principal": "removed" | "kept")
+- apps access:      {"client_id", "display_name", "status": "root"|"owner"|"shared"|"named"|"none", "summary",
+                     "grants": [{"policy", "display_name", "permission", "named_by", "by_claim", "filters",
+                     "assets", "readable"}], "nearest": {"policy", "display_name", "permission", "names"} | null,
+                     "assets": [{"identity", "attributes"}] (as its tokens see them), "total_assets"}
 - principals list/add/remove: {"root_principals": [Principal]}
 - apps list --expiring, apps rotate: see cli/hygiene.py;  audit: see cli/audit.py
+- policies list:    {"access_policies": [AccessPolicy]}   (the wire shape, docs/access-policies.md)
+- policies show:    {"access_policy": AccessPolicy, "assets": [{"identity", "arc_display_name"}]}
+- policies create:  {"access_policy": AccessPolicy, "warnings": [TEXT]};  update: {"access_policy": AccessPolicy}
+- policies delete:  {"deleted": IDENTITY, "display_name": NAME}
 - inspect:          the token report of rkvst_tui.api.inspection.TokenReport.to_json
 - locate:           {"config_dir", "config_file", "config_file_exists", "data_dir", "state_dir", "secret_journal", "audit_file",
                      "sandbox_data_dir", "sandbox_admin_credentials", "sandbox_running_hint",

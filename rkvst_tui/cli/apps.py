@@ -17,6 +17,7 @@ from .exits import EXIT_FAILED, EXIT_OK, UsageError
 from .hygiene import add_list_options, add_rotate_parser, list_expiring, rotate_apps
 from .output import Io, clean, confirm, days_left, emit_json, fields, shell_word, table, utc_date, utc_time
 from .parser import add_command
+from .policies import add_access_parser
 from .secret_output import check_save_target, claim_pairs, save_secret, secret_output
 
 if TYPE_CHECKING:
@@ -103,6 +104,7 @@ def add_parser(sub: Any) -> None:
     regenerate.add_argument("--force", action="store_true", help="overwrite the credentials file if it exists")
 
     add_rotate_parser(apps_sub)
+    add_access_parser(apps_sub)  # apps access ID (cli/policies.py)
 
 
 def run(args: argparse.Namespace, io: Io) -> int:
@@ -469,7 +471,14 @@ async def regenerate_secret(args: argparse.Namespace, api: RkvstClient, io: Io) 
     return EXIT_OK
 
 
+async def access_app(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
+    from .policies import access_app as explain
+
+    return await explain(args, api, io)
+
+
 ACTIONS: dict[str, ApiCommand] = {
+    "access": access_app,
     "list": list_apps,
     "show": show_app,
     "create": create_app,

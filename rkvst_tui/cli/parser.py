@@ -25,6 +25,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "token": "token",
     "apps": "apps",
     "principals": "principals",
+    "policies": "policies",
     "inspect": "inspect",
     "audit": "audit",
     "locate": "locate",
