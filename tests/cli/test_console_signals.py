@@ -42,6 +42,16 @@ ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\
 SECRET = re.compile(r"\b[0-9a-f]{64}\b")
 
 
+def process_state(pid: int) -> str:
+    """What the kernel says of a process that should have ended: its state and signal masks."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError as error:
+        return f"no /proc entry ({error})"
+    keep = ("State", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt", "Threads")
+    return "; ".join(line for line in status.splitlines() if line.split(":")[0] in keep)
+
+
 class Terminal:
     """`rkvst-tui` in a pseudo-terminal; `text` is everything it has drawn, escape codes removed."""
 
@@ -101,7 +111,7 @@ class Terminal:
         deadline = time.monotonic() + WAIT
         while self.process.poll() is None:
             if time.monotonic() > deadline:
-                raise AssertionError("the console did not end")
+                raise AssertionError(f"the console did not end: {process_state(self.process.pid)}")
             self._read(0.05)
         return self.process.returncode
 
