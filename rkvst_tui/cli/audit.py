@@ -52,11 +52,12 @@ def run(args: argparse.Namespace, io: Io) -> int:
         io.say("No changes recorded" + (f" since {format_time(since)}" if since else "")
                + f" ({clean(str(trail.path))})")
         return EXIT_OK
+    notes = any(entry.detail for entry in entries)
     rows = [
         (entry.time, entry.profile or entry.base_url, entry.action, entry.target_words(48),
-         entry.outcome_words(), entry.actor, entry.detail)
+         entry.outcome_words(), entry.actor, *([entry.detail] if notes else []))
         for entry in entries
     ]
-    io.say(table(("TIME (UTC)", "PROFILE", "ACTION", "TARGET", "OUTCOME", "BY", "NOTE"), rows))
+    io.say(table(("TIME (UTC)", "PROFILE", "ACTION", "TARGET", "OUTCOME", "BY", *(["NOTE"] if notes else [])), rows))
     io.note(f"{len(entries)} change{'s' if len(entries) != 1 else ''} in {clean(str(trail.path))}")
     return EXIT_OK

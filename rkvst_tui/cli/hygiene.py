@@ -142,11 +142,12 @@ def _say_plan(plan: RotationPlan, api: RkvstClient, io: Io, *, dry_run: bool) ->
     if not plan.todo:
         return
     verb = "would rotate" if dry_run else "to rotate"
-    io.say(f"{verb} {len(plan.todo)} app registration{'s' if len(plan.todo) != 1 else ''}:")
-    rows = [(app.display_name, app.client_id, utc_date(app.valid_until), str(plan.file_for(app))
-             + ("  (again: its last new secret was lost)" if app.client_id in plan.redo else ""))
+    io.say(f"{verb} {len(plan.todo)} app registration{'s' if len(plan.todo) != 1 else ''}, "
+           f"each into {clean(str(plan.save_dir / '<client id>.env'))}:")
+    rows = [(app.display_name, app.client_id, utc_date(app.valid_until),
+             "again: its last new secret was lost" if app.client_id in plan.redo else "")
             for app in plan.todo]
-    io.say(table(("DISPLAY NAME", "CLIENT ID", "EXPIRY DATE", "NEW CREDENTIALS FILE"), rows))
+    io.say(table(("DISPLAY NAME", "CLIENT ID", "EXPIRY DATE", "NOTE" if plan.redo else ""), rows))
     me = api.acting_client_id()
     if any(app.client_id == me for app in plan.todo):
         io.note(f"note: {me} is the registration this command is signed in as: it goes last, and your "

@@ -121,7 +121,8 @@ def test_dry_run_says_what_and_where_and_changes_nothing(cli_env, capsys, tmp_pa
     save_dir = tmp_path / "rotated"
     code, out, err = run(capsys, "apps", "rotate", "--expiring", "7", "--save-dir", str(save_dir), "--dry-run")
     assert code == 0, err
-    assert "would rotate 1 app registration" in out and str(save_dir / f"{app['client_id']}.env") in out
+    assert f"would rotate 1 app registration, each into {save_dir}/<client id>.env:" in out
+    assert app["client_id"] in out and "Valve" in out
     assert "dry run: nothing was changed" in err
     code, out, _ = run(capsys, "apps", "rotate", "--expiring", "7", "--save-dir", str(save_dir), "--dry-run", "--json")
     assert code == 0 and json.loads(out)["to_rotate"][0]["client_id"] == app["client_id"]
