@@ -131,8 +131,10 @@ class TokenProvider:
             lifetime = float(answer.expires_in)
             if lifetime <= 0:  # the answer left it out: go by the token's own exp, else be cautious
                 exp = unverified_claims(answer.access_token).get("exp")
-                has_exp = isinstance(exp, (int, float)) and not isinstance(exp, bool)
-                lifetime = exp - self._wall_clock().timestamp() if has_exp else DEFAULT_LIFETIME
+                if isinstance(exp, (int, float)) and not isinstance(exp, bool):
+                    lifetime = exp - self._wall_clock().timestamp()
+                else:
+                    lifetime = DEFAULT_LIFETIME
             self._accept(answer.access_token, lifetime)
         elif self._bearer_token_file is not None:
             token = read_bearer_token_file(self._bearer_token_file)

@@ -33,7 +33,7 @@ IANA_REGISTERED_CLAIMS = frozenset(
         "middle_name", "nickname", "preferred_username", "profile", "picture", "website",
         "gender", "birthdate", "zoneinfo", "locale", "phone_number", "phone_number_verified",
         "address", "updated_at", "at_hash", "c_hash", "s_hash", "events", "toe", "txn", "rph",
-        "orig", "dest", "mky", "sub_jwk", "client_id", "htm", "htu", "ath", "nonce", "origin",
+        "orig", "dest", "mky", "sub_jwk", "client_id", "htm", "htu", "ath", "origin",
         "attest", "vot", "vtm", "jcard", "sip_callid", "sip_cseqnum", "sip_date",
         "sip_via_branch", "eat_nonce", "ueid", "oemid", "hwmodel", "hwversion", "secboot",
         "dbgstat", "location", "eat_profile", "submods", "organization", "role",
@@ -56,7 +56,7 @@ RULE_IANA = "iana-registered"
 RULE_LOOKALIKE = "case-lookalike"
 
 
-class Severity(str, Enum):
+class Severity(str, Enum):  # noqa: UP042 - not StrEnum: str() of a member stays as it is
     ERROR = "error"
     WARNING = "warning"
 

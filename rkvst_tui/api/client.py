@@ -28,8 +28,8 @@ import asyncio
 import dataclasses
 import math
 import os
-import ssl
 import socket
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -37,9 +37,9 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from .. import __version__
-from .auth import TokenProvider, unverified_claims
 from . import audit as _audit
 from . import shell
+from .auth import TokenProvider, unverified_claims
 from .bounded import BodyTooLarge, UnreadableEncoding, read_bounded, size_text
 from .connection import SANDBOX_MARKER_HEADER, Connection
 from .errors import (
@@ -161,7 +161,10 @@ class RootPrincipalsChange:
         if self.undone:
             verb, fix = ("you added is not in the list", "add") if self.added else ("you removed is back", "remove")
             parts.append(f"{_principal_words(self.principal)}, which {verb}: {fix} it again.")
-        others = lambda found: [p for p in found if p != self.principal]  # noqa: E731
+
+        def others(found: Iterable[Principal]) -> list[Principal]:
+            return [p for p in found if p != self.principal]
+
         if others(self.appeared):
             parts.append(f"Now also in the list: {_principal_list(others(self.appeared))}.")
         if others(self.disappeared):
@@ -491,15 +494,15 @@ class RkvstClient:
                 if await self.tokens.refresh(rejected=token) is not None:
                     continue
             if status == 429 and rate_limited < self.max_rate_limit_retries:
-                error = self._api_error(response, method, path, subject, token_source)
-                assert isinstance(error, RateLimited)
-                if error.retry_after <= self.max_rate_limit_wait:
+                limited = self._api_error(response, method, path, subject, token_source)
+                assert isinstance(limited, RateLimited)
+                if limited.retry_after <= self.max_rate_limit_wait:
                     rate_limited += 1
                     if self.on_rate_limit is not None:
-                        self.on_rate_limit(error.retry_after, rate_limited)
-                    await self._sleep(error.retry_after)
+                        self.on_rate_limit(limited.retry_after, rate_limited)
+                    await self._sleep(limited.retry_after)
                     continue
-                raise error
+                raise limited
             if status >= 400:
                 raise self._api_error(response, method, path, subject, token_source)
             if 300 <= status < 400:

@@ -73,7 +73,7 @@ class Config:
 def keyring_available() -> bool:
     try:
         import keyring  # noqa: F401  (optional dependency: rkvst-tui[keyring])
-    except Exception:
+    except Exception:  # noqa: BLE001 - a broken optional package is an absent one
         return False
     return True
 
@@ -110,7 +110,10 @@ def _profile(name: str, table: Any, path: Path) -> Profile:
         raise ConfigError(f"{where} gives the secret twice ({' and '.join(sources)})", hint="keep one of them")
     for key in ("secret_file", "bearer_token_file"):
         if key in values:
-            values[key] = Path(values[key]).expanduser()
+            try:
+                values[key] = Path(values[key]).expanduser()
+            except RuntimeError:  # "~someone/..." for a user this machine does not know: as a shell
+                values[key] = Path(values[key])  # leaves it, a path that does not exist (said when used)
     return Profile(name=name, **values)
 
 
@@ -216,14 +219,14 @@ def _profile_secret(profile: Profile, config: Config, env: Mapping[str, str], no
                 raise ConfigError(f"{where} secret_keyring = true needs a client_id in the profile")
             try:
                 value = keyring.get_password(KEYRING_SERVICE, profile.client_id)
-            except Exception as exc:  # keyring backends raise their own types
+            except Exception as exc:  # noqa: BLE001 - keyring backends raise their own types
                 raise ConfigError(f"{where}: the keyring could not be read ({type(exc).__name__})") from None
             if not value:
                 raise ConfigError(
                     f"{where}: the keyring has no secret for client id {profile.client_id}",
                     hint=f"store it with: keyring set {KEYRING_SERVICE} {profile.client_id}",
                 )
-            return value
+            return str(value)
         return from_keyring
     return None
 

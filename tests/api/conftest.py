@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-
 from api_helpers import admin_connection
 
 from rkvst_tui.api.client import RkvstClient

@@ -26,7 +26,6 @@ from rkvst_tui.api.errors import (
 from rkvst_tui.api.files import write_bearer_token_file
 from rkvst_tui.api.models import Principal
 
-
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 

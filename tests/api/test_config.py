@@ -216,3 +216,11 @@ def test_bad_base_urls(url, words):
 
 def test_plain_http_elsewhere_when_insisted():
     assert Connection("http://rkvst.internal", allow_insecure=True).base_url == "http://rkvst.internal"
+
+
+
+def test_a_path_under_an_unknown_users_home_stays_as_written(tmp_path):
+    """As a shell leaves `~nobody/x` alone: it loads, and fails only where the file is read."""
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.p]\nsecret_file = "~no-such-user-rkvst/secret"\n')
+    assert load_profiles(config).profiles["p"].secret_file == Path("~no-such-user-rkvst/secret")

@@ -644,7 +644,7 @@ def test_an_expired_sandbox_token_is_reported_expired(make_sandbox, mint_token):
 
 @pytest.mark.parametrize("value", ["-Infinity", "Infinity", "NaN", "1e308", "1" + "0" * 400, "true"])
 def test_time_claims_that_are_not_usable_times_are_named_not_crashed_on(value):
-    body = '{"sub":"x","exp":%s,"nbf":%s,"iat":%s}' % (value, value, value)
+    body = f'{{"sub":"x","exp":{value},"nbf":{value},"iat":{value}}}'
     token = ".".join([b64url(RS256_HEADER), b64url(body.encode()), "c2ln"])
     report = _inspect(token)
     assert report.payload is not None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-
 from api_helpers import admin_connection
 from principals_race import Ordered, Schedule
 

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from benchlib import Figure, median, print_header, print_table, temporary_root
 
 SMALL = 1_000

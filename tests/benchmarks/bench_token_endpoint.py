@@ -26,7 +26,6 @@ import uuid
 from pathlib import Path
 
 import httpx
-
 from benchlib import Figure, isolated_env, print_header, print_table, temporary_root
 
 TOKEN_PATH = "/archivist/iam/v1/appidp/token"

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from rkvst_tui import cli
+from rkvst_tui.api.files import read_bearer_token_file, read_credentials_file, write_bearer_token_file
 from rkvst_tui.cli import connection as cli_connection
 from rkvst_tui.cli import console as cli_console
 from rkvst_tui.cli import dispatch, output
 from rkvst_tui.cli import parser as cli_parser
 from rkvst_tui.cli import token as cli_token
-from rkvst_tui.api.files import read_bearer_token_file, read_credentials_file, write_bearer_token_file
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 ENV_NAMES = (

@@ -19,11 +19,10 @@ import time
 
 import httpx
 import pytest
-
 from jwt_helpers import b64url
-from rkvst_tui import cli
-from rkvst_tui.api.files import write_bearer_token_file
 from test_cli import FakeTerminal, _create, env, isolated, run  # noqa: F401 - fixtures and helpers
+
+from rkvst_tui.api.files import write_bearer_token_file
 
 ASSETS = "/archivist/v2/assets"
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from rkvst_tui import cli
-from rkvst_tui.cli import connection as cli_connection
 from rkvst_tui.api.client import RkvstClient
+from rkvst_tui.cli import connection as cli_connection
 
 HOSTILE_NAME = "Prod\x1b]0;PWNED\x07\x9b2J\u202eevil\u200b\u2028x\x7f"
 ENV_NAMES = (

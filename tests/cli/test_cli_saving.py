@@ -15,7 +15,6 @@ import subprocess
 import sys
 
 import pytest
-
 from test_cli import env, isolated, run  # noqa: F401 - fixtures and helpers of the CLI tests
 
 

@@ -28,14 +28,14 @@ import httpx
 import pytest
 
 from rkvst_tui import cli
-from rkvst_tui.cli import console as cli_console
-from rkvst_tui.cli import output
-from rkvst_tui.cli import parser as cli_parser
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.config import KEYRING_SERVICE, keyring_available
 from rkvst_tui.api.connection import Connection
 from rkvst_tui.api.files import write_bearer_token_file
 from rkvst_tui.api.models import Principal
+from rkvst_tui.cli import console as cli_console
+from rkvst_tui.cli import output
+from rkvst_tui.cli import parser as cli_parser
 from rkvst_tui.sandbox.server import SandboxServer
 from rkvst_tui.tui.app import RkvstApp
 from tests.console_helpers import SIZE, notifications, screen_text, settle

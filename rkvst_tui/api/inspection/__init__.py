@@ -25,8 +25,8 @@ the report's types and limits.
 
 from __future__ import annotations
 
-from .extract import find_token, is_jws_compact, normalise
 from .explain import TIME_CLAIMS, TIME_WARNING_CODES, claim_times, time_warnings
+from .extract import find_token, is_jws_compact, normalise
 from .keys import KeyLoadError, load_verification_key
 from .report import inspect_token
 from .results import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone, tzinfo
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..claims import IANA_REGISTERED_CLAIMS, REGISTERED_CLAIMS, TOKEN_SERVICE_CLAIMS, Severity, check_name, check_value
 from ..time_words import claim_relative, span, utc_stamp
@@ -121,12 +121,15 @@ def _as_list(value: Any) -> list[Any]:
 TIME_WARNING_CODES = frozenset({"no-exp", "expired", "bad-time", "not-yet-valid", "iat-in-future"})
 
 
-def time_warnings(payload: dict | None, now: datetime) -> list[TokenWarning]:
+def time_warnings(payload: dict[str, Any] | None, now: datetime) -> list[TokenWarning]:
     """What exp, nbf and iat say about the token at `now` (codes in TIME_WARNING_CODES)."""
     found: list[TokenWarning] = []
     if payload is None:
         return found
-    add = lambda code, message: found.append(TokenWarning(code, message))  # noqa: E731
+
+    def add(code: str, message: str) -> None:
+        found.append(TokenWarning(code, message))
+
     now_ts = now.timestamp()
     exp = payload.get("exp")
     if "exp" not in payload:
@@ -157,8 +160,8 @@ def time_warnings(payload: dict | None, now: datetime) -> list[TokenWarning]:
 
 
 def report_warnings(
-    report_header: dict | None,
-    payload: dict | None,
+    report_header: dict[str, Any] | None,
+    payload: dict[str, Any] | None,
     rows: Iterable[ClaimRow],
     now: datetime,
     expected_issuer: str | None,
@@ -167,7 +170,10 @@ def report_warnings(
     ignored: list[str],
 ) -> list[TokenWarning]:
     found: list[TokenWarning] = []
-    add = lambda code, message: found.append(TokenWarning(code, message))  # noqa: E731
+
+    def add(code: str, message: str) -> None:
+        found.append(TokenWarning(code, message))
+
 
     if verdict.state == UNSECURED:
         add("unsecured", "alg is 'none': the token is not signed; no service should accept it")
@@ -216,7 +222,7 @@ def report_warnings(
     return found
 
 
-def is_numeric_date(value: Any) -> bool:
+def is_numeric_date(value: Any) -> TypeGuard[int | float]:
     """A usable NumericDate: a finite number, not a bool (JSON's NaN and Infinity are not times)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False

@@ -107,6 +107,7 @@ def load_verification_key(text: str) -> list[Key]:
                     for k in data["keys"]]
         return [jwk_to_key(data, source)]
     data_bytes = text.encode("utf-8", "replace")
+    public: Any  # a cryptography public key, of whichever type the text holds
     try:
         if "-----BEGIN CERTIFICATE-----" in text:
             public = x509.load_pem_x509_certificate(data_bytes).public_key()
@@ -122,7 +123,7 @@ def load_verification_key(text: str) -> list[Key]:
         raise
     except TypeError:
         raise KeyLoadError(f"{source}: the private key is encrypted; give the public key instead") from None
-    except Exception as exc:  # cryptography raises several types for malformed keys
+    except Exception as exc:  # noqa: BLE001 - cryptography raises several types for malformed keys
         raise KeyLoadError(f"{source}: could not be read as a key ({type(exc).__name__}: {str(exc)[:120]})") from None
     return [Key(public, None, source, None, key_family(public))]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timezone, tzinfo
+from typing import Any
 
 from .decode import decode_json_part, decode_signature
 from .explain import claim_rows, report_warnings
@@ -12,13 +13,14 @@ from .keys import ALG_FAMILIES, KEY_CARRYING_HEADERS
 from .results import NOT_CHECKED, PartReport, TokenReport, TokenWarning
 from .verify import DEFAULT_ALGORITHMS, Verdict, verify_signature
 
+
 def inspect_token(
     text: str,
     *,
     now: datetime | None = None,
     expected_issuer: str | None = None,
     expected_audience: str | None = None,
-    jwks: dict | None = None,
+    jwks: dict[str, Any] | None = None,
     key: str | None = None,
     algorithms: Sequence[str] = DEFAULT_ALGORITHMS,
     no_key_reason: str | None = None,
@@ -72,7 +74,7 @@ def inspect_token(
         verdict = verify_signature(
             segments, header, signature_part, jwks=jwks, key=key, algorithms=algorithms, no_key_reason=no_key_reason
         )
-    except Exception as exc:  # the report must survive any key library surprise
+    except Exception as exc:  # noqa: BLE001 - the report must survive any key library surprise
         verdict = Verdict(NOT_CHECKED, f"the signature could not be checked ({type(exc).__name__})")
     rows, omitted = claim_rows(header, payload, now, local_tz)
     warnings = report_warnings(header, payload, rows, now, expected_issuer, expected_audience, verdict, ignored)

@@ -120,8 +120,8 @@ class TokenReport:
     token: str  # the normalised token text (never put in to_json)
     input_note: str  # how the token was found in the input
     parts: list[PartReport]
-    header: dict | None
-    payload: dict | None
+    header: dict[str, Any] | None
+    payload: dict[str, Any] | None
     claims: list[ClaimRow]
     signature_state: str
     signature_reason: str

@@ -26,7 +26,7 @@ class Verdict:
 
 def verify_signature(
     segments: list[str],
-    header: dict | None,
+    header: dict[str, Any] | None,
     signature: PartReport | None,
     *,
     jwks: Any,
@@ -105,7 +105,7 @@ def verify_signature(
         try:
             if verifier.verify(signing_input, candidate.public_key, signature.decoded):
                 return Verdict(VERIFIED, f"signature matches {candidate.source} ({alg})", candidate.source)
-        except Exception:  # a malformed signature of the wrong size is just a bad signature
+        except Exception:  # noqa: BLE001 - a malformed signature of the wrong size is just a bad signature
             continue
     source = fitting[0].source if len(fitting) == 1 else f"any of {len(fitting)} keys"
     return Verdict(
