@@ -20,7 +20,7 @@ from benchlib import machine
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = {
-    "first_frame": ([], ["--runs", "2"]),
+    "first_frame": ([], ["--runs", "2", "--cases", "cache"]),
     "scale": ([], ["--registrations", "2000"]),
     "token_reuse": ([], ["--calls", "40"]),
     "token_endpoint": ([], ["--seconds", "1"]),
