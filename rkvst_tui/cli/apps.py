@@ -373,7 +373,8 @@ async def _lost_create(
 
 
 def is_signed_in_as(api: RkvstClient, app: Application) -> bool:
-    return bool(api.tokens.current) and app.client_id == api._caller_subject()
+    """Whether `app` is the registration this client is signed in as (the client's one rule)."""
+    return api.is_caller(api.app_principal(app))
 
 
 async def delete_app(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
