@@ -1,4 +1,4 @@
-"""The console's launch: its sandbox child, its connection, and the process's GC policy.
+"""The console's launch: its sandbox child, its connection, and the start of the GC policy.
 
 Nothing heavy is imported with this module: a bare `rkvst-tui` starts the sandbox child
 before Textual, asyncio or argparse are imported, so the child gets ready while this process
@@ -105,23 +105,11 @@ def import_http_client() -> None:
 
 
 def pause_gc_for_start_up() -> None:
-    """The console process's GC policy, the only place it is set.
+    """The console process's start-up GC policy (rkvst_tui/gc_policy.py, the only place GC is
+    changed): no cyclic collection for START_UP_GC_PAUSE seconds, then freeze and resume."""
+    from .. import gc_policy
 
-    No cyclic garbage collection while the console starts: importing Textual and building
-    the first frame make many long-lived objects, and collecting them over and over slows
-    the first frame. Afterwards they are frozen (never scanned again) and collection resumes.
-    """
-    import gc
-    import threading
-
-    def resume() -> None:
-        gc.freeze()
-        gc.enable()
-
-    gc.disable()
-    timer = threading.Timer(START_UP_GC_PAUSE, resume)
-    timer.daemon = True
-    timer.start()
+    gc_policy.pause_for_start_up(START_UP_GC_PAUSE)
 
 
 def run_console(args: argparse.Namespace, io: Io) -> int:

@@ -200,14 +200,13 @@ def _fail(out, message: str) -> int:
 def _serve(data_dir: Path, preferred_port: int = 0, flavour: str = "rkvst") -> int:
     """The child: start the sandbox (or find the one serving this data), say where it is,
     serve until standard input closes."""
-    import gc
-
+    from .. import gc_policy
     from . import address
 
     out = sys.stdout
     # Start-up is imports: objects that live as long as the process. Collecting them while
-    # the console waits for this child cost it ~20-40 ms (profiled); freeze them once up.
-    gc.disable()
+    # the console waits for this child slows it (tests/benchmarks/); freeze them once up.
+    gc_policy.hold()
     try:
         # Before the server's imports: a sandbox that already serves this data is used, not doubled.
         running = address.find_running(data_dir)
@@ -242,8 +241,7 @@ def _serve(data_dir: Path, preferred_port: int = 0, flavour: str = "rkvst") -> i
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, out.fileno())
         os.close(devnull)
-        gc.freeze()
-        gc.enable()
+        gc_policy.resume_frozen()
         sys.stdin.buffer.read()  # until the console closes the pipe or exits
     except (OSError, KeyboardInterrupt):
         pass
