@@ -42,7 +42,7 @@ async def _until(pilot, condition: Callable[[], bool], what: str, timeout: float
 
 
 async def _open_form(pilot) -> None:
-    from rkvst_tui.tui.app_form import AppFormScreen
+    from rkvst_tui.tui.screens.app_form import AppFormScreen
 
     await scenes.settled(pilot)
     await pilot.press("n")
@@ -68,7 +68,7 @@ async def _create_form_with_errors(pilot) -> None:
 
 def _secret_reveal(server) -> Callable[..., Awaitable[None]]:
     async def run(pilot) -> None:
-        from rkvst_tui.tui.secret_reveal import SecretRevealScreen
+        from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
 
         await _open_form(pilot)
         await pilot.press(*"TrafficLight103")

@@ -29,6 +29,7 @@ def _imports(path: Path) -> set[str]:
                 names.update(f"{prefix}.{alias.name}" for alias in node.names)
             elif node.module:
                 names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
@@ -68,3 +69,107 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
         fake.unlink()
     assert "rkvst_tui/api/_import_rule_probe.py imports textual.app" in found
     assert any("rkvst_tui.sandbox" in line for line in found)
+
+
+# Inside the console: app -> views -> screens -> widgets -> helpers (architecture.md, "The console
+# inside"). A module imports its own layer or the ones after it, and the imports form no circle.
+TUI_LAYERS = ("app", "views", "screens", "widgets", "helpers")
+TUI_APP_MODULES = {"rkvst_tui.tui.app", "rkvst_tui.tui.commands"}  # the App and its palette
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def tui_layer(module: str) -> str:
+    if module in TUI_APP_MODULES:
+        return "app"
+    for layer in ("views", "screens", "widgets"):
+        if module == f"rkvst_tui.tui.{layer}" or module.startswith(f"rkvst_tui.tui.{layer}."):
+            return layer
+    return "helpers"  # formatting, problems, snippets, session, actions, ...
+
+
+def tui_import_graph(root: Path = PACKAGE / "tui") -> dict[str, set[str]]:
+    """module -> the tui modules it imports (at the top or inside a function: a lazy import
+    is an arrow too). `from x import name` counts as importing x.name when that is a module."""
+    paths = sorted(root.rglob("*.py"))
+    modules = {_module_name(path) for path in paths}
+    graph: dict[str, set[str]] = {}
+    for path in paths:
+        this = _module_name(path)
+        targets = set()
+        for name in _imports(path):
+            while name and name not in modules:
+                name = name.rpartition(".")[0]
+            # A package's __init__ is imported with any of its modules: not an arrow of its own.
+            if name and name != this and not this.startswith(name + "."):
+                targets.add(name)
+        graph[this] = targets
+    return graph
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        f"{module} ({tui_layer(module)}) imports {target} ({tui_layer(target)})"
+        for module, targets in graph.items()
+        for target in targets
+        if TUI_LAYERS.index(tui_layer(target)) < TUI_LAYERS.index(tui_layer(module))
+    )
+
+
+def find_circle(graph: dict[str, set[str]]) -> list[str]:
+    """One circle of imports (its modules in order, the first repeated at the end), or []."""
+    state: dict[str, str] = {}
+    stack: list[str] = []
+
+    def visit(module: str) -> list[str]:
+        state[module] = "open"
+        stack.append(module)
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == "open":
+                return stack[stack.index(target):] + [target]
+            if target not in state:
+                found = visit(target)
+                if found:
+                    return found
+        stack.pop()
+        state[module] = "done"
+        return []
+
+    for module in sorted(graph):
+        if module not in state:
+            found = visit(module)
+            if found:
+                return found
+    return []
+
+
+def test_the_console_imports_run_app_views_screens_widgets_helpers() -> None:
+    graph = tui_import_graph()
+    assert {tui_layer(module) for module in graph} == set(TUI_LAYERS)
+    assert layer_violations(graph) == []
+
+
+def test_the_console_has_no_import_circle() -> None:
+    assert find_circle(tui_import_graph()) == []
+
+
+def test_the_checker_sees_a_planted_circle_and_an_arrow_back_up() -> None:
+    """Guard against a checker that can never fail: two widgets that import each other (one
+    lazily, inside a function), and a widget that imports a screen."""
+    first, second = PACKAGE / "tui" / "widgets" / "_probe_a.py", PACKAGE / "tui" / "widgets" / "_probe_b.py"
+    first.write_text("from rkvst_tui.tui.widgets import _probe_b\n")
+    second.write_text("def later():\n    from rkvst_tui.tui.widgets._probe_a import thing\n"
+                      "    from rkvst_tui.tui.screens.confirm import ConfirmScreen\n")
+    try:
+        graph = tui_import_graph()
+    finally:
+        first.unlink()
+        second.unlink()
+    assert find_circle(graph) == [
+        "rkvst_tui.tui.widgets._probe_a", "rkvst_tui.tui.widgets._probe_b", "rkvst_tui.tui.widgets._probe_a",
+    ]
+    assert ("rkvst_tui.tui.widgets._probe_b (widgets) imports rkvst_tui.tui.screens.confirm (screens)"
+            in layer_violations(graph))

@@ -26,7 +26,7 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import ContentSwitcher
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.paths import data_dir
@@ -36,9 +36,9 @@ from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.typeahead import TypeAhead
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
-from rkvst_tui.tui.widgets.apps_view import AppRegistrationsView
+from rkvst_tui.tui.views.registrations import AppRegistrationsView
 from rkvst_tui.tui.widgets.header import ConsoleHeader
-from rkvst_tui.tui.widgets.principals_view import RootPrincipalsView
+from rkvst_tui.tui.views.principals import RootPrincipalsView
 from rkvst_tui.tui.widgets.tab_bar import ConsoleTabs
 
 if TYPE_CHECKING:
@@ -149,11 +149,8 @@ class RkvstApp(TypeAhead, App[None]):
         yield ConsoleFooter(compact=True)
 
     def _inspector(self):
-        try:
-            from rkvst_tui.tui.inspector import TokenInspector
-        except ImportError:
-            return Static(Text("The token inspector is coming in a later build.", style="dim"),
-                          id="inspector-coming")
+        from rkvst_tui.tui.views.inspector import TokenInspector
+
         return TokenInspector(lambda: self.client, clock=self.now)
 
     @property
@@ -465,27 +462,19 @@ class RkvstApp(TypeAhead, App[None]):
         if not change.undone:
             self.notify(f"{name} is {'now' if add else 'no longer'} a root principal.", markup=False)
 
-    # -------------------------------------------------- other engineers' screens
+    # ------------------------------------------------------------------ screens
 
     def form_screen(self, existing):
-        """The create/edit form, or None (with a notice) if this build lacks it."""
-        try:
-            from rkvst_tui.tui.app_form import AppFormScreen
-        except ImportError:
-            self.notify("The create/edit form is not available in this build.", severity="warning", markup=False)
-            return None
+        """The create/edit form."""
+        from rkvst_tui.tui.screens.app_form import AppFormScreen
+
         return AppFormScreen(self.client, existing=existing)
 
     def reveal_secret(self, application, *, reason: str) -> None:
         """The one-time secret screen; the secret goes nowhere else. The journal notes it first."""
-        on_recorded = self._note_shown(application, reason)
-        try:
-            from rkvst_tui.tui.secret_reveal import SecretRevealScreen
-        except ImportError:
-            from rkvst_tui.tui.screens.secret_fallback import PlainSecretScreen
+        from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
 
-            self.push_screen(PlainSecretScreen(application))
-            return
+        on_recorded = self._note_shown(application, reason)
         self.push_screen(
             SecretRevealScreen(application, self.client, default_save_dir=credentials_dir(), reason=reason,
                                on_recorded=on_recorded)

@@ -16,7 +16,8 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from rkvst_tui.tui.formatting import safe
-from rkvst_tui.tui.widgets import apps_view, principals_view
+from rkvst_tui.tui.views import principals as principals_view
+from rkvst_tui.tui.views import registrations as apps_view
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,8 @@ def binding_commands(tab: str, bindings: Iterable[Binding | tuple], mutating: fr
 
 
 def _inspector_bindings() -> list:
-    try:
-        from rkvst_tui.tui.inspector import TokenInspector
-    except ImportError:  # a build without the inspector
-        return []
+    from rkvst_tui.tui.views.inspector import TokenInspector
+
     return list(TokenInspector.BINDINGS)
 
 

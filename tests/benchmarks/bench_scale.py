@@ -115,7 +115,7 @@ async def measure(registrations: int) -> list[Figure]:
     from rkvst_tui.api.connection import Connection
     from rkvst_tui.sandbox.server import SandboxServer
     from rkvst_tui.tui.app import RkvstApp
-    from rkvst_tui.tui.widgets.apps_view import AppRegistrationsView
+    from rkvst_tui.tui.views.registrations import AppRegistrationsView
 
     with temporary_root("rkvst-bench-scale-") as root:
         server = SandboxServer(root / "sandbox")

@@ -541,8 +541,8 @@ def test_the_console_imports_only_what_its_first_frame_draws():
     """The HTTP stack comes on a thread once the frame is up; dialogs, the palette's providers,
     the other screens and TextArea when first used (tests/benchmarks/bench_first_frame.py)."""
     later = ["httpx", "httpcore", "jwt", "textual.widgets._text_area", "rkvst_tui.api.client",
-             "rkvst_tui.tui.commands", "rkvst_tui.tui.screens.confirm", "rkvst_tui.tui.app_form",
-             "rkvst_tui.tui.inspector", "rkvst_tui.tui.secret_reveal", "rkvst_tui.tui.recovery"]
+             "rkvst_tui.tui.commands", "rkvst_tui.tui.screens.confirm", "rkvst_tui.tui.screens.app_form",
+             "rkvst_tui.tui.views.inspector", "rkvst_tui.tui.screens.secret_reveal", "rkvst_tui.tui.screens.lost_create"]
     code = f"import sys, rkvst_tui.tui.app; print([m for m in {later!r} if m in sys.modules])"
     answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert answer.returncode == 0 and answer.stdout.strip() == "[]", answer.stderr

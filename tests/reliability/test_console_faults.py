@@ -19,8 +19,8 @@ import httpx
 import pytest
 from textual.widgets import Input
 
-from rkvst_tui.tui.app_form import AppFormScreen
-from rkvst_tui.tui.recovery import LostCreateScreen
+from rkvst_tui.tui.screens.app_form import AppFormScreen
+from rkvst_tui.tui.screens.lost_create import LostCreateScreen
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 
 from reliability_helpers import (

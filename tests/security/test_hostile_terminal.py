@@ -37,10 +37,10 @@ from hostile_terminal_helpers import (
 )
 from rkvst_tui.sandbox.store import PrincipalRecord
 from rkvst_tui.tui.app import RkvstApp
-from rkvst_tui.tui.app_form import AppFormScreen
+from rkvst_tui.tui.screens.app_form import AppFormScreen
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.screens.details import AppDetailsScreen
-from rkvst_tui.tui.secret_reveal import SecretRevealScreen
+from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
 from security_helpers import NOTES, TALLY
 
 SIZE = (120, 40)

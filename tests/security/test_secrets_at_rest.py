@@ -89,9 +89,9 @@ async def console_session(server, tmp_path: Path, issued: list[str]) -> dict[str
 
     journal = SecretJournal()  # in the state directory the test scans
     async with running_console(server, wait=False, journal=journal) as (app, pilot):
-        from rkvst_tui.tui.app_form import AppFormScreen
+        from rkvst_tui.tui.screens.app_form import AppFormScreen
         from rkvst_tui.tui.screens.confirm import ConfirmScreen
-        from rkvst_tui.tui.secret_reveal import SaveCredentialsScreen, SecretRevealScreen
+        from rkvst_tui.tui.screens.secret_reveal import SaveCredentialsScreen, SecretRevealScreen
 
         await wait_for(pilot, lambda: app.apps_view.loaded_once and app.principals_loaded, "the console to load")
 

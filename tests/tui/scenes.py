@@ -215,7 +215,7 @@ async def _token_inspector(pilot: Pilot) -> None:
     console's clock is frozen, so its times never move."""
     from textual.widgets import TextArea
 
-    from rkvst_tui.tui.inspector import TokenInspector
+    from rkvst_tui.tui.views.inspector import TokenInspector
 
     app = pilot.app
     await settled(pilot)

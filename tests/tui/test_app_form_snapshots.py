@@ -14,7 +14,7 @@ from textual.widgets import Input
 
 import rkvst_tui.tui
 from rkvst_tui.api.models import Application
-from rkvst_tui.tui.app_form import AppFormScreen
+from rkvst_tui.tui.screens.app_form import AppFormScreen
 
 from tui_helpers import guide_application
 

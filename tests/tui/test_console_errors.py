@@ -148,7 +148,7 @@ async def test_a_lost_regenerate_answer_says_the_secret_may_have_changed(sandbox
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the offer")
         assert "did not arrive" in screen_text(app)
         await pilot.press("y")
-        await wait_until(pilot, lambda: type(app.screen).__name__ in ("SecretRevealScreen", "PlainSecretScreen"),
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "SecretRevealScreen",
                          what="the one-time secret")
         revealed = getattr(app.screen, "_application", None) or getattr(app.screen, "application")
         answer = httpx.post(sandbox.base_url + "/archivist/iam/v1/appidp/token", data={
@@ -157,7 +157,7 @@ async def test_a_lost_regenerate_answer_says_the_secret_may_have_changed(sandbox
 
 
 async def test_keys_for_changes_say_not_connected_instead_of_opening_the_form(make_sandbox):
-    from rkvst_tui.tui.app_form import AppFormScreen
+    from rkvst_tui.tui.screens.app_form import AppFormScreen
 
     server = make_sandbox(start=False, port=free_port())
     async with running_console(server, client=client_for(server), wait=False) as (app, pilot):

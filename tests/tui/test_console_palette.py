@@ -8,9 +8,9 @@ import stat
 
 from textual.widgets import Button, Input, OptionList
 
-from rkvst_tui.tui.inspector import TokenInspector
-from rkvst_tui.tui.widgets.apps_view import AppRegistrationsView
-from rkvst_tui.tui.widgets.principals_view import RootPrincipalsView
+from rkvst_tui.tui.views.inspector import TokenInspector
+from rkvst_tui.tui.views.registrations import AppRegistrationsView
+from rkvst_tui.tui.views.principals import RootPrincipalsView
 
 from tui_helpers import running_console, screen_text, wait_until
 

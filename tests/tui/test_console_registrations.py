@@ -195,7 +195,7 @@ async def test_regenerate_warns_then_reveals_a_working_secret_and_the_old_one_st
         warning = str(app.screen.query_one("#confirm-body").render())
         assert "stops working at once" in warning and "until they expire" in warning
         await pilot.press("y")
-        await wait_until(pilot, lambda: type(app.screen).__name__ in ("SecretRevealScreen", "PlainSecretScreen"),
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "SecretRevealScreen",
                          what="the one-time secret")
         revealed = getattr(app.screen, "_application", None) or getattr(app.screen, "application")
         assert revealed.client_id == made.client_id and len(revealed.secret) == 64
@@ -349,7 +349,7 @@ async def test_first_frame_paints_before_any_network_call(sandbox):
 async def test_edit_opens_the_form_on_the_registration_and_updates_the_row(sandbox):
     from textual.widgets import Input
 
-    from rkvst_tui.tui.app_form import AppFormScreen
+    from rkvst_tui.tui.screens.app_form import AppFormScreen
 
     made = await create(sandbox, "before", {"serial_number": "1"})
     async with running_console(sandbox) as (app, pilot):
@@ -369,14 +369,14 @@ async def test_edit_opens_the_form_on_the_registration_and_updates_the_row(sandb
 async def test_create_adds_the_row_selects_it_and_reveals_the_secret_once(sandbox):
     from textual.widgets import Input
 
-    from rkvst_tui.tui.app_form import AppFormScreen
+    from rkvst_tui.tui.screens.app_form import AppFormScreen
 
     async with running_console(sandbox) as (app, pilot):
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the create form")
         app.screen.query_one("#display-name", Input).value = "TrafficLight101"
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: type(app.screen).__name__ in ("SecretRevealScreen", "PlainSecretScreen"),
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "SecretRevealScreen",
                          what="the one-time secret")
         created = app.apps_view.current_application()
         assert created.display_name == "TrafficLight101"
@@ -404,7 +404,7 @@ async def test_refreshing_all_day_does_not_keep_frozen_garbage(sandbox, monkeypa
     froze must still be collected, or every refresh would keep thousands of objects."""
     import gc
 
-    from rkvst_tui.tui.widgets import apps_view
+    from rkvst_tui.tui.views import registrations as apps_view
 
     monkeypatch.setattr(apps_view, "GC_SETTLE_DELAY", 0.05)
     sandbox.store.seed_applications(500)

@@ -32,7 +32,7 @@ from jwt_helpers import b64url, public_pem
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
 from rkvst_tui.sandbox.server import SandboxServer
-from rkvst_tui.tui.inspector import AUTO_INSPECT_DELAY, TokenInspector
+from rkvst_tui.tui.views.inspector import AUTO_INSPECT_DELAY, TokenInspector
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 
 SIZE = (120, 40)

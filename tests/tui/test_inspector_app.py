@@ -10,7 +10,7 @@ from textual.widgets import Input, TextArea
 
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
-from rkvst_tui.tui.inspector import TokenInspector
+from rkvst_tui.tui.views.inspector import TokenInspector
 from test_inspector import NOW_TS, SIZE, Clock, InspectorHost, sandbox_token, settle, shown
 
 # A fixed Ed25519 key: Ed25519 signatures are deterministic, so the token, its

@@ -98,7 +98,7 @@ async def test_root_principals_cut_names_and_emails_end_in_an_ellipsis(make_sand
 async def test_inspector_times_keep_local_and_the_live_countdown(size):
     from test_inspector import Clock, InspectorHost, settle
     from test_inspector_app import SNAPSHOT_TOKEN
-    from rkvst_tui.tui.inspector import TokenInspector
+    from rkvst_tui.tui.views.inspector import TokenInspector
 
     clock = Clock()
     app = InspectorHost(clock=clock)

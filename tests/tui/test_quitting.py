@@ -17,7 +17,7 @@ from textual.command import CommandPalette
 import rkvst_tui.tui
 from rkvst_tui.api.secret_journal import SecretJournal
 from rkvst_tui.tui.app import RkvstApp
-from rkvst_tui.tui.secret_reveal import RECORDED_QUESTION, RecordedQuestion, SaveCredentialsScreen, SecretRevealScreen
+from rkvst_tui.tui.screens.secret_reveal import RECORDED_QUESTION, RecordedQuestion, SaveCredentialsScreen, SecretRevealScreen
 from tui_helpers import client_for, guide_application, screen_text, settle, wait_until
 
 FAKE_SECRET = "0" * 64

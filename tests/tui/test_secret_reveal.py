@@ -22,16 +22,15 @@ from textual.worker import Worker
 import rkvst_tui.tui
 from rkvst_tui.api.files import read_credentials_file
 from rkvst_tui.api.models import Application
-from rkvst_tui.tui.app_form import open_app_form
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
-from rkvst_tui.tui.secret_reveal import (
+from rkvst_tui.tui.screens.secret_reveal import (
     CAUTION,
     SECRET_COPIED,
     SaveCredentialsScreen,
     SecretRevealScreen,
     default_credentials_path,
 )
-from tui_helpers import client_for, guide_application, wait_until
+from tui_helpers import client_for, guide_application, open_app_form, wait_until
 
 SIZE = (120, 40)
 APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")
@@ -405,8 +404,8 @@ async def test_open_in_inspector_asks_first_then_inspects_the_token_and_never_th
     from textual.widgets import TextArea
 
     from rkvst_tui.tui.app import RkvstApp
-    from rkvst_tui.tui.app_form import AppFormScreen
-    from rkvst_tui.tui.inspector import TokenInspector
+    from rkvst_tui.tui.screens.app_form import AppFormScreen
+    from rkvst_tui.tui.views.inspector import TokenInspector
 
     async with client_for(sandbox) as client:
         app = RkvstApp(client)

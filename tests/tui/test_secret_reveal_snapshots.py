@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 import rkvst_tui.tui
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.app import RkvstApp
-from rkvst_tui.tui.secret_reveal import SecretRevealScreen
+from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
 
 from tui_helpers import guide_application
 

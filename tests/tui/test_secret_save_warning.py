@@ -11,7 +11,7 @@ from textual.widgets import Input
 from test_secret_reveal import SIZE, RevealHost, fake_application, screen_text
 from tui_helpers import wait_until
 
-from rkvst_tui.tui.secret_reveal import SecretRevealScreen
+from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
 
 
 async def _save_into(directory: Path) -> tuple[RevealHost, str, list]:

@@ -53,3 +53,30 @@ def guide_application(*, secret: str = "", custom_claims: dict[str, str] | None 
             "custom_claims": GUIDE_CLAIMS if custom_claims is None else custom_claims,
         }
     )
+
+
+def open_app_form(app, client: RkvstClient, *, default_save_dir, existing: Application | None = None,
+                  on_done=None) -> None:
+    """The form on a bare App, then the one-time secret after a create (as the console chains
+    them), then `on_done(application or None)`: the form and the reveal tested together."""
+    from rkvst_tui.tui.screens.app_form import AppFormScreen
+    from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
+
+    def done(application: Application | None) -> None:
+        if on_done is not None:
+            on_done(application)
+
+    def after_form(result) -> None:
+        if result is None:
+            done(None)
+            return
+        if result.needs_reveal:
+            app.push_screen(
+                SecretRevealScreen(result.application, client, default_save_dir=default_save_dir,
+                                   reason=result.reveal_reason),
+                lambda _closed: done(result.application),
+            )
+        else:
+            done(result.application)
+
+    app.push_screen(AppFormScreen(client, existing=existing), after_form)

@@ -12,7 +12,7 @@ Mirrors the seed guide's "CREATE APP REGISTRATION" dialog, keyboard first:
 
 The screen makes the create or update call itself and dismisses with an `AppFormResult`
 (or None when cancelled). When the answer to a create is lost on the way back (the
-server may have acted), `recovery.LostCreateScreen` finds the registration and lets the
+server may have acted), `lost_create.LostCreateScreen` finds the registration and lets the
 user regenerate its secret or delete it, so no registration is left with a secret that
 nobody saw. How the console uses it:
 
@@ -26,25 +26,22 @@ nobody saw. How the console uses it:
 
     app.push_screen(AppFormScreen(client, existing=None_or_application), after_form)
 
-or simply `open_app_form(app, client, ...)` from this module, which does exactly that.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
@@ -57,6 +54,7 @@ from rkvst_tui.tui.formatting import safe_lines, safe_text
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
+from rkvst_tui.tui.widgets.path_input import PathSuggester, unquote_path
 
 if TYPE_CHECKING:
     from rkvst_tui.api.client import RkvstClient
@@ -116,18 +114,18 @@ class KeptInput(Input):
         return original if self.value == shown else self.value
 
 
-class ClaimRow(Vertical):
+class ClaimInputRow(Vertical):
     """One `claim | value` row of the CUSTOM CLAIMS table, with its verdicts underneath."""
 
     DEFAULT_CSS = """
-    ClaimRow { height: auto; }
-    ClaimRow > .claim-cells { height: 1; margin-bottom: 0; }
-    ClaimRow .claim-number { width: 4; color: $text-muted; text-align: right; padding-right: 1; }
-    ClaimRow Input.claim-name { width: 32; margin-right: 1; }
-    ClaimRow Input.claim-value { width: 1fr; margin-right: 1; }
-    ClaimRow .claim-remove { width: 5; min-width: 5; }
-    ClaimRow > .claim-issues { height: auto; padding-left: 5; display: none; }
-    ClaimRow > .claim-issues.-shown { display: block; }
+    ClaimInputRow { height: auto; }
+    ClaimInputRow > .claim-cells { height: 1; margin-bottom: 0; }
+    ClaimInputRow .claim-number { width: 4; color: $text-muted; text-align: right; padding-right: 1; }
+    ClaimInputRow Input.claim-name { width: 32; margin-right: 1; }
+    ClaimInputRow Input.claim-value { width: 1fr; margin-right: 1; }
+    ClaimInputRow .claim-remove { width: 5; min-width: 5; }
+    ClaimInputRow > .claim-issues { height: auto; padding-left: 5; display: none; }
+    ClaimInputRow > .claim-issues.-shown { display: block; }
     """
 
     def __init__(self, name: str = "", value: object = "") -> None:
@@ -207,49 +205,6 @@ class ClaimRow(Vertical):
         self._issues.set_class(bool(issues), "-shown")
 
 
-class PathSuggester(Suggester):
-    """Completes a file path from what is on disk (accept with the right arrow), like a shell's tab.
-
-    Directories first complete with a trailing "/"; among files, `prefer` (".json") wins.
-    Never cached: the disk changes.
-    """
-
-    def __init__(self, prefer: str = ".json") -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-        self.prefer = prefer
-
-    async def get_suggestion(self, value: str) -> str | None:
-        if not value or value.endswith(("'", '"')):
-            return None
-        typed = Path(value).expanduser()
-        folder, stem = (typed, "") if value.endswith("/") else (typed.parent, typed.name)
-        try:
-            entries = sorted(entry for entry in folder.iterdir() if entry.name.startswith(stem))
-        except OSError:
-            return None
-        if stem == "" or not entries:
-            entries = [e for e in entries if not e.name.startswith(".")]
-        if not entries or (len(entries) == 1 and entries[0].name == stem and not entries[0].is_dir()):
-            return None
-
-        def rank(entry: Path) -> tuple[int, str]:
-            if entry.is_dir():
-                return (1, entry.name)
-            return (0 if entry.name.endswith(self.prefer) else 2, entry.name)
-
-        best = min(entries, key=rank)
-        completion = best.name[len(stem):] + ("/" if best.is_dir() else "")
-        return value + completion if completion else None
-
-
-def unquote_path(raw: str) -> str:
-    """A path as typed or pasted: terminals quote dropped file names ('/a b/app.json')."""
-    raw = raw.strip()
-    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
-        raw = raw[1:-1]
-    return raw
-
-
 class AppFormScreen(ModalScreen["AppFormResult | None"]):
     """Create a registration (existing=None) or edit one (existing=the Application)."""
 
@@ -262,10 +217,10 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     }
     AppFormScreen Input { background: $panel; }
     AppFormScreen Input:focus { background: $primary 30%; }
-    AppFormScreen ClaimRow Input.-error { background: $error 30%; }
-    AppFormScreen ClaimRow Input.-warning { background: $warning 25%; }
-    AppFormScreen ClaimRow Input.-error:focus { background: $error 45%; }
-    AppFormScreen ClaimRow Input.-warning:focus { background: $warning 40%; }
+    AppFormScreen ClaimInputRow Input.-error { background: $error 30%; }
+    AppFormScreen ClaimInputRow Input.-warning { background: $warning 25%; }
+    AppFormScreen ClaimInputRow Input.-error:focus { background: $error 45%; }
+    AppFormScreen ClaimInputRow Input.-warning:focus { background: $warning 40%; }
     AppFormScreen #form-body { height: auto; max-height: 70vh; }
     AppFormScreen .form-section { text-style: bold; color: $text-accent; margin-top: 1; }
     AppFormScreen #display-name { width: 1fr; margin-left: 5; margin-right: 6; }
@@ -349,7 +304,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
                 with VerticalScroll(id="claims") as claims:
                     claims.can_focus = False
                     for name, value in self._initial_rows:
-                        yield ClaimRow(name, value)
+                        yield ClaimInputRow(name, value)
                 yield Static("No custom claims. Press ctrl+n or + Add claim to add one.", id="claims-empty")
                 yield Static("", id="claims-level")
                 with Horizontal(id="claims-tools"):
@@ -379,8 +334,8 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     # ------------------------------------------------------------------ state
 
     @property
-    def rows(self) -> list[ClaimRow]:
-        return list(self.query_one("#claims").query_children(ClaimRow))
+    def rows(self) -> list[ClaimInputRow]:
+        return list(self.query_one("#claims").query_children(ClaimInputRow))
 
     @property
     def display_name(self) -> str:
@@ -502,7 +457,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         if event.input.has_class("claim-value"):
-            row = next((a for a in event.input.ancestors if isinstance(a, ClaimRow)), None)
+            row = next((a for a in event.input.ancestors if isinstance(a, ClaimInputRow)), None)
             if row is not None:
                 row.value_edited()
         if event.input.id == "display-name" and event.value == "" and event.input.has_focus:
@@ -525,7 +480,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             else:
                 self.query_one("#add-claim", Button).focus()
             return
-        row = next((a for a in widget.ancestors if isinstance(a, ClaimRow)), None)
+        row = next((a for a in widget.ancestors if isinstance(a, ClaimInputRow)), None)
         if row is None:
             return
         if widget is row.name_input:
@@ -546,7 +501,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     @on(Button.Pressed, ".claim-remove")
     def _remove_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        row = next((a for a in event.button.ancestors if isinstance(a, ClaimRow)), None)
+        row = next((a for a in event.button.ancestors if isinstance(a, ClaimInputRow)), None)
         if row is not None:
             self._remove_row(row)
 
@@ -567,8 +522,8 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
 
     # ------------------------------------------------------------------ actions
 
-    async def action_add_claim(self, name: str = "", value: object = "") -> ClaimRow:
-        row = ClaimRow(name, value)
+    async def action_add_claim(self, name: str = "", value: object = "") -> ClaimInputRow:
+        row = ClaimInputRow(name, value)
         await self.query_one("#claims", VerticalScroll).mount(row)
         self._renumber()
         self._validate()
@@ -578,11 +533,11 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         row.scroll_visible()
         return row
 
-    def _focused_row(self) -> ClaimRow | None:
+    def _focused_row(self) -> ClaimInputRow | None:
         focused = self.focused
         if focused is None:
             return None
-        return next((a for a in focused.ancestors_with_self if isinstance(a, ClaimRow)), None)
+        return next((a for a in focused.ancestors_with_self if isinstance(a, ClaimInputRow)), None)
 
     def action_remove_claim(self) -> None:
         row = self._focused_row()
@@ -591,7 +546,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             return
         self._remove_row(row)
 
-    def _remove_row(self, row: ClaimRow) -> None:
+    def _remove_row(self, row: ClaimInputRow) -> None:
         rows = self.rows
         index = rows.index(row)
         in_value = self.focused is row.value_input
@@ -655,7 +610,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         async def replace_rows() -> None:
             if loaded.custom_claims is not None:
                 await claims_box.remove_children()
-                await claims_box.mount_all([ClaimRow(name, value) for name, value in loaded.custom_claims.items()])
+                await claims_box.mount_all([ClaimInputRow(name, value) for name, value in loaded.custom_claims.items()])
             self._renumber()
             self._validate()
 
@@ -797,7 +752,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     def _start_recovery(
         self, name: str, claims: dict[str, str], known_ids: set[str] | None, cause: api_errors.RkvstError
     ) -> None:
-        from rkvst_tui.tui.recovery import LostCreateScreen, RecoveryOutcome
+        from rkvst_tui.tui.screens.lost_create import LostCreateScreen, RecoveryOutcome
 
         def recovered(outcome: RecoveryOutcome | None) -> None:
             self._set_busy(False)
@@ -823,42 +778,4 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
                              cause=cause),
             recovered,
         )
-
-
-def open_app_form(
-    app: App,
-    client: RkvstClient,
-    *,
-    default_save_dir: Path,
-    existing: Application | None = None,
-    on_done: Callable[[Application | None], None] | None = None,
-) -> None:
-    """Open the form; after a create, show the one-time secret; then call `on_done`.
-
-    `on_done` receives the created or updated registration (with its secret already
-    scrubbed: the reveal screen drops it when it closes), or None when cancelled.
-    `default_save_dir` is the directory the reveal screen offers for the credentials
-    file (the console passes `<data dir>/credentials`).
-    """
-    from rkvst_tui.tui.secret_reveal import SecretRevealScreen
-
-    def done(application: Application | None) -> None:
-        if on_done is not None:
-            on_done(application)
-
-    def after_form(result: AppFormResult | None) -> None:
-        if result is None:
-            done(None)
-            return
-        if result.needs_reveal:
-            app.push_screen(
-                SecretRevealScreen(
-                    result.application, client, default_save_dir=default_save_dir, reason=result.reveal_reason
-                ),
-                lambda _closed: done(result.application),
-            )
-        else:
-            done(result.application)
-
-    app.push_screen(AppFormScreen(client, existing=existing), after_form)
 

@@ -24,7 +24,7 @@ from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain, safe
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
-from rkvst_tui.tui.widgets.turned_off import ExplainsTurnedOffKeys
+from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
 
 # Actions that change the tenant: hidden and refused in read-only mode.
 MUTATING_ACTIONS = frozenset({"create", "edit", "regenerate", "delete", "toggle_root"})

@@ -40,11 +40,11 @@ from textual.widgets import Button, Input, Label, Static
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.files import shared_directory_warning, write_credentials_file
 from rkvst_tui.api.terminal_safe import terminal_safe
-from rkvst_tui.tui.app_form import PathSuggester, unquote_path
 from rkvst_tui.tui.formatting import FIELD_LIMIT, plain, safe_lines, safe_text
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
+from rkvst_tui.tui.widgets.path_input import PathSuggester, unquote_path
 
 if TYPE_CHECKING:
     from rkvst_tui.api.client import RkvstClient
