@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import paths
+from . import state_dirs
 from .errors import ApiError, InvalidArgument, InvalidResponse, NetworkError, SelfRemovalRefused
 from .files import _make_private_dirs
 from .terminal_safe import terminal_safe
@@ -67,7 +67,7 @@ ROOT_PRINCIPAL_REMOVE = "root_principal.remove"
 
 def audit_file(env: dict[str, str] | None = None) -> Path:
     """Where the trail is kept: `audit.jsonl` in the user state directory."""
-    return paths.state_dir(env) / AUDIT_FILE_NAME
+    return state_dirs.state_dir(env) / AUDIT_FILE_NAME
 
 
 def _utc_text(moment: datetime) -> str:

@@ -1,6 +1,6 @@
 """Configuration: profiles in config.toml, environment variables and command-line options.
 
-config.toml (in `paths.config_dir()`):
+config.toml (in `state_dirs.config_dir()`):
 
     default_profile = "prod"
 
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import paths
+from . import state_dirs
 from .connection import Connection
 from .errors import ConfigError
 
@@ -120,7 +120,7 @@ def _profile(name: str, table: Any, path: Path) -> Profile:
 def load_profiles(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
     """The profiles of config.toml (an absent file is an empty configuration)."""
     env = os.environ if env is None else env
-    config_path = Path(path) if path is not None else paths.config_file(env)
+    config_path = Path(path) if path is not None else state_dirs.config_file(env)
     try:
         raw = config_path.read_bytes()
     except FileNotFoundError:

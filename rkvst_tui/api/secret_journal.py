@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import paths
+from . import state_dirs
 from .files import _make_private_dirs, atomic_write_private
 
 JOURNAL_VERSION = 1
@@ -108,7 +108,7 @@ class UnrecordedSecret:
 
 class SecretJournal:
     def __init__(self, path: Path | None = None) -> None:
-        self.path = Path(path) if path is not None else paths.secret_journal_file()
+        self.path = Path(path) if path is not None else state_dirs.secret_journal_file()
 
     # ------------------------------------------------------------------ reading
 

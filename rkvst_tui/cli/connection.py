@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TextIO
 
-from ..api import paths
+from ..api import state_dirs
 from ..api.errors import ConfigError, ConnectionRefused
 from .output import Io, clean
 from .parser import option
@@ -78,8 +78,8 @@ async def running_sandbox_connection() -> Connection:
     from ..api.files import exposure_warning, read_credentials_file
     from ..sandbox.address import find_running
 
-    data_dir = paths.sandbox_data_dir()
-    credentials = paths.sandbox_admin_credentials()
+    data_dir = state_dirs.sandbox_data_dir()
+    credentials = state_dirs.sandbox_admin_credentials()
     how = (
         "run `rkvst-tui sandbox` (or the console, `rkvst-tui`) in another terminal, "
         "or configure a service (RKVST_URL or a profile)"
@@ -129,10 +129,10 @@ def verify_connection(args: argparse.Namespace) -> Connection:
     connection = configured_connection(args)
     if connection is not None:
         return connection
-    running = find_running(paths.sandbox_data_dir())
+    running = find_running(state_dirs.sandbox_data_dir())
     if running is None:
         raise ConnectionRefused(
-            f"nothing is configured and no local sandbox is running over {paths.sandbox_data_dir()}",
+            f"nothing is configured and no local sandbox is running over {state_dirs.sandbox_data_dir()}",
             hint="give --key PATH, configure a service (RKVST_URL or a profile), or run `rkvst-tui sandbox`",
         )
     return Connection(running.base_url, profile="sandbox", is_sandbox=True)
@@ -142,7 +142,7 @@ def recorded_sandbox_url() -> str:
     """Where the default sandbox last recorded that it serves (read only, nothing is contacted)."""
     from ..sandbox.address import read_address
 
-    record = read_address(paths.sandbox_data_dir())
+    record = read_address(state_dirs.sandbox_data_dir())
     return record.base_url if record else f"http://{DEFAULT_SANDBOX_HOST}:{DEFAULT_SANDBOX_PORT}"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from ..api import paths
+from ..api import state_dirs
 from .connection import DEFAULT_SANDBOX_PORT, configured_connection, with_secret
 from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from .output import Io
@@ -43,7 +43,7 @@ def console_connect(
     if connection is None:
         from ..sandbox.embedded import SandboxProcess
 
-        sandbox = SandboxProcess(paths.sandbox_data_dir(), preferred_port=DEFAULT_SANDBOX_PORT)
+        sandbox = SandboxProcess(state_dirs.sandbox_data_dir(), preferred_port=DEFAULT_SANDBOX_PORT)
 
         def launch() -> None:
             sandbox.spawn()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..api import paths
+from ..api import state_dirs
 from ..api.errors import ConfigError
 from .connection import recorded_sandbox_url
 from .exits import EXIT_OK
@@ -35,15 +35,15 @@ def run(args: argparse.Namespace, io: Io) -> int:
     except ConfigError as exc:
         profiles, default, problem = [], None, exc.message
     info = {
-        "config_dir": str(paths.config_dir()),
-        "config_file": str(paths.config_file()),
-        "config_file_exists": paths.config_file().exists(),
-        "data_dir": str(paths.data_dir()),
-        "state_dir": str(paths.state_dir()),
-        "secret_journal": str(paths.secret_journal_file()),
+        "config_dir": str(state_dirs.config_dir()),
+        "config_file": str(state_dirs.config_file()),
+        "config_file_exists": state_dirs.config_file().exists(),
+        "data_dir": str(state_dirs.data_dir()),
+        "state_dir": str(state_dirs.state_dir()),
+        "secret_journal": str(state_dirs.secret_journal_file()),
         "audit_file": str(audit_file()),
-        "sandbox_data_dir": str(paths.sandbox_data_dir()),
-        "sandbox_admin_credentials": str(paths.sandbox_admin_credentials()),
+        "sandbox_data_dir": str(state_dirs.sandbox_data_dir()),
+        "sandbox_admin_credentials": str(state_dirs.sandbox_admin_credentials()),
         "sandbox_running_hint": recorded_sandbox_url(),
         "profiles": profiles,
         "default_profile": default,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..api import paths
+from ..api import state_dirs
 from .exits import EXIT_USAGE
 
 
@@ -26,7 +26,7 @@ def serve(rest: list[str]) -> int:
         and not any(a.startswith("--data-dir=") for a in rest)
         and not ({"-h", "--help"} & set(rest))
     ):
-        rest = [*rest, "--data-dir", str(paths.sandbox_data_dir())]
+        rest = [*rest, "--data-dir", str(state_dirs.sandbox_data_dir())]
     try:
         code: int = runner.main(rest)
     except SystemExit as exit_:  # argparse's --help and usage errors

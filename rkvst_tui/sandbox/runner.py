@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from rkvst_tui.api import paths
+from rkvst_tui.api import state_dirs
 
 from .address import DataDirInUse
 from .app import LOGGER_NAME
@@ -28,7 +28,7 @@ DEFAULT_PORT = 8470
 
 def default_data_dir() -> Path:
     """The user data dir's `sandbox` folder (RKVST_TUI_DATA_DIR overrides it, as everywhere)."""
-    return paths.sandbox_data_dir()
+    return state_dirs.sandbox_data_dir()
 
 
 def _whole_number(text: str, minimum: int) -> int:

@@ -29,7 +29,7 @@ from textual.containers import Container
 from textual.widgets import ContentSwitcher
 
 from rkvst_tui.api import errors as api_errors
-from rkvst_tui.api.paths import data_dir
+from rkvst_tui.api.state_dirs import data_dir
 from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.tui.formatting import safe, safe_lines, safe_paste, utc_now
 from rkvst_tui.tui.problems import Problem, describe, is_connection_failure

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rkvst_tui.api import config as config_module
-from rkvst_tui.api import paths
+from rkvst_tui.api import state_dirs
 from rkvst_tui.api.config import load_profiles, resolve_connection
 from rkvst_tui.api.connection import Connection, check_base_url
 from rkvst_tui.api.errors import ConfigError
@@ -22,7 +22,7 @@ def home(tmp_path) -> dict[str, str]:
 
 
 def _write_config(env: dict[str, str], text: str) -> Path:
-    path = paths.config_file(env)
+    path = state_dirs.config_file(env)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
@@ -39,16 +39,16 @@ def _secret_file(tmp_path: Path, text: str = SECRET) -> Path:
 
 def test_directory_overrides(tmp_path):
     env = {"RKVST_TUI_CONFIG_DIR": str(tmp_path / "c"), "RKVST_TUI_DATA_DIR": str(tmp_path / "d")}
-    assert paths.config_file(env) == tmp_path / "c" / "config.toml"
-    assert paths.sandbox_data_dir(env) == tmp_path / "d" / "sandbox"
-    assert paths.sandbox_admin_credentials(env) == tmp_path / "d" / "sandbox" / "admin-credentials.env"
-    assert paths.state_dir(env) == tmp_path / "d" / "state"
-    assert paths.state_dir({**env, "RKVST_TUI_STATE_DIR": str(tmp_path / "s")}) == tmp_path / "s"
+    assert state_dirs.config_file(env) == tmp_path / "c" / "config.toml"
+    assert state_dirs.sandbox_data_dir(env) == tmp_path / "d" / "sandbox"
+    assert state_dirs.sandbox_admin_credentials(env) == tmp_path / "d" / "sandbox" / "admin-credentials.env"
+    assert state_dirs.state_dir(env) == tmp_path / "d" / "state"
+    assert state_dirs.state_dir({**env, "RKVST_TUI_STATE_DIR": str(tmp_path / "s")}) == tmp_path / "s"
 
 
 def test_default_directories_come_from_platformdirs():
-    assert "rkvst-tui" in str(paths.config_dir({}))
-    assert "rkvst-tui" in str(paths.data_dir({}))
+    assert "rkvst-tui" in str(state_dirs.config_dir({}))
+    assert "rkvst-tui" in str(state_dirs.data_dir({}))
 
 
 # -- nothing configured ---------------------------------------------------------------------------

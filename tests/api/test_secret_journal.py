@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rkvst_tui.api import paths
+from rkvst_tui.api import state_dirs
 from rkvst_tui.api.secret_journal import LOCAL_SANDBOX, MAX_BYTES, SecretJournal, service_of
 
 URL = "https://app.rkvst.io"
@@ -47,8 +47,8 @@ def journal(tmp_path: Path) -> SecretJournal:
 
 def test_it_lives_in_the_state_directory(tmp_path: Path) -> None:
     env = {"RKVST_TUI_STATE_DIR": str(tmp_path / "s")}
-    assert paths.secret_journal_file(env) == tmp_path / "s" / "unrecorded-secrets.json"
-    assert SecretJournal().path == paths.secret_journal_file()
+    assert state_dirs.secret_journal_file(env) == tmp_path / "s" / "unrecorded-secrets.json"
+    assert SecretJournal().path == state_dirs.secret_journal_file()
 
 
 def test_an_entry_names_the_registration_and_never_holds_a_secret(journal: SecretJournal) -> None:

@@ -17,7 +17,7 @@ import sys
 import pytest
 
 from rkvst_tui import cli
-from rkvst_tui.api import paths
+from rkvst_tui.api import state_dirs
 from rkvst_tui.api.secret_journal import SecretJournal
 
 ENV_NAMES = (
@@ -114,7 +114,7 @@ def test_the_cli_keeps_no_journal_of_its_own_secrets(env, capsys):
 
 def test_locate_says_where_the_journal_is(isolated, capsys):
     expected = str(isolated / "data" / "state" / "unrecorded-secrets.json")
-    assert str(paths.secret_journal_file()) == expected
+    assert str(state_dirs.secret_journal_file()) == expected
     code, out, _ = run(capsys, "locate", "--json")
     assert code == 0 and json.loads(out)["secret_journal"] == expected
     code, out, _ = run(capsys, "locate")

@@ -83,12 +83,12 @@ def test_garbage_collection_is_paused_for_start_up_and_resumed(monkeypatch):
 
 async def test_reconnect_after_the_shared_sandbox_stops_starts_this_consoles_own(isolated):
     """The console that shared another's sandbox outlives it: Reconnect finds or starts one."""
-    from rkvst_tui.api import paths
+    from rkvst_tui.api import state_dirs
     from rkvst_tui.sandbox.embedded import SandboxProcess
     from rkvst_tui.tui.app import RkvstApp
     from tests.console_helpers import SIZE, screen_text, settle, wait_until
 
-    other_console = SandboxProcess(paths.sandbox_data_dir(), preferred_port=0).start()
+    other_console = SandboxProcess(state_dirs.sandbox_data_dir(), preferred_port=0).start()
     connect, servers = cli_console.console_connect(cli_parser.build_parser().parse_args([]),
                                            output.Io(sys.stdout, sys.stderr, sys.stdin, False))
     app = RkvstApp(connect=connect)

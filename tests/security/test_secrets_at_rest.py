@@ -20,7 +20,7 @@ from pathlib import Path
 
 from textual.widgets import Button, Input, Static
 
-from rkvst_tui.api.paths import ADMIN_CREDENTIALS_NAME
+from rkvst_tui.api.state_dirs import ADMIN_CREDENTIALS_NAME
 from rkvst_tui.tui.app import credentials_dir
 from console_helpers import running_console, wait_until
 from security_helpers import TALLY

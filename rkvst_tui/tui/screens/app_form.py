@@ -48,7 +48,7 @@ from textual.widgets import Button, Input, Label, Static
 from rkvst_tui.api import claims as claim_rules
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.application_file import ApplicationFileError, LoadedApplication, read_application_file
-from rkvst_tui.api.errors import may_have_acted
+from rkvst_tui.api.lost_create import ids_named, may_have_acted
 from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.tui.formatting import safe_lines, safe_text
 from rkvst_tui.tui.problems import describe
@@ -700,11 +700,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     async def _create(self, name: str, claims: dict[str, str]) -> None:
         # Which registrations of this name exist before the create: if its answer is lost,
         # the new one is the one that was not there before (names are not unique).
-        known_ids: set[str] | None
-        try:
-            known_ids = {app.client_id for app in await self.client.find_applications_by_name(name)}
-        except api_errors.RkvstError:
-            known_ids = None
+        known_ids = await ids_named(self.client, name)
         try:
             application = await self.client.create_application(name, claims)
         except Exception as exc:  # noqa: BLE001 - every failure is shown on the form, never a traceback

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
@@ -22,10 +21,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rkvst_tui.api import errors as api_errors
+from rkvst_tui.api.lost_create import answer_fate, lost_candidates, status_words
+from rkvst_tui.api.time_words import utc_stamp
 from rkvst_tui.tui.formatting import safe, safe_lines
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
@@ -51,40 +52,6 @@ class RecoveryOutcome:
     kind: OutcomeKind
     application: Application | None = None
     message: str = ""
-
-
-def lost_candidates(
-    found: list[Application], custom_claims: Mapping[str, object], known_client_ids: set[str] | None
-) -> list[Application]:
-    """The registrations among `found` (same display name) that the lost create may have made.
-
-    With the ids that existed before the create, that is exactly the new ones. Without
-    them, the ones with the claims that were sent (newest last, as the server lists them).
-    """
-    if known_client_ids is not None:
-        return [app for app in found if app.client_id not in known_client_ids]
-    same_claims = [app for app in found if dict(app.custom_claims) == dict(custom_claims)]
-    return same_claims
-
-
-def status_words(status: int | None) -> str:
-    """ "502 Bad Gateway"; just the number when the status has no standard name."""
-    if status is None:
-        return "an error"
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return str(status)
-
-
-def answer_fate(cause: BaseException) -> str:
-    """What became of the create's answer: "the answer was lost", "the answer could not be read",
-    "the server answered 502 Bad Gateway"."""
-    if isinstance(cause, api_errors.ApiError):
-        return f"the server answered {status_words(cause.status)}"
-    if isinstance(cause, api_errors.InvalidResponse):
-        return "the answer could not be read"
-    return "the answer was lost"
 
 
 def _title(cause: BaseException) -> str:
@@ -114,7 +81,7 @@ def _intro(cause: BaseException, display_name: str) -> str:
 
 def _when(app: Application) -> str:
     moment = app.valid_from
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "unknown time"
+    return utc_stamp(moment) if moment else "unknown time"
 
 
 class LostCreateScreen(ModalScreen[RecoveryOutcome]):

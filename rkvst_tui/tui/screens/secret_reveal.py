@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -40,6 +40,7 @@ from textual.widgets import Button, Input, Label, Static
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.files import shared_directory_warning, write_credentials_file
 from rkvst_tui.api.terminal_safe import terminal_safe
+from rkvst_tui.api.time_words import utc_stamp
 from rkvst_tui.tui.formatting import FIELD_LIMIT, plain, safe_lines, safe_text
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
@@ -73,11 +74,7 @@ def default_credentials_path(save_dir: Path, application: Application) -> Path:
 
 
 def _utc(moment: datetime | None) -> str:
-    if moment is None:
-        return "unknown"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return "unknown" if moment is None else utc_stamp(moment)
 
 
 class SaveCredentialsScreen(ModalScreen["Path | None"]):
@@ -410,7 +407,7 @@ class SecretRevealScreen(ModalScreen[None]):
         self._show_token(answer.access_token, answer.expires_in, jwks)
 
     def _show_token(self, access_token: str, expires_in: int, jwks: dict | None) -> None:
-        from rkvst_tui.api.tokens import inspect_token
+        from rkvst_tui.api.inspection import inspect_token
 
         connection = self._client.connection
         report = inspect_token(

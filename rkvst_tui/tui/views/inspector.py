@@ -1,6 +1,6 @@
 """The TOKEN INSPECTOR tab: paste, open or fetch a token and see what it says and whether it holds.
 
-The decoding, checking and verifying is `rkvst_tui.api.tokens`; this widget only gathers
+The decoding, checking and verifying is `rkvst_tui.api.inspection`; this widget only gathers
 the input, asks the connected backend for its key set, a fresh token or an access test,
 and shows the report. Everything a token or a server says is shown as `rich.text.Text`
 (never markup), and nothing pasted outlives a Clear or the app, unless the user saves it.
@@ -26,7 +26,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static, TextArea
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.files import write_bearer_token_file
 from rkvst_tui.api.shell import guide_word
-from rkvst_tui.api.tokens import (
+from rkvst_tui.api.inspection import (
     INVALID,
     NOT_CHECKED,
     TIME_CLAIMS,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import gc
 
 from rich.text import Text
 from textual import on, work
@@ -19,6 +18,7 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from rkvst_tui import gc_policy
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain, safe
 from rkvst_tui.tui.problems import describe
@@ -62,20 +62,6 @@ def without_secret(application):
 
 # Seconds after a load before the garbage it froze is collected: the rows have painted by then.
 GC_SETTLE_DELAY = 1.0
-
-
-def collect_frozen_garbage() -> None:
-    """Collect the cycles that page loads froze out of the GC, then freeze what is alive.
-
-    Freezing after each page keeps loads fast, but whatever was already garbage at that
-    moment stays frozen with it: a console refreshed all day would keep every cycle (about
-    10,000 objects a refresh at 2,000 registrations, measured). One full collection after
-    each load bounds that; it costs ~40-110 ms with 2,000 rows, once, when nothing is
-    loading.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 class RegistrationTable(FixedColumnsTable):
@@ -259,7 +245,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
                     # The loaded rows live as long as the list: keep the cyclic GC from walking
                     # them again and again (profiling 10,000 rows: ~1 s of the load and a
                     # 250 ms pause per full collection went to GC).
-                    gc.freeze()
+                    gc_policy.keep_long_lived()
                     await asyncio.sleep(0)  # let the screen paint between pages
                 if first_page:
                     self._reset_rows()
@@ -281,7 +267,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         self.show_state()
         self.refresh_bindings()
         self.console.registrations_changed()
-        self.set_timer(GC_SETTLE_DELAY, collect_frozen_garbage)
+        self.set_timer(GC_SETTLE_DELAY, gc_policy.collect_frozen_garbage)
 
     def _load_failed(self, exc: BaseException) -> None:
         self.load_problem = describe(exc, "Could not load app registrations")
