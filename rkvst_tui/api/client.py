@@ -38,6 +38,7 @@ import httpx
 
 from .. import __version__
 from . import audit as _audit
+from . import service as _service
 from . import shell
 from .auth import TokenProvider, unverified_claims
 from .bounded import BodyTooLarge, UnreadableEncoding, read_bounded, size_text
@@ -62,7 +63,7 @@ from .errors import (
     error_class_for,
     scrub,
 )
-from .models import APPLICATION_PREFIX, Application, Asset, Identity, Principal, TokenResponse
+from .models import APPLICATION_PREFIX, OWNER_ROLE, Application, Asset, Identity, Principal, TokenResponse
 from .terminal_safe import terminal_safe
 
 TOKEN_PATH = "/archivist/iam/v1/appidp/token"
@@ -270,6 +271,8 @@ class RkvstClient:
         # set by the front ends); None: none kept.
         self.audit: Any = None
         self._known_names: dict[str, str] = {}
+        # What the service offers, learnt from its answers (api/service.py: roles, root principals, caps).
+        self.service = _service.ServiceFacts()
 
     def __repr__(self) -> str:
         return f"RkvstClient({self.connection!r})"
@@ -406,6 +409,13 @@ class RkvstClient:
         elif status == 402:
             message = "app registration quota reached"
             hint = "delete app registrations no longer needed, or ask for a larger quota"
+        elif status == 403 and (self.service.has_roles or self.service.roles_only):
+            message = "this registration does not have the Owner role"
+            me = self._caller_subject()
+            hint = (
+                "an Owner gives it the role "
+                f"(rkvst-tui apps update {shell.word(me) if me else 'CLIENT_ID'} --owner)"
+            )
         elif status == 403:
             message = "this registration is not a root principal: add it to ROOT PRINCIPALS"
             me = self._caller_subject()
@@ -413,6 +423,10 @@ class RkvstClient:
                 f"a root user adds issuer {self.connection.issuer} and subject {me or 'its client id'} "
                 f"(rkvst-tui principals add --app {shell.word(me) if me else 'CLIENT_ID'})"
             )
+        elif status == 404 and path == ROOT_PRINCIPALS_PATH and server_message in ("", "Not Found"):
+            self.service.has_root_principals = False
+            message = f"the server has no {path}: access is managed by roles (it has no root principals)"
+            hint = _service.ROLES_ONLY_HINT
         elif status == 404:
             if subject and server_message != "Not Found":
                 message = f"{subject} was not found"
@@ -646,6 +660,8 @@ class RkvstClient:
         return result
 
     def _remember(self, apps: Iterable[Application]) -> None:
+        apps = list(apps)
+        self.service.note_applications(apps)
         for app in apps:
             if len(self._known_names) < MAX_KNOWN_NAMES or app.client_id in self._known_names:
                 self._known_names[app.client_id] = app.display_name
@@ -691,6 +707,7 @@ class RkvstClient:
         client_id = claims.get("sub") or claims.get("client_id") or self.connection.client_id or ""
         name = claims.get("name") if isinstance(claims.get("name"), str) else ""
         is_root: bool | None
+        is_owner: bool | None = None
         principals: tuple[Principal, ...] | None = None
         try:
             principals = tuple(await self.get_root_principals())
@@ -699,8 +716,18 @@ class RkvstClient:
             is_root = False
         except ApiError:
             is_root = None
+        if self.service.roles_only or (self.service.has_roles and not is_root):
+            # Access managed by roles: an Owner may read its own registration, anyone else gets 403.
+            try:
+                is_owner = (await self.get_application(str(client_id))).is_owner if client_id else None
+            except PermissionDenied:
+                is_owner = False
+            except ApiError:
+                is_owner = None
+            if self.service.roles_only:
+                is_root = False if is_owner is not None else None
         return Identity(client_id=str(client_id), display_name=name or "", is_root=is_root,
-                        root_principals=principals)
+                        root_principals=principals, is_owner=is_owner, roles_only=self.service.roles_only)
 
     # -- app registrations -------------------------------------------------------------
 
@@ -768,9 +795,15 @@ class RkvstClient:
         self._remember([app])
         return app
 
-    async def create_application(self, display_name: str, custom_claims: dict[str, str] | None = None) -> Application:
-        """Create one; the answer holds the only copy of the secret. Never retried blindly."""
-        body = {"display_name": display_name, "custom_claims": dict(custom_claims or {})}
+    async def create_application(
+        self, display_name: str, custom_claims: dict[str, str] | None = None, *, owner: bool = False
+    ) -> Application:
+        """Create one; the answer holds the only copy of the secret. Never retried blindly.
+        `owner`: with the Owner role (DataTrails); refused where the service is known to have no roles."""
+        body: dict[str, Any] = {"display_name": display_name, "custom_claims": dict(custom_claims or {})}
+        if owner:
+            self._check_roles()
+            body["roles"] = [OWNER_ROLE]
         return await self.audited(
             _audit.APP_CREATE, self._create(body), target_name=display_name, target_of=_app_target
         )
@@ -786,20 +819,31 @@ class RkvstClient:
         *,
         display_name: str | None = None,
         custom_claims: dict[str, str] | None = None,
+        roles: list[str] | None = None,
     ) -> Application:
-        """Change the name and/or replace the whole claims map (what is not given stays)."""
+        """Change the name, replace the whole claims map and/or the roles (what is not given stays)."""
         body: dict[str, Any] = {}
         if display_name is not None:
             body["display_name"] = display_name
         if custom_claims is not None:
             body["custom_claims"] = dict(custom_claims)
+        if roles is not None:
+            self._check_roles()
+            body["roles"] = list(roles)
         if not body:
-            raise InvalidArgument("nothing to update: give a display name or custom claims")
+            raise InvalidArgument("nothing to update: give a display name, custom claims or roles")
         path, subject = self._app_path(ref)
         return await self.audited(
             _audit.APP_UPDATE, self._call_app("PATCH", path, subject, body), target_id=application_uuid(ref),
             target_name=display_name or _name_of(ref), target_of=_app_target,
         )
+
+    def _check_roles(self) -> None:
+        if self.service.has_roles is False:
+            raise InvalidArgument(
+                f"{self.base_url} has no roles (its registrations carry none, as on RKVST): there is no Owner role to give",
+                hint="make the registration root instead (rkvst-tui principals add --app CLIENT_ID)",
+            )
 
     async def _call_app(self, method: str, path: str, subject: str, body: Any = None) -> Application:
         app = Application.from_wire(await self._call(method, path, json_body=body, subject=subject))
@@ -864,7 +908,7 @@ class RkvstClient:
         me = self._caller_subject()
         if not me or principal.subject != me:
             return False
-        issuers = {self.connection.issuer}
+        issuers = set(_service.own_issuers(self))
         if self.tokens.current:
             iss = unverified_claims(self.tokens.current).get("iss")
             if isinstance(iss, str):

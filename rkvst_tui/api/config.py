@@ -20,6 +20,11 @@ RKVST_URL; RKVST_CLIENT_ID (or the SDK's RKVST_APPREG_CLIENT); RKVST_CLIENT_SECR
 RKVST_APPREG_SECRET); RKVST_CLIENT_SECRET_FILE (or RKVST_APPREG_SECRET_FILENAME);
 RKVST_BEARER_TOKEN_FILE, BEARER_TOKEN_FILE (the guide's) or RKVST_AUTHTOKEN_FILENAME
 (the SDK's); RKVST_PROFILE selects a profile like --profile.
+The DataTrails era's names are read after these (the first one set wins, in this order):
+DATATRAILS_URL; DATATRAILS_CLIENT_ID (the docs') then DATATRAILS_APPREG_CLIENT (the SDK's);
+DATATRAILS_CLIENT_SECRET then DATATRAILS_APPREG_SECRET; DATATRAILS_APPREG_SECRET_FILENAME;
+DATATRAILS_AUTHTOKEN_FILENAME. So when both RKVST_URL and DATATRAILS_URL are set, RKVST_URL
+wins (and a note says the other was not used).
 
 No URL anywhere -> `resolve_connection` returns None: use the local sandbox.
 """
@@ -38,11 +43,13 @@ from .errors import ConfigError
 
 KEYRING_SERVICE = "rkvst-tui"
 
-ENV_URL = ("RKVST_URL",)
-ENV_CLIENT_ID = ("RKVST_CLIENT_ID", "RKVST_APPREG_CLIENT")
-ENV_SECRET = ("RKVST_CLIENT_SECRET", "RKVST_APPREG_SECRET")
-ENV_SECRET_FILE = ("RKVST_CLIENT_SECRET_FILE", "RKVST_APPREG_SECRET_FILENAME")
-ENV_TOKEN_FILE = ("RKVST_BEARER_TOKEN_FILE", "BEARER_TOKEN_FILE", "RKVST_AUTHTOKEN_FILENAME")
+# RKVST names first (this project's and the RKVST-era SDK's), then the DataTrails era's.
+ENV_URL = ("RKVST_URL", "DATATRAILS_URL")
+ENV_CLIENT_ID = ("RKVST_CLIENT_ID", "RKVST_APPREG_CLIENT", "DATATRAILS_CLIENT_ID", "DATATRAILS_APPREG_CLIENT")
+ENV_SECRET = ("RKVST_CLIENT_SECRET", "RKVST_APPREG_SECRET", "DATATRAILS_CLIENT_SECRET", "DATATRAILS_APPREG_SECRET")
+ENV_SECRET_FILE = ("RKVST_CLIENT_SECRET_FILE", "RKVST_APPREG_SECRET_FILENAME", "DATATRAILS_APPREG_SECRET_FILENAME")
+ENV_TOKEN_FILE = ("RKVST_BEARER_TOKEN_FILE", "BEARER_TOKEN_FILE", "RKVST_AUTHTOKEN_FILENAME",
+                  "DATATRAILS_AUTHTOKEN_FILENAME")
 ENV_PROFILE = ("RKVST_PROFILE",)
 
 _STRING_KEYS = ("base_url", "client_id", "secret_env", "secret_file", "bearer_token_file")
@@ -156,13 +163,21 @@ def load_profiles(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
     return Config(path=config_path, profiles=profiles, default_profile=default, exists=True)
 
 
-def _env(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
-    """(name, value) of the first variable of `names` that is set and not blank."""
+def _env(env: Mapping[str, str], names: tuple[str, ...], notes: list[str] | None = None) -> tuple[str, str] | None:
+    """(name, value) of the first variable of `names` that is set and not blank; with `notes`,
+    a note when a variable of the other era (RKVST_* / DATATRAILS_*) is set to something else."""
+    found: tuple[str, str] | None = None
     for name in names:
         value = env.get(name, "").strip()
-        if value:
-            return name, value
-    return None
+        if not value:
+            continue
+        if found is None:
+            found = name, value
+        elif notes is not None and value != found[1] and name.split("_", 1)[0] != found[0].split("_", 1)[0]:
+            shown = "a different value" if "SECRET" in name else repr(value)
+            notes.append(f"{found[0]} and {name} are both set ({name} has {shown}): using {found[0]}")
+            break
+    return found
 
 
 @dataclass
@@ -244,11 +259,11 @@ def _profile_layer(profile: Profile, config: Config, env: Mapping[str, str], not
 
 def _env_layer(env: Mapping[str, str], notes: list[str]) -> _Layer:
     layer = _Layer(source="the environment")
-    if found := _env(env, ENV_URL):
+    if found := _env(env, ENV_URL, notes):
         layer.base_url = found[1]
-    if found := _env(env, ENV_CLIENT_ID):
+    if found := _env(env, ENV_CLIENT_ID, notes):
         layer.client_id = found[1]
-    if found := _env(env, ENV_SECRET):
+    if found := _env(env, ENV_SECRET, notes):
         value = found[1]
         layer.secret = lambda: value
     elif found := _env(env, ENV_SECRET_FILE):

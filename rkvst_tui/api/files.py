@@ -26,8 +26,10 @@ from .errors import ConfigError, RkvstError, TargetExists
 
 BEARER_PREFIX = "Authorization: Bearer "
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
-CLIENT_ID_KEYS = ("CLIENT_ID", "RKVST_CLIENT_ID", "RKVST_APPREG_CLIENT", "client_id")
-SECRET_KEYS = ("SECRET", "CLIENT_SECRET", "RKVST_CLIENT_SECRET", "RKVST_APPREG_SECRET", "secret", "client_secret")
+CLIENT_ID_KEYS = ("CLIENT_ID", "RKVST_CLIENT_ID", "RKVST_APPREG_CLIENT", "DATATRAILS_CLIENT_ID",
+                  "DATATRAILS_APPREG_CLIENT", "client_id")
+SECRET_KEYS = ("SECRET", "CLIENT_SECRET", "RKVST_CLIENT_SECRET", "RKVST_APPREG_SECRET", "DATATRAILS_CLIENT_SECRET",
+               "DATATRAILS_APPREG_SECRET", "secret", "client_secret")
 
 
 class TargetIsDirectory(TargetExists):

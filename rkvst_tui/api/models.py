@@ -17,6 +17,7 @@ from .errors import InvalidResponse
 from .terminal_safe import terminal_safe
 
 APPLICATION_PREFIX = "applications/"
+OWNER_ROLE = "OWNER"  # the DataTrails era's administrator role (appregistrationsv1.datatrails-2024-09 v1Role)
 # The canonical 8-4-4-4-12 form only: a client id ends up in shell commands the user pastes.
 UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -134,8 +135,15 @@ class Application:
     credentials: list[Credential] = field(default_factory=list)
     custom_claims: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The DataTrails era's roles ([] or ["OWNER"]); None: the service sent none (RKVST has no roles).
+    roles: list[str] | None = None
 
-    _KNOWN = ("identity", "display_name", "client_id", "tenant_id", "credentials", "custom_claims")
+    _KNOWN = ("identity", "display_name", "client_id", "tenant_id", "credentials", "custom_claims", "roles")
+
+    @property
+    def is_owner(self) -> bool:
+        """Has the Owner role: administers the tenancy (DataTrails), as a root principal does (RKVST)."""
+        return OWNER_ROLE in (self.roles or ())
 
     @property
     def uuid(self) -> str:
@@ -172,6 +180,7 @@ class Application:
             ],
             custom_claims=dict(self.custom_claims),
             extra=dict(self.extra),
+            roles=None if self.roles is None else list(self.roles),
         )
 
     @classmethod
@@ -190,6 +199,9 @@ class Application:
         for name, value in claims.items():
             if not isinstance(value, str):
                 raise InvalidResponse(f"application custom claim {name!r} is {type(value).__name__}, not a string")
+        roles = data.get("roles")
+        if roles is not None and not (isinstance(roles, list) and all(isinstance(r, str) for r in roles)):
+            raise InvalidResponse("application 'roles' is not a list of role names")
         app = cls(
             identity=identity,
             display_name=_string(data, "display_name", what),
@@ -198,12 +210,13 @@ class Application:
             credentials=[Credential.from_wire(c) for c in credentials],
             custom_claims=dict(claims),
             extra=_extra(data, cls._KNOWN),
+            roles=None if roles is None else list(roles),
         )
         _check_ids(app.identity, app.client_id)
         return app
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        wire = {
             **self.extra,
             "identity": self.identity,
             "display_name": self.display_name,
@@ -212,6 +225,9 @@ class Application:
             "credentials": [c.to_wire() for c in self.credentials],
             "custom_claims": dict(self.custom_claims),
         }
+        if self.roles is not None:
+            wire["roles"] = list(self.roles)
+        return wire
 
 
 @dataclass(frozen=True, eq=False)
@@ -357,3 +373,16 @@ class Identity:
     display_name: str
     is_root: bool | None
     root_principals: tuple[Principal, ...] | None = None
+    # The DataTrails era: has the Owner role (None: could not be told, or the service has no roles),
+    # and whether the service has no root principals at all (access managed by roles).
+    is_owner: bool | None = None
+    roles_only: bool = False
+
+    @property
+    def is_admin(self) -> bool | None:
+        """May manage registrations: a root principal, or an Owner where access is managed by roles."""
+        if self.is_root or self.is_owner:
+            return True
+        if self.is_root is None and self.is_owner is None:
+            return None
+        return False

@@ -5,8 +5,9 @@
     rkvst-tui token [--save PATH] [--force]       an access token for the configured credentials
     rkvst-tui apps list [--name NAME] [--match TEXT]   (--name exact, as the API; --match a substring, any case)
     rkvst-tui apps show ID|NAME                    (a display name only one registration has)
-    rkvst-tui apps create --name NAME [--claim k=v ...] [--from-file app.json] [--save-credentials PATH]
+    rkvst-tui apps create --name NAME [--claim k=v ...] [--from-file app.json] [--save-credentials PATH] [--owner]
     rkvst-tui apps update ID [--name NAME] [--claim k=v ...] [--unset-claim k ...] [--replace-claims]
+                             [--owner | --no-owner]
     rkvst-tui apps delete ID [--yes] [--remove-root]
     rkvst-tui apps regenerate ID [--yes] [--save-credentials PATH]   (asks first on a terminal)
     rkvst-tui apps list --expiring DAYS           secrets expiring within DAYS (expired too); exit 4 when any
@@ -42,7 +43,8 @@ A command that connects first says on stderr (one `note:` line) which registrati
 console left with a new secret nobody recorded (api/secret_journal.py), and how to fix
 them; `apps regenerate ID` and `apps delete ID` end that reminder.
 
---json output (stable; the wire shapes are those of docs/api-contract.md §2):
+--json output (stable; the wire shapes are those of docs/api-contract.md §2; an Application carries
+`roles` where the service has them, DataTrails):
 - token:            {"access_token", "token_type", "expires_in", "expires_at"}
                     with --save: {"saved": PATH, "token_type", "expires_in", "expires_at"}
 - apps list:        {"applications": [Application]}             (secrets are "")

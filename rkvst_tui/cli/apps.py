@@ -6,6 +6,7 @@ its entry there.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,6 @@ from .policies import add_access_parser
 from .secret_output import check_save_target, claim_pairs, save_secret, secret_output
 
 if TYPE_CHECKING:
-    import argparse
-
     from ..api.client import RkvstClient
     from ..api.models import Application
 
@@ -62,8 +61,10 @@ def add_parser(sub: Any) -> None:
         help="write CLIENT_ID and SECRET to PATH (mode 0600; JSON for .json) instead of printing them",
     )
     create.add_argument("--force", action="store_true", help="overwrite the credentials file if it exists")
+    create.add_argument("--owner", action="store_true",
+                        help="give it the Owner role: it administers the tenancy (DataTrails; services with roles only)")
 
-    update = add_command(apps_sub, "update", "rename an app registration or change its custom claims")
+    update = add_command(apps_sub, "update", "rename an app registration, change its custom claims or its Owner role")
     update.add_argument("id", metavar="ID", help="client id or applications/<uuid>")
     update.add_argument("--name", help="the new display name")
     update.add_argument(
@@ -77,6 +78,8 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="the --claim options are the whole new set (default: merged into the current claims)",
     )
+    update.add_argument("--owner", action=argparse.BooleanOptionalAction, default=None,
+                        help="give (--owner) or take (--no-owner) the Owner role (DataTrails; services with roles only)")
 
     delete = add_command(
         apps_sub,
@@ -132,6 +135,7 @@ async def list_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         io.say("No App Registrations to display")
         return EXIT_OK
     roots = await root_subjects(api) or set()
+    with_roles = any(a.roles is not None for a in apps)  # the service has roles (DataTrails)
     now = datetime.now(timezone.utc)
     rows = [
         (
@@ -140,10 +144,15 @@ async def list_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
             utc_date(a.valid_until) + (" (expired)" if a.valid_until and a.valid_until < now else ""),
             len(a.custom_claims),
             "yes" if a.client_id in roots else "",
+            *(("yes" if a.is_owner else "",) if with_roles else ()),
         )
         for a in apps
     ]
-    io.say(table(("DISPLAY NAME", "CLIENT ID", "EXPIRY DATE", "CLAIMS", "ROOT"), rows))
+    headings = ("DISPLAY NAME", "CLIENT ID", "EXPIRY DATE", "CLAIMS", "ROOT", *(("OWNER",) if with_roles else ()))
+    if api.service.roles_only:  # no root principals at all: the column would say nothing
+        headings = headings[:4] + headings[5:]
+        rows = [row[:4] + row[5:] for row in rows]
+    io.say(table(headings, rows))
     io.note(f"{len(apps)} app registration{'s' if len(apps) != 1 else ''}")
     return EXIT_OK
 
@@ -168,18 +177,24 @@ def app_summary(app: Application, roots: set[str] | None = None) -> list[tuple[s
     ]
     if roots is not None:
         pairs.append(("Root", "yes" if app.client_id in roots else "no"))
+    if app.roles is not None:
+        pairs.append(("Owner", "yes" if app.is_owner else "no"))
     return pairs + claim_pairs(app)
 
 
 async def root_subjects(api: RkvstClient) -> set[str] | None:
     """The client ids of the registrations that are root principals (None: they can not be read)."""
     from ..api.errors import ApiError
+    from ..api.service import own_issuers
 
+    if api.service.roles_only:
+        return None
     try:
         principals = await api.get_root_principals()
     except ApiError:
         return None
-    return {p.subject for p in principals if p.issuer == api.connection.issuer}
+    issuers = own_issuers(api)  # either era's issuer on the real service
+    return {p.subject for p in principals if p.issuer in issuers}
 
 
 async def application_by_id_or_name(api: RkvstClient, ref: str) -> Application:
@@ -278,8 +293,10 @@ async def create_app(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
     # the one that was not there before (names are not unique, and pointing at an older
     # namesake's regenerate would break a secret that works).
     known_ids = await ids_named(api, name)
+    if args.owner and api.service.has_roles is None:
+        await api.list_applications_page(page_size=1)  # does the service have roles? (refused before sending if not)
     try:
-        app = await api.create_application(name, dict(rows))
+        app = await api.create_application(name, dict(rows), **({"owner": True} if args.owner else {}))
     # A lost or unreadable answer, or a 5xx (a gateway's 502 can follow a create the
     # service made): look it up and say what exists now.
     except RkvstError as failed:
@@ -288,6 +305,10 @@ async def create_app(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         raise await _lost_create(api, name, dict(rows), known_ids, failed) from None
     saved = save_secret(app, args.save_credentials, args.force, io)
     secret_output(app, io, reason="created", saved=saved, connection=api.connection, claims=True)
+    if args.owner and not app.is_owner:
+        io.note("warning: the service did not give it the Owner role (its answer carries no roles): it is not an "
+                f"administrator; make it root instead: rkvst-tui principals add --app {shell_word(app.client_id)}")
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -305,9 +326,20 @@ async def update_app(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         claims = dict(rows)
     if args.name is not None and not args.name.strip():
         raise UsageError("the display name can not be empty")
-    if args.name is None and claims is None:
-        raise UsageError("nothing to update", hint="give --name, --claim, --unset-claim or --replace-claims")
-    app = await api.update_application(current, display_name=args.name, custom_claims=claims)
+    roles = None
+    if args.owner is not None:
+        from ..api.service import owner_roles
+
+        if current.roles is None:
+            raise UsageError(
+                f"{clean(api.base_url)} has no roles (its registrations carry none, as on RKVST): there is no Owner role",
+                hint=f"make it root instead: rkvst-tui principals add --app {shell_word(current.client_id)}",
+            )
+        roles = owner_roles(current, args.owner)
+    if args.name is None and claims is None and roles is None:
+        raise UsageError("nothing to update",
+                         hint="give --name, --claim, --unset-claim, --replace-claims or --owner/--no-owner")
+    app = await api.update_application(current, display_name=args.name, custom_claims=claims, roles=roles)
     if io.json:
         emit_json(app.to_wire(), io.out)
     else:
