@@ -237,7 +237,8 @@ async def show_policy(args: argparse.Namespace, api: RkvstClient, io: Io) -> int
 
 
 async def create_policy(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
-    from ..api.policies import check_body, create_policy as send
+    from ..api.policies import check_body
+    from ..api.policies import create_policy as send
 
     body = check_body(await body_from_args(args, api, creating=True), creating=True)
     warnings = await _warn(api, body, io)
@@ -252,7 +253,8 @@ async def create_policy(args: argparse.Namespace, api: RkvstClient, io: Io) -> i
 
 async def update_policy(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
     from ..api import access_rules as rules
-    from ..api.policies import check_body, update_policy as send
+    from ..api.policies import check_body
+    from ..api.policies import update_policy as send
 
     current = await policy_by_id_or_name(api, args.id)
     changes = await body_from_args(args, api, creating=False)

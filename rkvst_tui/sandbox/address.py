@@ -193,8 +193,8 @@ def check_identity(record: AddressRecord, data_dir: Path, timeout: float = CHECK
     where = record.base_url
     refused = (f"the server at {where} is not the sandbox of {data_dir}: "
                "the sandbox's admin credentials were not sent to it")
-    hint = (f"something else listens on that port; see what with `ss -ltnp` and stop it, "
-            f"then start the sandbox again (`rkvst-tui sandbox`), or configure RKVST_URL")
+    hint = ("something else listens on that port; see what with `ss -ltnp` and stop it, "
+            "then start the sandbox again (`rkvst-tui sandbox`), or configure RKVST_URL")
     try:
         status, body = _get(where, f"{IDENTITY_PATH}?challenge={challenge}", timeout)
     except ConnectionRefusedError:

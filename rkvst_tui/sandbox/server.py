@@ -27,12 +27,12 @@ import uvicorn
 from . import address
 from .address import DataDirInUse, DataDirLock
 from .app import LOGGER_NAME, SandboxState, build_app
-from .state import DATATRAILS, FLAVOURS, RKVST
 from .bootstrap import CREDENTIALS_FILE, AdminCredentials, ensure_admin, write_admin_credentials
 from .clock import FixedClock, SystemClock
 from .limits import with_header_limit
 from .ratelimit import RateLimiter
 from .signing import KeyRing
+from .state import DATATRAILS, FLAVOURS, RKVST
 from .store import DATABASE_NAME, Store
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -236,7 +236,7 @@ class SandboxServer:
 
     @property
     def keys(self) -> KeyRing:
-        self.store
+        self.store  # noqa: B018 - opens the store (and with it the keys) when it is not open
         assert self._keys is not None
         return self._keys
 

@@ -105,7 +105,7 @@ async def input_keystroke_baseline() -> float:
         for index, character in enumerate(FILTER_TEXT, start=1):
             started = time.perf_counter()
             send_key(app, character)
-            await wait_until(lambda: box.value == FILTER_TEXT[:index], step=0.001)
+            await wait_until(lambda index=index: box.value == FILTER_TEXT[:index], step=0.001)
             times.append(await painted(app) - started)
     return statistics.median(times)
 
@@ -165,7 +165,8 @@ async def measure(registrations: int) -> list[Figure]:
                                    if needle in (a.display_name or "").casefold() or a.client_id.startswith(needle))
                     started = time.perf_counter()
                     send_key(app, key)
-                    await wait_until(lambda: table.row_count == expected and view._filter == typed.strip(),
+                    await wait_until(lambda expected=expected, typed=typed: table.row_count == expected
+                                     and view._filter == typed.strip(),
                                      step=0.001)
                     keystrokes.append(await painted(app) - started)
                 shown = table.row_count
@@ -198,5 +199,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    benchlib.REPO  # the repository is importable (benchlib put it on sys.path)
+    benchlib.REPO  # noqa: B018 - the repository is importable (benchlib put it on sys.path)
     sys.exit(main())

@@ -7,7 +7,6 @@ import json
 
 import httpx
 import pytest
-
 from test_cli import FakeTerminal, _create, env, isolated, run  # noqa: F401 - fixtures and helpers
 
 ASSETS = "/archivist/v2/assets"

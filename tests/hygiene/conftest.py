@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
 from hygiene_helpers import admin_client
 
 from rkvst_tui.api.audit import AuditTrail

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
 from hygiene_helpers import ForwardingTransport, admin_client, admin_connection, drop_answer_of
 
 from rkvst_tui.api import audit

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
-import pytest
 
 from rkvst_tui import cli
 from rkvst_tui.api.files import read_credentials_file

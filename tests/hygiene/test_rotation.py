@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from hygiene_helpers import admin_client
 
 from rkvst_tui.api.client import RkvstClient

@@ -16,12 +16,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
+from console_helpers import (  # noqa: F401 - the fault tests import them from here
+    SIZE,
+    notifications,
+    running_console,
+    sandbox_client,
+    screen_text,
+    settle,
+    wait_until,
+)
 from rich.text import Text
 
 from rkvst_tui.api.client import RkvstClient
-from console_helpers import (  # noqa: F401 - the fault tests import them from here
-    SIZE, notifications, running_console, sandbox_client, screen_text, settle, wait_until,
-)
 
 APPS = "/archivist/iam/v1/applications"
 TOKEN = "/archivist/iam/v1/appidp/token"

@@ -17,16 +17,10 @@ import time
 
 import httpx
 import pytest
-from textual.widgets import Input
-
-from rkvst_tui.tui.screens.app_form import AppFormScreen
-from rkvst_tui.tui.screens.lost_create import LostCreateScreen
-from rkvst_tui.tui.screens.confirm import ConfirmScreen
-
 from reliability_helpers import (
     APPS,
-    ROOTS,
     FAULTS,
+    ROOTS,
     TOKEN,
     FaultCase,
     FaultyTransport,
@@ -42,6 +36,11 @@ from reliability_helpers import (
     unauthenticated,
     wait_until,
 )
+from textual.widgets import Input
+
+from rkvst_tui.tui.screens.app_form import AppFormScreen
+from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.screens.lost_create import LostCreateScreen
 
 NAME = "TrafficLight101"
 

@@ -10,11 +10,10 @@ assumptions, and the CLI's answer to the same faults is checked too.
 from __future__ import annotations
 
 import pytest
+from reliability_helpers import APPS, FAULTS, FaultCase, FaultyTransport, client_for, names_in_store
 
 from rkvst_tui import cli
 from rkvst_tui.api import errors
-
-from reliability_helpers import APPS, FAULTS, FaultCase, FaultyTransport, client_for, names_in_store
 
 RAISED = {
     "connection refused": errors.ConnectionRefused,

@@ -185,9 +185,9 @@ def quick_limits(monkeypatch: pytest.MonkeyPatch) -> float:
     return 0.5
 
 
-def _timed(base_url: str, head: bytes, pieces: Iterator[bytes] = iter(()), pause: float = 0.0) -> tuple[RawAnswer, float]:
+def _timed(base_url: str, head: bytes, pieces: Iterator[bytes] | None = None, pause: float = 0.0) -> tuple[RawAnswer, float]:
     started = time.monotonic()
-    answer = _raw_exchange(base_url, head, pieces, pause)
+    answer = _raw_exchange(base_url, head, iter(()) if pieces is None else pieces, pause)
     return answer, time.monotonic() - started
 
 

@@ -76,7 +76,7 @@ def run_sandbox_process(data_dir: Path, port: int) -> subprocess.Popen:
             return process
         except httpx.TransportError:
             if process.poll() is not None:
-                raise AssertionError(f"the sandbox exited: {process.stderr.read()}")
+                raise AssertionError(f"the sandbox exited: {process.stderr.read()}") from None
             time.sleep(0.05)
     process.kill()
     raise AssertionError("the sandbox process did not start")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from security_helpers import NOTES, TALLY, create_registration, mint, secret_of
 
 from rkvst_tui.sandbox.server import SandboxServer
-from security_helpers import NOTES, TALLY, create_registration, mint, secret_of
 
 
 @pytest.fixture(scope="module")

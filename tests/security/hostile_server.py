@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 import zlib
 from collections import Counter
 

@@ -4,12 +4,11 @@ must stop working (regenerated, deleted, expired). Over real HTTP against the sa
 from __future__ import annotations
 
 import pytest
-
 from security_helpers import (
-    MovableClock,
     APPS,
     ASSETS,
     ROOTS,
+    MovableClock,
     assert_refused,
     call,
     create_registration,

@@ -18,10 +18,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from security_helpers import TALLY
 
 import rkvst_tui.api.files as files
 import rkvst_tui.sandbox.bootstrap as bootstrap
-from security_helpers import TALLY
 
 CLIENT_ID = "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065"
 OLD_SECRET, NEW_SECRET = "a" * 63 + "1", "b" * 63 + "2"

@@ -26,9 +26,9 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from security_helpers import NOTES, SPEC_DIR, TALLY, list_apps, mint
 
 from rkvst_tui.sandbox.server import SandboxServer
-from security_helpers import NOTES, SPEC_DIR, TALLY, list_apps, mint
 
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis import GenerationMode  # noqa: E402

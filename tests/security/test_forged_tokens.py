@@ -21,12 +21,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 from jwt.algorithms import RSAAlgorithm
-
-from rkvst_tui.sandbox.signing import jwk_thumbprint
 from security_helpers import (
-    MovableClock,
     ASSETS,
     JWKS,
+    MovableClock,
     assert_refused,
     b64url,
     b64url_decode,
@@ -42,6 +40,8 @@ from security_helpers import (
     segment,
     unsigned,
 )
+
+from rkvst_tui.sandbox.signing import jwk_thumbprint
 
 
 @pytest.fixture(scope="module")

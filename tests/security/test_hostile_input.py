@@ -15,7 +15,6 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from security_helpers import APPS, ASSETS, ROOTS, TALLY, TOKEN, mint
 
 JSON_VALUES = st.recursive(

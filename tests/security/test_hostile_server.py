@@ -25,12 +25,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from hostile_server import MAX_SEND, HostileServer, gzip_bomb
+from security_helpers import NOTES
+
 from rkvst_tui.api.client import MAX_RESPONSE_BYTES, RkvstClient
 from rkvst_tui.api.connection import Connection
 from rkvst_tui.api.errors import InvalidResponse, RequestTimeout, ResponseTimeout, ServerError, may_have_acted
-from security_helpers import NOTES
 
 TOKEN = "/archivist/iam/v1/appidp/token"
 APPS = "/archivist/iam/v1/applications"

@@ -27,21 +27,26 @@ import termios
 import time
 from pathlib import Path
 
-import pytest
+from console_helpers import sandbox_client, settle, wait_until
+from hostile_terminal_helpers import (
+    ALL_HOSTILE,
+    HOSTILE,
+    capture,
+    escapes_found,
+    hostile_name,
+    hostile_token,
+    screen_of,
+)
+from security_helpers import NOTES, TALLY
 from textual import events
 from textual.command import CommandPalette
 
-from console_helpers import sandbox_client, settle, wait_until
-from hostile_terminal_helpers import (
-    ALL_HOSTILE, HOSTILE, capture, escapes_found, hostile_name, hostile_token, screen_of,
-)
 from rkvst_tui.sandbox.store import PrincipalRecord
 from rkvst_tui.tui.app import RkvstApp
 from rkvst_tui.tui.screens.app_form import AppFormScreen
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.screens.details import AppDetailsScreen
 from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
-from security_helpers import NOTES, TALLY
 
 SIZE = (120, 40)
 ALL = "every kind at once"

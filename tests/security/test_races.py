@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-
 from security_helpers import APPS, TALLY, create_registration, mint, secret_of, token_answer
 
 

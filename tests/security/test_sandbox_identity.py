@@ -22,12 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from security_helpers import TALLY
 
 from rkvst_tui import cli
 from rkvst_tui.sandbox import address
 from rkvst_tui.sandbox.embedded import SandboxProcess, SandboxStartError
-from rkvst_tui.sandbox.server import SandboxServer
-from security_helpers import TALLY
 
 SECRET_NAMES = (
     "RKVST_URL", "RKVST_CLIENT_ID", "RKVST_CLIENT_SECRET", "RKVST_CLIENT_SECRET_FILE", "RKVST_BEARER_TOKEN_FILE",

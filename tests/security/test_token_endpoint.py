@@ -19,8 +19,6 @@ import types
 
 import httpx
 import pytest
-
-import rkvst_tui.sandbox.store as store_module
 from security_helpers import (
     APPS,
     NOTES,
@@ -33,6 +31,8 @@ from security_helpers import (
     secret_of,
     token_answer,
 )
+
+import rkvst_tui.sandbox.store as store_module
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -25,7 +25,6 @@ from ..problems import bad_request, not_found
 from ..requests import json_body
 from ..state import SandboxState, authenticate, require_root
 
-
 POLICIES_PATH = "/archivist/iam/v1/access_policies"
 ASSET_POLICIES_PATH = "/archivist/iam/v1/assets/{uuid}/access_policies"
 TOTAL_COUNT = "X-Total-Count"
