@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..api import state_dirs
 from .connection import DEFAULT_SANDBOX_PORT, configured_connection, with_secret
-from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from .exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from .output import Io
+from .parser import option
 
 if TYPE_CHECKING:
     import argparse
@@ -22,6 +23,26 @@ if TYPE_CHECKING:
 
 # Seconds of start-up without cyclic garbage collection: past the first page of registrations.
 START_UP_GC_PAUSE = 1.5
+SANDBOX_FLAVOUR_VARIABLE = "RKVST_TUI_SANDBOX_FLAVOUR"
+SANDBOX_FLAVOURS = ("rkvst", "datatrails")
+
+
+def sandbox_flavour(args: Any, environ: dict[str, str] | None = None) -> str:
+    """The embedded sandbox's flavour: --sandbox-flavour, else RKVST_TUI_SANDBOX_FLAVOUR, else rkvst."""
+    import os
+
+    chosen = option(args, "sandbox_flavour")
+    if chosen:
+        return str(chosen)
+    value = (os.environ if environ is None else environ).get(SANDBOX_FLAVOUR_VARIABLE, "").strip()
+    if not value:
+        return "rkvst"
+    if value.lower() not in SANDBOX_FLAVOURS:
+        raise UsageError(
+            f"{SANDBOX_FLAVOUR_VARIABLE}={value[:40]!r} is not a sandbox flavour",
+            hint=f"use {' or '.join(SANDBOX_FLAVOURS)}, or unset it",
+        )
+    return value.lower()
 
 
 def console_connect(
@@ -43,7 +64,8 @@ def console_connect(
     if connection is None:
         from ..sandbox.embedded import SandboxProcess
 
-        sandbox = SandboxProcess(state_dirs.sandbox_data_dir(), preferred_port=DEFAULT_SANDBOX_PORT)
+        sandbox = SandboxProcess(state_dirs.sandbox_data_dir(), preferred_port=DEFAULT_SANDBOX_PORT,
+                                 flavour=sandbox_flavour(args))
 
         def launch() -> None:
             sandbox.spawn()

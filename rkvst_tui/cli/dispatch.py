@@ -35,7 +35,7 @@ def console_launch() -> Any:
     parser (a bare `rkvst-tui` is the console, whose start-up this would slow)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(command=None, read_only=False)
+    return SimpleNamespace(command=None, read_only=False, sandbox_flavour=None)
 
 
 def report(error: RkvstError, io: Io) -> None:

@@ -108,3 +108,46 @@ def test_help_names_the_owner_options(isolated, capsys) -> None:
     for argv, words in ((("apps", "create", "--help"), "--owner"), (("apps", "update", "--help"), "--no-owner")):
         code, out, _ = run(capsys, *argv)
         assert code == 0 and words in out
+
+
+# -- the console's embedded sandbox: --sandbox-flavour and RKVST_TUI_SANDBOX_FLAVOUR --------------
+
+
+@pytest.mark.parametrize(("argv", "variable"), [(["--sandbox-flavour", "datatrails"], None), ([], "datatrails")])
+def test_the_console_runs_its_sandbox_as_datatrails_when_asked(isolated, monkeypatch, argv, variable) -> None:
+    import asyncio
+
+    from rkvst_tui.cli import console as cli_console
+    from rkvst_tui.cli import output
+    from rkvst_tui.cli import parser as cli_parser
+
+    if variable:
+        monkeypatch.setenv("RKVST_TUI_SANDBOX_FLAVOUR", variable)
+    args = cli_parser.build_parser().parse_args(argv)
+    connect, servers = cli_console.console_connect(args, output.Io(sys.stdout, sys.stderr, sys.stdin, False))
+
+    async def use():
+        async with await connect() as client:
+            me = await client.whoami()
+            return me, client.service.name
+
+    try:
+        me, name = asyncio.run(use())
+    finally:
+        for server in servers:
+            server.stop()
+    assert servers[0].flavour == "datatrails"
+    assert me.roles_only and me.is_owner is True and name == "DataTrails"
+
+
+def test_a_bad_sandbox_flavour_is_a_clear_error(isolated, monkeypatch, capsys) -> None:
+    from rkvst_tui.cli import console as cli_console
+    from rkvst_tui.cli.dispatch import console_launch
+    from rkvst_tui.cli.exits import UsageError
+
+    monkeypatch.setenv("RKVST_TUI_SANDBOX_FLAVOUR", "jitsuin")
+    with pytest.raises(UsageError) as refused:
+        cli_console.sandbox_flavour(console_launch())
+    assert "RKVST_TUI_SANDBOX_FLAVOUR='jitsuin' is not a sandbox flavour" in refused.value.message
+    code, out, err = run(capsys, "--sandbox-flavour", "jitsuin")
+    assert code == 2 and "invalid choice: 'jitsuin'" in err
