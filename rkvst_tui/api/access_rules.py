@@ -16,7 +16,7 @@ The outer lists are ANDed, the strings of one `or` are ORed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -325,7 +325,7 @@ def _check_strings(value: Any, where: str, issues: list[Issue], *, limit: int = 
     return strings
 
 
-def _check_groups(value: Any, where: str, parse, issues: list[Issue]) -> None:
+def _check_groups(value: Any, where: str, parse: Callable[[str], object], issues: list[Issue]) -> None:
     if value is None:
         return
     if not isinstance(value, list):
@@ -459,18 +459,18 @@ def policy_warnings(
         if registrations is not None:
             carried = {name for who in registrations for name in who.claims}
             for g, group in enumerate(groups_u):
-                for position, test in enumerate(group):
+                for position, user_test in enumerate(group):
                     where = f"{here}.user_attributes[{g}].or[{position}]"
-                    if test.kind == "group":
-                        warn(where, f"{test.text[:60]!r} is a user group of an identity provider: "
+                    if user_test.kind == "group":
+                        warn(where, f"{user_test.text[:60]!r} is a user group of an identity provider: "
                              "no app registration is in one (use subject=<client id> or jwt_<claim>=<value>)")
-                    elif test.kind == "claim" and test.name not in carried:
-                        warn(where, f"no app registration carries the claim {test.name!r}")
-                    elif test.kind == "claim" and not any(test.passes(who) for who in registrations):
-                        values = sorted({who.claims[test.name][:40] for who in registrations if test.name in who.claims})[:5]
-                        warn(where, f"no app registration has {test.name}={test.value!r} (values: {', '.join(values)})")
-                    elif test.kind == "subject" and not any(test.passes(who) for who in registrations):
-                        warn(where, f"no app registration has the client id {test.value!r}")
+                    elif user_test.kind == "claim" and user_test.name not in carried:
+                        warn(where, f"no app registration carries the claim {user_test.name!r}")
+                    elif user_test.kind == "claim" and not any(user_test.passes(who) for who in registrations):
+                        values = sorted({who.claims[user_test.name][:40] for who in registrations if user_test.name in who.claims})[:5]
+                        warn(where, f"no app registration has {user_test.name}={user_test.value!r} (values: {', '.join(values)})")
+                    elif user_test.kind == "subject" and not any(user_test.passes(who) for who in registrations):
+                        warn(where, f"no app registration has the client id {user_test.value!r}")
             if groups_u and not any(names(permission, who) for who in registrations):
                 warn(f"{here}.user_attributes", "names none of the tenant's app registrations")
         if not readable(permission):

@@ -148,8 +148,8 @@ class AuditEntry:
         extra = {k: v for k, v in target.items() if k not in ("id", "name") and isinstance(v, str)}
         return cls(
             time=data["time"], action=data["action"], outcome=data["outcome"],
-            target_id=target.get("id") if isinstance(target.get("id"), str) else "",
-            target_name=target.get("name") if isinstance(target.get("name"), str) else "",
+            target_id=str(target["id"]) if isinstance(target.get("id"), str) else "",
+            target_name=str(target["name"]) if isinstance(target.get("name"), str) else "",
             profile=data.get("profile", ""), base_url=data.get("base_url", ""), actor=data.get("actor", ""),
             status=status,
             error=data["error"] if isinstance(data.get("error"), str) else "",
@@ -358,7 +358,8 @@ def attach(client: Any, on_error: Callable[[str], None] | None = None) -> AuditT
     a client that has one keeps it."""
     if getattr(client, "audit", None) is None:
         client.audit = AuditTrail(on_error=on_error)
-    return client.audit
+    trail: AuditTrail = client.audit
+    return trail
 
 
 def record(
@@ -376,8 +377,9 @@ def record(
     if trail is None:
         return None
     try:
-        return trail(client, action, target_id=target_id, target_name=target_name, error=error,
-                     detail=detail, target_extra=target_extra)
+        entry: AuditEntry | None = trail(client, action, target_id=target_id, target_name=target_name,
+                                         error=error, detail=detail, target_extra=target_extra)
+        return entry
     except Exception:  # a trail must never break the change it records
         log.exception("recording %s failed", action)
         return None

@@ -217,11 +217,11 @@ class Rotation:
             entry = self._entries.get(app.client_id)
             path = self.save_dir / credentials_name(app.client_id)
             state = entry.get("state") if entry else None
-            if state in (SAVED, SHOWN):
+            if entry is not None and state in (SAVED, SHOWN):
                 done.append(Done(app.client_id, entry.get("display_name", app.display_name),
                                  path if state == SAVED else None, entry.get("at", ""), earlier=True))
                 continue
-            if state == STARTED:
+            if entry is not None and state == STARTED:
                 if self._holds_credentials_of(path, app.client_id):
                     done.append(Done(app.client_id, app.display_name, path, entry.get("at", ""), earlier=True))
                     continue

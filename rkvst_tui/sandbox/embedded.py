@@ -114,7 +114,8 @@ class SandboxProcess:
             if process is None or process.stdout is None or process.stdout.closed:
                 raise SandboxStartError("the local sandbox was not started")
             answer: list[bytes] = []
-            reader = threading.Thread(target=lambda: answer.append(process.stdout.readline()), daemon=True)
+            stdout = process.stdout
+            reader = threading.Thread(target=lambda: answer.append(stdout.readline()), daemon=True)
             reader.start()
             reader.join(timeout)
             line = answer[0] if answer else b""

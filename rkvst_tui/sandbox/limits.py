@@ -40,7 +40,7 @@ def size_text(n: int) -> str:
     return f"{n >> 20} MiB" if n >= 1 << 20 and n % (1 << 20) == 0 else f"{n >> 10} KiB"
 
 
-def json_depth(body: bytes) -> int:
+def json_depth(body: bytes | bytearray) -> int:
     """How deeply arrays and objects nest in `body` (brackets inside strings do not count)."""
     brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKET)
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
@@ -130,13 +130,13 @@ def with_header_limit(protocol: type, max_bytes: int = MAX_HEADER_BYTES, seconds
     if not issubclass(protocol, HttpToolsProtocol):
         return protocol
 
-    class HeaderLimitedProtocol(protocol):  # type: ignore[valid-type, misc]
+    class HeaderLimitedProtocol(protocol):
         # Bytes of the current request's head received so far; None once its headers are complete.
         _head_bytes: int | None = 0
         _head_timer: asyncio.TimerHandle | None = None
         _refused = False
 
-        def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
+        def connection_made(self, transport) -> None:
             super().connection_made(transport)
             self._start_head_timer()
 

@@ -6,6 +6,7 @@ rkvst_tui/api/access_rules.py, shared with the console; docs/access-policies.md 
 
 from __future__ import annotations
 
+import builtins
 import json
 import threading
 import weakref
@@ -138,7 +139,7 @@ class PolicyStore:
             records = [r for r in records if r.body.get("description") == description]
         return records[:limit]
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self) -> builtins.list[dict[str, Any]]:  # builtins: `list` is a method here
         return [json.loads(r["body"]) for r in self.store._read("SELECT body FROM access_policies ORDER BY seq")]
 
     def count(self) -> int:

@@ -114,10 +114,10 @@ def _http_protocol() -> type[asyncio.Protocol]:
     try:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
     except ImportError:
-        from uvicorn.protocols.http.h11_impl import H11Protocol as base
+        from uvicorn.protocols.http.h11_impl import H11Protocol as base  # type: ignore[assignment]
 
     class CoalescingProtocol(with_header_limit(base)):  # type: ignore[misc]
-        def connection_made(self, transport) -> None:  # type: ignore[override]
+        def connection_made(self, transport) -> None:
             super().connection_made(_CoalescingTransport(transport))
 
     return CoalescingProtocol

@@ -338,6 +338,7 @@ class Store:
                  valid_from, json.dumps(list(roles))),
             )
             seq = cursor.lastrowid
+            assert seq is not None  # an INSERT's row id
         record = AppRecord(seq, app_uuid, display_name, dict(custom_claims), valid_from, valid_until, valid_from, roles)
         return record, secret
 

@@ -50,12 +50,12 @@ def routes(state: SandboxState) -> list[BaseRoute]:
                 raise quota_exceeded(f"the tenancy has used its quota of {exc.limit} app registrations") from None
             return app_answer(record, secret)
         page = page_request("applications", request.query_params, ("display_name",))
-        display_name = page.filters.get("display_name")
-        rows = store.list_applications(after_seq=page.after_seq, limit=page.page_size + 1, display_name=display_name)
+        name_filter = page.filters.get("display_name")
+        rows = store.list_applications(after_seq=page.after_seq, limit=page.page_size + 1, display_name=name_filter)
         more = len(rows) > page.page_size
         rows = rows[: page.page_size]
         next_token = encode_token("applications", page.filters, page.page_size, rows[-1].seq) if more else ""
-        total = len(rows) if not more and not page.after_seq else store.count_applications(display_name)
+        total = len(rows) if not more and not page.after_seq else store.count_applications(name_filter)
         return JSONResponse(
             {"applications": [row.to_wire(store.tenant_id, with_roles=with_roles) for row in rows],
              "next_page_token": next_token},
