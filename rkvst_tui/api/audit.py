@@ -43,6 +43,7 @@ from . import state_dirs
 from .errors import ApiError, InvalidArgument, InvalidResponse, NetworkError, SelfRemovalRefused
 from .files import _make_private_dirs
 from .terminal_safe import terminal_safe
+from .time_words import rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def audit_file(env: dict[str, str] | None = None) -> Path:
 
 
 def _utc_text(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return rfc3339(moment)
 
 
 def outcome_of(error: BaseException | None) -> tuple[str, int | None, str] | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import InvalidResponse
 from .terminal_safe import terminal_safe
+from .time_words import rfc3339
 
 APPLICATION_PREFIX = "applications/"
 OWNER_ROLE = "OWNER"  # the DataTrails era's administrator role (appregistrationsv1.datatrails-2024-09 v1Role)
@@ -44,9 +45,7 @@ def format_time(value: datetime | None) -> str:
     """The contract's time format: whole seconds, UTC, `Z`."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return rfc3339(value)  # a naive datetime is taken to be UTC
 
 
 def _object(data: Any, what: str) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from .files import _make_private_dirs, atomic_write_private, credentials_text, p
 from .models import Application
 from .secret_journal import SecretJournal, service_of
 from .terminal_safe import terminal_safe
+from .time_words import rfc3339
 
 if TYPE_CHECKING:
     from .client import RkvstClient
@@ -59,7 +60,7 @@ def credentials_name(client_id: str) -> str:
 
 
 def _now_text() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return rfc3339(datetime.now(timezone.utc))
 
 
 class RotationRefused(RkvstError):
