@@ -71,9 +71,16 @@ them; `apps regenerate ID` and `apps delete ID` end that reminder.
 Layout: `dispatch` (the entry point: arguments to a command group, errors to exit codes),
 `parser` (the options every command takes, the table of command groups), `output` (what
 goes to stdout and stderr), `connection` (which service, with which credentials),
-`console` (the console's launch), and one module per command group (`token`, `apps`,
-`principals`, `inspect`, `locate`, `sandbox`), each imported only when its command runs or
-the parser is built. Adding a command group: README.md, "The command line".
+`console` (the console's launch), `exits` (exit codes, UsageError), `secret_output` (a new
+secret's one showing), and one module per command group (`token`, `apps`, `principals`,
+`policies`, `inspect`, `audit`, `locate`, `sandbox`; `hygiene` holds `apps list --expiring` and
+`apps rotate`), each imported only when its command runs or the parser is built.
+
+Adding a command group: a module here with `add_parser(sub)` (its sub-parser made with
+`parser.add_command`, which adds the global options) and `run(args, io) -> int` (usually
+`connection.run_connected(args, io, ACTIONS[args.<group>_command])`), and its name in
+`parser.COMMAND_GROUPS`. Adding an action to a group: its sub-parser in the group's
+`add_parser` and its coroutine `(args, api, io) -> int` in the group's ACTIONS table.
 """
 
 from .dispatch import main

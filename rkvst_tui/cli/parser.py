@@ -31,6 +31,7 @@ COMMAND_GROUPS: dict[str, str] = {
     "locate": "locate",
 }
 
+
 def command_module(command: str) -> ModuleType:
     """The module of a command group (imported now, not with the package)."""
     return import_module(f"{__package__}.{COMMAND_GROUPS[command]}")
