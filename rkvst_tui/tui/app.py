@@ -29,6 +29,7 @@ from textual.containers import Container
 from textual.widgets import ContentSwitcher
 
 from rkvst_tui.api import errors as api_errors
+from rkvst_tui.api.service import own_issuers
 from rkvst_tui.api.state_dirs import data_dir
 from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.tui.formatting import safe, safe_lines, safe_paste, utc_now
@@ -203,6 +204,7 @@ class RkvstApp(TypeAhead, App[None]):
                 header.show_connection(connection)
             self.apps_view.start_loading()
             self.identity = await self.call_api(self.client.whoami)
+            header.show_service(self.client.service.name)  # RKVST or DataTrails, by its answers
         except Exception as exc:
             self.workers.cancel_group(self.apps_view, "apps-load")
             problem = describe(exc, f"Could not sign in to {connection.base_url}")
@@ -328,22 +330,31 @@ class RkvstApp(TypeAhead, App[None]):
         connection = getattr(self.client, "connection", None)
         return getattr(connection, "issuer", None)
 
+    def _own_issuers(self) -> frozenset:
+        """The issuers of this tenant's registrations: the connection's, and either era's on the
+        real service (a tenant moved from RKVST to DataTrails keeps app.rkvst.io entries)."""
+        if self.client is None:
+            return frozenset({self._issuer()})
+        return own_issuers(self.client)
+
     def is_signed_in_principal(self, principal) -> bool:
-        return (principal.issuer == self._issuer()
+        return (principal.issuer in self._own_issuers()
                 and principal.subject == self.signed_in_client_id() and principal.subject is not None)
 
     def is_root_registration(self, client_id: str) -> bool:
-        issuer = self._issuer()
-        return any(p.issuer == issuer and p.subject == client_id for p in self.root_principals)
+        issuers = self._own_issuers()
+        return any(p.issuer in issuers and p.subject == client_id for p in self.root_principals)
 
     def registration_for(self, principal):
         """The app registration a root principal names, if it is one of this tenant's."""
-        if principal.issuer != self._issuer():
+        if principal.issuer not in self._own_issuers():
             return None
         return self.registrations().get(principal.subject)
 
     def registrations_changed(self) -> None:
         self.principals_view.names_changed()
+        if self.client is not None and self.identity is not None:
+            self.query_one(ConsoleHeader).show_service(self.client.service.name)
 
     def set_root_principals(self, principals: list) -> None:
         self.root_principals = list(principals)
@@ -358,8 +369,11 @@ class RkvstApp(TypeAhead, App[None]):
         try:
             principals = await self.call_api(self.client.get_root_principals)
         except Exception as exc:
-            problem = describe(exc, "Could not load root principals")
             self.principals_loaded = True  # answered, if only with a refusal
+            if self.client.service.roles_only:  # no root principals here: say how access works instead
+                self.principals_view.show_roles_only()
+                return
+            problem = describe(exc, "Could not load root principals")
             self.principals_view.show_problem(problem)
             if isinstance(exc, api_errors.PermissionDenied):
                 self._learn_root(False)  # the registrations tab already says so

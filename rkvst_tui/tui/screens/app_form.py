@@ -43,12 +43,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from rkvst_tui.api import claims as claim_rules
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.application_file import ApplicationFileError, LoadedApplication, read_application_file
 from rkvst_tui.api.lost_create import ids_named, may_have_acted
+from rkvst_tui.api.service import application_caps, owner_roles
 from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.tui.formatting import safe_lines, safe_text
 from rkvst_tui.tui.problems import describe
@@ -240,6 +241,8 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     AppFormScreen #load-status { padding-left: 5; height: auto; display: none; }
     AppFormScreen #load-status.-error { color: $error; }
     AppFormScreen #load-status.-ok { color: $success; }
+    AppFormScreen #owner-role { margin-left: 5; height: auto; border: none; padding: 0; }
+    AppFormScreen #quota-note { padding-left: 5; height: auto; color: $warning; display: none; }
     AppFormScreen #form-summary { margin-top: 1; height: auto; }
     AppFormScreen #form-summary.-empty { display: none; }
     AppFormScreen #form-error {
@@ -266,6 +269,9 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         self._busy = False
         self._show_name_error = False
         self._blocked_shown = False
+        # The Owner role is offered where the service has roles (DataTrails), known by its answers.
+        self.offers_owner = bool(getattr(getattr(client, "service", None), "has_roles", False))
+        self._initial_owner = bool(existing is not None and existing.is_owner)
         if existing is not None:
             self._initial_name = existing.display_name
             self._initial_rows: list[tuple[str, object]] = list(existing.custom_claims.items())
@@ -294,6 +300,13 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
                     compact=True,
                 )
                 yield Static("", id="display-name-error")
+                if self.offers_owner:
+                    yield Checkbox(
+                        "Owner role: it administers the tenancy (manages every app registration)",
+                        self._initial_owner, id="owner-role", compact=True,
+                    )
+                if self.is_create:
+                    yield Static("", id="quota-note")
                 yield Label(
                     "CUSTOM CLAIMS (optional: added to every token of this registration)", classes="form-section"
                 )
@@ -330,6 +343,30 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         self._renumber()
         self._validate()
         self.query_one("#display-name", Input).focus()
+        if self.is_create:
+            self._check_quota()
+
+    @property
+    def owner(self) -> bool:
+        """The Owner role box, ticked (False where the service has no roles)."""
+        return self.offers_owner and self.query_one("#owner-role", Checkbox).value
+
+    @work(exclusive=True, exit_on_error=False, group="quota", description="read the app registration quota")
+    async def _check_quota(self) -> None:
+        """Warn before the last registration the quota allows, and when none is left (a 402)."""
+        try:
+            caps = await application_caps(self.client)
+        except Exception:  # noqa: BLE001 - no quota shown is no harm; the create still answers 402
+            return
+        if caps is None or caps.remaining > 1:
+            return
+        note = self.query_one("#quota-note", Static)
+        if caps.remaining == 1:
+            note.update(f"This is the last app registration the quota allows ({caps.words()}).")
+        else:
+            note.update(f"The quota is used up ({caps.words()}): the service will refuse the create "
+                        "(402). Delete registrations no longer needed first.")
+        note.display = True
 
     # ------------------------------------------------------------------ state
 
@@ -347,7 +384,8 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     def is_dirty(self) -> bool:
         """Anything typed or loaded that differs from what the form opened with."""
         current_rows = [(row.claim_name, row.claim_value) for row in self.rows if not row.is_blank]
-        return self.display_name != self._initial_name or current_rows != self._initial_rows
+        return (self.display_name != self._initial_name or current_rows != self._initial_rows
+                or self.owner != self._initial_owner)
 
     def _renumber(self) -> None:
         rows = self.rows
@@ -669,7 +707,8 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             return
         name = self.display_name.strip()
         claims = {key: value for key, value in self.claims_to_send().items()}
-        if not self.is_create and name == self._initial_name and list(claims.items()) == self._initial_rows:
+        if not self.is_create and name == self._initial_name and list(claims.items()) == self._initial_rows \
+                and self.owner == self._initial_owner:
             self._show_form_error(Text("Nothing changed: edit the name or the claims, or press escape to close."))
             return
         self._show_form_error(None)
@@ -702,7 +741,8 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         # the new one is the one that was not there before (names are not unique).
         known_ids = await ids_named(self.client, name)
         try:
-            application = await self.client.create_application(name, claims)
+            extra = {"owner": True} if self.owner else {}
+            application = await self.client.create_application(name, claims, **extra)
         except Exception as exc:  # noqa: BLE001 - every failure is shown on the form, never a traceback
             # A lost or unreadable answer, or a 5xx (a gateway's 502 can follow a create the
             # service made): look the registration up before anything else.
@@ -720,8 +760,9 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     async def _update(self, name: str, claims: dict[str, str]) -> None:
         assert self.existing is not None
         try:
+            extra = {"roles": owner_roles(self.existing, self.owner)} if self.owner != self._initial_owner else {}
             application = await self.client.update_application(
-                self.existing.identity, display_name=name, custom_claims=claims
+                self.existing.identity, display_name=name, custom_claims=claims, **extra
             )
         except Exception as exc:  # noqa: BLE001 - shown on the form, which keeps what was typed
             self._refused(exc, f"Could not save {self.existing.display_name}")

@@ -111,6 +111,8 @@ class AppDetailsScreen(ModalScreen[str | None]):
         if self.is_self:
             root.append("  (the identity signed in to this console)", style="dim")
         table.add_row("Root principal", root)
+        if app.roles is not None:  # the service has roles (DataTrails)
+            table.add_row("Owner role", Text("yes: administers the tenancy" if app.is_owner else "no"))
         for key, value in sorted((app.extra or {}).items()):
             table.add_row(plain(key), plain(value, limit=FIELD_LIMIT))
         return table

@@ -182,10 +182,27 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
             return Text("")
         return plain(application.display_name or application.client_id)
 
+    def show_roles_only(self) -> None:
+        """The service has no root principals (DataTrails today: the path answers 404)."""
+        self._roles_only = True
+        self.principals = []
+        if self.built:
+            self._show_state()
+
     def _show_state(self, problem=None) -> None:
         empty = self.query_one("#principals-empty", Static)
         status = self.query_one("#principals-status", Static)
         count = len(self.principals)
+        if getattr(self, "_roles_only", False):
+            empty.update(Text(
+                "This service has no root principals: access is managed by roles. A registration with the "
+                "Owner role administers the tenancy (the Registrations tab marks them Owner). Give the role "
+                "with m on a registration, or the Owner box when creating or editing one "
+                "(rkvst-tui apps update CLIENT_ID --owner).",
+            ))
+            self.set_class(True, "-empty")
+            status.update(Text("access managed by roles", style="dim"))
+            return
         if problem is not None:
             empty.update(Text(f"{problem.message}\n{problem.hint}", style="red"))
         elif self.console.client is None or not self.console.principals_loaded:

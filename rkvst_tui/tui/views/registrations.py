@@ -20,10 +20,12 @@ from textual.widgets import DataTable, Input, Static
 
 from rkvst_tui import gc_policy
 from rkvst_tui.api import errors as api_errors
+from rkvst_tui.api.service import application_caps
 from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain, safe
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
+from rkvst_tui.tui.views.owner_role import confirm_owner_change
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
 
 # Actions that change the tenant: hidden and refused in read-only mode.
@@ -264,6 +266,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
                 break
         self.loading_pages = False
         self.loaded_once = True
+        self.refresh_caps()
         self.show_state()
         self.refresh_bindings()
         self.console.registrations_changed()
@@ -314,12 +317,14 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             SECRET_CELL,
             expiry_cell(application.valid_until, now),
             claims_summary(application.custom_claims or {}, width=CLAIMS_SUMMARY_LIMIT),
-            self._root_cell(application.client_id),
+            self._root_cell(application.client_id, application),
         )
 
-    def _root_cell(self, client_id: str) -> Text:
+    def _root_cell(self, client_id: str, application=None) -> Text:
+        application = application or self.applications.get(client_id)
         if not self.console.is_root_registration(client_id):
-            return Text("")
+            # Where access is managed by roles (DataTrails), the Owner role is what administers.
+            return Text("Owner", style="bold green") if application is not None and application.is_owner else Text("")
         return Text("✔ you" if client_id == self.console.signed_in_client_id() else "✔",
                     style="bold green")
 
@@ -372,9 +377,24 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         elif self.load_problem is not None:
             first_line = self.load_problem.message.splitlines()[0]
             parts.append(f"last refresh failed: {first_line}" if total else "loading failed")
+        caps = getattr(self, "caps", None)
+        if caps is not None:  # the quota the service publishes
+            parts.append(caps.words())
         if self.console.read_only:
             parts.append("read-only")
         status.update(Text("  ·  ".join(parts), style="dim"))
+
+    @work(exclusive=True, group="apps-caps", exit_on_error=False)
+    async def refresh_caps(self) -> None:
+        """Read the app registration quota again (after a load, a create, a delete)."""
+        client = self.console.client
+        if client is None:
+            return
+        try:
+            self.caps = await application_caps(client)
+        except Exception:  # noqa: BLE001 - no quota shown is no harm; a create still answers 402
+            self.caps = None
+        self.show_state()
 
     # ---------------------------------------------------------------- filter
 
@@ -582,11 +602,13 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             self._replace_row(application)
         elif self._matches(application):
             self.table.add_row(*self._cells(application), key=application.client_id)
+            self.refresh_caps()
         self.show_state()
         self.refresh_bindings()
 
     def forget(self, client_id: str) -> None:
-        self.applications.pop(client_id, None)
+        if self.applications.pop(client_id, None) is not None:
+            self.refresh_caps()
         if client_id in self.table.rows:
             self.table.remove_row(client_id)
         self.show_state()
@@ -714,7 +736,9 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
 
     def _toggle_root(self, application) -> None:
         console = self.console
-        if console.is_root_registration(application.client_id):
+        if console.client is not None and console.client.service.roles_only:
+            confirm_owner_change(console, application)  # no root principals: give or take the Owner role
+        elif console.is_root_registration(application.client_id):
             console.confirm_remove_root(console.client.app_principal(application), application.display_name)
         else:
             console.confirm_make_root(application)

@@ -26,7 +26,7 @@ from textual.widget import Widget
 
 from rkvst_tui.tui.formatting import as_utc, safe, span
 
-TITLE = "Manage RKVST"
+TITLE = "Manage RKVST"  # "Manage DataTrails" once the service answers as DataTrails (show_service)
 BADGE = " SANDBOX "
 # The margins the header's parts had as widgets in a horizontal layout: 2 cells after the
 # title and after the badge, 2 before the token time (kept even when there is no token time).
@@ -88,12 +88,21 @@ def fit_connection(connection: Content, room: int) -> Content:
 
 
 def identity_text(identity) -> Text:
-    """Line two: who is signed in, and whether it is root."""
+    """Line two: who is signed in, and whether it is root (or, where access is managed by
+    roles, whether it has the Owner role)."""
     text = Text("signed in as ")
     text.append(safe(identity.client_id), style="bold")  # whoami's answer: the server's words
     if identity.display_name:
         text.append(f" ({safe(identity.display_name)})")
-    if identity.is_root is True:
+    is_owner = getattr(identity, "is_owner", None)
+    if getattr(identity, "roles_only", False) or (is_owner is True and identity.is_root is not True):
+        if is_owner is True:
+            text.append("  Owner", style="bold green")
+        elif is_owner is False:
+            text.append("  not an Owner: an Owner must give it the Owner role", style="bold yellow")
+        else:
+            text.append("  Owner: unknown", style="dim")
+    elif identity.is_root is True:
         text.append("  root", style="bold green")
     elif identity.is_root is False:
         text.append("  not root: a root user must add it to ROOT PRINCIPALS", style="bold yellow")
@@ -181,6 +190,7 @@ class ConsoleHeader(Widget):
         self._connection_text = Text("connecting…", style="dim")
         self._token_text = Text()
         self._identity_text = Text("signing in…", style="dim")
+        self._title = TITLE
         self._shown_version = 0  # bumped when any of the above changes
         # ((version, width), (both lines, where line one's parts meet))
         self._lines: tuple[tuple[int, int], tuple[Content, tuple[int, ...]]] | None = None
@@ -208,6 +218,14 @@ class ConsoleHeader(Widget):
 
     def show_connection(self, connection) -> None:
         self._show(badge=bool(getattr(connection, "shows_as_sandbox", False)), connection=connection_text(connection))
+
+    def show_service(self, name: str) -> None:
+        """The title names the service as it answered: RKVST or DataTrails (api/service.py)."""
+        title = f"Manage {name}"
+        if title != self._title:
+            self._title = title
+            self._shown_version += 1
+            self.refresh()
 
     def show_connecting(self, what: str) -> None:
         self._show(connection=Text(what, style="dim"))
@@ -264,7 +282,7 @@ class ConsoleHeader(Widget):
         """Both lines, laid out as the old horizontal row of widgets was: title, a gap, the
         badge and a gap (sandbox only), the connection in the room left, a gap, the token
         time. Each line is cropped to the width (width 0: not laid out yet, nothing cropped)."""
-        left = self._part(TITLE, "header--title").pad_right(GAP)
+        left = self._part(self._title, "header--title").pad_right(GAP)
         if self._badge:
             left += self._part(BADGE, "header--badge").pad_right(GAP)
         token = self._part(self._token_text, "header--token")

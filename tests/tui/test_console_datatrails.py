@@ -1,0 +1,73 @@
+"""The console against a DataTrails-flavoured sandbox (roles, no root principals, caps) and,
+for contrast, an RKVST one: header, Owner marks, "m" giving the Owner role, ROOT PRINCIPALS
+explaining roles, the Owner box of the form, the quota line (real sandbox, App.run_test)."""
+
+from __future__ import annotations
+
+from textual.widgets import Checkbox, Input, Static
+
+from rkvst_tui.tui.screens.app_form import AppFormScreen
+from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.widgets.header import ConsoleHeader
+
+from tui_helpers import cell_text, client_for, running_console, wait_until
+
+
+async def test_datatrails_header_owner_marks_and_roles_only_principals(make_sandbox):
+    server = make_sandbox(flavour="datatrails")
+    async with client_for(server) as admin:
+        owner = await admin.create_application("ci-owner", {}, owner=True)
+        plain = await admin.create_application("plain", {})
+    async with running_console(server) as (app, pilot):
+        header = app.query_one(ConsoleHeader).text
+        assert header.startswith("Manage DataTrails") and "  Owner" in header
+        table = app.apps_view.table
+        assert cell_text(table.get_cell(owner.client_id, "root")) == "Owner"
+        assert cell_text(table.get_cell(plain.client_id, "root")) == ""
+        await pilot.press("2")
+        await pilot.pause()
+        empty = str(app.principals_view.query_one("#principals-empty", Static).render())
+        assert "no root principals: access is managed by roles" in empty and "Owner role" in empty
+        assert not any(n.severity == "error" for n in app._notifications)  # explained, not an error
+
+        await pilot.press("1")
+        assert app.apps_view.select(plain.client_id)
+        await pilot.press("m")  # "make root" becomes "give the Owner role", and says so
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the Owner dialog")
+        body = str(app.screen.query_one("#confirm-body").render())
+        assert "access is managed by roles" in body and "the Owner role?" in body
+        await pilot.press("y")
+        await wait_until(pilot, lambda: server.store.get_application(plain.client_id).is_owner, what="the role")
+        await wait_until(pilot, lambda: cell_text(table.get_cell(plain.client_id, "root")) == "Owner",
+                         what="the Owner mark")
+        assert any("plain now has the Owner role." in n.message for n in app._notifications)
+
+
+async def test_the_form_offers_the_owner_role_and_warns_before_the_last_registration(make_sandbox):
+    server = make_sandbox(flavour="datatrails", max_apps=2)
+    async with client_for(server) as admin:
+        await admin.create_application("first", {})
+    async with running_console(server) as (app, pilot):
+        status = app.apps_view.query_one("#apps-status", Static)
+        await wait_until(pilot, lambda: "1 of 2 app registrations" in str(status.render()), what="the quota")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
+        form = app.screen
+        note = form.query_one("#quota-note", Static)
+        await wait_until(pilot, lambda: note.display, what="the quota warning")
+        assert "last app registration the quota allows (1 of 2" in str(note.render())
+        form.query_one("#display-name", Input).value = "second-owner"
+        form.query_one("#owner-role", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: server.store.list_applications(display_name="second-owner"),
+                         what="the create")
+        (made,) = server.store.list_applications(display_name="second-owner")
+        assert made.is_owner
+
+
+async def test_rkvst_keeps_its_title_and_offers_no_owner_role(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        assert app.query_one(ConsoleHeader).text.startswith("Manage RKVST")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
+        assert not app.screen.query("#owner-role")
