@@ -5,12 +5,11 @@ explaining roles, the Owner box of the form, the quota line (real sandbox, App.r
 from __future__ import annotations
 
 from textual.widgets import Checkbox, Input, Static
+from tui_helpers import cell_text, client_for, running_console, wait_until
 
 from rkvst_tui.tui.screens.app_form import AppFormScreen
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.widgets.header import ConsoleHeader
-
-from tui_helpers import cell_text, client_for, running_console, wait_until
 
 
 async def test_datatrails_header_owner_marks_and_roles_only_principals(make_sandbox):
