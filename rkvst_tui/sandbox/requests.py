@@ -59,14 +59,25 @@ def check_custom_claims(value: object) -> dict[str, str]:
     return dict(value)
 
 
+REGENERATE_SUFFIX = ":regenerate-secret"
+
+
 def check_uuid(value: str) -> str:
-    if value.endswith(":regenerate-secret"):
-        raise method_not_allowed()
+    if value.endswith(REGENERATE_SUFFIX) and _is_uuid(value[: -len(REGENERATE_SUFFIX)]):
+        raise method_not_allowed()  # a known path (POST {uuid}:regenerate-secret), another method
     try:
         uuid_module.UUID(value)
     except ValueError:
         raise not_found(f"app registration {value[:80]!r} not found: the id is not a uuid") from None
     return value
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid_module.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 ROLE_NAMES = ("ROLE_UNSPECIFIED", "OWNER")  # v1Role of appregistrationsv1.datatrails-2024-09

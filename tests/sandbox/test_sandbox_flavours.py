@@ -240,3 +240,10 @@ def test_runner_flavour_option(capsys) -> None:
     assert "--flavour" in capsys.readouterr().out
     with pytest.raises(ValueError, match="flavour must be one of rkvst, datatrails"):
         SandboxServer("/nonexistent", flavour="jitsuin")
+
+
+def test_an_empty_id_before_regenerate_secret_is_not_found(sandbox) -> None:
+    with admin_session(sandbox) as admin:  # found by the DataTrails conformance run: was a 501
+        answer = admin.get(f"{APPS}/:regenerate-secret")
+        assert answer.status_code == 404 and answer.json()["code"] == 5
+        assert admin.get(f"{APPS}/{sandbox.admin_client_id}:regenerate-secret").status_code == 501

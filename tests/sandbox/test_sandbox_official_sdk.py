@@ -96,3 +96,30 @@ def test_sdk_count_reads_the_total(make_sandbox, flavour) -> None:
     assert arch.count(f"{server.base_url}/archivist/iam/v1/applications") == 4
     assert arch.count(f"{server.base_url}/archivist/iam/v1/applications", params={"display_name": "counted"}) == 3
     assert arch.assets.count() == len(list(arch.assets.list())) > 0
+
+
+def test_sdk_roles_are_dropped_by_the_rkvst_flavour_as_the_2022_documents_have_none(sandbox) -> None:
+    admin = Archivist(sandbox.base_url, (sandbox.admin_client_id, sandbox.admin_secret))
+    created = admin.applications.create_from_data({"display_name": "would-be-owner", "custom_claims": {},
+                                                   "roles": ["OWNER"]})
+    assert "roles" not in created
+    as_it = Archivist(sandbox.base_url, (created["client_id"], created["credentials"][0]["secret"]))
+    with pytest.raises(errors.ArchivistForbiddenError):
+        list(as_it.applications.list())
+
+
+@pytest.mark.parametrize(("flavour", "path", "params"), [
+    ("rkvst", "/archivist/iam/v1/applications:caps", None),
+    ("datatrails", "/archivist/v1/caps", {"service": "applications"}),
+])
+def test_sdk_reads_the_caps_of_each_era(make_sandbox, flavour, path, params) -> None:
+    server = make_sandbox(flavour=flavour, max_apps=3)
+    arch = Archivist(server.base_url, (server.admin_client_id, server.admin_secret))
+    arch.applications.create("one", {})
+    (cap,) = arch.get(server.base_url + path, params=params)["caps"]
+    assert cap["resource_type"] == "applications" and cap["resource_remaining"] == "2"
+    arch.applications.create("two", {})
+    arch.applications.create("three", {})
+    assert arch.get(server.base_url + path, params=params)["caps"][0]["resource_remaining"] == "0"
+    with pytest.raises(errors.ArchivistPaymentRequiredError):
+        arch.applications.create("four", {})
