@@ -27,6 +27,7 @@ async def test_datatrails_header_owner_marks_and_roles_only_principals(make_sand
         await pilot.pause()
         empty = str(app.principals_view.query_one("#principals-empty", Static).render())
         assert "no root principals: access is managed by roles" in empty and "Owner role" in empty
+        assert not app.principals_view.query_one("#principals-intro").display  # it is about root principals
         assert not any(n.severity == "error" for n in app._notifications)  # explained, not an error
 
         await pilot.press("1")

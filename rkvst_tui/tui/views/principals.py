@@ -194,6 +194,8 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         status = self.query_one("#principals-status", Static)
         count = len(self.principals)
         if getattr(self, "_roles_only", False):
+            self.query_one("#principals-intro", Static).display = False  # it explains root principals
+            self.table.display = False
             empty.update(Text(
                 "This service has no root principals: access is managed by roles. A registration with the "
                 "Owner role administers the tenancy (the Registrations tab marks them Owner). Give the role "
