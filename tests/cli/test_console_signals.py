@@ -33,9 +33,12 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="pseudo-terminal
 ROWS, COLUMNS = 24, 80
 WAIT = 40.0  # seconds; polled, so a quick machine does not wait for it
 # The child makes the terminal its controlling terminal (it is a session leader), as a login
-# shell's does, then becomes the console: closing the terminal then sends it SIGHUP.
+# shell's does, then becomes the console: closing the terminal then sends it SIGHUP. SIGHUP gets
+# its default action back, as under a login shell: a test run started by nohup or from a
+# background job would otherwise hand the console an ignored SIGHUP.
 CONTROLLING_TERMINAL = (
-    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "import fcntl, os, signal, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "signal.signal(signal.SIGHUP, signal.SIG_DFL); signal.signal(signal.SIGINT, signal.SIG_DFL); "
     "os.execv(sys.executable, [sys.executable, '-m', 'rkvst_tui'])"
 )
 ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]*\x1b\\|\x1b.")
