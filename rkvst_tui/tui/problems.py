@@ -38,6 +38,7 @@ class Problem:
 
 
 NOT_ROOT_HINT = "This identity is not root: a root user must add it to ROOT PRINCIPALS."
+NOT_OWNER_HINT = "This identity does not have the Owner role: an Owner must give it the role (m, or the Owner box)."
 QUOTA_HINT = "The tenant's app registration quota is reached: delete registrations you no longer use."
 NETWORK_HINT = "Check that the server is running and reachable, then press r to retry."
 CREDENTIALS_HINT = (
@@ -59,7 +60,10 @@ def describe(exc: BaseException, doing: str) -> Problem:
         hint = getattr(exc, "hint", "") or ""
         retry_after = None
         if isinstance(exc, api_errors.PermissionDenied):
-            hint = "" if "ROOT PRINCIPALS" in message else NOT_ROOT_HINT
+            if "Owner role" in message:  # a service that manages access by roles (api/client.py)
+                hint = NOT_OWNER_HINT
+            else:
+                hint = "" if "ROOT PRINCIPALS" in message else NOT_ROOT_HINT
         elif isinstance(exc, api_errors.QuotaExceeded):
             hint = QUOTA_HINT
         elif isinstance(exc, api_errors.RateLimited):

@@ -71,3 +71,18 @@ async def test_rkvst_keeps_its_title_and_offers_no_owner_role(sandbox):
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
         assert not app.screen.query("#owner-role")
+
+
+async def test_a_registration_without_the_owner_role_is_told_what_datatrails_has(make_sandbox):
+    server = make_sandbox(flavour="datatrails")
+    async with client_for(server) as admin:
+        plain = await admin.create_application("plain", {})
+    client = client_for(server, plain.client_id, plain.secret)
+    async with running_console(server, client=client) as (app, pilot):
+        header = app.query_one(ConsoleHeader).text
+        assert "not an Owner: an Owner must give it the Owner role" in header
+        assert "ROOT PRINCIPALS" not in header
+        await wait_until(pilot, lambda: app.apps_view.load_problem is not None, what="the refusal")
+        problem = app.apps_view.load_problem
+        assert "does not have the Owner role" in problem.message and "Owner" in problem.hint
+        assert "ROOT PRINCIPALS" not in problem.message + problem.hint

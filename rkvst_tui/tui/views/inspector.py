@@ -62,6 +62,10 @@ SECURE_BY_DEFAULT_FIX = (
     "Fix: make it root (ROOT PRINCIPALS: issuer {issuer}, subject {subject}) or add an access policy "
     "that shares assets with it."
 )
+OWNER_FIX = (  # where access is managed by roles (DataTrails: no root principals)
+    "Fix: give it the Owner role (rkvst-tui apps update {subject} --owner) or add an access policy "
+    "that shares assets with it."
+)
 
 
 TIMES_COLUMNS = (
@@ -818,7 +822,8 @@ async def access_test_text(client: RkvstClient, token: str, report: TokenReport 
     issuer = payload.get("iss") if isinstance(payload.get("iss"), str) else client.connection.issuer
     subject = payload.get("sub") if isinstance(payload.get("sub"), str) else "?"
     is_root = await _is_root(client, issuer, subject)
-    fix = SECURE_BY_DEFAULT_FIX.format(issuer=issuer, subject=subject)
+    roles_only = getattr(getattr(client, "service", None), "roles_only", False)
+    fix = (OWNER_FIX if roles_only else SECURE_BY_DEFAULT_FIX).format(issuer=issuer, subject=subject)
     if is_root:
         why = "this identity is root, so the tenant simply has no assets yet."
     elif is_root is None:
