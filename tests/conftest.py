@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +20,35 @@ import pytest
 from rkvst_tui.sandbox.server import SandboxServer
 
 TOKEN_PATH = "/archivist/iam/v1/appidp/token"
+
+# The security suite's figures (tests/security/conftest.py), gathered from every xdist worker.
+_FIGURES: dict[str, dict] = {"tally": {}, "notes": {}}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    figures = getattr(node, "workeroutput", {}).get("security_figures")
+    if figures:
+        for name, count in figures["tally"].items():
+            _FIGURES["tally"][name] = _FIGURES["tally"].get(name, 0) + count
+        _FIGURES["notes"].update(figures["notes"])
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The security suite's score, which the README's "Reliability and security" section quotes."""
+    tally, notes = dict(_FIGURES["tally"]), dict(_FIGURES["notes"])
+    local = sys.modules.get("security_helpers")  # a run without xdist: the figures are here
+    if local is not None:
+        for name, count in local.TALLY.items():
+            tally[name] = tally.get(name, 0) + count
+        notes.update({name: str(value) for name, value in local.NOTES.items()})
+    if not tally and not notes:
+        return
+    terminalreporter.section("security suite figures")
+    for name, count in sorted(tally.items()):
+        terminalreporter.write_line(f"{name}: {count}")
+    for name, value in notes.items():
+        terminalreporter.write_line(f"{name}: {value}")
 
 
 def mint_token(server: SandboxServer, client_id: str | None = None, secret: str | None = None) -> str:

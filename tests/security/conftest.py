@@ -31,11 +31,10 @@ def non_root(sandbox):
     return application, mint(sandbox, application["client_id"], secret_of(application))
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
-    if not TALLY and not NOTES:
-        return
-    terminalreporter.section("security suite figures")
-    for name, count in sorted(TALLY.items()):
-        terminalreporter.write_line(f"{name}: {count}")
-    for name, value in NOTES.items():
-        terminalreporter.write_line(f"{name}: {value}")
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist a worker hands its figures to the controller, which prints them
+    all (tests/conftest.py); without xdist they are read from here directly."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["security_figures"] = {
+            "tally": dict(TALLY), "notes": {name: str(value) for name, value in NOTES.items()}}
