@@ -53,7 +53,7 @@ class TypeAhead:
             self._held_keys.append(event)
             return
         focused = self.focused  # type: ignore[attr-defined]
-        event.read_with_focus = focused  # where the key went: on_key compares
+        event.read_with_focus = focused  # type: ignore[attr-defined]  # ours, on the event: where the key went (on_key compares)
         await super().on_event(event)  # type: ignore[misc]
         if event.is_forwarded and not event.is_printable and is_text_field(focused):
             self._hold_keys_behind(focused)

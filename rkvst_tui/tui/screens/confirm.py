@@ -50,7 +50,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.destructive = destructive
         self.also_label = also_label
         self.focus_confirm = (not destructive) if focus_confirm is None else focus_confirm
-        self.AUTO_FOCUS = "#confirm" if self.focus_confirm else "#cancel"
+        self.AUTO_FOCUS = "#confirm" if self.focus_confirm else "#cancel"  # type: ignore[misc]  # per dialog: Textual reads it on mount
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
@@ -71,7 +71,8 @@ class ConfirmScreen(ModalScreen[bool]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(ALSO if event.button.id == "also" else event.button.id == "confirm")
+        # ALSO is a truthy str: a yes for every caller, and more for those that offered it.
+        self.dismiss(ALSO if event.button.id == "also" else event.button.id == "confirm")  # type: ignore[arg-type]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer" and parameters == (ALSO,) and not self.also_label:
@@ -79,4 +80,4 @@ class ConfirmScreen(ModalScreen[bool]):
         return True
 
     def action_answer(self, yes: bool | str) -> None:
-        self.dismiss(yes)
+        self.dismiss(yes)  # type: ignore[arg-type]  # True, False or ALSO (see _pressed)

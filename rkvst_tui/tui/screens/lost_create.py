@@ -76,7 +76,8 @@ def _intro(cause: BaseException, display_name: str) -> str:
             f"The server answered the request to create '{display_name}', but the answer could not be read "
             f"({cause.message}). {may_exist}"
         )
-    return f"After the request to create '{display_name}' went out, the answer was lost ({cause.message}). {may_exist}"
+    said = cause.message if isinstance(cause, api_errors.RkvstError) else str(cause)
+    return f"After the request to create '{display_name}' went out, the answer was lost ({said}). {may_exist}"
 
 
 def _when(app: Application) -> str:

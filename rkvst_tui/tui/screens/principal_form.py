@@ -122,4 +122,4 @@ class AddPrincipalScreen(ModalScreen[Principal | None]):
             error.update(Text("The subject is required (for an app registration: its client id).", style="red"))
             self.query_one("#subject", Input).focus()
             return
-        self.dismiss(Principal(**values))
+        self.dismiss(Principal(values["issuer"], values["subject"], values["display_name"], values["email"]))

@@ -103,7 +103,9 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
             return None
         try:
             row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
+        except Exception:  # noqa: BLE001 - a cursor outside a table that just changed: no principal
+            return None
+        if row_key.value is None:
             return None
         index = int(row_key.value)
         return self.principals[index] if index < len(self.principals) else None

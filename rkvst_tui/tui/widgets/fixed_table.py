@@ -47,6 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from rich.cells import cell_len
 from rich.padding import Padding
@@ -182,7 +183,7 @@ def _one_line_cell(cell: object, width: int, padding: int, console) -> list[list
     return [line]
 
 
-def _with_meta(style: Style, meta: bytes, link_id: str) -> Style:
+def _with_meta(style: Style, meta: bytes | None, link_id: str) -> Style:
     """`style` with the mouse metadata `meta`: what adding a metadata-only Style to `style`
     (or `style` to it) gives, field for field, without the addition's lookups."""
     new = Style.__new__(Style)
@@ -279,7 +280,7 @@ class FixedColumnsTable(DataTable):
         self._line_strips: LRUCache[tuple, tuple[tuple, Strip]] = LRUCache(LINE_CACHE_LIMIT)
         self._meta_styles: dict[tuple, Style] = {}
         self._row_layouts: dict[RowKey, tuple] = {}
-        self._paint: _Paint | bool | None = None  # while render_lines runs (False: DataTable's path)
+        self._paint: _Paint | Literal[False] | None = None  # while render_lines runs (False: DataTable's path)
         self._painting = False
         self._last_stamp: tuple | None = None
         self._stamp_token = 0
@@ -321,7 +322,7 @@ class FixedColumnsTable(DataTable):
             self.refresh()
 
     def visible_column_keys(self) -> list[str]:
-        return [column.key.value for column in self.ordered_columns if column.get_render_width(self)]
+        return [str(column.key.value) for column in self.ordered_columns if column.get_render_width(self)]
 
     def on_resize(self, event: events.Resize) -> None:
         self.fit_columns()
@@ -427,9 +428,10 @@ class FixedColumnsTable(DataTable):
             # Kept only while DataTable keeps its header: a label may be edited in place.
             content = (self._update_count,)
         else:
-            row_key = self._row_locations.get_key(row_index)
-            if row_key is None:
+            found = self._row_locations.get_key(row_index)
+            if found is None:
                 return Strip.blank(paint.width, paint.base_style)
+            row_key = found
             data = self._data.get(row_key) or {}
             content = (self._content_epoch,)
         values = tuple(data.values())  # the cells' objects: the same objects, the same content
@@ -478,7 +480,7 @@ class FixedColumnsTable(DataTable):
         even_style = component("datatable--even-row").rich_style if zebra else None
         odd_style = component("datatable--odd-row").rich_style if zebra else None
         fixed_row_style = component("datatable--fixed").rich_style if (fixed_rows or fixed_columns) else None
-        fixed_cell_style = fixed_row_style + Style.from_meta({"fixed": True}) if fixed_columns else None
+        fixed_cell_style = (fixed_row_style or Style()) + Style.from_meta({"fixed": True}) if fixed_columns else None
         get_styles = self._get_styles_to_render_cell
         cell_styles = {
             (fixed, hover, cursor): get_styles(False, False, fixed, hover, cursor, show_cursor, show_hover_cursor,
@@ -600,7 +602,7 @@ class FixedColumnsTable(DataTable):
             lines = _one_line_cell(cell, width, padding, console)
             if lines is None:
                 options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
-                lines = console.render_lines(Padding(cell, (0, padding)), options)
+                lines = console.render_lines(Padding(_EMPTY_TEXT if cell is None else cell, (0, padding)), options)
             cells[column_index] = _joined(lines[0])
         if len(self._row_layouts) >= ROW_LAYOUT_LIMIT:
             self._row_layouts.clear()
@@ -779,5 +781,6 @@ class FixedColumnsTable(DataTable):
         self.refresh()
 
     def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None) -> RowKey:
-        self._row_parts.pop(key, None)
+        if key is not None:
+            self._row_parts.pop(key, None)
         return super().add_row(*cells, height=height, key=key, label=label)
