@@ -302,7 +302,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
                 yield Static("", id="display-name-error")
                 if self.offers_owner:
                     yield Checkbox(
-                        "Owner role: it administers the tenancy (manages every app registration)",
+                        "Owner role: administers the tenancy (every app registration)",
                         self._initial_owner, id="owner-role", compact=True,
                     )
                 if self.is_create:
