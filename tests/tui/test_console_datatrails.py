@@ -5,7 +5,7 @@ explaining roles, the Owner box of the form, the quota line (real sandbox, App.r
 from __future__ import annotations
 
 from textual.widgets import Checkbox, Input, Static
-from tui_helpers import cell_text, client_for, running_console, wait_until
+from tui_helpers import cell_text, client_for, running_console, screen_text, wait_until
 
 from rkvst_tui.tui.screens.app_form import AppFormScreen
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
@@ -86,3 +86,17 @@ async def test_a_registration_without_the_owner_role_is_told_what_datatrails_has
         problem = app.apps_view.load_problem
         assert "does not have the Owner role" in problem.message and "Owner" in problem.hint
         assert "ROOT PRINCIPALS" not in problem.message + problem.hint
+
+
+async def test_details_on_datatrails_offer_the_owner_role_not_a_root_entry(make_sandbox):
+    server = make_sandbox(flavour="datatrails")
+    async with client_for(server) as admin:
+        plain = await admin.create_application("plain", {})
+    async with running_console(server) as (app, pilot):
+        assert app.apps_view.select(plain.client_id)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.query("#details-owner-command"), what="the details")
+        assert not app.screen.query("#details-root-entry")
+        command = app.screen.query_one("#details-owner-command").laid_out(120)
+        assert command == f"rkvst-tui apps update {plain.client_id} --owner"
+        assert "Owner role      no" in screen_text(app)

@@ -75,12 +75,16 @@ class AppDetailsScreen(ModalScreen[str | None]):
                 yield Label("GET A TOKEN (replace ${SECRET} with the secret you recorded)", classes="section-title")
                 yield CommandBlock(snippets.token_request_command(self.base_url, app.client_id),
                                    id="details-token-command")
-                yield Label("ROOT PRINCIPAL ENTRY (makes this registration root)", classes="section-title")
-                yield Static(
-                    Text(safe_lines(snippets.root_principal_entry(self.issuer, app.client_id))),
-                    id="details-root-entry",
-                    classes="snippet",
-                )
+                if app.roles is not None:  # DataTrails: the Owner role administers, not a root principal entry
+                    yield Label("OWNER ROLE (lets this registration administer the tenancy)", classes="section-title")
+                    yield CommandBlock(snippets.owner_role_command(app.client_id), id="details-owner-command")
+                else:
+                    yield Label("ROOT PRINCIPAL ENTRY (makes this registration root)", classes="section-title")
+                    yield Static(
+                        Text(safe_lines(snippets.root_principal_entry(self.issuer, app.client_id))),
+                        id="details-root-entry",
+                        classes="snippet",
+                    )
         yield ConsoleFooter(compact=True)
 
     def _fields(self) -> Table:

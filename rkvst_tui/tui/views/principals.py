@@ -111,6 +111,8 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         return self.principals[index] if index < len(self.principals) else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if getattr(self, "_roles_only", False) and action != "help":
+            return False  # no root principals on this service: nothing to add, remove, open or reload
         if action in MUTATING_ACTIONS and self.console.read_only:
             return False
         if action in ROW_ACTIONS and self.current_principal() is None:
@@ -190,6 +192,7 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         self.principals = []
         if self.built:
             self._show_state()
+        self.refresh_bindings()
 
     def _show_state(self, problem=None) -> None:
         empty = self.query_one("#principals-empty", Static)
