@@ -1,6 +1,7 @@
 """`rkvst-tui`: the console, the local sandbox, and the service layer for scripts.
 
     rkvst-tui [--read-only]                       the console (a local sandbox when nothing is configured)
+    rkvst-tui --sandbox-flavour datatrails        ... that sandbox as DataTrails (or RKVST_TUI_SANDBOX_FLAVOUR)
     rkvst-tui sandbox [...]                       run the sandbox in the foreground (see `rkvst-tui sandbox -h`)
     rkvst-tui token [--save PATH] [--force]       an access token for the configured credentials
     rkvst-tui apps list [--name NAME] [--match TEXT]   (--name exact, as the API; --match a substring, any case)
