@@ -36,17 +36,16 @@ from rkvst_tui.tui.formatting import safe, safe_lines, safe_paste, utc_now
 from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.typeahead import TypeAhead
-from rkvst_tui.tui.widgets.footer import ConsoleFooter
-from rkvst_tui.tui.views.registrations import AppRegistrationsView
-from rkvst_tui.tui.widgets.header import ConsoleHeader
 from rkvst_tui.tui.views.principals import RootPrincipalsView
+from rkvst_tui.tui.views.registrations import AppRegistrationsView
+from rkvst_tui.tui.widgets.footer import ConsoleFooter
+from rkvst_tui.tui.widgets.header import ConsoleHeader
 from rkvst_tui.tui.widgets.tab_bar import ConsoleTabs
 
 if TYPE_CHECKING:
     from textual.command import Provider
 
     from rkvst_tui.api.secret_journal import SecretJournal
-
     from rkvst_tui.tui.commands import ConsoleCommand
 
 # (id, label): the id names the tab, its pane and its action (`show_tab(id)`).
@@ -181,9 +180,10 @@ class RkvstApp(TypeAhead, App[None]):
         header = self.query_one(ConsoleHeader)
         if self.client is None:
             header.show_connecting("connecting… (starting the local sandbox can take a moment)")
+            assert self._connect is not None  # __init__: no client means a connect callable
             try:
                 self.client = await self._connect()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - every failure to connect is shown in the header and the list, never a traceback
                 self.connection_problem = describe(exc, "Could not connect to RKVST")
                 self.apps_view.show_state()
                 self.refresh_bindings()  # the keys for changes dim
@@ -205,7 +205,7 @@ class RkvstApp(TypeAhead, App[None]):
             self.apps_view.start_loading()
             self.identity = await self.call_api(self.client.whoami)
             header.show_service(self.client.service.name)  # RKVST or DataTrails, by its answers
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a failed sign-in is shown (describe), the console stays usable
             self.workers.cancel_group(self.apps_view, "apps-load")
             problem = describe(exc, f"Could not sign in to {connection.base_url}")
             header.show_signed_out(problem.message)
@@ -368,7 +368,7 @@ class RkvstApp(TypeAhead, App[None]):
             return
         try:
             principals = await self.call_api(self.client.get_root_principals)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a refusal or a failure is shown in the principals tab
             self.principals_loaded = True  # answered, if only with a refusal
             if self.client.service.roles_only:  # no root principals here: say how access works instead
                 self.principals_view.show_roles_only()
@@ -464,7 +464,7 @@ class RkvstApp(TypeAhead, App[None]):
             self.notify(f"Refused: you would lose access to this tenant. {exc.message}",
                         title="Cannot remove yourself", severity="warning", markup=False, timeout=10)
             return
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - shown as a notification (describe), the tab stays usable
             verb = "add" if add else "remove"
             self.report(describe(exc, f"Could not {verb} the root principal {name}"))
             return

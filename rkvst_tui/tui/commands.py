@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import Protocol, cast
 
 from rich.text import Text
 from textual.binding import Binding
@@ -125,6 +126,18 @@ def button_commands(buttons: Iterable) -> Iterator[ConsoleCommand]:
         )
 
 
+class _Console(Protocol):
+    """What the providers ask of the App (RkvstApp; not imported: it imports this module)."""
+
+    async def run_console_command(self, command: ConsoleCommand) -> None: ...
+
+    def go_to_registration(self, client_id: str) -> None: ...
+
+
+def _console(provider: Provider) -> _Console:
+    return cast(_Console, provider.app)
+
+
 class ConsoleCommands(Provider):
     """Every action of the console; in read-only mode the ones that change the tenant say so when run."""
 
@@ -153,7 +166,7 @@ class ConsoleCommands(Provider):
 
     async def discover(self) -> Hits:
         for command, help_text in self._commands():
-            yield DiscoveryHit(command.title, partial(self.app.run_console_command, command), help=help_text)
+            yield DiscoveryHit(command.title, partial(_console(self).run_console_command, command), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -161,7 +174,7 @@ class ConsoleCommands(Provider):
             score = matcher.match(command.title)
             if score > 0:
                 yield Hit(score, matcher.highlight(command.title),
-                          partial(self.app.run_console_command, command), help=help_text)
+                          partial(_console(self).run_console_command, command), help=help_text)
 
 
 class RegistrationCommands(Provider):
@@ -196,7 +209,7 @@ class RegistrationCommands(Provider):
             yield Hit(
                 score,
                 display,
-                partial(self.app.go_to_registration, application.client_id),
+                partial(_console(self).go_to_registration, application.client_id),
                 text=title,
                 help=safe(application.client_id),
             )

@@ -45,11 +45,11 @@ def layout_command(command: Command, width: int | None = None) -> str:
     for number, group in enumerate(command):
         indent = "" if number == 0 else INDENT
         line = indent
-        for word in group:
-            candidate = f"{line} {word}" if line.strip() else f"{line}{word}"
+        for piece in group:
+            candidate = f"{line} {piece}" if line.strip() else f"{line}{piece}"
             if width is not None and line.strip() and len(candidate) + len(CONTINUATION) > width:
                 lines.append(line)
-                line = f"{indent}{INDENT}{word}"
+                line = f"{indent}{INDENT}{piece}"
             else:
                 line = candidate
         lines.append(line)

@@ -12,16 +12,15 @@ from pathlib import Path
 import pytest
 from textual.app import App
 from textual.widgets import Input, Static
+from tui_helpers import guide_application
 
 from rkvst_tui.api import claims as rules
+from rkvst_tui.api.application_file import read_application_file
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
 from rkvst_tui.api.models import Application
-from rkvst_tui.api.application_file import read_application_file
 from rkvst_tui.tui.screens.app_form import AppFormResult, AppFormScreen
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
-
-from tui_helpers import guide_application
 
 SIZE = (120, 40)
 
@@ -528,8 +527,9 @@ def _write(path: Path, data: object) -> Path:
 
 
 async def test_in_the_console_n_opens_the_form_and_a_create_shows_the_secret_once(sandbox) -> None:
-    from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
     from tui_helpers import running_console, wait_until
+
+    from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
 
     async with running_console(sandbox) as (app, pilot):
         await pilot.press("n")

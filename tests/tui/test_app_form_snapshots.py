@@ -11,12 +11,11 @@ from pathlib import Path
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
+from tui_helpers import guide_application
 
 import rkvst_tui.tui
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.screens.app_form import AppFormScreen
-
-from tui_helpers import guide_application
 
 SIZE = (120, 40)
 NARROW = (80, 24)

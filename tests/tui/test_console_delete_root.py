@@ -4,10 +4,9 @@ entry stays, and offers to remove it too (real sandbox)."""
 from __future__ import annotations
 
 from textual.widgets import Button
+from tui_helpers import client_for, running_console, wait_until
 
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
-
-from tui_helpers import client_for, running_console, wait_until
 
 ENTRY_STAYS = "It is a root principal: deleting it leaves its entry in ROOT PRINCIPALS."
 

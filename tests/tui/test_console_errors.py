@@ -6,11 +6,10 @@ from __future__ import annotations
 import socket
 
 import httpx
+from tui_helpers import client_for, notifications, running_console, screen_text, settle, wait_until
 
 from rkvst_tui.tui.screens.problem import ConnectionProblemScreen
 from rkvst_tui.tui.widgets.header import ConsoleHeader
-
-from tui_helpers import client_for, notifications, running_console, screen_text, settle, wait_until
 
 
 def free_port() -> int:
@@ -150,7 +149,7 @@ async def test_a_lost_regenerate_answer_says_the_secret_may_have_changed(sandbox
         await pilot.press("y")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "SecretRevealScreen",
                          what="the one-time secret")
-        revealed = getattr(app.screen, "_application", None) or getattr(app.screen, "application")
+        revealed = getattr(app.screen, "_application", None) or app.screen.application
         answer = httpx.post(sandbox.base_url + "/archivist/iam/v1/appidp/token", data={
             "grant_type": "client_credentials", "client_id": made.client_id, "client_secret": revealed.secret})
         assert answer.status_code == 200

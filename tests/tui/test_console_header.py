@@ -515,10 +515,10 @@ async def test_same_screenshot_as_the_six_widgets(state, theme):
 async def test_a_sandbox_reached_by_its_url_alone_gets_the_badge_from_what_it_answers(sandbox):
     """As with `rkvst-tui sandbox` in one terminal and RKVST_URL=http://127.0.0.1:PORT in another:
     nothing says "sandbox" but the server's answers."""
+    from tui_helpers import running_console
+
     from rkvst_tui.api.client import RkvstClient
     from rkvst_tui.api.connection import Connection
-
-    from tui_helpers import running_console
 
     connection = Connection(sandbox.base_url, client_id=sandbox.admin_client_id, secret=sandbox.admin_secret,
                             profile="env")

@@ -7,12 +7,11 @@ from __future__ import annotations
 import stat
 
 from textual.widgets import Button, Input, OptionList
+from tui_helpers import running_console, screen_text, wait_until
 
 from rkvst_tui.tui.views.inspector import TokenInspector
-from rkvst_tui.tui.views.registrations import AppRegistrationsView
 from rkvst_tui.tui.views.principals import RootPrincipalsView
-
-from tui_helpers import running_console, screen_text, wait_until
+from rkvst_tui.tui.views.registrations import AppRegistrationsView
 
 VIEWS = {"apps": AppRegistrationsView, "principals": RootPrincipalsView, "inspector": TokenInspector}
 
@@ -66,7 +65,7 @@ async def test_every_footer_key_and_inspector_button_of_every_tab_is_in_the_pale
         footer_keys: dict[str, list[str]] = {}
         for tab, key in (("apps", "1"), ("principals", "2"), ("inspector", "3")):
             await pilot.press(key)
-            await wait_until(pilot, lambda: bool(app.query(VIEWS[tab])) and app.active_tab == tab, what=tab)
+            await wait_until(pilot, lambda tab=tab: bool(app.query(VIEWS[tab])) and app.active_tab == tab, what=tab)
             await pilot.pause()
             footer_keys[tab] = [
                 app.get_key_display(active.binding)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from textual.widgets import Input
+from tui_helpers import cell_text, client_for, notifications, running_console, screen_text, wait_until
 
 from rkvst_tui.api.models import Principal
 from rkvst_tui.tui.commands import COMMANDS
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.screens.principal_form import AddPrincipalScreen
-
-from tui_helpers import cell_text, client_for, notifications, running_console, screen_text, wait_until
 
 
 def principal_rows(app) -> list[dict[str, str]]:

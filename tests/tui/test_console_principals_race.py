@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from principals_race import OtherAdminWritesAfterUs
+from tui_helpers import cell_text, client_for, running_console, wait_until
 
 from rkvst_tui.api.models import Principal
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
-
-from tui_helpers import cell_text, client_for, running_console, wait_until
 
 WES = {"issuer": "https://idp.example", "subject": "wes", "display_name": "Wes", "email": ""}
 

@@ -7,12 +7,21 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 import httpx
+from tui_helpers import (
+    cell_text,
+    client_for,
+    column,
+    notifications,
+    row_of,
+    running_console,
+    screen_text,
+    settle,
+    wait_until,
+)
 
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.screens.details import AppDetailsScreen
 from rkvst_tui.tui.widgets.header import ConsoleHeader
-
-from tui_helpers import cell_text, client_for, column, notifications, row_of, running_console, screen_text, settle, wait_until
 
 TOKEN_PATH = "/archivist/iam/v1/appidp/token"
 
@@ -197,7 +206,7 @@ async def test_regenerate_warns_then_reveals_a_working_secret_and_the_old_one_st
         await pilot.press("y")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "SecretRevealScreen",
                          what="the one-time secret")
-        revealed = getattr(app.screen, "_application", None) or getattr(app.screen, "application")
+        revealed = getattr(app.screen, "_application", None) or app.screen.application
         assert revealed.client_id == made.client_id and len(revealed.secret) == 64
         assert token_status(sandbox, made.client_id, made.secret) == 401
         assert token_status(sandbox, made.client_id, revealed.secret) == 200

@@ -6,7 +6,6 @@ Update after an intended change with `uv run pytest tests/tui/test_console_snaps
 from __future__ import annotations
 
 import pytest
-
 import scenes
 
 pytestmark = pytest.mark.skipif(

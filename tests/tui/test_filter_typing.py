@@ -45,9 +45,9 @@ import asyncio  # noqa: E402
 from textual import events  # noqa: E402
 from textual.screen import Screen  # noqa: E402
 from textual.widgets import Input, TextArea  # noqa: E402
+from tui_helpers import wait_until  # noqa: E402
 
 from rkvst_tui.tui.screens.app_form import AppFormScreen  # noqa: E402
-from tui_helpers import wait_until  # noqa: E402
 
 
 def type_at_once(app, text: str) -> None:

@@ -198,7 +198,6 @@ import pytest  # noqa: E402
 from textual.widgets._data_table import ColumnKey  # noqa: E402
 
 
-
 def varied_cells(index: int) -> tuple:
     """Cells like the console's (styled, spans, wide characters, empty, too long) and some
     DataTable lays out itself: markup strings, None, a link, click metadata."""

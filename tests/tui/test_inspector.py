@@ -16,24 +16,22 @@ import stat
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt_helpers import b64url, public_pem
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Static, TextArea
 
-from jwt_helpers import b64url, public_pem
-
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
 from rkvst_tui.sandbox.server import SandboxServer
-from rkvst_tui.tui.views.inspector import AUTO_INSPECT_DELAY, TokenInspector
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.views.inspector import AUTO_INSPECT_DELAY, TokenInspector
 
 SIZE = (120, 40)
 NOW = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)  # the deterministic sandbox's clock

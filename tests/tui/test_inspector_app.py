@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from test_inspector import NOW_TS, SIZE, Clock, InspectorHost, sandbox_token, settle, shown
 from textual.widgets import Input, TextArea
 
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
 from rkvst_tui.tui.views.inspector import TokenInspector
-from test_inspector import NOW_TS, SIZE, Clock, InspectorHost, sandbox_token, settle, shown
 
 # A fixed Ed25519 key: Ed25519 signatures are deterministic, so the token, its
 # fingerprint and every cell of the screen are the same on every run.
@@ -38,9 +38,6 @@ SNAPSHOT_TOKEN = jwt.encode(
 SNAPSHOT_PEM = SNAPSHOT_KEY.public_key().public_bytes(
     serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
 ).decode()
-
-
-import pytest
 
 
 @pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["120x40", "80x24"])

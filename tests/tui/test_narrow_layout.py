@@ -7,11 +7,10 @@ import subprocess
 
 import pytest
 from rich.text import Text
+from tui_helpers import running_console, screen_text
 
 from rkvst_tui.sandbox.store import PrincipalRecord
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, fit_widths, shorten_text
-
-from tui_helpers import running_console, screen_text
 
 NARROW = (80, 24)
 
@@ -98,6 +97,7 @@ async def test_root_principals_cut_names_and_emails_end_in_an_ellipsis(make_sand
 async def test_inspector_times_keep_local_and_the_live_countdown(size):
     from test_inspector import Clock, InspectorHost, settle
     from test_inspector_app import SNAPSHOT_TOKEN
+
     from rkvst_tui.tui.views.inspector import TokenInspector
 
     clock = Clock()

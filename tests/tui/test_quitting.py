@@ -13,12 +13,17 @@ from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
+from tui_helpers import client_for, guide_application, screen_text, settle, wait_until
 
 import rkvst_tui.tui
 from rkvst_tui.api.secret_journal import SecretJournal
 from rkvst_tui.tui.app import RkvstApp
-from rkvst_tui.tui.screens.secret_reveal import RECORDED_QUESTION, RecordedQuestion, SaveCredentialsScreen, SecretRevealScreen
-from tui_helpers import client_for, guide_application, screen_text, settle, wait_until
+from rkvst_tui.tui.screens.secret_reveal import (
+    RECORDED_QUESTION,
+    RecordedQuestion,
+    SaveCredentialsScreen,
+    SecretRevealScreen,
+)
 
 FAKE_SECRET = "0" * 64
 SIZE = (120, 40)

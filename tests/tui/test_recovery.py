@@ -12,14 +12,14 @@ import httpx
 import pytest
 from textual.app import App
 from textual.widgets import Static
+from tui_helpers import client_for, open_app_form, wait_until
 
 import rkvst_tui.tui
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.screens.app_form import AppFormResult, AppFormScreen
-from rkvst_tui.tui.screens.lost_create import LostCreateScreen, lost_candidates
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.screens.lost_create import LostCreateScreen, lost_candidates
 from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
-from tui_helpers import client_for, open_app_form, wait_until
 
 SIZE = (120, 40)
 APP_CSS = str(rkvst_tui.tui.__file__).rsplit("/", 1)[0] + "/app.tcss"

@@ -6,7 +6,15 @@ from __future__ import annotations
 from rich.text import Text
 
 from rkvst_tui.tui.formatting import (
-    CELL_LIMIT, FIELD_LIMIT, LINES_LIMIT, claims_summary, plain, safe, safe_lines, safe_paste, safe_text,
+    CELL_LIMIT,
+    FIELD_LIMIT,
+    LINES_LIMIT,
+    claims_summary,
+    plain,
+    safe,
+    safe_lines,
+    safe_paste,
+    safe_text,
 )
 
 

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import Worker
+from tui_helpers import client_for, guide_application, open_app_form, wait_until
 
 import rkvst_tui.tui
 from rkvst_tui.api.files import read_credentials_file
@@ -30,7 +31,6 @@ from rkvst_tui.tui.screens.secret_reveal import (
     SecretRevealScreen,
     default_credentials_path,
 )
-from tui_helpers import client_for, guide_application, open_app_form, wait_until
 
 SIZE = (120, 40)
 APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")

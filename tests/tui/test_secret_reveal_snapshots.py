@@ -9,15 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import App
-from textual.widgets import Input
 from textual.pilot import Pilot
+from textual.widgets import Input
+from tui_helpers import guide_application
 
 import rkvst_tui.tui
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.app import RkvstApp
 from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
-
-from tui_helpers import guide_application
 
 SIZE = (120, 40)
 NARROW = (80, 24)

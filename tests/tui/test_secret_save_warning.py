@@ -6,9 +6,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
-
 from test_secret_reveal import SIZE, RevealHost, fake_application, screen_text
+from textual.widgets import Input
 from tui_helpers import wait_until
 
 from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen

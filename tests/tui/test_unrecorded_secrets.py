@@ -14,12 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tui_helpers import client_for, screen_text, wait_until
+
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.secret_journal import SecretJournal
 from rkvst_tui.tui.app import RkvstApp
-from rkvst_tui.tui.screens.unrecorded import TITLE, UnrecordedSecretsScreen
 from rkvst_tui.tui.screens.secret_reveal import RecordedQuestion, SecretRevealScreen
-from tui_helpers import client_for, screen_text, wait_until
+from rkvst_tui.tui.screens.unrecorded import TITLE, UnrecordedSecretsScreen
 
 SIZE = (120, 40)
 TOKEN_PATH = "/archivist/iam/v1/appidp/token"

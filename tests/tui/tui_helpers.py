@@ -3,11 +3,17 @@ settle (from tests/console_helpers.py), and reading its tables."""
 
 from __future__ import annotations
 
+from console_helpers import (  # noqa: F401 - the console tests import them from here
+    SIZE,
+    notifications,
+    running_console,
+    sandbox_client,
+    screen_text,
+    settle,
+    wait_until,
+)
 from rich.text import Text
 
-from console_helpers import (  # noqa: F401 - the console tests import them from here
-    SIZE, notifications, running_console, sandbox_client, screen_text, settle, wait_until,
-)
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.app import RkvstApp

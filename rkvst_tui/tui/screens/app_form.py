@@ -289,7 +289,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         submit_label = "Create App Registration" if self.is_create else "Save changes"
         dialog = Vertical(id="form-dialog")
         dialog.border_title = (
-            "Create App Registration" if self.is_create else f"Edit App Registration · {self.existing.client_id}"
+            "Create App Registration" if self.existing is None else f"Edit App Registration · {self.existing.client_id}"
         )
         with dialog:
             with VerticalScroll(id="form-body") as body:
@@ -714,10 +714,10 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         self._show_form_error(None)
         if self.is_create:
             self._set_busy(True, "Creating…")
-            self._create(name, claims)  # type: ignore[arg-type]
+            self._create(name, claims)
         else:
             self._set_busy(True, "Saving…")
-            self._update(name, claims)  # type: ignore[arg-type]
+            self._update(name, claims)
 
     def _focus_first_problem(self, blocking: list[str], claim_errors: list[claim_rules.ClaimIssue]) -> None:
         if blocking:

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from rkvst_tui.tui import snippets
-from rkvst_tui.tui.formatting import FIELD_LIMIT, EXPIRY_STYLES, expiry_state, plain, relative, safe_lines, timestamp
+from rkvst_tui.tui.formatting import EXPIRY_STYLES, FIELD_LIMIT, expiry_state, plain, relative, safe_lines, timestamp
 from rkvst_tui.tui.widgets.command_block import CommandBlock
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
 

@@ -8,7 +8,7 @@ and shows the report. Everything a token or a server says is shown as `rich.text
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +25,6 @@ from textual.widgets import Button, DataTable, Input, Label, Static, TextArea
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.files import write_bearer_token_file
-from rkvst_tui.api.shell import guide_word
 from rkvst_tui.api.inspection import (
     INVALID,
     NOT_CHECKED,
@@ -39,6 +38,7 @@ from rkvst_tui.api.inspection import (
     shorten,
     time_warnings,
 )
+from rkvst_tui.api.shell import guide_word
 from rkvst_tui.tui.formatting import FIELD_LIMIT, plain, safe, safe_lines, safe_text
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
@@ -109,7 +109,7 @@ class _PasteBox(TextArea):
         super().load_text(text)  # put there by the inspector (a file, a token it got, clear)
         self.typed_since_paste = False
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def _on_paste(self, event: events.Paste) -> None:  # type: ignore[override]  # runs before TextArea's own (async) one
         # Textual runs TextArea's own paste handler after this one (handlers run down the
         # MRO), and it replaces the selection: selecting everything is all this needs to do.
         if self.text and self.text == self.inspected_text and not self.typed_since_paste:
@@ -413,7 +413,7 @@ class TokenInspector(Widget):
             self._show_problem(problem.title, f"{problem.message}. The client id or secret is wrong, or the "
                                "secret was regenerated since.")
             return
-        except Exception as exc:  # every failure becomes words on screen, never a traceback
+        except Exception as exc:  # noqa: BLE001 - every failure becomes words on screen, never a traceback
             problem = describe(exc, "Could not get a token")
             self._show_problem(problem.title, problem.message + (f" {problem.hint}" if problem.hint else ""))
             return
@@ -434,7 +434,7 @@ class TokenInspector(Widget):
     async def _fetch_mine(self, client: RkvstClient) -> None:
         try:
             token = await client.access_token()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - shown in the inspector (describe), never a traceback
             problem = describe(exc, "Could not get the current token")
             self._show_problem(problem.title, problem.message + (f" {problem.hint}" if problem.hint else ""))
             return
@@ -470,7 +470,7 @@ class TokenInspector(Widget):
         if self._jwks_client is not client or (kid is not None and kid not in known):
             try:
                 self._jwks = await client.fetch_jwks()
-            except Exception:
+            except Exception:  # noqa: BLE001 - no key set: the signature is reported NOT CHECKED
                 self._jwks = None
             self._jwks_client = client
         if generation == self._generation:
@@ -556,7 +556,7 @@ class TokenInspector(Widget):
             if row.kind == "header":
                 header_table.add_row(name, value, Text(row.meaning), key=f"h:{row.name}", height=None)
             else:
-                cells = (name, value, Text(row.kind), Text(row.meaning))
+                cells: tuple[Text, ...] = (name, value, Text(row.kind), Text(row.meaning))
                 if "kind" not in payload_table.columns:
                     cells = cells[:2] + cells[3:]
                 payload_table.add_row(*cells, key=f"p:{row.name}", height=None)
@@ -569,11 +569,11 @@ class TokenInspector(Widget):
             more = [Text("…"), Text(f"{report.omitted_claims} more not shown")]
             payload_table.add_row(*more, *[Text("")] * (len(payload_table.columns) - 2))
 
-        for name, area in raw.items():
-            part = report.part(name)
+        for part_name, area in raw.items():
+            part = report.part(part_name)
             if part is None:
-                area.load_text(f"({name} missing)")  # below: the token's text, terminal-safe
-            elif name == "signature":
+                area.load_text(f"({part_name} missing)")  # below: the token's text, terminal-safe
+            elif part_name == "signature":
                 size = len(part.decoded) if isinstance(part.decoded, bytes) else 0
                 text = part.error or f"{size} bytes, {report.signature_algorithm or 'no alg'}"
                 area.load_text(safe_lines(f"{text}\n{shorten(part.raw, 8192)}", None))
@@ -586,7 +586,7 @@ class TokenInspector(Widget):
         else:
             self._stop_ticker()
 
-    def _show_warnings(self, report: TokenReport, warnings: list[str]) -> None:
+    def _show_warnings(self, report: TokenReport, warnings: Sequence[str]) -> None:
         if warnings:
             # Warnings quote the token's own text: each made terminal-safe.
             text = Text("\n".join(f"⚠ {safe(warning, FIELD_LIMIT)}" for warning in warnings))
@@ -772,7 +772,7 @@ class TokenInspector(Widget):
             for input_id in ("#ti-file", "#ti-client-id", "#ti-secret", "#ti-save-path"):
                 self.query_one(input_id, Input).value = ""
             self._set_access(Text(ACCESS_NOT_RUN))
-        except Exception:  # while unmounting the children may already be gone
+        except Exception:  # noqa: BLE001 - while unmounting the children may already be gone
             pass
         # The app keeps the last copied text for its own paste; a copied token must not outlive the tab.
         if getattr(self.app, "_clipboard", "") and self.report is not None and self.report.token and (
@@ -782,7 +782,7 @@ class TokenInspector(Widget):
         if self.is_mounted and self.children:
             try:
                 self.report = None
-            except Exception:
+            except Exception:  # noqa: BLE001 - while unmounting the children may already be gone
                 pass
         self._stop_ticker()
 
@@ -808,7 +808,7 @@ async def access_test_text(client: RkvstClient, token: str, report: TokenReport 
     except api_errors.ApiError as exc:
         problem = describe(exc, "Access test failed")
         return Text.assemble((f"{exc.status}", "bold red"), f" {problem.message} {problem.hint}".rstrip())
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - shown as the access test's result
         problem = describe(exc, "Access test failed")
         return Text.assemble(("Failed", "bold red"), f": {problem.message} {problem.hint}".rstrip())
 
@@ -819,8 +819,9 @@ async def access_test_text(client: RkvstClient, token: str, report: TokenReport 
         return Text.assemble(("200 OK", "bold green"), f": {len(assets)} {noun}: {', '.join(names)}{more}.")
 
     payload = report.payload if report is not None and report.payload else {}
-    issuer = payload.get("iss") if isinstance(payload.get("iss"), str) else client.connection.issuer
-    subject = payload.get("sub") if isinstance(payload.get("sub"), str) else "?"
+    iss, sub = payload.get("iss"), payload.get("sub")
+    issuer = iss if isinstance(iss, str) else client.connection.issuer
+    subject = sub if isinstance(sub, str) else "?"
     is_root = await _is_root(client, issuer, subject)
     roles_only = getattr(getattr(client, "service", None), "roles_only", False)
     fix = (OWNER_FIX if roles_only else SECURE_BY_DEFAULT_FIX).format(issuer=issuer, subject=subject)
@@ -840,7 +841,7 @@ async def _is_root(client: RkvstClient, issuer: str, subject: str) -> bool | Non
     """Whether (issuer, subject) is a root principal, as far as the connected identity may tell."""
     try:
         principals = await client.get_root_principals()
-    except Exception:
+    except Exception:  # noqa: BLE001 - not known: the caller may not read root principals
         return None  # the connected identity is not root either, or the call failed
     return any(p.issuer == issuer and p.subject == subject for p in principals)
 

@@ -16,8 +16,8 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from rkvst_tui.tui.formatting import plain
-from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
+from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
 
 MUTATING_ACTIONS = frozenset({"add", "remove"})
 ROW_ACTIONS = frozenset({"remove", "copy_subject", "go_to_registration"})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -22,11 +24,14 @@ from rkvst_tui import gc_policy
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.service import application_caps
 from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain, safe
-from rkvst_tui.tui.problems import describe
+from rkvst_tui.tui.problems import Problem, describe
 from rkvst_tui.tui.screens import confirm_screen
-from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
 from rkvst_tui.tui.views.owner_role import confirm_owner_change
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
+from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
+
+if TYPE_CHECKING:
+    from rkvst_tui.api.models import Application
 
 # Actions that change the tenant: hidden and refused in read-only mode.
 MUTATING_ACTIONS = frozenset({"create", "edit", "regenerate", "delete", "toggle_root"})
@@ -153,10 +158,10 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.applications: dict[str, object] = {}  # client id -> Application, in creation order
+        self.applications: dict[str, Application] = {}  # client id -> Application, in creation order
         self.loading_pages = False
         self.loaded_once = False
-        self.load_problem = None
+        self.load_problem: Problem | None = None
         self._filter = ""
         self._filter_timer: Timer | None = None
         self._restore_cursor_to: str | None = None
@@ -193,7 +198,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             return None
         try:
             row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:  # the cursor can sit outside a table that just shrank
+        except Exception:  # noqa: BLE001 - the cursor can sit outside a table that just shrank
             return None
         return row_key.value
 
@@ -261,7 +266,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
                 self.console.notify(f"Rate limited, retrying in {wait:.0f}s.", severity="warning",
                                     markup=False, timeout=wait + 1)
                 await asyncio.sleep(wait)
-            except Exception as exc:  # shown to the user; the screen stays usable
+            except Exception as exc:  # noqa: BLE001 - shown to the user; the screen stays usable
                 self._load_failed(exc)
                 break
         self.loading_pages = False
@@ -338,7 +343,8 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         self._cell_cache.clear()
         table = self.table
         for row_key in list(table.rows):
-            table.update_cell(row_key, "root", self._root_cell(row_key.value))
+            if row_key.value is not None:
+                table.update_cell(row_key, "root", self._root_cell(row_key.value))
 
     def show_state(self) -> None:
         table = self.table
@@ -463,7 +469,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         previous = self._filter.casefold()
         self._filter = value
         table = self.table
-        candidates = self.applications.values()
+        candidates: Iterable[Application] = self.applications.values()
         if previous and value.casefold().startswith(previous):
             # Typing on narrows: only the rows shown now can still match (a keystroke at
             # 10,000 rows need not test all 10,000 again).
@@ -652,7 +658,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             await console.call_api(lambda: console.client.delete_application(application.client_id))
         except api_errors.NotFound:
             console.notify(f"{application.display_name} was already deleted.", markup=False)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - shown as a notification (describe), the list stays as it was
             console.report(describe(exc, f"Could not delete {application.display_name}"))
             return
         else:
@@ -705,7 +711,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             else:
                 console.report(describe(exc, f"Could not regenerate the secret of {application.display_name}"))
             return
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - shown as a notification (describe), the list stays as it was
             console.report(describe(exc, f"Could not regenerate the secret of {application.display_name}"))
             return
         console.reveal_secret(fresh, reason="regenerated")

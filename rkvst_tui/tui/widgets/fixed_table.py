@@ -54,8 +54,8 @@ from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual._segment_tools import line_crop
 from textual import events
+from textual._segment_tools import line_crop
 from textual._two_way_dict import TwoWayDict
 from textual.cache import LRUCache
 from textual.color import Color

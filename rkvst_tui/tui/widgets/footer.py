@@ -27,10 +27,9 @@ from typing import NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
-
 from textual import events
-from textual.binding import Binding
 from textual._border import BORDER_CHARS
+from textual.binding import Binding
 from textual.color import Color
 from textual.css.styles import RenderStyles
 from textual.reactive import reactive
