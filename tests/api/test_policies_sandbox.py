@@ -11,6 +11,7 @@ from rkvst_tui.api.access import explain_access
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
 from rkvst_tui.api.errors import BadRequest, InvalidArgument, NotFound, PermissionDenied
+from rkvst_tui.api.models import Application
 
 CAMBRIDGE = ["Traffic light 101", "Traffic light 102", "Cyclist light 7"]
 
@@ -139,3 +140,21 @@ async def test_the_policy_calls_need_a_root_registration(sandbox, client: RkvstC
         with pytest.raises(PermissionDenied):
             await api_policies.list_policies(reader)
         assert await api_policies.assets_where(reader, {"location": "Cambridge"}) == []
+
+
+async def test_under_the_datatrails_flavour_an_owner_sees_everything_and_says_so(make_sandbox) -> None:
+    server = make_sandbox(flavour="datatrails")
+    async with RkvstClient(Connection(server.base_url, client_id=server.admin_client_id,
+                                      secret=server.admin_secret)) as admin:
+        owner_body = await admin._call("POST", "/archivist/iam/v1/applications",
+                                       json_body={"display_name": "Owner", "roles": ["OWNER"]})
+        reader = await admin.create_application("Reader", {"serial_number": "TL1000000101"})
+        await api_policies.create_policy(admin, lights_policy())
+        owner = await admin.get_application(owner_body["identity"])
+        explained = await explain_access(admin, owner)
+        assert explained.status == "owner" and len(explained.visible) == 6
+        assert "is an Owner registration: it sees every asset (6 assets)" in explained.summary()
+        assert len(seen_over_http(server, Application.from_wire(owner_body))) == 6  # its token: the secret is in it
+        shared = await explain_access(admin, reader)
+        assert shared.status == "shared"
+        assert [{"identity": a.identity, "attributes": a.attributes} for a in shared.visible] == seen_over_http(server, reader)
