@@ -246,3 +246,23 @@ def test_policies_survive_a_restart(make_sandbox, tmp_path) -> None:
     with session(second.base_url, token_for(second.base_url, second.admin_client_id, second.admin_secret)) as client:
         assert client.get(POLICIES).json()["access_policies"] == [created]
         assert len(client.get(ASSETS).json()["assets"]) == 6  # the demo set is made once
+
+
+def test_answers_have_the_documented_shape_and_order_by_display_name_sorts(api) -> None:
+    from sandbox_helpers import load_definitions
+
+    definitions = load_definitions("accesspoliciesv1.rkvst-2022-11.swagger.json")
+    for name in ("b policy", "a policy", "c policy"):
+        api.post(POLICIES, json=policy_body(display_name=name))
+    listing = api.get(POLICIES, params={"order_by": "DISPLAY_NAME", "page_size": 2}).json()
+    rest = api.get(POLICIES, params={"page_token": listing["next_page_token"]}).json()
+    assert [p["display_name"] for p in listing["access_policies"] + rest["access_policies"]] == [
+        "a policy", "b policy", "c policy"]
+    assert set(listing) <= set(definitions["v1ListIAMAccessPoliciesResponse"]["properties"]) | {"next_page_token"}
+    for policy in listing["access_policies"]:
+        assert set(policy) == set(definitions["v1IAMAccessPolicy"]["properties"])
+        for permission in policy["access_permissions"]:
+            assert set(permission) == set(definitions["v1Permission"]["properties"])
+    assert api.get(POLICIES, params={"order_by": "NAME"}).status_code == 400
+    asset = api.get(ASSETS).json()["assets"][0]
+    assert set(asset) <= set(definitions["v2AssetResponse"]["properties"])
