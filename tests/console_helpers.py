@@ -64,11 +64,12 @@ async def running_console(
     wait: bool = True,
     size: tuple[int, int] = SIZE,
     journal=None,
+    keymap: dict[str, str] | None = None,
 ) -> AsyncIterator[tuple[RkvstApp, Pilot]]:
     """The console on `server` (through `client` if given; closed at the end), settled; with
     `journal`, it notes the secrets it shows there (api/secret_journal.py)."""
     client = client or sandbox_client(server)
-    app = RkvstApp(client, read_only=read_only, clock=clock, journal=journal)
+    app = RkvstApp(client, read_only=read_only, clock=clock, journal=journal, keymap=keymap)
     try:
         async with app.run_test(size=size) as pilot:
             if page_size is not None:

@@ -75,6 +75,8 @@ class Config:
     profiles: dict[str, Profile] = field(default_factory=dict)
     default_profile: str | None = None
     exists: bool = False
+    # [keymap]: the console's action id -> key(s), e.g. registrations-create = "N" (README, Keys)
+    keymap: dict[str, str] = field(default_factory=dict)
 
 
 def keyring_available() -> bool:
@@ -160,7 +162,14 @@ def load_profiles(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
                 f"{config_path}: default_profile '{default}' names no [profiles.{default}] table",
                 hint=f"profiles defined: {', '.join(sorted(profiles)) or 'none'}",
             )
-    return Config(path=config_path, profiles=profiles, default_profile=default, exists=True)
+    keymap = data.get("keymap", {})
+    if not isinstance(keymap, dict) or not all(isinstance(v, str) and v.strip() for v in keymap.values()):
+        raise ConfigError(
+            f"{config_path}: [keymap] must be a table of action ids and key names",
+            hint='write e.g. [keymap] then registrations-create = "N" (several keys: "N,ctrl+n")',
+        )
+    return Config(path=config_path, profiles=profiles, default_profile=default, exists=True,
+                  keymap={name: keys.strip() for name, keys in keymap.items()})
 
 
 def _env(env: Mapping[str, str], names: tuple[str, ...], notes: list[str] | None = None) -> tuple[str, str] | None:

@@ -149,9 +149,12 @@ def run_console(args: argparse.Namespace, io: Io) -> int:
             io.note(f"error: the console is not available in this installation ({exc})")
             io.note("hint: the command-line commands work: rkvst-tui --help")
             return EXIT_FAILED
+        from ..api.config import load_profiles
         from ..api.secret_journal import SecretJournal
 
-        app = RkvstApp(connect=connect, read_only=bool(args.read_only), journal=SecretJournal())
+        # config.toml's [keymap] (checked as it was read for the connection: a bad one stopped us there)
+        app = RkvstApp(connect=connect, read_only=bool(args.read_only), journal=SecretJournal(),
+                       keymap=load_profiles().keymap)
         app.run()
     finally:
         for server in servers:

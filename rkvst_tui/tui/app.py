@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Container
 from textual.widgets import ContentSwitcher
 
@@ -32,6 +31,7 @@ from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.service import own_issuers
 from rkvst_tui.api.state_dirs import data_dir
 from rkvst_tui.api.terminal_safe import terminal_safe
+from rkvst_tui.tui import actions
 from rkvst_tui.tui.formatting import safe, safe_lines, safe_paste, utc_now
 from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
 from rkvst_tui.tui.screens import confirm_screen
@@ -49,26 +49,14 @@ if TYPE_CHECKING:
     from rkvst_tui.tui.commands import ConsoleCommand
 
 # (id, label): the id names the tab, its pane and its action (`show_tab(id)`).
-TABS = (("apps", "APP REGISTRATIONS"), ("principals", "ROOT PRINCIPALS"), ("inspector", "TOKEN INSPECTOR"))
-TAB_IDS = tuple(tab_id for tab_id, _ in TABS)
+TABS, TAB_IDS = actions.TABS, actions.TAB_IDS
 
 
 def credentials_dir() -> Path:
     """Where the reveal screen offers to save credentials files (it creates it, mode 0700)."""
     return data_dir() / "credentials"
 
-RATE_LIMIT_RETRIES = 3
 
-# What each refused action is called in the read-only notice.
-ACTION_WORDS = {
-    "create": "creating registrations",
-    "edit": "editing registrations",
-    "regenerate": "regenerating secrets",
-    "delete": "deleting registrations",
-    "toggle_root": "changing root principals",
-    "add": "adding root principals",
-    "remove": "removing root principals",
-}
 
 
 # The palette's providers are imported when it opens, not with the console: every module the
@@ -94,16 +82,7 @@ class RkvstApp(TypeAhead, App[None]):
     COMMANDS = App.COMMANDS | {_console_commands, _registration_commands}  # Textual calls them when the palette opens
     # Screens get -narrow below the width of the widest dialog (app.tcss lays them out for it).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (112, "-wide")]
-    BINDINGS = [
-        Binding("question_mark", "help", "Help", tooltip="Every key of the current screen"),
-        Binding("1", "show_tab('apps')", "Registrations tab", show=False),
-        Binding("2", "show_tab('principals')", "Principals tab", show=False),
-        Binding("3", "show_tab('inspector')", "Inspector tab", show=False),
-        # Work from inside text fields too (digits type there): the browsers' tab keys.
-        Binding("ctrl+pagedown", "cycle_tab(1)", "Next tab", show=False, priority=True),
-        Binding("ctrl+pageup", "cycle_tab(-1)", "Previous tab", show=False, priority=True),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
-    ]
+    BINDINGS = actions.bindings("")  # tui/actions.py: the console's keys, anywhere
 
     def __init__(
         self,
@@ -113,6 +92,7 @@ class RkvstApp(TypeAhead, App[None]):
         read_only: bool = False,
         clock: Callable[[], datetime] | None = None,
         journal: SecretJournal | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         if client is None and connect is None:
             raise ValueError("RkvstApp needs a client or a connect callable")
@@ -130,6 +110,8 @@ class RkvstApp(TypeAhead, App[None]):
         self._inspector_mounting = asyncio.Lock()  # the tab and "Open in inspector" may both mount it
         self.journal = journal
         self._unrecorded_offered = False
+        # config.toml's [keymap]: action id (tui/actions.py) -> key(s); Textual applies it.
+        self.keymap: dict[str, str] = dict(keymap or {})
 
     # ------------------------------------------------------------------ layout
 
@@ -166,6 +148,11 @@ class RkvstApp(TypeAhead, App[None]):
             await self.client.aclose()
 
     def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
+            problem = actions.keymap_problem(self.keymap)
+            if problem:
+                self.notify(problem, title="Keymap", severity="warning", markup=False, timeout=20)
         if self.read_only:
             self.sub_title = "read-only"
         if not self.is_headless:
@@ -189,6 +176,8 @@ class RkvstApp(TypeAhead, App[None]):
                 self.refresh_bindings()  # the keys for changes dim
                 self.show_connection_problem(self.connection_problem, "")
                 return
+        if getattr(self.client, "on_rate_limit", "absent") is None:  # the client retries 429s; we say so
+            self.client.on_rate_limit = self._rate_limited
         connection = self.client.connection
         header.show_connection(connection)
         for warning in getattr(connection, "warnings", ()):  # e.g. a secret file others can read
@@ -198,12 +187,12 @@ class RkvstApp(TypeAhead, App[None]):
             # Signed in once a token is minted: the first page is asked for then, while whoami
             # learns whether this identity is root (one after the other, that round trip
             # delayed the first rows; tests/benchmarks/bench_first_frame.py).
-            await self.call_api(self.client.access_token)
+            await self.client.access_token()
             if self.client.connection is not connection:  # the server answered as the local sandbox
                 connection = self.client.connection
                 header.show_connection(connection)
             self.apps_view.start_loading()
-            self.identity = await self.call_api(self.client.whoami)
+            self.identity = await self.client.whoami()
             header.show_service(self.client.service.name)  # RKVST or DataTrails, by its answers
         except Exception as exc:  # noqa: BLE001 - a failed sign-in is shown (describe), the console stays usable
             self.workers.cancel_group(self.apps_view, "apps-load")
@@ -261,22 +250,10 @@ class RkvstApp(TypeAhead, App[None]):
 
     # ------------------------------------------------------------- API helpers
 
-    async def call_api(self, call: Callable[[], Awaitable[object]]):
-        """Await one service call; when rate limited, say so and retry after the server's delay.
-
-        A 429 means the server did nothing, so retrying is safe even for a change."""
-        attempt = 0
-        while True:
-            try:
-                return await call()
-            except api_errors.RateLimited as exc:
-                attempt += 1
-                if attempt > RATE_LIMIT_RETRIES:
-                    raise
-                wait = max(1.0, float(exc.retry_after or 1))
-                self.notify(f"Rate limited, retrying in {wait:.0f}s.", severity="warning", markup=False,
-                            timeout=wait + 1)
-                await asyncio.sleep(wait)
+    def _rate_limited(self, seconds: float, attempt: int) -> None:
+        """The client's hook, before it sleeps out a 429 (it retries; the console only says so)."""
+        wait = max(1.0, seconds)
+        self.notify(f"Rate limited, retrying in {wait:.0f}s.", severity="warning", markup=False, timeout=wait + 1)
 
     def report(self, problem: Problem, *, extra_hint: str = "") -> None:
         """A failure as an error notification: the server's words, a hint, never markup."""
@@ -309,7 +286,7 @@ class RkvstApp(TypeAhead, App[None]):
         super().notify(safe_lines(message), title=safe(title), severity=severity, timeout=timeout, markup=markup)
 
     def refuse_read_only(self, action: str) -> None:
-        words = ACTION_WORDS.get(action, "changes to the tenant")
+        words = actions.refusal_words(action)
         self.notify(
             f"Read-only mode: {words} is turned off. Start rkvst-tui without --read-only to change the tenant.",
             title="Refused", severity="warning", markup=False,
@@ -367,7 +344,7 @@ class RkvstApp(TypeAhead, App[None]):
         if self.client is None:
             return
         try:
-            principals = await self.call_api(self.client.get_root_principals)
+            principals = await self.client.get_root_principals()
         except Exception as exc:  # noqa: BLE001 - a refusal or a failure is shown in the principals tab
             self.principals_loaded = True  # answered, if only with a refusal
             if self.client.service.roles_only:  # no root principals here: say how access works instead
@@ -457,9 +434,9 @@ class RkvstApp(TypeAhead, App[None]):
         client = self.client
         try:
             if add:
-                change = await self.call_api(lambda: client.add_root_principal(principal))
+                change = await client.add_root_principal(principal)
             else:
-                change = await self.call_api(lambda: client.remove_root_principal(principal))
+                change = await client.remove_root_principal(principal)
         except api_errors.SelfRemovalRefused as exc:
             self.notify(f"Refused: you would lose access to this tenant. {exc.message}",
                         title="Cannot remove yourself", severity="warning", markup=False, timeout=10)

@@ -1,8 +1,7 @@
 """Command palette (ctrl+p) providers: every console action, and "go to registration <name>".
 
-The actions of each tab are read from its bindings, and on TOKEN INSPECTOR from its buttons
-too, so an action added to a tab is in the palette without anyone remembering to list it.
-`TITLES` only words them better than a key's short footer label does.
+Every action comes from the one registry (tui/actions.py), and on TOKEN INSPECTOR its buttons
+too, so an action added there is in the palette without anyone remembering to list it.
 """
 
 from __future__ import annotations
@@ -16,9 +15,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from rkvst_tui.tui import actions
 from rkvst_tui.tui.formatting import safe
-from rkvst_tui.tui.views import principals as principals_view
-from rkvst_tui.tui.views import registrations as apps_view
 
 
 @dataclass(frozen=True)
@@ -32,26 +30,10 @@ class ConsoleCommand:
     binding: Binding | None = None  # the key that runs it, shown after `help` as the console shows keys
 
 
-TAB_NAMES = {"apps": "App registrations", "principals": "Root principals", "inspector": "Token inspector"}
+TAB_NAMES = actions.TAB_NAMES
 
-# Palette titles for actions (by tab and action) and inspector buttons (by id). Anything not
-# here is listed all the same, titled by its tab and its binding's words (or its button's label).
+# Palette titles of TOKEN INSPECTOR's buttons (by id); a button not here is titled by its label.
 TITLES = {
-    ("apps", "create"): "Create app registration",
-    ("apps", "edit"): "Edit registration",
-    ("apps", "regenerate"): "Regenerate secret",
-    ("apps", "delete"): "Delete registration",
-    ("apps", "toggle_root"): "Make root / remove root",
-    ("apps", "copy_client_id"): "Copy client id",
-    ("apps", "filter"): "Filter registrations",
-    ("apps", "refresh"): "Refresh registrations",
-    ("principals", "add"): "Add root principal",
-    ("principals", "remove"): "Remove root principal",
-    ("principals", "copy_subject"): "Copy root principal subject",
-    ("principals", "go_to_registration"): "Open the root principal's app registration",
-    ("principals", "refresh"): "Refresh root principals",
-    ("inspector", "clear"): "Clear the token inspector",
-    ("inspector", "test_access"): "Test access with the inspected token",
     ("inspector", "ti-inspect"): "Inspect the pasted token",
     ("inspector", "ti-mine"): "Inspect my current token",
     ("inspector", "ti-open"): "Open a token file",
@@ -68,47 +50,19 @@ def _keys(binding: Binding) -> list[str]:
     return [key.strip() for key in binding.key.split(",")]
 
 
-def binding_commands(tab: str, bindings: Iterable[Binding | tuple], mutating: frozenset[str]) -> Iterator[ConsoleCommand]:
-    """A command for each binding a tab shows in its footer (the hidden ones are cursor moves
-    and the like, or a second key for something shown)."""
-    for binding in bindings:
-        if not isinstance(binding, Binding):
-            binding = Binding(*binding)
-        if not binding.show:
-            continue
-        words = binding.tooltip or binding.description
-        yield ConsoleCommand(
-            TITLES.get((tab, binding.action), f"{TAB_NAMES[tab]}: {words}"),
-            words, tab, binding.action, binding.action in mutating, binding=binding,
-        )
-
-
-def _inspector_bindings() -> list:
-    from rkvst_tui.tui.views.inspector import TokenInspector
-
-    return list(TokenInspector.BINDINGS)
-
-
-def _tab_commands() -> tuple[ConsoleCommand, ...]:
-    details = ConsoleCommand("Show registration details", "Every field and ready-to-paste commands (enter)",
-                             "apps", "details")
-    return (
-        details,
-        *binding_commands("apps", apps_view.AppRegistrationsView.BINDINGS, apps_view.MUTATING_ACTIONS),
-        *binding_commands("principals", principals_view.RootPrincipalsView.BINDINGS,
-                          principals_view.MUTATING_ACTIONS),
-        *binding_commands("inspector", _inspector_bindings(), frozenset()),
+def command_for(action: actions.Action) -> ConsoleCommand:
+    """The palette's entry for a registered action (tui/actions.py)."""
+    return ConsoleCommand(
+        action.title, action.palette_help or action.words, action.tab, action.action, action.changes_tenant,
+        binding=action.binding() if action.key else None,
     )
 
 
-COMMANDS = (
-    *_tab_commands(),
-    ConsoleCommand("Go to APP REGISTRATIONS", "The first tab (1)", "", "show_tab('apps')"),
-    ConsoleCommand("Go to ROOT PRINCIPALS", "The second tab (2)", "", "show_tab('principals')"),
-    ConsoleCommand("Go to TOKEN INSPECTOR", "The third tab (3)", "", "show_tab('inspector')"),
-    ConsoleCommand("Help: keys", "Every key of the current screen (?)", "", "help"),
-    ConsoleCommand("Reconnect", "Connect and load everything again", "", "reconnect"),
-)
+COMMANDS = tuple(command_for(action) for action in actions.palette_actions())
+
+
+def _inspector_bindings() -> list:
+    return actions.bindings("inspector")
 
 
 def button_commands(buttons: Iterable) -> Iterator[ConsoleCommand]:
@@ -158,7 +112,10 @@ class ConsoleCommands(Provider):
         for command in (*COMMANDS, *self._buttons):
             help_text = command.help
             if command.binding is not None:
-                keys = [self.app.get_key_display(Binding(key, command.action)) for key in _keys(command.binding)]
+                # The key the user's [keymap] gave it, if any (the App applies the same table).
+                remapped = getattr(self.app, "keymap", {}).get(command.binding.id or "")
+                bound = Binding(remapped, command.action) if remapped else command.binding
+                keys = [self.app.get_key_display(Binding(key, command.action)) for key in _keys(bound)]
                 help_text += f" ({' or '.join(keys)})"
             if command.mutating and read_only:
                 help_text += " (turned off: read-only mode)"

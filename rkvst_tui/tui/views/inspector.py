@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.timer import Timer
@@ -39,6 +38,7 @@ from rkvst_tui.api.inspection import (
     time_warnings,
 )
 from rkvst_tui.api.shell import guide_word
+from rkvst_tui.tui import actions
 from rkvst_tui.tui.formatting import FIELD_LIMIT, plain, safe, safe_lines, safe_text
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
@@ -154,8 +154,7 @@ class TokenInspector(Widget):
     """
 
     BINDINGS = [
-        Binding("ctrl+l", "clear", "Clear inspector"),
-        Binding("ctrl+t", "test_access", "Test access"),
+        *actions.bindings("inspector"),  # tui/actions.py
     ]
 
     report: reactive[TokenReport | None] = reactive(None, init=False, always_update=True)

@@ -15,12 +15,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from rkvst_tui.tui import actions
 from rkvst_tui.tui.formatting import plain
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
 
-MUTATING_ACTIONS = frozenset({"add", "remove"})
-ROW_ACTIONS = frozenset({"remove", "copy_subject", "go_to_registration"})
+MUTATING_ACTIONS = actions.changing_the_tenant("principals")
+ROW_ACTIONS = actions.needing_a_row("principals")
 
 # Widths follow the terminal's (FixedColumnsTable.add_fitted_columns): long issuers and
 # subjects are shortened in the middle, cut names and emails end in …
@@ -48,13 +49,7 @@ class PrincipalTable(FixedColumnsTable):
 class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
     HELP_GROUP = "Root principals"
     MUTATING_ACTIONS = MUTATING_ACTIONS
-    BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("d", "remove", "Remove"),
-        Binding("c", "copy_subject", "Copy subject"),
-        Binding("o", "go_to_registration", "Open registration"),
-        Binding("r", "refresh", "Refresh"),
-    ]
+    BINDINGS = actions.bindings("principals")  # tui/actions.py
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Static
 from rkvst_tui import gc_policy
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.service import application_caps
+from rkvst_tui.tui import actions
 from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain, safe
 from rkvst_tui.tui.problems import Problem, describe
 from rkvst_tui.tui.screens import confirm_screen
@@ -34,14 +35,13 @@ if TYPE_CHECKING:
     from rkvst_tui.api.models import Application
 
 # Actions that change the tenant: hidden and refused in read-only mode.
-MUTATING_ACTIONS = frozenset({"create", "edit", "regenerate", "delete", "toggle_root"})
+MUTATING_ACTIONS = actions.changing_the_tenant("apps")
 # Actions on the registration under the cursor: dimmed when there is none.
-ROW_ACTIONS = frozenset({"details", "edit", "regenerate", "delete", "toggle_root", "copy_client_id"})
+ROW_ACTIONS = actions.needing_a_row("apps")
 
 # Filtering this many rows or more waits for a pause in typing.
 DEBOUNCE_ROWS = 50_000  # below this a keystroke filters in well under 50 ms (bench_scale.py)
 DEBOUNCE_SECONDS = 0.2
-RATE_LIMIT_RETRIES = 3
 
 # Widths follow the terminal's (FixedColumnsTable.add_fitted_columns): at 80 columns the
 # client id is shortened in the middle and Claims is hidden; Display Name and Root always show.
@@ -140,17 +140,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
 
     HELP_GROUP = "App registrations"
     MUTATING_ACTIONS = MUTATING_ACTIONS
-    BINDINGS = [
-        Binding("n", "create", "New", tooltip="Create an app registration"),
-        Binding("e", "edit", "Edit", tooltip="Edit the display name and custom claims"),
-        Binding("g", "regenerate", "Regenerate", tooltip="Regenerate the secret (the old one stops working)"),
-        Binding("d", "delete", "Delete", tooltip="Delete the registration"),
-        Binding("m", "toggle_root", "Root ±", tooltip="Make the registration root, or remove it from root"),
-        Binding("c", "copy_client_id", "Copy id", tooltip="Copy the client id (OSC 52)"),
-        Binding("r", "refresh", "Refresh", tooltip="Load every page again"),
-        Binding("slash", "filter", "Filter", tooltip="Filter by display name or client id"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-    ]
+    BINDINGS = actions.bindings("apps")  # tui/actions.py: keys, words, palette, read-only
 
     # The contract's largest page: 10,000 registrations in 10 round trips instead of 100
     # (each page also costs a repaint of the table while loading).
@@ -235,40 +225,26 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         self.loading_pages = True
         self.load_problem = None
         self.show_state()
-        attempt = 0
-        while True:
-            first_page = True
-            try:
-                async for page in client.iter_application_pages(page_size=self.page_size):
-                    if first_page:
-                        # Replace what the table showed only once the server answers, so a
-                        # failed refresh leaves the last good list on screen.
-                        self._reset_rows()
-                        first_page = False
-                    for application in page:
-                        self.applications[application.client_id] = without_secret(application)
-                    self._append_rows(page)
-                    self.show_state()
-                    # The loaded rows live as long as the list: keep the cyclic GC from walking
-                    # them again and again (profiling 10,000 rows: ~1 s of the load and a
-                    # 250 ms pause per full collection went to GC).
-                    gc_policy.keep_long_lived()
-                    await asyncio.sleep(0)  # let the screen paint between pages
+        first_page = True
+        try:  # the client retries a 429 (and the console says so): a failure here is final
+            async for page in client.iter_application_pages(page_size=self.page_size):
                 if first_page:
+                    # Replace what the table showed only once the server answers, so a
+                    # failed refresh leaves the last good list on screen.
                     self._reset_rows()
-                break
-            except api_errors.RateLimited as exc:
-                attempt += 1
-                if attempt > RATE_LIMIT_RETRIES:
-                    self._load_failed(exc)
-                    break
-                wait = max(1.0, float(exc.retry_after or 1))
-                self.console.notify(f"Rate limited, retrying in {wait:.0f}s.", severity="warning",
-                                    markup=False, timeout=wait + 1)
-                await asyncio.sleep(wait)
-            except Exception as exc:  # noqa: BLE001 - shown to the user; the screen stays usable
-                self._load_failed(exc)
-                break
+                    first_page = False
+                for application in page:
+                    self.applications[application.client_id] = without_secret(application)
+                self._append_rows(page)
+                self.show_state()
+                # The loaded rows live as long as the list: keep the cyclic GC from walking
+                # them again and again (tests/benchmarks/bench_scale.py).
+                gc_policy.keep_long_lived()
+                await asyncio.sleep(0)  # let the screen paint between pages
+            if first_page:
+                self._reset_rows()
+        except Exception as exc:  # noqa: BLE001 - shown to the user; the screen stays usable
+            self._load_failed(exc)
         self.loading_pages = False
         self.loaded_once = True
         self.refresh_caps()
@@ -655,7 +631,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
     async def _do_delete(self, application, *, remove_root: bool = False) -> None:
         console = self.console
         try:
-            await console.call_api(lambda: console.client.delete_application(application.client_id))
+            await console.client.delete_application(application.client_id)
         except api_errors.NotFound:
             console.notify(f"{application.display_name} was already deleted.", markup=False)
         except Exception as exc:  # noqa: BLE001 - shown as a notification (describe), the list stays as it was
@@ -701,7 +677,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
     async def _do_regenerate(self, application) -> None:
         console = self.console
         try:
-            fresh = await console.call_api(lambda: console.client.regenerate_secret(application.client_id))
+            fresh = await console.client.regenerate_secret(application.client_id)
         except api_errors.ConnectionLost as exc:
             if getattr(exc, "request_sent", True):
                 console.report(describe(exc, f"The answer to regenerating {application.display_name} was lost"),

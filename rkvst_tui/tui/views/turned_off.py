@@ -35,7 +35,9 @@ class ExplainsTurnedOffKeys:
         for binding in self.BINDINGS:  # type: ignore[attr-defined]
             if not isinstance(binding, Binding):
                 binding = Binding(*binding)
-            if event.key in (key.strip() for key in binding.key.split(",")):
+            # The key a [keymap] in config.toml gave the action, if any (Textual applies the same).
+            keys = getattr(self.app, "keymap", {}).get(binding.id or "") or binding.key  # type: ignore[attr-defined]
+            if {event.key, event.character} & {key.strip() for key in keys.split(",")}:
                 if self.refuse_if_turned_off(binding.action):
                     event.stop()
                     event.prevent_default()
