@@ -116,8 +116,9 @@ def of_tab(tab: str) -> tuple[Action, ...]:
     return tuple(action for action in ACTIONS if action.tab == tab)
 
 
-def bindings(tab: str) -> list[Binding]:
-    """The BINDINGS of a tab's view ("" : the App's), in the footer's order."""
+def bindings(tab: str) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
+    """The BINDINGS of a tab's view ("" : the App's), in the footer's order (typed as Textual's
+    BINDINGS are, so that a class may assign them)."""
     return [action.binding() for action in of_tab(tab) if action.key]
 
 
