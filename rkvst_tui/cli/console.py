@@ -93,7 +93,7 @@ def console_connect(
                 profile="sandbox",
                 is_sandbox=True,
             )
-            return RkvstClient(sandbox_connection)
+            return audited(RkvstClient(sandbox_connection))
     else:
         ready = with_secret(connection, io.stdin)  # prompt before the screen is taken over
 
@@ -101,9 +101,18 @@ def console_connect(
             await _in_thread(import_http_client)
             from ..api.client import RkvstClient
 
-            return RkvstClient(ready)
+            return audited(RkvstClient(ready))
 
     return connect, servers
+
+
+def audited(client: RkvstClient) -> RkvstClient:
+    """Every change the console makes goes to audit.jsonl too, as the CLI's do (api/audit.py);
+    the console notifies when the trail cannot be written (tui/app.py)."""
+    from ..api.audit import attach
+
+    attach(client)
+    return client
 
 
 async def _in_thread(function: Callable[[], None]) -> None:

@@ -178,6 +178,10 @@ class RkvstApp(TypeAhead, App[None]):
                 return
         if getattr(self.client, "on_rate_limit", "absent") is None:  # the client retries 429s; we say so
             self.client.on_rate_limit = self._rate_limited
+        trail = getattr(self.client, "audit", None)  # cli/console.py gives the console's clients one
+        if trail is not None and trail.on_error is None:
+            trail.on_error = lambda message: self.notify(
+                terminal_safe(message), title="Audit trail", severity="warning", markup=False, timeout=15)
         connection = self.client.connection
         header.show_connection(connection)
         for warning in getattr(connection, "warnings", ()):  # e.g. a secret file others can read
