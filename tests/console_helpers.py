@@ -46,8 +46,10 @@ async def settle(app: RkvstApp, pilot: Pilot) -> None:
     such as a connection problem, has come up instead)."""
     await wait_until(
         pilot,
-        lambda: (app.apps_view.loaded_once and not app.apps_view.loading_pages and app.principals_loaded)
-        or app.screen is not app.screen_stack[0],
+        lambda: (
+            (app.apps_view.loaded_once and not app.apps_view.loading_pages and app.principals_loaded)
+            or app.screen is not app.screen_stack[0]
+        ),
         what="the console to load",
     )
     await pilot.pause()

@@ -19,6 +19,4 @@ def b64url(data: bytes) -> str:
 
 def public_pem(public_key) -> str:
     """The public key as the PEM a user would paste or save (SubjectPublicKeyInfo)."""
-    return public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()

@@ -70,8 +70,9 @@ class OtherAdminWritesAfterUs(httpx.AsyncBaseTransport):
         headers = {"Authorization": f"Bearer {self.other_token}", "Content-Type": "application/json"}
         import json
 
-        other = httpx.Request(method, request.url, headers=headers,
-                              content=json.dumps(body).encode() if body is not None else None)
+        other = httpx.Request(
+            method, request.url, headers=headers, content=json.dumps(body).encode() if body is not None else None
+        )
         response = await self.inner.handle_async_request(other)
         await response.aread()
         assert response.status_code == 200, response.text

@@ -103,8 +103,9 @@ NARROW_SHOTS = {
 }
 
 
-async def shoot(server, name: str, scene: Scene, out: Path, *, read_only: bool = False,
-                size: tuple[int, int] = scenes.SIZE) -> Path:
+async def shoot(
+    server, name: str, scene: Scene, out: Path, *, read_only: bool = False, size: tuple[int, int] = scenes.SIZE
+) -> Path:
     run_before, keys = scene
     app = scenes.console(server, read_only=read_only)
     async with app.run_test(size=size) as pilot:
@@ -123,8 +124,9 @@ async def shoot(server, name: str, scene: Scene, out: Path, *, read_only: bool =
 
 async def main(out: Path, only: list[str] | None = None) -> int:
     if not scenes.port_is_free(scenes.SCENE_PORT):
-        print(f"port {scenes.SCENE_PORT} is taken: stop whatever uses it (the scene needs a fixed URL)",
-              file=sys.stderr)
+        print(
+            f"port {scenes.SCENE_PORT} is taken: stop whatever uses it (the scene needs a fixed URL)", file=sys.stderr
+        )
         return 1
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rkvst-scene-") as data_dir:

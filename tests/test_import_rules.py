@@ -129,7 +129,7 @@ def find_circle(graph: dict[str, set[str]]) -> list[str]:
         stack.append(module)
         for target in sorted(graph.get(module, ())):
             if state.get(target) == "open":
-                return stack[stack.index(target):] + [target]
+                return stack[stack.index(target) :] + [target]
             if target not in state:
                 found = visit(target)
                 if found:
@@ -161,15 +161,21 @@ def test_the_checker_sees_a_planted_circle_and_an_arrow_back_up() -> None:
     lazily, inside a function), and a widget that imports a screen."""
     first, second = PACKAGE / "tui" / "widgets" / "_probe_a.py", PACKAGE / "tui" / "widgets" / "_probe_b.py"
     first.write_text("from rkvst_tui.tui.widgets import _probe_b\n")
-    second.write_text("def later():\n    from rkvst_tui.tui.widgets._probe_a import thing\n"
-                      "    from rkvst_tui.tui.screens.confirm import ConfirmScreen\n")
+    second.write_text(
+        "def later():\n    from rkvst_tui.tui.widgets._probe_a import thing\n"
+        "    from rkvst_tui.tui.screens.confirm import ConfirmScreen\n"
+    )
     try:
         graph = tui_import_graph()
     finally:
         first.unlink()
         second.unlink()
     assert find_circle(graph) == [
-        "rkvst_tui.tui.widgets._probe_a", "rkvst_tui.tui.widgets._probe_b", "rkvst_tui.tui.widgets._probe_a",
+        "rkvst_tui.tui.widgets._probe_a",
+        "rkvst_tui.tui.widgets._probe_b",
+        "rkvst_tui.tui.widgets._probe_a",
     ]
-    assert ("rkvst_tui.tui.widgets._probe_b (widgets) imports rkvst_tui.tui.screens.confirm (screens)"
-            in layer_violations(graph))
+    assert (
+        "rkvst_tui.tui.widgets._probe_b (widgets) imports rkvst_tui.tui.screens.confirm (screens)"
+        in layer_violations(graph)
+    )

@@ -79,16 +79,26 @@ class Grant:
         reads = ", ".join(self.readable) if self.readable else "no attribute (identities only)"
         count = len(self.assets)
         if not count:
-            return (f"{self.policy.display_name!r} names it ({named}) but its filter {filter_expression(self.policy)} "
-                    "matches no asset")
-        return (f"{count} asset{'s' if count != 1 else ''} through {self.policy.display_name!r} "
-                f"(filter {filter_expression(self.policy)}), named by {named}; reads {reads}")
+            return (
+                f"{self.policy.display_name!r} names it ({named}) but its filter {filter_expression(self.policy)} "
+                "matches no asset"
+            )
+        return (
+            f"{count} asset{'s' if count != 1 else ''} through {self.policy.display_name!r} "
+            f"(filter {filter_expression(self.policy)}), named by {named}; reads {reads}"
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"policy": self.policy.identity, "display_name": self.policy.display_name,
-                "permission": self.permission, "named_by": list(self.named_by), "by_claim": self.by_claim,
-                "filters": [list(g) for g in self.policy.filters], "assets": list(self.assets),
-                "readable": list(self.readable)}
+        return {
+            "policy": self.policy.identity,
+            "display_name": self.policy.display_name,
+            "permission": self.permission,
+            "named_by": list(self.named_by),
+            "by_claim": self.by_claim,
+            "filters": [list(g) for g in self.policy.filters],
+            "assets": list(self.assets),
+            "readable": list(self.readable),
+        }
 
 
 @dataclass(frozen=True)
@@ -104,8 +114,12 @@ class NearMiss:
         return f"{self.policy.display_name!r} names {shown or 'nobody'}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"policy": self.policy.identity, "display_name": self.policy.display_name,
-                "permission": self.permission, "names": list(self.names)}
+        return {
+            "policy": self.policy.identity,
+            "display_name": self.policy.display_name,
+            "permission": self.permission,
+            "names": list(self.names),
+        }
 
 
 @dataclass(frozen=True)
@@ -129,12 +143,18 @@ class Explanation:
             what = "a root principal" if self.status == "root" else "an Owner registration"
             return f"{self.name} is {what}: it sees every asset ({assets}), whole; policies do not restrict it"
         if self.status == "shared":
-            through = " and ".join(repr(p) for p in dict.fromkeys(g.policy.display_name for g in self.grants if g.assets))
+            through = " and ".join(
+                repr(p) for p in dict.fromkeys(g.policy.display_name for g in self.grants if g.assets)
+            )
             return f"{self.name} sees {assets} through {through}"
         if self.status == "named":
-            return f"{self.name} sees no asset: policies name it, but their filters match none of the {self.total_assets}"
+            return (
+                f"{self.name} sees no asset: policies name it, but their filters match none of the {self.total_assets}"
+            )
         subject, *claims = self.entries
-        claim_words = f" or its claims ({', '.join(_quote(c) for c in claims)})" if claims else " (it has no custom claims)"
+        claim_words = (
+            f" or its claims ({', '.join(_quote(c) for c in claims)})" if claims else " (it has no custom claims)"
+        )
         words = f"{self.name} sees no asset: no policy names this registration ({_quote(subject)}){claim_words}"
         if self.nearest is not None:
             words += f"; nearest: {self.nearest.words()}"
@@ -191,13 +211,18 @@ def _nearest(policies: Sequence[Policy], who: rules.Who) -> NearMiss | None:
 
 
 def explain(
-    app: Application, policies: Sequence[Policy], assets: Sequence[Asset], *, is_root: bool = False,
+    app: Application,
+    policies: Sequence[Policy],
+    assets: Sequence[Asset],
+    *,
+    is_root: bool = False,
     owner: bool | None = None,
 ) -> Explanation:
     entries = tuple(registration_entries(app))
     if is_root or (owner if owner is not None else is_owner(app)):
-        return Explanation(app, "root" if is_root else "owner", visible=tuple(assets), total_assets=len(assets),
-                           entries=entries)
+        return Explanation(
+            app, "root" if is_root else "owner", visible=tuple(assets), total_assets=len(assets), entries=entries
+        )
     who = who_of(app)
     bodies = [policy.body() for policy in policies]
     grants = []
@@ -205,15 +230,25 @@ def explain(
         covered = tuple(a.identity for a in assets if rules.filters_match(body, a.attributes))
         for index in rules.permissions_for(body, who):
             permission = body["access_permissions"][index]
-            grants.append(Grant(policy, index, _named_by(permission, who), covered,
-                                tuple(policy.access_permissions[index].readable)))
+            grants.append(
+                Grant(
+                    policy, index, _named_by(permission, who), covered, tuple(policy.access_permissions[index].readable)
+                )
+            )
     visible = []
     for asset in assets:
         shown = rules.visible_attributes(bodies, who, asset.attributes)
         if shown is not None:
-            visible.append(Asset(identity=asset.identity, attributes=shown, behaviours=asset.behaviours,
-                                 confirmation_status=asset.confirmation_status,
-                                 tenant_identity=asset.tenant_identity, at_time=asset.at_time))
+            visible.append(
+                Asset(
+                    identity=asset.identity,
+                    attributes=shown,
+                    behaviours=asset.behaviours,
+                    confirmation_status=asset.confirmation_status,
+                    tenant_identity=asset.tenant_identity,
+                    at_time=asset.at_time,
+                )
+            )
     if visible:
         status = "shared"
     elif grants:

@@ -31,8 +31,13 @@ MAX_ENTRY = 1024  # one filter string, attribute name or subject
 MAX_LIST = 100  # filters, entries of one `or`, permissions, names in one permission list
 
 PERMISSION_LISTS = (
-    "subjects", "behaviours", "include_attributes", "asset_attributes_read", "asset_attributes_write",
-    "event_arc_display_type_read", "event_arc_display_type_write",
+    "subjects",
+    "behaviours",
+    "include_attributes",
+    "asset_attributes_read",
+    "asset_attributes_write",
+    "event_arc_display_type_read",
+    "event_arc_display_type_write",
 )
 POLICY_FIELDS = ("display_name", "description", "filters", "access_permissions")
 SERVER_FIELDS = ("identity", "tenant")  # sent back by a client that read the policy; ignored
@@ -132,8 +137,10 @@ def parse_asset_test(text: str) -> AssetTest:
         raise RuleError(f"is {type(text).__name__}, not a string such as 'attributes.arc_display_type=Traffic Light'")
     if not text.startswith(ATTRIBUTE_PREFIX):
         example = f"{ATTRIBUTE_PREFIX}{text}" if "=" in text else f"{ATTRIBUTE_PREFIX}arc_display_type=Traffic Light"
-        raise RuleError(f"{text[:80]!r} is not attributes.NAME=VALUE or attributes.NAME!=VALUE (for example {example[:80]!r})")
-    body = text[len(ATTRIBUTE_PREFIX):]
+        raise RuleError(
+            f"{text[:80]!r} is not attributes.NAME=VALUE or attributes.NAME!=VALUE (for example {example[:80]!r})"
+        )
+    body = text[len(ATTRIBUTE_PREFIX) :]
     name, sep, value = body.partition("=")
     negated = name.endswith("!")
     if negated:
@@ -153,7 +160,7 @@ def parse_user_test(text: str) -> UserTest:
     if text.startswith(GROUP_PREFIX) and len(text) > len(GROUP_PREFIX) and "=" not in text:
         # The swagger's and the SDK's example (`group:maintainers`): an identity provider's user group.
         # Kept and shown, but no app registration is in a group, so it names none of them.
-        return UserTest(text, "group", "group", text[len(GROUP_PREFIX):])
+        return UserTest(text, "group", "group", text[len(GROUP_PREFIX) :])
     name, sep, value = text.partition("=")
     hint = "write subject=<client id>, jwt_<claim>=<value> or email=<address>"
     if not sep or name.endswith("!"):
@@ -167,7 +174,7 @@ def parse_user_test(text: str) -> UserTest:
     if name == "email":
         return UserTest(text, "email", "email", value)
     if name.startswith(CLAIM_PREFIX) and len(name) > len(CLAIM_PREFIX):
-        return UserTest(text, "claim", name[len(CLAIM_PREFIX):], value)
+        return UserTest(text, "claim", name[len(CLAIM_PREFIX) :], value)
     raise RuleError(f"{text[:80]!r} names {name[:40]!r}, which is not a user attribute: {hint}")
 
 
@@ -247,7 +254,8 @@ def readable(permission: Mapping[str, Any]) -> frozenset[str]:
 def permissions_for(policy: Mapping[str, Any], who: Who) -> list[int]:
     """The indexes of the policy's permissions that name the caller."""
     return [
-        index for index, permission in enumerate(policy.get("access_permissions") or [])
+        index
+        for index, permission in enumerate(policy.get("access_permissions") or [])
         if isinstance(permission, dict) and names(permission, who)
     ]
 
@@ -329,18 +337,18 @@ def _check_groups(value: Any, where: str, parse: Callable[[str], object], issues
     if value is None:
         return
     if not isinstance(value, list):
-        issues.append(Issue(where, f"must be a list of {{\"or\": [...]}} objects, not {type(value).__name__}"))
+        issues.append(Issue(where, f'must be a list of {{"or": [...]}} objects, not {type(value).__name__}'))
         return
     if len(value) > MAX_LIST:
         issues.append(Issue(where, f"has {len(value)} entries: the limit is {MAX_LIST}"))
     for index, group in enumerate(value):
         here = f"{where}[{index}]"
         if not isinstance(group, dict):
-            issues.append(Issue(here, f"must be an object {{\"or\": [...]}}, not {type(group).__name__}"))
+            issues.append(Issue(here, f'must be an object {{"or": [...]}}, not {type(group).__name__}'))
             continue
         unknown = sorted(set(group) - {"or"})
         if unknown:
-            issues.append(Issue(here, f"has the unknown field {unknown[0][:40]!r}: only \"or\" is allowed"))
+            issues.append(Issue(here, f'has the unknown field {unknown[0][:40]!r}: only "or" is allowed'))
         entries = group.get("or")
         if not entries:
             issues.append(Issue(f"{here}.or", "is empty: it would match nothing; give at least one entry"))
@@ -366,8 +374,9 @@ def check_policy(body: Any, *, creating: bool = True, only: Sequence[str] | None
     wanted = set(only) if only is not None else set(POLICY_FIELDS)
     for key in body:
         if key not in POLICY_FIELDS and key not in SERVER_FIELDS:
-            issues.append(Issue(str(key)[:40], "is not a field of an access policy "
-                                f"(the fields are {', '.join(POLICY_FIELDS)})"))
+            issues.append(
+                Issue(str(key)[:40], f"is not a field of an access policy (the fields are {', '.join(POLICY_FIELDS)})")
+            )
     if "display_name" in wanted:
         name = body.get("display_name")
         if name is None or (isinstance(name, str) and not name.strip()):
@@ -382,13 +391,17 @@ def check_policy(body: Any, *, creating: bool = True, only: Sequence[str] | None
         if description is not None and not isinstance(description, str):
             issues.append(Issue("description", f"must be a string, not {type(description).__name__}"))
         elif isinstance(description, str) and len(description) > MAX_DESCRIPTION:
-            issues.append(Issue("description", f"is {len(description)} characters long: the limit is {MAX_DESCRIPTION}"))
+            issues.append(
+                Issue("description", f"is {len(description)} characters long: the limit is {MAX_DESCRIPTION}")
+            )
     if "filters" in wanted:
         _check_groups(body.get("filters"), "filters", parse_asset_test, issues)
     if "access_permissions" in wanted:
         permissions = body.get("access_permissions")
         if permissions is not None and not isinstance(permissions, list):
-            issues.append(Issue("access_permissions", f"must be a list of permissions, not {type(permissions).__name__}"))
+            issues.append(
+                Issue("access_permissions", f"must be a list of permissions, not {type(permissions).__name__}")
+            )
             permissions = []
         if permissions and len(permissions) > MAX_LIST:
             issues.append(Issue("access_permissions", f"has {len(permissions)} entries: the limit is {MAX_LIST}"))
@@ -399,8 +412,13 @@ def check_policy(body: Any, *, creating: bool = True, only: Sequence[str] | None
                 continue
             for key in permission:
                 if key not in PERMISSION_LISTS and key != "user_attributes":
-                    issues.append(Issue(f"{here}.{str(key)[:40]}", "is not a field of a permission (the fields are "
-                                        f"user_attributes, {', '.join(PERMISSION_LISTS)})"))
+                    issues.append(
+                        Issue(
+                            f"{here}.{str(key)[:40]}",
+                            "is not a field of a permission (the fields are "
+                            f"user_attributes, {', '.join(PERMISSION_LISTS)})",
+                        )
+                    )
             for key in PERMISSION_LISTS:
                 _check_strings(permission.get(key), f"{here}.{key}", issues)
             _check_groups(permission.get("user_attributes"), f"{here}.user_attributes", parse_user_test, issues)
@@ -429,16 +447,24 @@ def policy_warnings(
 
     groups = policy.get("filters") or []
     if not groups:
-        warn("filters", "no filter: the policy shares no asset (attributes.arc_display_type=* matches every typed asset)")
+        warn(
+            "filters", "no filter: the policy shares no asset (attributes.arc_display_type=* matches every typed asset)"
+        )
     if assets is not None and isinstance(groups, list):
         any_fails = False
         for index, tests in enumerate(asset_tests(policy)):
             for position, test in enumerate(tests):
                 if not any(test.passes(a) for a in assets):
                     values = sorted({str(a[test.name])[:40] for a in assets if isinstance(a.get(test.name), str)})[:5]
-                    known = f" (values of {test.name}: {', '.join(values)})" if values else \
-                        f" (no asset has the attribute {test.name})"
-                    warn(f"filters[{index}].or[{position}]", f"{test.text} matches none of the {len(assets)} assets{known}")
+                    known = (
+                        f" (values of {test.name}: {', '.join(values)})"
+                        if values
+                        else f" (no asset has the attribute {test.name})"
+                    )
+                    warn(
+                        f"filters[{index}].or[{position}]",
+                        f"{test.text} matches none of the {len(assets)} assets{known}",
+                    )
                     any_fails = True
         if groups and not any(filters_match(policy, a) for a in assets) and not any_fails:
             warn("filters", f"together the filters match none of the {len(assets)} assets")
@@ -452,8 +478,11 @@ def policy_warnings(
         groups_u = user_tests(permission)
         if not groups_u:
             if permission.get("subjects"):
-                warn(f"{here}.user_attributes", "names no app registration of this tenant (subjects are other "
-                     "organisations): add subject=<client id> or jwt_<claim>=<value>")
+                warn(
+                    f"{here}.user_attributes",
+                    "names no app registration of this tenant (subjects are other "
+                    "organisations): add subject=<client id> or jwt_<claim>=<value>",
+                )
             else:
                 warn(f"{here}.user_attributes", "names nobody: add subject=<client id> or jwt_<claim>=<value>")
         if registrations is not None:
@@ -462,17 +491,28 @@ def policy_warnings(
                 for position, user_test in enumerate(group):
                     where = f"{here}.user_attributes[{g}].or[{position}]"
                     if user_test.kind == "group":
-                        warn(where, f"{user_test.text[:60]!r} is a user group of an identity provider: "
-                             "no app registration is in one (use subject=<client id> or jwt_<claim>=<value>)")
+                        warn(
+                            where,
+                            f"{user_test.text[:60]!r} is a user group of an identity provider: "
+                            "no app registration is in one (use subject=<client id> or jwt_<claim>=<value>)",
+                        )
                     elif user_test.kind == "claim" and user_test.name not in carried:
                         warn(where, f"no app registration carries the claim {user_test.name!r}")
                     elif user_test.kind == "claim" and not any(user_test.passes(who) for who in registrations):
-                        values = sorted({who.claims[user_test.name][:40] for who in registrations if user_test.name in who.claims})[:5]
-                        warn(where, f"no app registration has {user_test.name}={user_test.value!r} (values: {', '.join(values)})")
+                        values = sorted(
+                            {who.claims[user_test.name][:40] for who in registrations if user_test.name in who.claims}
+                        )[:5]
+                        warn(
+                            where,
+                            f"no app registration has {user_test.name}={user_test.value!r} (values: {', '.join(values)})",
+                        )
                     elif user_test.kind == "subject" and not any(user_test.passes(who) for who in registrations):
                         warn(where, f"no app registration has the client id {user_test.value!r}")
             if groups_u and not any(names(permission, who) for who in registrations):
                 warn(f"{here}.user_attributes", "names none of the tenant's app registrations")
         if not readable(permission):
-            warn(f"{here}.asset_attributes_read", "shares no attribute: whoever it names sees only the assets' identities")
+            warn(
+                f"{here}.asset_attributes_read",
+                "shares no attribute: whoever it names sees only the assets' identities",
+            )
     return warnings

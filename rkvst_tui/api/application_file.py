@@ -57,8 +57,7 @@ def read_application_file(path: Path) -> LoadedApplication:
     custom_claims = data.get("custom_claims")
     if custom_claims is not None and not isinstance(custom_claims, dict):
         raise ApplicationFileError(
-            f"{path}: custom_claims must be an object mapping claim names to strings, "
-            f"found {_json_kind(custom_claims)}"
+            f"{path}: custom_claims must be an object mapping claim names to strings, found {_json_kind(custom_claims)}"
         )
     ignored = sorted(key for key in data if key not in ("display_name", "custom_claims"))
     return LoadedApplication(display_name, custom_claims, ignored)

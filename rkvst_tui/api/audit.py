@@ -118,8 +118,14 @@ class AuditEntry:
     def to_json(self) -> dict[str, Any]:
         target = {"id": self.target_id, "name": self.target_name, **self.target_extra}
         data: dict[str, Any] = {
-            "v": FORMAT_VERSION, "time": self.time, "profile": self.profile, "base_url": self.base_url,
-            "actor": self.actor, "action": self.action, "target": target, "outcome": self.outcome,
+            "v": FORMAT_VERSION,
+            "time": self.time,
+            "profile": self.profile,
+            "base_url": self.base_url,
+            "actor": self.actor,
+            "action": self.action,
+            "target": target,
+            "outcome": self.outcome,
         }
         if self.status is not None:
             data["status"] = self.status
@@ -148,10 +154,14 @@ class AuditEntry:
             return None
         extra = {k: v for k, v in target.items() if k not in ("id", "name") and isinstance(v, str)}
         return cls(
-            time=data["time"], action=data["action"], outcome=data["outcome"],
+            time=data["time"],
+            action=data["action"],
+            outcome=data["outcome"],
             target_id=str(target["id"]) if isinstance(target.get("id"), str) else "",
             target_name=str(target["name"]) if isinstance(target.get("name"), str) else "",
-            profile=data.get("profile", ""), base_url=data.get("base_url", ""), actor=data.get("actor", ""),
+            profile=data.get("profile", ""),
+            base_url=data.get("base_url", ""),
+            actor=data.get("actor", ""),
             status=status,
             error=data["error"] if isinstance(data.get("error"), str) else "",
             detail=data["detail"] if isinstance(data.get("detail"), str) else "",
@@ -239,16 +249,26 @@ class AuditTrail:
         with contextlib.suppress(Exception):
             actor = client.acting_client_id() or ""
         entry = AuditEntry(
-            time=_utc_text(self.clock()), action=action, outcome=outcome,
-            target_id=str(target_id or ""), target_name=str(target_name or ""),
-            profile=connection.profile, base_url=connection.base_url, actor=str(actor),
-            status=status, error=kind, detail=detail, target_extra=dict(target_extra or {}),
+            time=_utc_text(self.clock()),
+            action=action,
+            outcome=outcome,
+            target_id=str(target_id or ""),
+            target_name=str(target_name or ""),
+            profile=connection.profile,
+            base_url=connection.base_url,
+            actor=str(actor),
+            status=status,
+            error=kind,
+            detail=detail,
+            target_extra=dict(target_extra or {}),
         )
         try:
             self.append(entry)
         except OSError as exc:
-            message = (f"the audit trail {self.path} could not be written ({exc.strerror or type(exc).__name__}): "
-                       f"{action} of {entry.target_words()} is not in it")
+            message = (
+                f"the audit trail {self.path} could not be written ({exc.strerror or type(exc).__name__}): "
+                f"{action} of {entry.target_words()} is not in it"
+            )
             log.warning("%s", message)
             self.failures.append(message)
             if self.on_error is not None:
@@ -378,8 +398,15 @@ def record(
     if trail is None:
         return None
     try:
-        entry: AuditEntry | None = trail(client, action, target_id=target_id, target_name=target_name,
-                                         error=error, detail=detail, target_extra=target_extra)
+        entry: AuditEntry | None = trail(
+            client,
+            action,
+            target_id=target_id,
+            target_name=target_name,
+            error=error,
+            detail=detail,
+            target_extra=target_extra,
+        )
         return entry
     except Exception:  # a trail must never break the change it records
         log.exception("recording %s failed", action)

@@ -28,15 +28,73 @@ RESERVED_NAMES = REGISTERED_CLAIMS | TOKEN_SERVICE_CLAIMS | JOSE_HEADER_NAMES
 # party may read with a meaning of its own: allowed, but worth a warning.
 IANA_REGISTERED_CLAIMS = frozenset(
     {
-        "email", "email_verified", "scope", "roles", "groups", "entitlements", "azp", "nonce",
-        "auth_time", "acr", "amr", "sid", "cnf", "act", "may_act", "given_name", "family_name",
-        "middle_name", "nickname", "preferred_username", "profile", "picture", "website",
-        "gender", "birthdate", "zoneinfo", "locale", "phone_number", "phone_number_verified",
-        "address", "updated_at", "at_hash", "c_hash", "s_hash", "events", "toe", "txn", "rph",
-        "orig", "dest", "mky", "sub_jwk", "client_id", "htm", "htu", "ath", "origin",
-        "attest", "vot", "vtm", "jcard", "sip_callid", "sip_cseqnum", "sip_date",
-        "sip_via_branch", "eat_nonce", "ueid", "oemid", "hwmodel", "hwversion", "secboot",
-        "dbgstat", "location", "eat_profile", "submods", "organization", "role",
+        "email",
+        "email_verified",
+        "scope",
+        "roles",
+        "groups",
+        "entitlements",
+        "azp",
+        "nonce",
+        "auth_time",
+        "acr",
+        "amr",
+        "sid",
+        "cnf",
+        "act",
+        "may_act",
+        "given_name",
+        "family_name",
+        "middle_name",
+        "nickname",
+        "preferred_username",
+        "profile",
+        "picture",
+        "website",
+        "gender",
+        "birthdate",
+        "zoneinfo",
+        "locale",
+        "phone_number",
+        "phone_number_verified",
+        "address",
+        "updated_at",
+        "at_hash",
+        "c_hash",
+        "s_hash",
+        "events",
+        "toe",
+        "txn",
+        "rph",
+        "orig",
+        "dest",
+        "mky",
+        "sub_jwk",
+        "client_id",
+        "htm",
+        "htu",
+        "ath",
+        "origin",
+        "attest",
+        "vot",
+        "vtm",
+        "jcard",
+        "sip_callid",
+        "sip_cseqnum",
+        "sip_date",
+        "sip_via_branch",
+        "eat_nonce",
+        "ueid",
+        "oemid",
+        "hwmodel",
+        "hwversion",
+        "secboot",
+        "dbgstat",
+        "location",
+        "eat_profile",
+        "submods",
+        "organization",
+        "role",
     }
 )
 
@@ -109,8 +167,10 @@ def check_name(name: object, row: int | None = None) -> list[ClaimIssue]:
     if len(name) > MAX_NAME_LENGTH:
         issues.append(
             _error(
-                name, RULE_NAME_TOO_LONG,
-                f"claim name {shown[:40]}... is {len(name)} characters long: the limit is {MAX_NAME_LENGTH}", row,
+                name,
+                RULE_NAME_TOO_LONG,
+                f"claim name {shown[:40]}... is {len(name)} characters long: the limit is {MAX_NAME_LENGTH}",
+                row,
             )
         )
     lowered = name.lower()
@@ -118,11 +178,21 @@ def check_name(name: object, row: int | None = None) -> list[ClaimIssue]:
         if name.startswith(prefix):
             owner = "RKVST's own claims" if prefix == "jit_" else "reserved by the vendor"
             issues.append(
-                _error(name, RULE_RESERVED_PREFIX, f"claim {shown} starts with '{prefix}' ({owner}): choose another name", row)
+                _error(
+                    name,
+                    RULE_RESERVED_PREFIX,
+                    f"claim {shown} starts with '{prefix}' ({owner}): choose another name",
+                    row,
+                )
             )
     if name in REGISTERED_CLAIMS:
         issues.append(
-            _error(name, RULE_REGISTERED, f"claim {shown} is a registered JWT claim (RFC 7519) that the token service sets", row)
+            _error(
+                name,
+                RULE_REGISTERED,
+                f"claim {shown} is a registered JWT claim (RFC 7519) that the token service sets",
+                row,
+            )
         )
     elif name in TOKEN_SERVICE_CLAIMS:
         issues.append(_error(name, RULE_TOKEN_SERVICE, f"claim {shown} is set by the RKVST token service itself", row))
@@ -133,18 +203,20 @@ def check_name(name: object, row: int | None = None) -> list[ClaimIssue]:
     if name in IANA_REGISTERED_CLAIMS:
         issues.append(
             _warning(
-                name, RULE_IANA,
+                name,
+                RULE_IANA,
                 f"claim {shown} is registered with IANA: services that read tokens may give it their own meaning",
                 row,
             )
         )
-    reserved_lookalike = next(
-        (r for r in sorted(RESERVED_NAMES) if r.lower() == lowered and r != name), None
-    ) or next((p for p in RESERVED_PREFIXES if lowered.startswith(p) and not name.startswith(p)), None)
+    reserved_lookalike = next((r for r in sorted(RESERVED_NAMES) if r.lower() == lowered and r != name), None) or next(
+        (p for p in RESERVED_PREFIXES if lowered.startswith(p) and not name.startswith(p)), None
+    )
     if reserved_lookalike:
         issues.append(
             _warning(
-                name, RULE_LOOKALIKE,
+                name,
+                RULE_LOOKALIKE,
                 f"claim {shown} differs from the reserved '{reserved_lookalike}' only in case: easy to confuse",
                 row,
             )
@@ -159,16 +231,19 @@ def check_value(name: str, value: object, row: int | None = None) -> list[ClaimI
         kind = "null" if value is None else type(value).__name__
         return [
             _error(
-                str(name), RULE_VALUE_NOT_STRING,
-                f"claim {shown} has a {kind} value: custom claim values must be strings (quote it: \"{value}\")",
+                str(name),
+                RULE_VALUE_NOT_STRING,
+                f'claim {shown} has a {kind} value: custom claim values must be strings (quote it: "{value}")',
                 row,
             )
         ]
     if len(value) > MAX_VALUE_LENGTH:
         return [
             _error(
-                name, RULE_VALUE_TOO_LONG,
-                f"claim {shown} has a value of {len(value)} characters: the limit is {MAX_VALUE_LENGTH}", row,
+                name,
+                RULE_VALUE_TOO_LONG,
+                f"claim {shown} has a value of {len(value)} characters: the limit is {MAX_VALUE_LENGTH}",
+                row,
             )
         ]
     if any("\ud800" <= ch <= "\udfff" for ch in value):
@@ -176,8 +251,10 @@ def check_value(name: str, value: object, row: int | None = None) -> list[ClaimI
         # is a Python str but not Unicode text: it cannot be sent as UTF-8, and the server refuses it.
         return [
             _error(
-                name, RULE_VALUE_NOT_STRING,
-                f"claim {shown} has a value that is not valid Unicode text (a lone surrogate): retype it", row,
+                name,
+                RULE_VALUE_NOT_STRING,
+                f"claim {shown} has a value that is not valid Unicode text (a lone surrogate): retype it",
+                row,
             )
         ]
     return []
@@ -195,7 +272,8 @@ def check_rows(rows: Iterable[tuple[object, object]]) -> list[ClaimIssue]:
             if name in seen:
                 issues.append(
                     _error(
-                        name, RULE_DUPLICATE,
+                        name,
+                        RULE_DUPLICATE,
                         f"claim {_shown(name)} is given twice (rows {seen[name] + 1} and {index + 1}): keep one",
                         index,
                     )
@@ -205,8 +283,10 @@ def check_rows(rows: Iterable[tuple[object, object]]) -> list[ClaimIssue]:
     if len(rows) > MAX_CLAIMS:
         issues.append(
             _error(
-                "", RULE_TOO_MANY,
-                f"{len(rows)} custom claims: the limit is {MAX_CLAIMS}; remove {len(rows) - MAX_CLAIMS}", None,
+                "",
+                RULE_TOO_MANY,
+                f"{len(rows)} custom claims: the limit is {MAX_CLAIMS}; remove {len(rows) - MAX_CLAIMS}",
+                None,
             )
         )
     return issues

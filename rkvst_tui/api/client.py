@@ -154,8 +154,10 @@ class RootPrincipalsChange:
     def concurrent_change(self) -> str:
         """One paragraph for a person (terminal-safe), or "" when nothing else changed."""
         if self.reread_error:
-            return (f"The root principals could not be read again to check for a change made at the same "
-                    f"time ({terminal_safe(self.reread_error, 200)}): check the list.")
+            return (
+                f"The root principals could not be read again to check for a change made at the same "
+                f"time ({terminal_safe(self.reread_error, 200)}): check the list."
+            )
         if not self.concurrent:
             return ""
         parts = ["Someone else changed the root principals at the same time."]
@@ -202,8 +204,12 @@ def _change_detail(change: RootPrincipalsChange) -> str:
 
 
 def _principal_target(principal: Principal) -> dict[str, Any]:
-    return {"target_id": principal.subject, "target_name": principal.display_name,
-            "target_extra": {"issuer": principal.issuer}, "detail_of": _change_detail}
+    return {
+        "target_id": principal.subject,
+        "target_name": principal.display_name,
+        "target_extra": {"issuer": principal.issuer},
+        "detail_of": _change_detail,
+    }
 
 
 def _causes(exc: BaseException) -> Iterable[BaseException]:
@@ -311,7 +317,8 @@ class RkvstClient:
         where = f"{method} {path}"
         if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
             return RequestTimeout(
-                f"connecting to {host} timed out", hint="check the URL and that the server is reachable",
+                f"connecting to {host} timed out",
+                hint="check the URL and that the server is reachable",
                 request_sent=False,
             )
         if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout, httpx.TimeoutException)):
@@ -322,7 +329,9 @@ class RkvstClient:
         if isinstance(exc, httpx.ConnectError):
             for cause in _causes(exc):
                 if isinstance(cause, ssl.SSLError):
-                    reason = getattr(cause, "verify_message", None) or getattr(cause, "reason", None) or "handshake failed"
+                    reason = (
+                        getattr(cause, "verify_message", None) or getattr(cause, "reason", None) or "handshake failed"
+                    )
                     return TlsError(
                         f"the TLS connection to {host} failed ({reason})",
                         hint="check the URL; a private certificate authority needs SSL_CERT_FILE",
@@ -335,9 +344,7 @@ class RkvstClient:
                 if isinstance(cause, ConnectionRefusedError):
                     break
             else:
-                reason = next(
-                    (c.strerror for c in _causes(exc) if isinstance(c, OSError) and c.strerror), None
-                )
+                reason = next((c.strerror for c in _causes(exc) if isinstance(c, OSError) and c.strerror), None)
                 if reason:
                     return ConnectionRefused(
                         f"could not connect to {host} ({reason.lower()})",
@@ -412,10 +419,7 @@ class RkvstClient:
         elif status == 403 and (self.service.has_roles or self.service.roles_only):
             message = "this registration does not have the Owner role"
             me = self._caller_subject()
-            hint = (
-                "an Owner gives it the role "
-                f"(rkvst-tui apps update {shell.word(me) if me else 'CLIENT_ID'} --owner)"
-            )
+            hint = f"an Owner gives it the role (rkvst-tui apps update {shell.word(me) if me else 'CLIENT_ID'} --owner)"
         elif status == 403:
             message = "this registration is not a root principal: add it to ROOT PRINCIPALS"
             me = self._caller_subject()
@@ -447,7 +451,9 @@ class RkvstClient:
             hint=hint, status=status, grpc_code=grpc_code, server_message=server_message, details=details
         )
         if cls is RateLimited:
-            wait = _parse_wait(response.headers.get(RATE_LIMIT_HEADER)) or _parse_wait(response.headers.get("Retry-After"))
+            wait = _parse_wait(response.headers.get(RATE_LIMIT_HEADER)) or _parse_wait(
+                response.headers.get("Retry-After")
+            )
             retry_after = wait if wait is not None else 1.0
             message = f"{message}: try again in {math.ceil(retry_after)} s"
             return RateLimited(message, retry_after=retry_after, **kwargs)
@@ -482,9 +488,7 @@ class RkvstClient:
             if token:
                 headers["Authorization"] = f"Bearer {token}"
             try:
-                response = await self._exchange(
-                    method, path, params=params, json=json_body, data=form, headers=headers
-                )
+                response = await self._exchange(method, path, params=params, json=json_body, data=form, headers=headers)
             except UnicodeEncodeError:
                 # A lone surrogate (undecodable bytes on a command line, a "\ud800" JSON escape) is a
                 # Python str but not Unicode text: it cannot be sent, and nothing was.
@@ -569,10 +573,16 @@ class RkvstClient:
                 f"the server's answer to {method} {path} could not be read: {exc}",
                 hint=f"is {self.connection.base_url} an RKVST service?",
             ) from None
-        plain = [(k, v) for k, v in response.headers.multi_items()
-                 if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
-        if SANDBOX_MARKER_HEADER in response.headers and not self.connection.shows_as_sandbox \
-                and self.connection.is_loopback:
+        plain = [
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        if (
+            SANDBOX_MARKER_HEADER in response.headers
+            and not self.connection.shows_as_sandbox
+            and self.connection.is_loopback
+        ):
             # The server says it is a sandbox: the connection shows it as one from now on.
             self.connection = dataclasses.replace(self.connection, answered_as_sandbox=True)
         return httpx.Response(response.status_code, headers=plain, content=body, request=request)
@@ -584,12 +594,14 @@ class RkvstClient:
         if not sent:
             return RequestTimeout(
                 f"connecting to {host} took longer than {self.deadline:g} s",
-                hint="check the URL and that the server is reachable", request_sent=False,
+                hint="check the URL and that the server is reachable",
+                request_sent=False,
             )
         slow = f"a slow link may need a longer {DEADLINE_VARIABLE}"
         if method == "GET":
-            return ResponseTimeout(f"{host} did not finish answering {method} {path} within {self.deadline:g} s",
-                                   hint=f"try again; {slow}")
+            return ResponseTimeout(
+                f"{host} did not finish answering {method} {path} within {self.deadline:g} s", hint=f"try again; {slow}"
+            )
         return ResponseTimeout(
             f"{host} did not finish answering {method} {path} within {self.deadline:g} s: "
             "the server may have acted on it",
@@ -642,9 +654,14 @@ class RkvstClient:
         try:
             result = await operation
         except BaseException as exc:
-            _audit.record(self, action, target_id=target_id,
-                          target_name=target_name or self._known_names.get(target_id, ""),
-                          error=exc, target_extra=target_extra)
+            _audit.record(
+                self,
+                action,
+                target_id=target_id,
+                target_name=target_name or self._known_names.get(target_id, ""),
+                error=exc,
+                target_extra=target_extra,
+            )
             raise
         detail = ""
         try:
@@ -654,9 +671,14 @@ class RkvstClient:
                 detail = detail_of(result)
         except Exception:  # noqa: BLE001 - the change is done; record what is known
             pass
-        _audit.record(self, action, target_id=target_id,
-                      target_name=target_name or self._known_names.get(target_id, ""),
-                      detail=detail, target_extra=target_extra)
+        _audit.record(
+            self,
+            action,
+            target_id=target_id,
+            target_name=target_name or self._known_names.get(target_id, ""),
+            detail=detail,
+            target_extra=target_extra,
+        )
         return result
 
     def _remember(self, apps: Iterable[Application]) -> None:
@@ -726,8 +748,14 @@ class RkvstClient:
                 is_owner = None
             if self.service.roles_only:
                 is_root = False if is_owner is not None else None
-        return Identity(client_id=str(client_id), display_name=name or "", is_root=is_root,
-                        root_principals=principals, is_owner=is_owner, roles_only=self.service.roles_only)
+        return Identity(
+            client_id=str(client_id),
+            display_name=name or "",
+            is_root=is_root,
+            root_principals=principals,
+            is_owner=is_owner,
+            roles_only=self.service.roles_only,
+        )
 
     # -- app registrations -------------------------------------------------------------
 
@@ -778,7 +806,9 @@ class RkvstClient:
             for app in page:
                 yield app
 
-    async def list_applications(self, display_name: str | None = None, page_size: int | None = None) -> list[Application]:
+    async def list_applications(
+        self, display_name: str | None = None, page_size: int | None = None
+    ) -> list[Application]:
         return [app async for app in self.iter_applications(display_name, page_size)]
 
     async def find_applications_by_name(self, display_name: str) -> list[Application]:
@@ -834,8 +864,11 @@ class RkvstClient:
             raise InvalidArgument("nothing to update: give a display name, custom claims or roles")
         path, subject = self._app_path(ref)
         return await self.audited(
-            _audit.APP_UPDATE, self._call_app("PATCH", path, subject, body), target_id=application_uuid(ref),
-            target_name=display_name or _name_of(ref), target_of=_app_target,
+            _audit.APP_UPDATE,
+            self._call_app("PATCH", path, subject, body),
+            target_id=application_uuid(ref),
+            target_name=display_name or _name_of(ref),
+            target_of=_app_target,
         )
 
     def _check_roles(self) -> None:
@@ -852,14 +885,23 @@ class RkvstClient:
 
     async def delete_application(self, ref: str | Application) -> None:
         path, subject = self._app_path(ref)
-        await self.audited(_audit.APP_DELETE, self._call("DELETE", path, subject=subject),
-                           target_id=application_uuid(ref), target_name=_name_of(ref))
+        await self.audited(
+            _audit.APP_DELETE,
+            self._call("DELETE", path, subject=subject),
+            target_id=application_uuid(ref),
+            target_name=_name_of(ref),
+        )
 
     async def regenerate_secret(self, ref: str | Application) -> Application:
         """A new secret (in the answer only); the old one stops working at once."""
         path, subject = self._app_path(ref, ":regenerate-secret")
-        app = await self.audited(_audit.APP_REGENERATE, self._call_app("POST", path, subject),
-                                 target_id=application_uuid(ref), target_name=_name_of(ref), target_of=_app_target)
+        app = await self.audited(
+            _audit.APP_REGENERATE,
+            self._call_app("POST", path, subject),
+            target_id=application_uuid(ref),
+            target_name=_name_of(ref),
+            target_of=_app_target,
+        )
         self._adopt_own_secret(app)
         return app
 
@@ -885,12 +927,14 @@ class RkvstClient:
         if principal in current:
             return RootPrincipalsChange(current, principal, added=True, written=False)
         return await self.audited(
-            _audit.ROOT_PRINCIPAL_ADD, self._write_and_reread([*current, principal], principal, added=True),
+            _audit.ROOT_PRINCIPAL_ADD,
+            self._write_and_reread([*current, principal], principal, added=True),
             **_principal_target(principal),
         )
 
-    async def _write_and_reread(self, wanted: list[Principal], principal: Principal, *, added: bool
-                                ) -> RootPrincipalsChange:
+    async def _write_and_reread(
+        self, wanted: list[Principal], principal: Principal, *, added: bool
+    ) -> RootPrincipalsChange:
         """The list is replaced whole, so another admin's write between our read and ours
         (or just after ours) wins silently: read it again and say what differs."""
         written = await self.set_root_principals(wanted)
@@ -899,7 +943,9 @@ class RkvstClient:
         except RkvstError as exc:
             return RootPrincipalsChange(written, principal, added=added, reread_error=exc.message)
         return RootPrincipalsChange(
-            now, principal, added=added,
+            now,
+            principal,
+            added=added,
             appeared=tuple(p for p in now if p not in written),
             disappeared=tuple(p for p in written if p not in now),
         )
@@ -940,7 +986,8 @@ class RkvstClient:
         """The root-principal entry that makes an app registration root."""
         if isinstance(app_or_client_id, Application):
             return Principal(
-                self.connection.issuer, app_or_client_id.client_id or app_or_client_id.uuid,
+                self.connection.issuer,
+                app_or_client_id.client_id or app_or_client_id.uuid,
                 display_name or app_or_client_id.display_name,
             )
         return Principal(self.connection.issuer, app_or_client_id.removeprefix(APPLICATION_PREFIX), display_name)

@@ -48,8 +48,12 @@ ENV_URL = ("RKVST_URL", "DATATRAILS_URL")
 ENV_CLIENT_ID = ("RKVST_CLIENT_ID", "RKVST_APPREG_CLIENT", "DATATRAILS_CLIENT_ID", "DATATRAILS_APPREG_CLIENT")
 ENV_SECRET = ("RKVST_CLIENT_SECRET", "RKVST_APPREG_SECRET", "DATATRAILS_CLIENT_SECRET", "DATATRAILS_APPREG_SECRET")
 ENV_SECRET_FILE = ("RKVST_CLIENT_SECRET_FILE", "RKVST_APPREG_SECRET_FILENAME", "DATATRAILS_APPREG_SECRET_FILENAME")
-ENV_TOKEN_FILE = ("RKVST_BEARER_TOKEN_FILE", "BEARER_TOKEN_FILE", "RKVST_AUTHTOKEN_FILENAME",
-                  "DATATRAILS_AUTHTOKEN_FILENAME")
+ENV_TOKEN_FILE = (
+    "RKVST_BEARER_TOKEN_FILE",
+    "BEARER_TOKEN_FILE",
+    "RKVST_AUTHTOKEN_FILENAME",
+    "DATATRAILS_AUTHTOKEN_FILENAME",
+)
 ENV_PROFILE = ("RKVST_PROFILE",)
 
 _STRING_KEYS = ("base_url", "client_id", "secret_env", "secret_file", "bearer_token_file")
@@ -99,9 +103,7 @@ def _profile(name: str, table: Any, path: Path) -> Profile:
         )
     unknown = sorted(set(table) - set(PROFILE_KEYS))
     if unknown:
-        raise ConfigError(
-            f"{where} has an unknown key '{unknown[0]}'", hint=f"known keys: {', '.join(PROFILE_KEYS)}"
-        )
+        raise ConfigError(f"{where} has an unknown key '{unknown[0]}'", hint=f"known keys: {', '.join(PROFILE_KEYS)}")
     values: dict[str, Any] = {}
     for key in _STRING_KEYS:
         if key in table:
@@ -168,8 +170,13 @@ def load_profiles(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
             f"{config_path}: [keymap] must be a table of action ids and key names",
             hint='write e.g. [keymap] then registrations-create = "N" (several keys: "N,ctrl+n")',
         )
-    return Config(path=config_path, profiles=profiles, default_profile=default, exists=True,
-                  keymap={name: keys.strip() for name, keys in keymap.items()})
+    return Config(
+        path=config_path,
+        profiles=profiles,
+        default_profile=default,
+        exists=True,
+        keymap={name: keys.strip() for name, keys in keymap.items()},
+    )
 
 
 def _env(env: Mapping[str, str], names: tuple[str, ...], notes: list[str] | None = None) -> tuple[str, str] | None:
@@ -214,6 +221,7 @@ def _read_secret_file(path: str | os.PathLike[str], notes: list[str]) -> str:
 def _profile_secret(profile: Profile, config: Config, env: Mapping[str, str], notes: list[str]) -> Any:
     where = f"{config.path}: [profiles.{profile.name}]"
     if profile.secret_env:
+
         def from_env() -> str:
             value = env.get(profile.secret_env or "", "")
             if not value.strip():
@@ -222,15 +230,19 @@ def _profile_secret(profile: Profile, config: Config, env: Mapping[str, str], no
                     hint=f"export {profile.secret_env}=... (the secret), or change the profile",
                 )
             return value.strip()
+
         return from_env
     if profile.secret_file:
+
         def from_file() -> str:
             try:
                 return _read_secret_file(profile.secret_file, notes)  # type: ignore[arg-type]
             except ConfigError as exc:
                 raise ConfigError(f"{where} secret_file: {exc.message}", hint=exc.hint) from None
+
         return from_file
     if profile.secret_keyring:
+
         def from_keyring() -> str:
             if not keyring_available():
                 raise ConfigError(
@@ -251,6 +263,7 @@ def _profile_secret(profile: Profile, config: Config, env: Mapping[str, str], no
                     hint=f"store it with: keyring set {KEYRING_SERVICE} {profile.client_id}",
                 )
             return str(value)
+
         return from_keyring
     return None
 
@@ -283,6 +296,7 @@ def _env_layer(env: Mapping[str, str], notes: list[str]) -> _Layer:
                 return _read_secret_file(file_name, notes)
             except ConfigError as exc:
                 raise ConfigError(f"{name}: {exc.message}", hint=exc.hint) from None
+
         layer.secret = from_file
     if found := _env(env, ENV_TOKEN_FILE):
         layer.token_file = Path(found[1]).expanduser()
@@ -334,6 +348,7 @@ def resolve_connection(
 
         def from_option() -> str:
             return _read_secret_file(secret_path, notes)
+
         options.secret = from_option
     options.token_file = Path(token_file).expanduser() if token_file is not None else None
     options.allow_insecure = allow_insecure or None
@@ -362,8 +377,11 @@ def resolve_connection(
     if options.token_file is not None:
         # An explicit --token-file means: use exactly this token.
         return Connection(
-            base_url, client_id=first("client_id"), bearer_token_file=options.token_file,
-            profile=chosen_name or "default", allow_insecure=insecure,
+            base_url,
+            client_id=first("client_id"),
+            bearer_token_file=options.token_file,
+            profile=chosen_name or "default",
+            allow_insecure=insecure,
             warnings=_with_token_file_warning(notes, options.token_file),
         )
     resolved_client = first("client_id")

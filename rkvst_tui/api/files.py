@@ -26,10 +26,24 @@ from .errors import ConfigError, RkvstError, TargetExists
 
 BEARER_PREFIX = "Authorization: Bearer "
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
-CLIENT_ID_KEYS = ("CLIENT_ID", "RKVST_CLIENT_ID", "RKVST_APPREG_CLIENT", "DATATRAILS_CLIENT_ID",
-                  "DATATRAILS_APPREG_CLIENT", "client_id")
-SECRET_KEYS = ("SECRET", "CLIENT_SECRET", "RKVST_CLIENT_SECRET", "RKVST_APPREG_SECRET", "DATATRAILS_CLIENT_SECRET",
-               "DATATRAILS_APPREG_SECRET", "secret", "client_secret")
+CLIENT_ID_KEYS = (
+    "CLIENT_ID",
+    "RKVST_CLIENT_ID",
+    "RKVST_APPREG_CLIENT",
+    "DATATRAILS_CLIENT_ID",
+    "DATATRAILS_APPREG_CLIENT",
+    "client_id",
+)
+SECRET_KEYS = (
+    "SECRET",
+    "CLIENT_SECRET",
+    "RKVST_CLIENT_SECRET",
+    "RKVST_APPREG_SECRET",
+    "DATATRAILS_CLIENT_SECRET",
+    "DATATRAILS_APPREG_SECRET",
+    "secret",
+    "client_secret",
+)
 
 
 class TargetIsDirectory(TargetExists):
@@ -53,8 +67,11 @@ class SaveFailed(RkvstError, OSError):
 def _write_failure_reason(exc: OSError, target: Path) -> str:
     directory = target.parent
     reasons = {
-        errno.ENOENT: (f"no file can be created in {directory}" if directory.is_dir()  # /proc, say
-                       else f"the directory {directory} does not exist and can not be created"),
+        errno.ENOENT: (
+            f"no file can be created in {directory}"
+            if directory.is_dir()  # /proc, say
+            else f"the directory {directory} does not exist and can not be created"
+        ),
         errno.ENOTDIR: f"{directory} is not a directory",
         errno.EACCES: f"permission denied in {directory}",
         errno.EPERM: f"permission denied in {directory}",
@@ -165,7 +182,7 @@ def parse_bearer_token(text: str, *, source: str) -> str:
     if line.lower().startswith("authorization:"):
         line = line.split(":", 1)[1].strip()
     if line.lower().startswith("bearer "):
-        line = line[len("bearer "):].strip()
+        line = line[len("bearer ") :].strip()
     elif line.lower() == "bearer":
         line = ""
     if not line:
@@ -291,8 +308,10 @@ def shared_directory_warning(path: str | os.PathLike[str]) -> str | None:
     if not mode & (stat.S_IWGRP | stat.S_IWOTH):
         return None
     who = "everyone" if mode & stat.S_IWOTH else "its group"
-    return (f"{directory} can be written by {who} (mode {mode:04o}): they can delete or replace the file; "
-            "keep secrets in a directory only you can write")
+    return (
+        f"{directory} can be written by {who} (mode {mode:04o}): they can delete or replace the file; "
+        "keep secrets in a directory only you can write"
+    )
 
 
 def is_private(path: str | os.PathLike[str]) -> bool:
@@ -318,5 +337,7 @@ def exposure_warning(path: str | os.PathLike[str], what: str) -> str | None:
     writers = [who for who, bit in (("its group", 0o020), ("others", 0o002)) if mode & bit]
     access = "read" if readers else "changed"
     who = " and ".join(readers or writers) or "others"
-    return (f"{what} {source} can be {access} by {who} (mode {stat.S_IMODE(mode):04o}); "
-            f"make it private: chmod 600 {shlex.quote(str(source))}")
+    return (
+        f"{what} {source} can be {access} by {who} (mode {stat.S_IMODE(mode):04o}); "
+        f"make it private: chmod 600 {shlex.quote(str(source))}"
+    )

@@ -174,9 +174,7 @@ class Application:
             display_name=self.display_name,
             client_id=self.client_id,
             tenant_id=self.tenant_id,
-            credentials=[
-                Credential("", c.valid_from, c.valid_until, dict(c.extra)) for c in self.credentials
-            ],
+            credentials=[Credential("", c.valid_from, c.valid_until, dict(c.extra)) for c in self.credentials],
             custom_claims=dict(self.custom_claims),
             extra=dict(self.extra),
             roles=None if self.roles is None else list(self.roles),
@@ -358,7 +356,12 @@ class TokenResponse:
         return cls(token.strip(), token_type, max(expires_in, 0), _extra(data, cls._KNOWN))
 
     def to_wire(self) -> dict[str, Any]:
-        return {**self.extra, "access_token": self.access_token, "token_type": self.token_type, "expires_in": self.expires_in}
+        return {
+            **self.extra,
+            "access_token": self.access_token,
+            "token_type": self.token_type,
+            "expires_in": self.expires_in,
+        }
 
 
 @dataclass(frozen=True)

@@ -156,8 +156,10 @@ def check_body(body: Any, *, creating: bool = True, only: Sequence[str] | None =
     problems = rules.errors(rules.check_policy(body, creating=creating, only=only))
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise InvalidArgument(f"invalid access policy: {problems[0]}{more}",
-                              hint="see docs/access-policies.md for the forms of filters and user attributes")
+        raise InvalidArgument(
+            f"invalid access policy: {problems[0]}{more}",
+            hint="see docs/access-policies.md for the forms of filters and user attributes",
+        )
     assert isinstance(body, dict)
     return {k: v for k, v in body.items() if k not in rules.SERVER_FIELDS}
 
@@ -167,10 +169,14 @@ def load_body(text: str, *, source: str = "the policy file") -> dict[str, Any]:
     try:
         body = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise InvalidArgument(f"{source} is not valid JSON: {exc}", hint="give a JSON object like the API's body") from None
+        raise InvalidArgument(
+            f"{source} is not valid JSON: {exc}", hint="give a JSON object like the API's body"
+        ) from None
     if not isinstance(body, dict):
-        raise InvalidArgument(f"{source} holds a JSON {type(body).__name__}, not an object",
-                              hint='write {"display_name": ..., "filters": [...], "access_permissions": [...]}')
+        raise InvalidArgument(
+            f"{source} holds a JSON {type(body).__name__}, not an object",
+            hint='write {"display_name": ..., "filters": [...], "access_permissions": [...]}',
+        )
     return body
 
 
@@ -243,15 +249,18 @@ async def update_policy(
     fields = list(mask) if mask is not None else [k for k in rules.POLICY_FIELDS if k in changes]
     unknown = [name for name in fields if name not in rules.POLICY_FIELDS]
     if unknown:
-        raise InvalidArgument(f"{unknown[0][:40]!r} is not a field of an access policy you can update "
-                              f"(the fields are {', '.join(rules.POLICY_FIELDS)})")
+        raise InvalidArgument(
+            f"{unknown[0][:40]!r} is not a field of an access policy you can update "
+            f"(the fields are {', '.join(rules.POLICY_FIELDS)})"
+        )
     if not fields:
         raise InvalidArgument("nothing to update: give at least one of " + ", ".join(rules.POLICY_FIELDS))
     checked = check_body(dict(changes), creating=False, only=fields)
     body = {name: checked.get(name) for name in fields if name in checked}
     params = {"mask": ",".join(fields)} if mask is not None else None
-    answer = await client._call("PATCH", _path(ref), params=params, json_body=body,
-                                subject=f"access policy {policy_uuid(ref)}")
+    answer = await client._call(
+        "PATCH", _path(ref), params=params, json_body=body, subject=f"access policy {policy_uuid(ref)}"
+    )
     return Policy.from_wire(answer)
 
 

@@ -96,8 +96,15 @@ class RotationStopped(RkvstError):
     new credentials when they exist only in memory (its file could not be written: show them)."""
 
     def __init__(
-        self, message: str, *, hint: str = "", done: list[Done], failed: Application, left: list[Application],
-        unsaved: Application | None = None, old_secret_works: bool | None = None,
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        done: list[Done],
+        failed: Application,
+        left: list[Application],
+        unsaved: Application | None = None,
+        old_secret_works: bool | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.done, self.failed, self.left, self.unsaved = done, failed, left, unsaved
@@ -107,8 +114,9 @@ class RotationStopped(RkvstError):
 class Rotation:
     """Rotation of registrations of `client`'s service into `save_dir` (see the module docstring)."""
 
-    def __init__(self, client: RkvstClient, save_dir: str | os.PathLike[str], *,
-                 journal: SecretJournal | None = None) -> None:
+    def __init__(
+        self, client: RkvstClient, save_dir: str | os.PathLike[str], *, journal: SecretJournal | None = None
+    ) -> None:
         self.client = client
         self.save_dir = Path(save_dir).expanduser()
         self.journal = journal if journal is not None else SecretJournal()
@@ -129,8 +137,9 @@ class Rotation:
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            raise RotationRefused(f"the rotation progress file {self.progress_path} can not be read "
-                                  f"({exc.strerror or exc})") from None
+            raise RotationRefused(
+                f"the rotation progress file {self.progress_path} can not be read ({exc.strerror or exc})"
+            ) from None
         try:
             data = json.loads(raw.decode("utf-8")) if len(raw) <= MAX_PROGRESS_BYTES else None
         except (UnicodeDecodeError, ValueError):
@@ -163,8 +172,10 @@ class Rotation:
 
     def _mark(self, app: Application, state: str) -> None:
         self._entries[app.client_id] = {
-            "display_name": app.display_name, "file": str(self.save_dir / credentials_name(app.client_id)),
-            "state": state, "at": _now_text(),
+            "display_name": app.display_name,
+            "file": str(self.save_dir / credentials_name(app.client_id)),
+            "state": state,
+            "at": _now_text(),
         }
         self._write_progress()
 
@@ -182,8 +193,9 @@ class Rotation:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise RotationRefused(f"another rotation is running in {self.save_dir}",
-                                      hint="wait for it to finish, then run again") from None
+                raise RotationRefused(
+                    f"another rotation is running in {self.save_dir}", hint="wait for it to finish, then run again"
+                ) from None
             try:
                 yield
             finally:
@@ -219,8 +231,15 @@ class Rotation:
             path = self.save_dir / credentials_name(app.client_id)
             state = entry.get("state") if entry else None
             if entry is not None and state in (SAVED, SHOWN):
-                done.append(Done(app.client_id, entry.get("display_name", app.display_name),
-                                 path if state == SAVED else None, entry.get("at", ""), earlier=True))
+                done.append(
+                    Done(
+                        app.client_id,
+                        entry.get("display_name", app.display_name),
+                        path if state == SAVED else None,
+                        entry.get("at", ""),
+                        earlier=True,
+                    )
+                )
                 continue
             if entry is not None and state == STARTED:
                 if self._holds_credentials_of(path, app.client_id):
@@ -257,26 +276,38 @@ class Rotation:
         self._settle_found(plan)
         done = list(plan.done)
         for index, app in enumerate(plan.todo):
-            left = plan.todo[index + 1:]
+            left = plan.todo[index + 1 :]
             path = plan.file_for(app)
 
-            def stopped(message: str, hint: str, *, old_works: bool | None = None,
-                        unsaved: Application | None = None, _app: Application = app,
-                        _left: list[Application] = left) -> RotationStopped:
-                return RotationStopped(message, hint=hint, done=done, failed=_app, left=_left,
-                                       unsaved=unsaved, old_secret_works=old_works)
+            def stopped(
+                message: str,
+                hint: str,
+                *,
+                old_works: bool | None = None,
+                unsaved: Application | None = None,
+                _app: Application = app,
+                _left: list[Application] = left,
+            ) -> RotationStopped:
+                return RotationStopped(
+                    message, hint=hint, done=done, failed=_app, left=_left, unsaved=unsaved, old_secret_works=old_works
+                )
 
             name = terminal_safe(app.display_name, 80)
             try:
                 self._mark(app, STARTED)
                 self.journal.record_shown(
-                    client_id=app.client_id, display_name=app.display_name, base_url=connection.base_url,
-                    profile=connection.profile, is_sandbox=connection.is_sandbox, reason="rotated",
+                    client_id=app.client_id,
+                    display_name=app.display_name,
+                    base_url=connection.base_url,
+                    profile=connection.profile,
+                    is_sandbox=connection.is_sandbox,
+                    reason="rotated",
                 )
             except OSError as exc:
                 raise stopped(
                     f"'{name}' was not rotated: its progress could not be noted ({exc})",
-                    "nothing was changed for it; fix the directory and run again", old_works=True,
+                    "nothing was changed for it; fix the directory and run again",
+                    old_works=True,
                 ) from None
             try:
                 fresh = await self.client.regenerate_secret(app.client_id)
@@ -285,14 +316,16 @@ class Rotation:
                     raise stopped(
                         f"the answer to the regenerate of '{name}' ({app.client_id}) was lost: its old secret "
                         "may no longer work, and its new one was never seen",
-                        "run the same command again: it gives this registration a secret you can see", old_works=None,
+                        "run the same command again: it gives this registration a secret you can see",
+                        old_works=None,
                     ) from exc
                 self._forget(app)
                 why = terminal_safe(exc.message, 300)
                 refused = f"the service refused it ({exc.status})" if isinstance(exc, ApiError) else why
                 raise stopped(
                     f"'{name}' ({app.client_id}) was not rotated: {refused}",
-                    "its old secret still works; fix the cause and run again to go on", old_works=True,
+                    "its old secret still works; fix the cause and run again to go on",
+                    old_works=True,
                 ) from exc
             try:
                 atomic_write_private(path, credentials_text(fresh.client_id, fresh.secret))
@@ -301,7 +334,8 @@ class Rotation:
                 raise stopped(
                     f"'{name}' ({app.client_id}) was rotated but its new credentials could not be saved: "
                     f"{terminal_safe(reason, 300)}",
-                    "its old secret no longer works: record the new one shown here", old_works=False,
+                    "its old secret no longer works: record the new one shown here",
+                    old_works=False,
                     unsaved=fresh,
                 ) from None
             item = Done(app.client_id, app.display_name, path, _now_text())
@@ -324,8 +358,7 @@ class Rotation:
 
     def shown_instead(self, app: Application) -> None:
         """The new secret of `app`, which could not be saved, was printed: that is its record."""
-        self._entries[app.client_id] = {"display_name": app.display_name, "file": "", "state": SHOWN,
-                                        "at": _now_text()}
+        self._entries[app.client_id] = {"display_name": app.display_name, "file": "", "state": SHOWN, "at": _now_text()}
         with contextlib.suppress(OSError):
             self._write_progress()
         with contextlib.suppress(OSError):

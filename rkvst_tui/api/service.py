@@ -49,7 +49,7 @@ class ServiceFacts:
 
     @property
     def name(self) -> str:
-        """"DataTrails" or "RKVST", by what the service answered."""
+        """ "DataTrails" or "RKVST", by what the service answered."""
         datatrails = self.has_roles or self.has_root_principals is False or self.caps_path == CAPS_PATH
         return "DataTrails" if datatrails else "RKVST"
 

@@ -61,8 +61,11 @@ def add_parser(sub: Any) -> None:
         help="write CLIENT_ID and SECRET to PATH (mode 0600; JSON for .json) instead of printing them",
     )
     create.add_argument("--force", action="store_true", help="overwrite the credentials file if it exists")
-    create.add_argument("--owner", action="store_true",
-                        help="give it the Owner role: it administers the tenancy (DataTrails; services with roles only)")
+    create.add_argument(
+        "--owner",
+        action="store_true",
+        help="give it the Owner role: it administers the tenancy (DataTrails; services with roles only)",
+    )
 
     update = add_command(apps_sub, "update", "rename an app registration, change its custom claims or its Owner role")
     update.add_argument("id", metavar="ID", help="client id or applications/<uuid>")
@@ -78,8 +81,12 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="the --claim options are the whole new set (default: merged into the current claims)",
     )
-    update.add_argument("--owner", action=argparse.BooleanOptionalAction, default=None,
-                        help="give (--owner) or take (--no-owner) the Owner role (DataTrails; services with roles only)")
+    update.add_argument(
+        "--owner",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="give (--owner) or take (--no-owner) the Owner role (DataTrails; services with roles only)",
+    )
 
     delete = add_command(
         apps_sub,
@@ -306,8 +313,10 @@ async def create_app(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
     saved = save_secret(app, args.save_credentials, args.force, io)
     secret_output(app, io, reason="created", saved=saved, connection=api.connection, claims=True)
     if args.owner and not app.is_owner:
-        io.note("warning: the service did not give it the Owner role (its answer carries no roles): it is not an "
-                f"administrator; make it root instead: rkvst-tui principals add --app {shell_word(app.client_id)}")
+        io.note(
+            "warning: the service did not give it the Owner role (its answer carries no roles): it is not an "
+            f"administrator; make it root instead: rkvst-tui principals add --app {shell_word(app.client_id)}"
+        )
         return EXIT_FAILED
     return EXIT_OK
 
@@ -337,8 +346,9 @@ async def update_app(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
             )
         roles = owner_roles(current, args.owner)
     if args.name is None and claims is None and roles is None:
-        raise UsageError("nothing to update",
-                         hint="give --name, --claim, --unset-claim, --replace-claims or --owner/--no-owner")
+        raise UsageError(
+            "nothing to update", hint="give --name, --claim, --unset-claim, --replace-claims or --owner/--no-owner"
+        )
     app = await api.update_application(current, display_name=args.name, custom_claims=claims, roles=roles)
     if io.json:
         emit_json(app.to_wire(), io.out)

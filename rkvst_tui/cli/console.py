@@ -64,8 +64,9 @@ def console_connect(
     if connection is None:
         from ..sandbox.embedded import SandboxProcess
 
-        sandbox = SandboxProcess(state_dirs.sandbox_data_dir(), preferred_port=DEFAULT_SANDBOX_PORT,
-                                 flavour=sandbox_flavour(args))
+        sandbox = SandboxProcess(
+            state_dirs.sandbox_data_dir(), preferred_port=DEFAULT_SANDBOX_PORT, flavour=sandbox_flavour(args)
+        )
 
         def launch() -> None:
             sandbox.spawn()
@@ -162,8 +163,9 @@ def run_console(args: argparse.Namespace, io: Io) -> int:
         from ..api.secret_journal import SecretJournal
 
         # config.toml's [keymap] (checked as it was read for the connection: a bad one stopped us there)
-        app = RkvstApp(connect=connect, read_only=bool(args.read_only), journal=SecretJournal(),
-                       keymap=load_profiles().keymap)
+        app = RkvstApp(
+            connect=connect, read_only=bool(args.read_only), journal=SecretJournal(), keymap=load_profiles().keymap
+        )
         app.run()
     finally:
         for server in servers:

@@ -53,7 +53,9 @@ def days_argument(text: str) -> int:
 
 def add_list_options(apps_list: argparse.ArgumentParser) -> None:
     apps_list.add_argument(
-        "--expiring", type=days_argument, metavar="DAYS",
+        "--expiring",
+        type=days_argument,
+        metavar="DAYS",
         help="only those whose secret expires within DAYS days, expired ones included, soonest first; "
         f"exit {EXIT_EXPIRING} when there are any, 0 when none",
     )
@@ -64,7 +66,8 @@ def add_rotate_parser(apps_sub: Any) -> None:
     from .parser import add_command
 
     rotate = add_command(
-        apps_sub, "rotate",
+        apps_sub,
+        "rotate",
         "give several app registrations new secrets, each saved to its own file before the next is made",
         epilog=f"{ROTATION_BREAKS} Each new secret goes to DIR/<client id>.env (mode 0600). The first failure "
         "stops the run and says which were rotated and where each secret is; running the same command "
@@ -72,8 +75,12 @@ def add_rotate_parser(apps_sub: Any) -> None:
         "Exit 0 when all are rotated, 1 when it stopped.",
     )
     rotate.add_argument("ids", nargs="*", metavar="ID", help="client ids (or display names only one registration has)")
-    rotate.add_argument("--expiring", type=days_argument, metavar="DAYS",
-                        help="those whose secret expires within DAYS days, expired ones included")
+    rotate.add_argument(
+        "--expiring",
+        type=days_argument,
+        metavar="DAYS",
+        help="those whose secret expires within DAYS days, expired ones included",
+    )
     rotate.add_argument("--save-dir", metavar="DIR", help="where the new credentials go, one file each (required)")
     rotate.add_argument("--dry-run", action="store_true", help="say what would be rotated and where; change nothing")
     rotate.add_argument("--yes", action="store_true", help="do not ask (needed when not on a terminal)")
@@ -91,8 +98,14 @@ def list_expiring(args: argparse.Namespace, apps: list[Application], io: Io) -> 
     now = datetime.now(timezone.utc)
     found = expiring(apps, args.expiring, now)
     if io.json:
-        emit_json({"within_days": args.expiring, "checked_at": format_time(now),
-                   "expiring": [item.to_json() for item in found]}, io.out)
+        emit_json(
+            {
+                "within_days": args.expiring,
+                "checked_at": format_time(now),
+                "expiring": [item.to_json() for item in found],
+            },
+            io.out,
+        )
         return EXIT_EXPIRING if found else EXIT_OK
     if not found:
         io.say(f"No secret expires within {_days(args.expiring)}")
@@ -100,10 +113,13 @@ def list_expiring(args: argparse.Namespace, apps: list[Application], io: Io) -> 
     rows = [(item.display_name, item.client_id, utc_date(item.expires_at), item.words()) for item in found]
     io.say(table(("DISPLAY NAME", "CLIENT ID", "EXPIRY DATE", "DAYS LEFT"), rows))
     expired = sum(item.expired for item in found)
-    io.note(f"{len(found)} secret{'s' if len(found) != 1 else ''} expire{'' if len(found) != 1 else 's'} "
-            f"within {_days(args.expiring)}" + (f" ({expired} expired already)" if expired else "")
-            + "; rotate them with `rkvst-tui apps rotate --expiring "
-            f"{args.expiring} --save-dir DIR`")
+    io.note(
+        f"{len(found)} secret{'s' if len(found) != 1 else ''} expire{'' if len(found) != 1 else 's'} "
+        f"within {_days(args.expiring)}"
+        + (f" ({expired} expired already)" if expired else "")
+        + "; rotate them with `rkvst-tui apps rotate --expiring "
+        f"{args.expiring} --save-dir DIR`"
+    )
     return EXIT_EXPIRING
 
 
@@ -126,8 +142,12 @@ async def _targets(args: argparse.Namespace, api: RkvstClient) -> list[Applicati
 
 
 def _done_json(item: Done) -> dict[str, Any]:
-    return {"client_id": item.client_id, "display_name": item.display_name,
-            "file": str(item.file) if item.file else None, "earlier": item.earlier}
+    return {
+        "client_id": item.client_id,
+        "display_name": item.display_name,
+        "file": str(item.file) if item.file else None,
+        "earlier": item.earlier,
+    }
 
 
 def _where(item: Done) -> str:
@@ -137,21 +157,33 @@ def _where(item: Done) -> str:
 def _say_plan(plan: RotationPlan, api: RkvstClient, io: Io, *, dry_run: bool) -> None:
     earlier = [item for item in plan.done if item.earlier]
     if earlier:
-        io.note(f"rotated already into {clean(str(plan.save_dir))} by an earlier run: "
-                + ", ".join(f"'{clean(item.display_name)}' ({item.client_id})" for item in earlier))
+        io.note(
+            f"rotated already into {clean(str(plan.save_dir))} by an earlier run: "
+            + ", ".join(f"'{clean(item.display_name)}' ({item.client_id})" for item in earlier)
+        )
     if not plan.todo:
         return
     verb = "would rotate" if dry_run else "to rotate"
-    io.say(f"{verb} {len(plan.todo)} app registration{'s' if len(plan.todo) != 1 else ''}, "
-           f"each into {clean(str(plan.save_dir / '<client id>.env'))}:")
-    rows = [(app.display_name, app.client_id, utc_date(app.valid_until),
-             "again: its last new secret was lost" if app.client_id in plan.redo else "")
-            for app in plan.todo]
+    io.say(
+        f"{verb} {len(plan.todo)} app registration{'s' if len(plan.todo) != 1 else ''}, "
+        f"each into {clean(str(plan.save_dir / '<client id>.env'))}:"
+    )
+    rows = [
+        (
+            app.display_name,
+            app.client_id,
+            utc_date(app.valid_until),
+            "again: its last new secret was lost" if app.client_id in plan.redo else "",
+        )
+        for app in plan.todo
+    ]
     io.say(table(("DISPLAY NAME", "CLIENT ID", "EXPIRY DATE", "NOTE" if plan.redo else ""), rows))
     me = api.acting_client_id()
     if any(app.client_id == me for app in plan.todo):
-        io.note(f"note: {me} is the registration this command is signed in as: it goes last, and your "
-                "own secret file must then be replaced with its new credentials file")
+        io.note(
+            f"note: {me} is the registration this command is signed in as: it goes last, and your "
+            "own secret file must then be replaced with its new credentials file"
+        )
 
 
 def _confirm(args: argparse.Namespace, count: int, io: Io) -> bool:
@@ -163,19 +195,27 @@ def _confirm(args: argparse.Namespace, count: int, io: Io) -> bool:
     if not io.stdin.isatty():
         raise UsageError("not rotating without confirmation", hint="add --yes (there is no terminal to ask on)")
     io.note(ROTATION_BREAKS)
-    return confirm(io, f"Rotate the secrets of these {count} app registrations?" if count != 1
-                   else "Rotate the secret of this app registration?")
+    return confirm(
+        io,
+        f"Rotate the secrets of these {count} app registrations?"
+        if count != 1
+        else "Rotate the secret of this app registration?",
+    )
 
 
 async def rotate_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
     from ..api.rotation import Rotation, RotationStopped
 
     if not args.save_dir:
-        raise UsageError("apps rotate needs --save-dir DIR: each new secret is saved there before the next is made",
-                         hint="e.g. --save-dir ~/rotated (made mode 0700 if it does not exist)")
+        raise UsageError(
+            "apps rotate needs --save-dir DIR: each new secret is saved there before the next is made",
+            hint="e.g. --save-dir ~/rotated (made mode 0700 if it does not exist)",
+        )
     if bool(args.ids) == (args.expiring is not None):
-        raise UsageError("give the registrations to rotate: client ids, or --expiring DAYS (not both)",
-                         hint="e.g. `rkvst-tui apps rotate --expiring 30 --save-dir DIR`")
+        raise UsageError(
+            "give the registrations to rotate: client ids, or --expiring DAYS (not both)",
+            hint="e.g. `rkvst-tui apps rotate --expiring 30 --save-dir DIR`",
+        )
     rotation = Rotation(api, args.save_dir)
     targets = await _targets(args, api)
     if args.dry_run:
@@ -203,14 +243,33 @@ async def rotate_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int
     return _finish(io, rotation, done, [], dry_run=False, plan=plan, api=api)
 
 
-def _finish(io: Io, rotation: Rotation, done: list[Done], left: list[Application], *, dry_run: bool,
-            plan: RotationPlan, api: RkvstClient) -> int:
+def _finish(
+    io: Io,
+    rotation: Rotation,
+    done: list[Done],
+    left: list[Application],
+    *,
+    dry_run: bool,
+    plan: RotationPlan,
+    api: RkvstClient,
+) -> int:
     if io.json:
-        emit_json({"save_dir": str(rotation.save_dir), "dry_run": dry_run,
-                   "rotated": [_done_json(item) for item in done],
-                   "to_rotate": [{"client_id": a.client_id, "display_name": a.display_name,
-                                  "file": str(plan.file_for(a))} for a in plan.todo] if dry_run else [],
-                   "failed": None, "unsaved": None}, io.out)
+        emit_json(
+            {
+                "save_dir": str(rotation.save_dir),
+                "dry_run": dry_run,
+                "rotated": [_done_json(item) for item in done],
+                "to_rotate": [
+                    {"client_id": a.client_id, "display_name": a.display_name, "file": str(plan.file_for(a))}
+                    for a in plan.todo
+                ]
+                if dry_run
+                else [],
+                "failed": None,
+                "unsaved": None,
+            },
+            io.out,
+        )
         return EXIT_OK
     if dry_run:
         _say_plan(plan, api, io, dry_run=True)
@@ -220,14 +279,18 @@ def _finish(io: Io, rotation: Rotation, done: list[Done], left: list[Application
     if not new:
         io.say("nothing left to rotate")
         return EXIT_OK
-    io.say(f"{len(new)} rotated; the new secrets are in {clean(str(rotation.save_dir))}/<client id>.env (mode 0600). "
-           "Give each program its new credentials: the old secrets no longer work; "
-           "tokens already issued with them run until they expire.")
+    io.say(
+        f"{len(new)} rotated; the new secrets are in {clean(str(rotation.save_dir))}/<client id>.env (mode 0600). "
+        "Give each program its new credentials: the old secrets no longer work; "
+        "tokens already issued with them run until they expire."
+    )
     me = api.acting_client_id()
     if any(item.client_id == me for item in new):
         mine = next(item for item in new if item.client_id == me)
-        io.note(f"note: this command was signed in as {me}, now rotated: replace your secret with the one "
-                f"in {clean(str(mine.file))} before the next command")
+        io.note(
+            f"note: this command was signed in as {me}, now rotated: replace your secret with the one "
+            f"in {clean(str(mine.file))} before the next command"
+        )
     return EXIT_OK
 
 
@@ -236,15 +299,29 @@ def _stopped(io: Io, rotation: Rotation, stopped: RotationStopped) -> int:
     if unsaved is not None and not io.json:
         _show_unsaved(io, rotation, unsaved)
     if io.json:
-        emit_json({
-            "save_dir": str(rotation.save_dir), "dry_run": False,
-            "rotated": [_done_json(item) for item in stopped.done],
-            "to_rotate": [{"client_id": a.client_id, "display_name": a.display_name,
-                           "file": str(rotation.save_dir / f"{a.client_id}.env")} for a in stopped.left],
-            "failed": {"client_id": stopped.failed.client_id, "display_name": stopped.failed.display_name,
-                       "reason": stopped.message, "old_secret_works": stopped.old_secret_works},
-            "unsaved": unsaved.to_wire() if unsaved is not None else None,
-        }, io.out)
+        emit_json(
+            {
+                "save_dir": str(rotation.save_dir),
+                "dry_run": False,
+                "rotated": [_done_json(item) for item in stopped.done],
+                "to_rotate": [
+                    {
+                        "client_id": a.client_id,
+                        "display_name": a.display_name,
+                        "file": str(rotation.save_dir / f"{a.client_id}.env"),
+                    }
+                    for a in stopped.left
+                ],
+                "failed": {
+                    "client_id": stopped.failed.client_id,
+                    "display_name": stopped.failed.display_name,
+                    "reason": stopped.message,
+                    "old_secret_works": stopped.old_secret_works,
+                },
+                "unsaved": unsaved.to_wire() if unsaved is not None else None,
+            },
+            io.out,
+        )
         if unsaved is not None:
             try:
                 io.out.flush()
@@ -262,8 +339,10 @@ def _stopped(io: Io, rotation: Rotation, stopped: RotationStopped) -> int:
     else:
         io.note("none was rotated")
     if stopped.left:
-        io.note(f"not attempted ({len(stopped.left)}): "
-                + ", ".join(f"'{clean(a.display_name)}' ({a.client_id})" for a in stopped.left))
+        io.note(
+            f"not attempted ({len(stopped.left)}): "
+            + ", ".join(f"'{clean(a.display_name)}' ({a.client_id})" for a in stopped.left)
+        )
     io.note("run the same command again to go on with what is left")
     return EXIT_FAILED
 

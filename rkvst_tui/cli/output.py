@@ -39,9 +39,7 @@ def display_width(text: str) -> int:
     """Terminal columns `text` takes: wide East Asian characters take two, combining marks none."""
     import unicodedata
 
-    return sum(
-        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text
-    )
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _pad(text: str, width: int) -> str:

@@ -89,9 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rkvst-tui {__version__}")
     parser.add_argument("--read-only", action="store_true", help="console: hide and refuse every change to the tenant")
     parser.add_argument(
-        "--sandbox-flavour", choices=("rkvst", "datatrails"), default=None,
+        "--sandbox-flavour",
+        choices=("rkvst", "datatrails"),
+        default=None,
         help="console with nothing configured: run the local sandbox as RKVST (root principals; the default) or as "
-             "DataTrails (the Owner role); default: RKVST_TUI_SANDBOX_FLAVOUR, else rkvst",
+        "DataTrails (the Owner role); default: RKVST_TUI_SANDBOX_FLAVOUR, else rkvst",
     )
     global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -35,21 +35,52 @@ def _policy_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from-file", metavar="PATH", help="the policy as JSON, like the API's body")
     parser.add_argument("--name", help="the display name")
     parser.add_argument("--description", help="the description")
-    parser.add_argument("--filter", action="append", default=[], metavar="NAME=VALUE[|NAME=VALUE...]",
-                        help="an asset filter, e.g. 'arc_display_type=Traffic Light' or "
-                             "'location=Cambridge|location=Ely' (repeat: ANDed); != and * work too")
-    parser.add_argument("--grant-app", action="append", default=[], metavar="ID|NAME",
-                        help="grant to this app registration (subject=<its client id>)")
-    parser.add_argument("--grant-subject", action="append", default=[], metavar="CLIENT_ID",
-                        help="grant to subject=CLIENT_ID")
-    parser.add_argument("--grant-claim", action="append", default=[], metavar="NAME=VALUE",
-                        help="grant to every registration whose token has this claim (jwt_NAME=VALUE)")
-    parser.add_argument("--read", action="append", default=[], metavar="ATTRIBUTE",
-                        help="an asset attribute the grantees may read (repeat; * for all)")
-    parser.add_argument("--write", action="append", default=[], metavar="ATTRIBUTE",
-                        help="an asset attribute the grantees may write (repeat)")
-    parser.add_argument("--behaviour", action="append", default=[], metavar="NAME",
-                        help="a behaviour the grantees may use, e.g. RecordEvidence (repeat)")
+    parser.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE[|NAME=VALUE...]",
+        help="an asset filter, e.g. 'arc_display_type=Traffic Light' or "
+        "'location=Cambridge|location=Ely' (repeat: ANDed); != and * work too",
+    )
+    parser.add_argument(
+        "--grant-app",
+        action="append",
+        default=[],
+        metavar="ID|NAME",
+        help="grant to this app registration (subject=<its client id>)",
+    )
+    parser.add_argument(
+        "--grant-subject", action="append", default=[], metavar="CLIENT_ID", help="grant to subject=CLIENT_ID"
+    )
+    parser.add_argument(
+        "--grant-claim",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="grant to every registration whose token has this claim (jwt_NAME=VALUE)",
+    )
+    parser.add_argument(
+        "--read",
+        action="append",
+        default=[],
+        metavar="ATTRIBUTE",
+        help="an asset attribute the grantees may read (repeat; * for all)",
+    )
+    parser.add_argument(
+        "--write",
+        action="append",
+        default=[],
+        metavar="ATTRIBUTE",
+        help="an asset attribute the grantees may write (repeat)",
+    )
+    parser.add_argument(
+        "--behaviour",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a behaviour the grantees may use, e.g. RecordEvidence (repeat)",
+    )
 
 
 def add_parser(sub: Any) -> None:
@@ -61,12 +92,20 @@ def add_parser(sub: Any) -> None:
     show.add_argument("id", metavar="ID|NAME", help="access_policies/<uuid>, the uuid, or a display name only one has")
     create = add_command(policies_sub, "create", "create an access policy", epilog=FLAG_HELP)
     _policy_flags(create)
-    update = add_command(policies_sub, "update", "change an access policy (the fields given replace theirs)",
-                         epilog=FLAG_HELP + " Any grant, --read, --write or --behaviour replaces all permissions.")
-    update.add_argument("id", metavar="ID|NAME", help="access_policies/<uuid>, the uuid, or a display name only one has")
+    update = add_command(
+        policies_sub,
+        "update",
+        "change an access policy (the fields given replace theirs)",
+        epilog=FLAG_HELP + " Any grant, --read, --write or --behaviour replaces all permissions.",
+    )
+    update.add_argument(
+        "id", metavar="ID|NAME", help="access_policies/<uuid>, the uuid, or a display name only one has"
+    )
     _policy_flags(update)
     delete = add_command(policies_sub, "delete", "delete an access policy (asks first)")
-    delete.add_argument("id", metavar="ID|NAME", help="access_policies/<uuid>, the uuid, or a display name only one has")
+    delete.add_argument(
+        "id", metavar="ID|NAME", help="access_policies/<uuid>, the uuid, or a display name only one has"
+    )
     delete.add_argument("--yes", action="store_true", help="do not ask (needed when not on a terminal)")
 
 
@@ -102,7 +141,9 @@ async def _grantees(args: argparse.Namespace, api: RkvstClient) -> list[str]:
     for pair in args.grant_claim:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip() or not value:
-            raise UsageError(f"--grant-claim {shell_word(pair)} is not NAME=VALUE", hint="e.g. --grant-claim serial_number=TL1")
+            raise UsageError(
+                f"--grant-claim {shell_word(pair)} is not NAME=VALUE", hint="e.g. --grant-claim serial_number=TL1"
+            )
         entries.append(f"jwt_{name.strip().removeprefix('jwt_')}={value}")
     return entries
 
@@ -121,7 +162,9 @@ async def body_from_args(args: argparse.Namespace, api: RkvstClient, *, creating
         try:
             text = Path(args.from_file).expanduser().read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {args.from_file}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
+            raise UsageError(
+                f"cannot read {args.from_file}: {exc.strerror if isinstance(exc, OSError) else exc}"
+            ) from None
         body = load_body(text, source=args.from_file)
         for server_field in ("identity", "tenant"):
             body.pop(server_field, None)
@@ -162,7 +205,9 @@ def _policy_fields(policy: Policy, asset_names: list[str] | None) -> list[tuple[
         pairs.append((f"  filter {index + 1}", " OR ".join(group)))
     for index, permission in enumerate(policy.access_permissions):
         label = f"Permission {index + 1}"
-        names = " AND ".join("(" + " OR ".join(g) + ")" if len(g) > 1 else g[0] for g in permission.user_attributes if g)
+        names = " AND ".join(
+            "(" + " OR ".join(g) + ")" if len(g) > 1 else g[0] for g in permission.user_attributes if g
+        )
         pairs.append((label, f"names {names or 'nobody (no user_attributes)'}"))
         pairs.append(("  reads", ", ".join(permission.readable) or "no attribute (identities only)"))
         if permission.asset_attributes_write:
@@ -198,10 +243,13 @@ async def policy_by_id_or_name(api: RkvstClient, ref: str) -> Policy:
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
-        raise UsageError(f"{len(found)} access policies are named '{clean(ref)}': " + ", ".join(p.uuid for p in found),
-                         hint="give the id of the one you mean")
-    raise NotFound(f"no access policy has the id or display name '{clean(ref)}'",
-                   hint="`rkvst-tui policies list` lists them")
+        raise UsageError(
+            f"{len(found)} access policies are named '{clean(ref)}': " + ", ".join(p.uuid for p in found),
+            hint="give the id of the one you mean",
+        )
+    raise NotFound(
+        f"no access policy has the id or display name '{clean(ref)}'", hint="`rkvst-tui policies list` lists them"
+    )
 
 
 # -- actions ----------------------------------------------------------------------------------------
@@ -229,8 +277,13 @@ async def show_policy(args: argparse.Namespace, api: RkvstClient, io: Io) -> int
     policy = await policy_by_id_or_name(api, args.id)
     assets = await policy_assets(api, policy, page_size=LIST_PAGE_SIZE)
     if io.json:
-        emit_json({"access_policy": policy.to_wire(),
-                   "assets": [{"identity": a.identity, "arc_display_name": a.display_name} for a in assets]}, io.out)
+        emit_json(
+            {
+                "access_policy": policy.to_wire(),
+                "assets": [{"identity": a.identity, "arc_display_name": a.display_name} for a in assets],
+            },
+            io.out,
+        )
     else:
         io.say(fields(_policy_fields(policy, [a.display_name or a.identity for a in assets])))
     return EXIT_OK
@@ -277,10 +330,15 @@ async def delete_policy(args: argparse.Namespace, api: RkvstClient, io: Io) -> i
     name = clean(policy.display_name)
     if not args.yes:
         if not io.stdin.isatty():
-            raise UsageError(f"not deleting access policy '{name}' without confirmation",
-                             hint="add --yes (there is no terminal to ask on)")
-        if not confirm(io, f"Delete access policy '{name}' ({policy.identity})? "
-                           f"Whoever it names stops seeing the assets it shares ({policy.grantees_in_words()})."):
+            raise UsageError(
+                f"not deleting access policy '{name}' without confirmation",
+                hint="add --yes (there is no terminal to ask on)",
+            )
+        if not confirm(
+            io,
+            f"Delete access policy '{name}' ({policy.identity})? "
+            f"Whoever it names stops seeing the assets it shares ({policy.grantees_in_words()}).",
+        ):
             io.note("not deleted")
             return EXIT_FAILED
     await send(api, policy)
@@ -307,8 +365,10 @@ async def access_app(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
         io.say()
         io.say(table(("ASSET", "IDENTITY", "ATTRIBUTES IT READS"), rows))
     if explained.status == "none":
-        io.note(f"share assets with it: rkvst-tui policies create --name NAME --filter NAME=VALUE "
-                f"--grant-app {shell_word(app.client_id)} --read arc_display_name")
+        io.note(
+            f"share assets with it: rkvst-tui policies create --name NAME --filter NAME=VALUE "
+            f"--grant-app {shell_word(app.client_id)} --read arc_display_name"
+        )
     return EXIT_OK
 
 

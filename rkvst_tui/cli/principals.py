@@ -24,7 +24,9 @@ PRINCIPALS_REREAD = (
 
 
 def _principal_options(parser: argparse.ArgumentParser, *, adding: bool) -> None:
-    parser.add_argument("--app", metavar="ID", help="an app registration (issuer <base>/appidpv1, subject its client id)")
+    parser.add_argument(
+        "--app", metavar="ID", help="an app registration (issuer <base>/appidpv1, subject its client id)"
+    )
     parser.add_argument("--issuer", help="the identity provider, e.g. https://app.rkvst.io/appidpv1")
     parser.add_argument("--subject", help="the identity's subject (for an app registration: its client id)")
     if adding:

@@ -14,7 +14,9 @@ from .exits import EXIT_USAGE
 
 def add_parser(sub: Any) -> None:
     # Its arguments are the runner's own: `rkvst-tui sandbox ...` is handed over before parsing.
-    sub.add_parser("sandbox", help="run the local RKVST sandbox in the foreground (rkvst-tui sandbox -h)", add_help=False)
+    sub.add_parser(
+        "sandbox", help="run the local RKVST sandbox in the foreground (rkvst-tui sandbox -h)", add_help=False
+    )
 
 
 def serve(rest: list[str]) -> int:
@@ -32,4 +34,3 @@ def serve(rest: list[str]) -> int:
     except SystemExit as exit_:  # argparse's --help and usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     return code
-

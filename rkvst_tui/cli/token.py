@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 def add_parser(sub: Any) -> None:
     token = add_command(sub, "token", "get an access token with the configured client id and secret")
-    token.add_argument("--save", metavar="PATH", help="write it as a bearer_token file (mode 0600) instead of printing it")
+    token.add_argument(
+        "--save", metavar="PATH", help="write it as a bearer_token file (mode 0600) instead of printing it"
+    )
     token.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
 
 

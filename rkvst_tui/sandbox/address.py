@@ -166,7 +166,9 @@ def _get(base_url: str, path: str, timeout: float) -> tuple[int, bytes]:
     deadline = time.monotonic() + timeout
     received = bytearray()
     with socket.create_connection((host, port), timeout=timeout) as connection:
-        request = f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+        )
         connection.sendall(request.encode("ascii"))
         while True:
             left = deadline - time.monotonic()
@@ -191,10 +193,13 @@ def check_identity(record: AddressRecord, data_dir: Path, timeout: float = CHECK
     ConnectionRefusedError (an OSError) when nothing listens there."""
     challenge = secrets.token_hex(32)
     where = record.base_url
-    refused = (f"the server at {where} is not the sandbox of {data_dir}: "
-               "the sandbox's admin credentials were not sent to it")
-    hint = ("something else listens on that port; see what with `ss -ltnp` and stop it, "
-            "then start the sandbox again (`rkvst-tui sandbox`), or configure RKVST_URL")
+    refused = (
+        f"the server at {where} is not the sandbox of {data_dir}: the sandbox's admin credentials were not sent to it"
+    )
+    hint = (
+        "something else listens on that port; see what with `ss -ltnp` and stop it, "
+        "then start the sandbox again (`rkvst-tui sandbox`), or configure RKVST_URL"
+    )
     try:
         status, body = _get(where, f"{IDENTITY_PATH}?challenge={challenge}", timeout)
     except ConnectionRefusedError:
@@ -208,8 +213,11 @@ def check_identity(record: AddressRecord, data_dir: Path, timeout: float = CHECK
     except ValueError:
         claimed = None
     if not isinstance(claimed, str) or not hmac.compare_digest(claimed, proof(record.key, challenge)):
-        how = f"it answered HTTP {status} to the identity check" if status != 200 else \
-            "it could not answer the identity check"
+        how = (
+            f"it answered HTTP {status} to the identity check"
+            if status != 200
+            else "it could not answer the identity check"
+        )
         raise SandboxIdentityError(f"{refused} ({how})", hint=hint)
 
 

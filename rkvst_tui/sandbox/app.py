@@ -44,8 +44,9 @@ async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def on_error(request: Request, exc: Exception) -> JSONResponse:
-    logging.getLogger(LOGGER_NAME).error("internal error on %s %s: %s", request.method, request.url.path,
-                                          type(exc).__name__)
+    logging.getLogger(LOGGER_NAME).error(
+        "internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__
+    )
     return JSONResponse({"code": 13, "message": "internal error in the sandbox", "details": []}, status_code=500)
 
 

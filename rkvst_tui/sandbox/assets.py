@@ -23,28 +23,65 @@ from .paging import page_request
 from .store import Store
 
 DEMO_ASSETS: list[dict[str, str]] = [
-    {"arc_display_name": "Traffic light 101", "arc_display_type": "Traffic Light",
-     "arc_description": "Junction of High Street and Mill Lane", "serial_number": "TL1000000101",
-     "location": "Cambridge", "arc_firmware_version": "3.2.1", "has_cyclist_light": "false"},
-    {"arc_display_name": "Traffic light 102", "arc_display_type": "Traffic Light",
-     "arc_description": "Pedestrian crossing by the station", "serial_number": "TL1000000102",
-     "location": "Cambridge", "arc_firmware_version": "3.2.1", "has_cyclist_light": "false"},
-    {"arc_display_name": "Cyclist light 7", "arc_display_type": "Traffic Light",
-     "arc_description": "Cycle lane on the river path", "serial_number": "TL1000000107",
-     "location": "Cambridge", "arc_firmware_version": "3.1.0", "has_cyclist_light": "true"},
-    {"arc_display_name": "Weather station 3", "arc_display_type": "Weather Station",
-     "arc_description": "Roof of the depot", "serial_number": "WS3000000003",
-     "location": "Newmarket", "arc_firmware_version": "1.4.2"},
-    {"arc_display_name": "Traffic light 201", "arc_display_type": "Traffic Light",
-     "arc_description": "Roundabout on the Bury Road", "serial_number": "TL2000000201",
-     "location": "Newmarket", "arc_firmware_version": "2.9.9", "has_cyclist_light": "false"},
-    {"arc_display_name": "Door reader 12", "arc_display_type": "Door Access Reader",
-     "arc_description": "Main entrance of the depot", "serial_number": "DR1200000012",
-     "location": "Basingstoke", "arc_firmware_version": "5.0.1"},
+    {
+        "arc_display_name": "Traffic light 101",
+        "arc_display_type": "Traffic Light",
+        "arc_description": "Junction of High Street and Mill Lane",
+        "serial_number": "TL1000000101",
+        "location": "Cambridge",
+        "arc_firmware_version": "3.2.1",
+        "has_cyclist_light": "false",
+    },
+    {
+        "arc_display_name": "Traffic light 102",
+        "arc_display_type": "Traffic Light",
+        "arc_description": "Pedestrian crossing by the station",
+        "serial_number": "TL1000000102",
+        "location": "Cambridge",
+        "arc_firmware_version": "3.2.1",
+        "has_cyclist_light": "false",
+    },
+    {
+        "arc_display_name": "Cyclist light 7",
+        "arc_display_type": "Traffic Light",
+        "arc_description": "Cycle lane on the river path",
+        "serial_number": "TL1000000107",
+        "location": "Cambridge",
+        "arc_firmware_version": "3.1.0",
+        "has_cyclist_light": "true",
+    },
+    {
+        "arc_display_name": "Weather station 3",
+        "arc_display_type": "Weather Station",
+        "arc_description": "Roof of the depot",
+        "serial_number": "WS3000000003",
+        "location": "Newmarket",
+        "arc_firmware_version": "1.4.2",
+    },
+    {
+        "arc_display_name": "Traffic light 201",
+        "arc_display_type": "Traffic Light",
+        "arc_description": "Roundabout on the Bury Road",
+        "serial_number": "TL2000000201",
+        "location": "Newmarket",
+        "arc_firmware_version": "2.9.9",
+        "has_cyclist_light": "false",
+    },
+    {
+        "arc_display_name": "Door reader 12",
+        "arc_display_type": "Door Access Reader",
+        "arc_description": "Main entrance of the depot",
+        "serial_number": "DR1200000012",
+        "location": "Basingstoke",
+        "arc_firmware_version": "5.0.1",
+    },
 ]
 
-SEED_TYPES = (("Traffic light", "Traffic Light", "TL"), ("Weather station", "Weather Station", "WS"),
-              ("Door reader", "Door Access Reader", "DR"))
+SEED_TYPES = (
+    ("Traffic light", "Traffic Light", "TL"),
+    ("Weather station", "Weather Station", "WS"),
+    ("Door reader", "Door Access Reader", "DR"),
+)
 SEED_LOCATIONS = ("Cambridge", "Newmarket", "Basingstoke", "Ely")
 # Top-level fields of an asset that a list may filter on (assetsv2 GET /archivist/v2/assets).
 FIELD_FILTERS = ("tracked", "confirmation_status", "proof_mechanism", "storage_integrity", "chain_id")
@@ -66,13 +103,15 @@ def seed_assets(store: Store, count: int) -> int:
         for index in range(1, count + 1):
             number = start + index
             name, kind, prefix = SEED_TYPES[number % len(SEED_TYPES)]
-            store.add_asset({
-                "arc_display_name": f"{name} {number}",
-                "arc_display_type": kind,
-                "arc_description": f"Seeded asset {number}",
-                "serial_number": f"{prefix}{number:010d}",
-                "location": SEED_LOCATIONS[number % len(SEED_LOCATIONS)],
-            })
+            store.add_asset(
+                {
+                    "arc_display_name": f"{name} {number}",
+                    "arc_display_type": kind,
+                    "arc_description": f"Seeded asset {number}",
+                    "serial_number": f"{prefix}{number:010d}",
+                    "location": SEED_LOCATIONS[number % len(SEED_LOCATIONS)],
+                }
+            )
     return count
 
 
@@ -89,7 +128,7 @@ class AssetQuery:
         attributes = asset.get("attributes") or {}
         for key, value in self.filters.items():
             if key.startswith(rules.ATTRIBUTE_PREFIX):
-                name = key[len(rules.ATTRIBUTE_PREFIX):]
+                name = key[len(rules.ATTRIBUTE_PREFIX) :]
                 if not rules.AssetTest(key, name, value).passes(attributes):
                     return False
             elif str(asset.get(key, "")) != value:
@@ -102,7 +141,7 @@ def _filter_key(name: str) -> str | None:
     if name.startswith(rules.ATTRIBUTE_PREFIX) and len(name) > len(rules.ATTRIBUTE_PREFIX):
         return name
     if name.startswith("attributes[") and name.endswith("]") and len(name) > len("attributes[]"):
-        inner = name[len("attributes["):-1].strip("\"'")
+        inner = name[len("attributes[") : -1].strip("\"'")
         return rules.ATTRIBUTE_PREFIX + inner if inner else None
     return name if name in FIELD_FILTERS else None
 
@@ -152,8 +191,13 @@ def as_seen(asset: dict, policies: Sequence[Mapping[str, Any]] | None, who: rule
 
 
 def visible_page(
-    store: Store, query: AssetQuery, *, after_seq: int, limit: int,
-    policies: Sequence[Mapping[str, Any]] | None, who: rules.Who | None,
+    store: Store,
+    query: AssetQuery,
+    *,
+    after_seq: int,
+    limit: int,
+    policies: Sequence[Mapping[str, Any]] | None,
+    who: rules.Who | None,
 ) -> list[tuple[int, dict]]:
     """Up to `limit` assets after `after_seq` that the caller sees and that pass the query."""
     found: list[tuple[int, dict]] = []
@@ -169,8 +213,9 @@ def visible_page(
 def count_visible(
     store: Store, query: AssetQuery, *, policies: Sequence[Mapping[str, Any]] | None, who: rules.Who | None
 ) -> int:
-    return sum(1 for _, asset in iter_assets(store) if (s := as_seen(asset, policies, who)) is not None
-               and query.passes(s))
+    return sum(
+        1 for _, asset in iter_assets(store) if (s := as_seen(asset, policies, who)) is not None and query.passes(s)
+    )
 
 
 def find_asset(store: Store, asset_uuid: str) -> dict | None:

@@ -48,21 +48,28 @@ CREDENTIAL_NAMES = frozenset({"BEARER_TOKEN_FILE"})
 def child_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for the sandbox child: the user's, without the user's credentials."""
     environ = dict(os.environ if environ is None else environ)
-    return {name: value for name, value in environ.items()
-            if not name.startswith(CREDENTIAL_PREFIXES) and name not in CREDENTIAL_NAMES}
+    return {
+        name: value
+        for name, value in environ.items()
+        if not name.startswith(CREDENTIAL_PREFIXES) and name not in CREDENTIAL_NAMES
+    }
 
 
 class SandboxStartError(RkvstError):
     """The child sandbox did not start; the message says why, without secrets."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, hint="run `rkvst-tui sandbox` in a terminal to see the whole error "
-                                       "(`rkvst-tui sandbox --reset` starts its data afresh)")
+        super().__init__(
+            message,
+            hint="run `rkvst-tui sandbox` in a terminal to see the whole error "
+            "(`rkvst-tui sandbox --reset` starts its data afresh)",
+        )
 
 
 class SandboxProcess:
-    def __init__(self, data_dir: Path, *, preferred_port: int = 0, python: str | None = None,
-                 flavour: str = "rkvst") -> None:
+    def __init__(
+        self, data_dir: Path, *, preferred_port: int = 0, python: str | None = None, flavour: str = "rkvst"
+    ) -> None:
         """`preferred_port`: listen there when it is free (so the URL, and the curl commands the
         console shows, stay the same from one run to the next), else on any free port.
         `flavour`: "rkvst" or "datatrails" (sandbox/state.py FLAVOURS); a sandbox that already
@@ -97,10 +104,20 @@ class SandboxProcess:
                 return
             self._ready = None
             self._process = subprocess.Popen(
-                [self._python, "-m", "rkvst_tui.sandbox.embedded", str(self.data_dir), str(self.preferred_port),
-                 self.flavour],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                start_new_session=True, close_fds=True, env=child_environment(),
+                [
+                    self._python,
+                    "-m",
+                    "rkvst_tui.sandbox.embedded",
+                    str(self.data_dir),
+                    str(self.preferred_port),
+                    self.flavour,
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                close_fds=True,
+                env=child_environment(),
             )
             self._unread = True
 
@@ -186,8 +203,9 @@ def _share(data_dir: Path, record, out) -> int:
         client_id, secret = read_credentials_file(data_dir / CREDENTIALS_FILE)
     except RkvstError as exc:
         return _fail(out, f"a sandbox already serves {data_dir} at {record.base_url}, but {exc.message}")
-    out.write(json.dumps({"base_url": record.base_url, "client_id": client_id, "secret": secret,
-                          "shared": True}) + "\n")
+    out.write(
+        json.dumps({"base_url": record.base_url, "client_id": client_id, "secret": secret, "shared": True}) + "\n"
+    )
     out.flush()
     return 0
 
@@ -235,8 +253,12 @@ def _serve(data_dir: Path, preferred_port: int = 0, flavour: str = "rkvst") -> i
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return _fail(out, f"the local sandbox could not start in {data_dir}: {detail}")
     try:
-        out.write(json.dumps({"base_url": server.base_url, "client_id": server.admin_client_id,
-                              "secret": server.admin_secret}) + "\n")
+        out.write(
+            json.dumps(
+                {"base_url": server.base_url, "client_id": server.admin_client_id, "secret": server.admin_secret}
+            )
+            + "\n"
+        )
         out.flush()
         # The console reads no more: anything printed later must not fill the pipe and stall us.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -252,10 +274,19 @@ def _serve(data_dir: Path, preferred_port: int = 0, flavour: str = "rkvst") -> i
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (2, 3, 4) or (len(sys.argv) >= 3 and not sys.argv[2].isdigit()) \
-            or (len(sys.argv) == 4 and sys.argv[3] not in ("rkvst", "datatrails")):
-        sys.stderr.write("usage: python -m rkvst_tui.sandbox.embedded DATA_DIR [PORT [rkvst|datatrails]]"
-                         " (started by the console)\n")
+    if (
+        len(sys.argv) not in (2, 3, 4)
+        or (len(sys.argv) >= 3 and not sys.argv[2].isdigit())
+        or (len(sys.argv) == 4 and sys.argv[3] not in ("rkvst", "datatrails"))
+    ):
+        sys.stderr.write(
+            "usage: python -m rkvst_tui.sandbox.embedded DATA_DIR [PORT [rkvst|datatrails]] (started by the console)\n"
+        )
         sys.exit(2)
-    sys.exit(_serve(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) >= 3 else 0,
-                    sys.argv[3] if len(sys.argv) == 4 else "rkvst"))
+    sys.exit(
+        _serve(
+            Path(sys.argv[1]),
+            int(sys.argv[2]) if len(sys.argv) >= 3 else 0,
+            sys.argv[3] if len(sys.argv) == 4 else "rkvst",
+        )
+    )

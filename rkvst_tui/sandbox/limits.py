@@ -61,7 +61,11 @@ class RequestLimits:
     """Reads each request's body, at most `max_body` bytes of it, before the app sees it."""
 
     def __init__(
-        self, app: ASGIApp, *, max_body: int = MAX_BODY_BYTES, max_depth: int = MAX_JSON_DEPTH,
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int = MAX_BODY_BYTES,
+        max_depth: int = MAX_JSON_DEPTH,
         body_seconds: float | None = None,
     ) -> None:
         self.app = app
@@ -97,7 +101,9 @@ class RequestLimits:
             await problem.response()(scope, receive, send)
             return
         if body.lstrip()[:1] in (b"{", b"[") and json_depth(body) > self.max_depth:
-            problem = _problem(400, INVALID_ARGUMENT, f"the request body nests deeper than {self.max_depth} levels", path)
+            problem = _problem(
+                400, INVALID_ARGUMENT, f"the request body nests deeper than {self.max_depth} levels", path
+            )
             await problem.response()(scope, receive, send)
             return
         await self.app(scope, _replay(bytes(body), receive), send)
@@ -194,8 +200,11 @@ def with_header_limit(protocol: type, max_bytes: int = MAX_HEADER_BYTES, seconds
                 self._head_bytes = 0
 
         def _refuse_size(self) -> None:
-            self._refuse(431, "Request Header Fields Too Large",
-                         f"the request line and headers are larger than {size_text(max_bytes)}")
+            self._refuse(
+                431,
+                "Request Header Fields Too Large",
+                f"the request line and headers are larger than {size_text(max_bytes)}",
+            )
 
         def _refuse(self, status: int, reason: str, message: str) -> None:
             self._refused = True

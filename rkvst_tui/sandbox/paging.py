@@ -71,12 +71,10 @@ def page_request(kind: str, query, filter_names: tuple[str, ...]) -> PageRequest
         if not isinstance(size, int) or isinstance(size, bool):
             raise ValueError("wrong page size")
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, binascii.Error):
-        raise bad_request(
-            "page_token is not a token this server issued: start again without page_token"
-        ) from None
+        raise bad_request("page_token is not a token this server issued: start again without page_token") from None
     for name, value in explicit.items():
         if filters.get(name) != value:
-            raise bad_request(
-                f"{name} differs from the filter of page_token: send only page_token for later pages"
-            )
-    return PageRequest(kind, parse_page_size(query.get("page_size"), fallback=min(max(size, 1), MAX_PAGE_SIZE)), after, filters)
+            raise bad_request(f"{name} differs from the filter of page_token: send only page_token for later pages")
+    return PageRequest(
+        kind, parse_page_size(query.get("page_size"), fallback=min(max(size, 1), MAX_PAGE_SIZE)), after, filters
+    )

@@ -117,8 +117,10 @@ class PolicyStore:
                 merged[name] = changes.get(name)
             refuse_if_bad({k: merged.get(k) for k in rules.POLICY_FIELDS}, creating=True)
             wire = self._wire(policy_uuid, merged)
-            db.execute("UPDATE access_policies SET display_name = ?, body = ? WHERE uuid = ?",
-                       (wire["display_name"], json.dumps(wire), policy_uuid))
+            db.execute(
+                "UPDATE access_policies SET display_name = ?, body = ? WHERE uuid = ?",
+                (wire["display_name"], json.dumps(wire), policy_uuid),
+            )
         return PolicyRecord(row["seq"], policy_uuid, wire)
 
     def delete(self, policy_uuid: str) -> bool:

@@ -58,7 +58,9 @@ def method_not_allowed() -> ApiProblem:
 
 def rate_limited(reset_seconds: int) -> ApiProblem:
     return ApiProblem(
-        429, RESOURCE_EXHAUSTED, f"rate limit exceeded: try again in {reset_seconds}s",
+        429,
+        RESOURCE_EXHAUSTED,
+        f"rate limit exceeded: try again in {reset_seconds}s",
         headers={"Archivist-Rate-Limit-Reset": str(reset_seconds)},
     )
 
@@ -67,4 +69,6 @@ def oauth_error(status: int, error: str, description: str, *, headers: dict[str,
     """A token endpoint error: the status JSON plus RFC 6749 §5.2 `error` and `error_description`."""
     code = UNAUTHENTICATED if status == 401 else INVALID_ARGUMENT
     merged = {"Cache-Control": "no-store", "Pragma": "no-cache", **(headers or {})}
-    return ApiProblem(status, code, description, extra={"error": error, "error_description": description}, headers=merged)
+    return ApiProblem(
+        status, code, description, extra={"error": error, "error_description": description}, headers=merged
+    )

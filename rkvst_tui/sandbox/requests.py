@@ -110,7 +110,5 @@ def update_mask(raw: str | None, fields: tuple[str, ...]) -> tuple[str, ...] | N
     names = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
     unknown = [name for name in names if name not in fields]
     if unknown:
-        raise bad_request(
-            f"mask names {unknown[0][:80]!r}, which is not an updatable field: use {', '.join(fields)}"
-        )
+        raise bad_request(f"mask names {unknown[0][:80]!r}, which is not an updatable field: use {', '.join(fields)}")
     return names

@@ -1,8 +1,8 @@
 """`rkvst-tui sandbox`: run the local RKVST sandbox in the foreground.
 
-    python -m rkvst_tui.sandbox.runner [--host H] [--port P] [--data-dir DIR]
-        [--token-ttl S] [--max-apps N] [--rate-limit N] [--reset] [--seed-apps N] [--seed-assets N]
-        [--flavour rkvst|datatrails]
+python -m rkvst_tui.sandbox.runner [--host H] [--port P] [--data-dir DIR]
+    [--token-ttl S] [--max-apps N] [--rate-limit N] [--reset] [--seed-apps N] [--seed-assets N]
+    [--flavour rkvst|datatrails]
 """
 
 from __future__ import annotations
@@ -61,25 +61,61 @@ def build_parser(prog: str = "rkvst-tui sandbox") -> argparse.ArgumentParser:
         prog=prog,
         description="Run the local RKVST sandbox: the App Registrations, token and assets API on this machine.",
     )
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1; anything else exposes the sandbox to the network)")
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT,
-                        help=f"TCP port (default {DEFAULT_PORT}; 0 picks a free port and prints it)")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help=f"where the sandbox keeps its database and keys (default {default_data_dir()})")
-    parser.add_argument("--token-ttl", type=_positive, default=3600, help="access token lifetime in seconds (default 3600)")
-    parser.add_argument("--max-apps", type=_non_negative, default=None,
-                        help="app registration quota besides sandbox-admin; creating more answers 402")
-    parser.add_argument("--rate-limit", type=_positive, default=None, metavar="N",
-                        help="at most N requests per second per client; more answer 429")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; anything else exposes the sandbox to the network)",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"TCP port (default {DEFAULT_PORT}; 0 picks a free port and prints it)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help=f"where the sandbox keeps its database and keys (default {default_data_dir()})",
+    )
+    parser.add_argument(
+        "--token-ttl", type=_positive, default=3600, help="access token lifetime in seconds (default 3600)"
+    )
+    parser.add_argument(
+        "--max-apps",
+        type=_non_negative,
+        default=None,
+        help="app registration quota besides sandbox-admin; creating more answers 402",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="at most N requests per second per client; more answer 429",
+    )
     parser.add_argument("--reset", action="store_true", help="delete all sandbox data first and start afresh")
-    parser.add_argument("--seed-apps", type=_non_negative, default=0, metavar="N",
-                        help="add N app registrations (app-000001, ...) before serving, e.g. for benchmarks")
-    parser.add_argument("--seed-assets", type=_non_negative, default=0, metavar="N",
-                        help="add N demo assets (types, locations and serial numbers in turn) before serving")
-    parser.add_argument("--flavour", choices=FLAVOURS, default=RKVST,
-                        help="which service to behave as: rkvst (the 2022-11 documents: root principals; the default) "
-                             "or datatrails (today's service: the Owner role, no root principals, tenancies/self, caps)")
+    parser.add_argument(
+        "--seed-apps",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="add N app registrations (app-000001, ...) before serving, e.g. for benchmarks",
+    )
+    parser.add_argument(
+        "--seed-assets",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="add N demo assets (types, locations and serial numbers in turn) before serving",
+    )
+    parser.add_argument(
+        "--flavour",
+        choices=FLAVOURS,
+        default=RKVST,
+        help="which service to behave as: rkvst (the 2022-11 documents: root principals; the default) "
+        "or datatrails (today's service: the Owner role, no root principals, tenancies/self, caps)",
+    )
     return parser
 
 
@@ -100,8 +136,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         server = SandboxServer(
-            data_dir, host=args.host, port=args.port, token_ttl=args.token_ttl,
-            max_apps=args.max_apps, rate_limit=args.rate_limit, reset=args.reset, flavour=args.flavour,
+            data_dir,
+            host=args.host,
+            port=args.port,
+            token_ttl=args.token_ttl,
+            max_apps=args.max_apps,
+            rate_limit=args.rate_limit,
+            reset=args.reset,
+            flavour=args.flavour,
         )
     except DataDirInUse as exc:  # --reset under a sandbox that serves this data
         print(f"error: cannot reset the sandbox data: {exc.message}; {exc.hint}", file=err)
@@ -113,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         stopping.set()
 
     in_main_thread = threading.current_thread() is threading.main_thread()  # only there can signals be caught
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)} if in_main_thread else {}
+    previous = (
+        {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)} if in_main_thread else {}
+    )
     try:
         return _serve(server, args, data_dir, stopping, out, err)
     finally:
@@ -138,8 +182,11 @@ def _serve(server: SandboxServer, args: argparse.Namespace, data_dir: Path, stop
         try:
             server.start()
         except (OSError, RuntimeError) as exc:
-            print(f"error: cannot listen on {args.host}:{args.port}: {exc}. "
-                  "Is another sandbox running? Try --port 0 for a free port.", file=err)
+            print(
+                f"error: cannot listen on {args.host}:{args.port}: {exc}. "
+                "Is another sandbox running? Try --port 0 for a free port.",
+                file=err,
+            )
             return 1
 
         datatrails = args.flavour == DATATRAILS
@@ -147,13 +194,19 @@ def _serve(server: SandboxServer, args: argparse.Namespace, data_dir: Path, stop
         print(f"data: {data_dir}", file=out)
         kind = "Owner" if datatrails else "root"
         if admin.created:
-            print(f"{kind} app registration sandbox-admin created; its secret is shown once here and kept in "
-                  f"{server.credentials_file} (mode 0600):", file=out)
+            print(
+                f"{kind} app registration sandbox-admin created; its secret is shown once here and kept in "
+                f"{server.credentials_file} (mode 0600):",
+                file=out,
+            )
             print(f"CLIENT_ID={admin.client_id}", file=out)
             print(f"SECRET={admin.secret}", file=out)
         else:
-            print(f"{kind} app registration sandbox-admin: CLIENT_ID={admin.client_id}; "
-                  f"secret in {server.credentials_file}", file=out)
+            print(
+                f"{kind} app registration sandbox-admin: CLIENT_ID={admin.client_id}; "
+                f"secret in {server.credentials_file}",
+                file=out,
+            )
         print("Press Ctrl+C to stop.", file=out, flush=True)
         while not stopping.wait(0.5):
             if not server.running:

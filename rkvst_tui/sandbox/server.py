@@ -317,12 +317,18 @@ class SandboxServer:
             app = self.build_asgi_app(identity_key)
             sock = self._bind()
             config = uvicorn.Config(
-                app, log_level="warning", access_log=False, lifespan="off",
-                timeout_graceful_shutdown=2, timeout_keep_alive=5, server_header=False,
+                app,
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=2,
+                timeout_keep_alive=5,
+                server_header=False,
                 # No proxy in front of the sandbox: X-Forwarded-* from loopback clients must not
                 # change the scheme the issuer is computed from (and the middleware cost a
                 # layer per request, profiling the token endpoint).
-                proxy_headers=False, http=_http_protocol(),
+                proxy_headers=False,
+                http=_http_protocol(),
             )
             server = _PromptServer(config)
             self._server = server

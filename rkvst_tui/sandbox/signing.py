@@ -39,7 +39,9 @@ def jwk_thumbprint(public_key: rsa.RSAPublicKey) -> str:
     """RFC 7638 thumbprint: the key id that names the key by its content."""
     numbers = public_key.public_numbers()
     canonical = json.dumps(
-        {"e": _b64url_uint(numbers.e), "kty": "RSA", "n": _b64url_uint(numbers.n)}, separators=(",", ":"), sort_keys=True
+        {"e": _b64url_uint(numbers.e), "kty": "RSA", "n": _b64url_uint(numbers.n)},
+        separators=(",", ":"),
+        sort_keys=True,
     )
     return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode("ascii")
 
@@ -88,7 +90,12 @@ def seeded_rsa_key(seed: str, bits: int = 2048) -> rsa.RSAPrivateKey:
     p, q = max(p, q), min(p, q)
     d = pow(e, -1, (p - 1) * (q - 1))
     numbers = rsa.RSAPrivateNumbers(
-        p=p, q=q, d=d, dmp1=d % (p - 1), dmq1=d % (q - 1), iqmp=pow(q, -1, p),
+        p=p,
+        q=q,
+        d=d,
+        dmp1=d % (p - 1),
+        dmq1=d % (q - 1),
+        iqmp=pow(q, -1, p),
         public_numbers=rsa.RSAPublicNumbers(e, p * q),
     )
     return numbers.private_key()

@@ -88,7 +88,12 @@ def is_own_issuer(issuer: str, request: Request) -> bool:
     if issuer == issuer_for(request):
         return True
     parts = urlsplit(issuer)
-    return parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_HOSTS and parts.path == "/appidpv1" and not parts.query
+    return (
+        parts.scheme == "http"
+        and (parts.hostname or "") in LOOPBACK_HOSTS
+        and parts.path == "/appidpv1"
+        and not parts.query
+    )
 
 
 def principal_to_wire(principal: PrincipalRecord, request: Request) -> dict[str, str]:
@@ -120,11 +125,17 @@ def authenticate(state: SandboxState, request: Request) -> Caller:
         raise unauthenticated("the app registration this token was issued to no longer exists")
     issuer = claims["iss"]
     is_root = any(
-        p.subject == application.client_id and (p.own_issuer or p.issuer == issuer)
-        for p in store.get_root_principals()
+        p.subject == application.client_id and (p.own_issuer or p.issuer == issuer) for p in store.get_root_principals()
     )
-    return Caller(application.client_id, issuer, application.display_name, is_root, claims,
-                  is_owner=application.is_owner, has_roles=state.has_roles)
+    return Caller(
+        application.client_id,
+        issuer,
+        application.display_name,
+        is_root,
+        claims,
+        is_owner=application.is_owner,
+        has_roles=state.has_roles,
+    )
 
 
 def require_root(state: SandboxState, request: Request) -> Caller:
@@ -133,7 +144,7 @@ def require_root(state: SandboxState, request: Request) -> Caller:
     if caller.has_roles and not caller.is_owner:
         raise permission_denied(
             f"this app registration ({caller.client_id}) does not have the Owner role: ask an Owner to "
-            "give it the role (roles [\"OWNER\"] in an update of the registration)"
+            'give it the role (roles ["OWNER"] in an update of the registration)'
         )
     if not caller.is_admin:
         raise permission_denied(

@@ -168,9 +168,7 @@ _APP_COLUMNS = "seq, uuid, display_name, custom_claims, valid_from, valid_until,
 class Store:
     """All sandbox state. Thread-safe; every write is committed when a method returns."""
 
-    def __init__(
-        self, data_dir: Path, *, clock=None, fixed_secret: str | None = None, durable: bool = True
-    ) -> None:
+    def __init__(self, data_dir: Path, *, clock=None, fixed_secret: str | None = None, durable: bool = True) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / DATABASE_NAME
@@ -209,7 +207,8 @@ class Store:
                     self._db.execute("ALTER TABLE applications ADD COLUMN roles TEXT NOT NULL DEFAULT '[]'")
                 self._db.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema_version', ?)"
-                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (SCHEMA_VERSION,)
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (SCHEMA_VERSION,),
                 )
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -268,13 +267,19 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._write() as db:
-            db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     def _next_number(self, db: sqlite3.Connection, kind: str) -> int:
         key = f"counter:{kind}"
         row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         number = int(row["value"]) + 1 if row else 1
-        db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, str(number)))
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, str(number)),
+        )
         return number
 
     def _new_id(self, db: sqlite3.Connection, kind: str) -> str:
@@ -316,8 +321,13 @@ class Store:
         return rfc3339(now), rfc3339(one_year_after(now))
 
     def create_application(
-        self, display_name: str, custom_claims: dict[str, str], *, max_apps: int | None = None,
-        exclude_from_quota: str | None = None, roles: Iterable[str] = (),
+        self,
+        display_name: str,
+        custom_claims: dict[str, str],
+        *,
+        max_apps: int | None = None,
+        exclude_from_quota: str | None = None,
+        roles: Iterable[str] = (),
     ) -> tuple[AppRecord, str]:
         """A new registration and its clear-text secret (the only time it exists)."""
         secret = self._new_secret()
@@ -327,8 +337,10 @@ class Store:
             if max_apps is not None:
                 # A plain COUNT(*) walks the smallest index (~1 ms at 100,000 rows; `uuid != ?` was 6).
                 count = db.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
-                if exclude_from_quota and db.execute(
-                        "SELECT 1 FROM applications WHERE uuid = ?", (exclude_from_quota,)).fetchone():
+                if (
+                    exclude_from_quota
+                    and db.execute("SELECT 1 FROM applications WHERE uuid = ?", (exclude_from_quota,)).fetchone()
+                ):
                     count -= 1
                 if count >= max_apps:
                     raise QuotaReached(max_apps)
@@ -336,8 +348,16 @@ class Store:
             cursor = db.execute(
                 "INSERT INTO applications (uuid, display_name, custom_claims, secret_sha256, valid_from, valid_until,"
                 " created_at, roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (app_uuid, display_name, json.dumps(custom_claims), hash_secret(secret), valid_from, valid_until,
-                 valid_from, json.dumps(list(roles))),
+                (
+                    app_uuid,
+                    display_name,
+                    json.dumps(custom_claims),
+                    hash_secret(secret),
+                    valid_from,
+                    valid_until,
+                    valid_from,
+                    json.dumps(list(roles)),
+                ),
             )
             seq = cursor.lastrowid
             assert seq is not None  # an INSERT's row id
@@ -348,7 +368,9 @@ class Store:
         rows = self._read(f"SELECT {_APP_COLUMNS} FROM applications WHERE uuid = ?", (app_uuid,))
         return _app_from_row(rows[0]) if rows else None
 
-    def list_applications(self, *, after_seq: int = 0, limit: int = 100, display_name: str | None = None) -> list[AppRecord]:
+    def list_applications(
+        self, *, after_seq: int = 0, limit: int = 100, display_name: str | None = None
+    ) -> list[AppRecord]:
         """Up to `limit` registrations after `after_seq`, in creation order (keyset paging)."""
         if display_name is None:
             rows = self._read(
@@ -374,7 +396,11 @@ class Store:
         return count
 
     def update_application(
-        self, app_uuid: str, *, display_name: str | None = None, custom_claims: dict[str, str] | None = None,
+        self,
+        app_uuid: str,
+        *,
+        display_name: str | None = None,
+        custom_claims: dict[str, str] | None = None,
         roles: Iterable[str] | None = None,
     ) -> AppRecord | None:
         with self._write() as db:
@@ -383,7 +409,9 @@ class Store:
             if display_name is not None:
                 db.execute("UPDATE applications SET display_name = ? WHERE uuid = ?", (display_name, app_uuid))
             if custom_claims is not None:
-                db.execute("UPDATE applications SET custom_claims = ? WHERE uuid = ?", (json.dumps(custom_claims), app_uuid))
+                db.execute(
+                    "UPDATE applications SET custom_claims = ? WHERE uuid = ?", (json.dumps(custom_claims), app_uuid)
+                )
             row = db.execute(f"SELECT {_APP_COLUMNS} FROM applications WHERE uuid = ?", (app_uuid,)).fetchone()
         return _app_from_row(row) if row else None
 
@@ -407,9 +435,7 @@ class Store:
 
     def check_secret(self, client_id: str, secret: str) -> SecretCheck:
         """Is this the registration's current, unexpired secret? Constant-time comparison."""
-        rows = self._read(
-            f"SELECT {_APP_COLUMNS}, secret_sha256 FROM applications WHERE uuid = ?", (client_id,)
-        )
+        rows = self._read(f"SELECT {_APP_COLUMNS}, secret_sha256 FROM applications WHERE uuid = ?", (client_id,))
         offered = hash_secret(secret)
         if not rows:
             hmac.compare_digest(offered, "0" * 64)  # same work whether or not the client exists
@@ -452,7 +478,9 @@ class Store:
                         f"{prefix}{index:0{width}d}",
                         json.dumps(claim_map),
                         hashlib.sha256(os.urandom(32)).hexdigest(),
-                        valid_from, valid_until, valid_from,
+                        valid_from,
+                        valid_until,
+                        valid_from,
                     )
 
             db.executemany(
@@ -474,7 +502,9 @@ class Store:
             for row in rows:
                 roles = json.loads(row["roles"])
                 if OWNER not in roles:
-                    db.execute("UPDATE applications SET roles = ? WHERE uuid = ?", (json.dumps([*roles, OWNER]), row["uuid"]))
+                    db.execute(
+                        "UPDATE applications SET roles = ? WHERE uuid = ?", (json.dumps([*roles, OWNER]), row["uuid"])
+                    )
                     changed += 1
         return changed
 

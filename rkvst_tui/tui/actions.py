@@ -56,51 +56,139 @@ class Action:
         return self.tooltip or self.label
 
     def binding(self) -> Binding:
-        return Binding(self.key, self.action, self.label, show=self.show, tooltip=self.tooltip,
-                       priority=self.priority, id=self.id)
+        return Binding(
+            self.key, self.action, self.label, show=self.show, tooltip=self.tooltip, priority=self.priority, id=self.id
+        )
 
 
 ACTIONS: tuple[Action, ...] = (
     # APP REGISTRATIONS ("enter" on the table opens the details: the table's own binding).
-    Action("details", "", "Details", "apps", "Show registration details", needs_row=True,
-           palette_help="Every field and ready-to-paste commands (enter)"),
-    Action("create", "n", "New", "apps", "Create app registration", "Create an app registration",
-           changes_tenant=True, refused="creating registrations"),
-    Action("edit", "e", "Edit", "apps", "Edit registration", "Edit the display name and custom claims",
-           changes_tenant=True, needs_row=True, refused="editing registrations"),
-    Action("regenerate", "g", "Regenerate", "apps", "Regenerate secret",
-           "Regenerate the secret (the old one stops working)",
-           changes_tenant=True, needs_row=True, refused="regenerating secrets"),
-    Action("delete", "d", "Delete", "apps", "Delete registration", "Delete the registration",
-           changes_tenant=True, needs_row=True, refused="deleting registrations"),
-    Action("toggle_root", "m", "Root ±", "apps", "Make root / remove root",
-           "Make the registration root, or remove it from root",
-           changes_tenant=True, needs_row=True, refused="changing root principals"),
-    Action("copy_client_id", "c", "Copy id", "apps", "Copy client id", "Copy the client id (OSC 52)",
-           needs_row=True),
+    Action(
+        "details",
+        "",
+        "Details",
+        "apps",
+        "Show registration details",
+        needs_row=True,
+        palette_help="Every field and ready-to-paste commands (enter)",
+    ),
+    Action(
+        "create",
+        "n",
+        "New",
+        "apps",
+        "Create app registration",
+        "Create an app registration",
+        changes_tenant=True,
+        refused="creating registrations",
+    ),
+    Action(
+        "edit",
+        "e",
+        "Edit",
+        "apps",
+        "Edit registration",
+        "Edit the display name and custom claims",
+        changes_tenant=True,
+        needs_row=True,
+        refused="editing registrations",
+    ),
+    Action(
+        "regenerate",
+        "g",
+        "Regenerate",
+        "apps",
+        "Regenerate secret",
+        "Regenerate the secret (the old one stops working)",
+        changes_tenant=True,
+        needs_row=True,
+        refused="regenerating secrets",
+    ),
+    Action(
+        "delete",
+        "d",
+        "Delete",
+        "apps",
+        "Delete registration",
+        "Delete the registration",
+        changes_tenant=True,
+        needs_row=True,
+        refused="deleting registrations",
+    ),
+    Action(
+        "toggle_root",
+        "m",
+        "Root ±",
+        "apps",
+        "Make root / remove root",
+        "Make the registration root, or remove it from root",
+        changes_tenant=True,
+        needs_row=True,
+        refused="changing root principals",
+    ),
+    Action("copy_client_id", "c", "Copy id", "apps", "Copy client id", "Copy the client id (OSC 52)", needs_row=True),
     Action("refresh", "r", "Refresh", "apps", "Refresh registrations", "Load every page again"),
     Action("filter", "slash", "Filter", "apps", "Filter registrations", "Filter by display name or client id"),
     Action("clear_filter", "escape", "Clear filter", "apps", show=False),
     # ROOT PRINCIPALS
-    Action("add", "a", "Add", "principals", "Add root principal", changes_tenant=True,
-           refused="adding root principals"),
-    Action("remove", "d", "Remove", "principals", "Remove root principal", changes_tenant=True, needs_row=True,
-           refused="removing root principals"),
+    Action(
+        "add", "a", "Add", "principals", "Add root principal", changes_tenant=True, refused="adding root principals"
+    ),
+    Action(
+        "remove",
+        "d",
+        "Remove",
+        "principals",
+        "Remove root principal",
+        changes_tenant=True,
+        needs_row=True,
+        refused="removing root principals",
+    ),
     Action("copy_subject", "c", "Copy subject", "principals", "Copy root principal subject", needs_row=True),
-    Action("go_to_registration", "o", "Open registration", "principals",
-           "Open the root principal's app registration", needs_row=True),
+    Action(
+        "go_to_registration",
+        "o",
+        "Open registration",
+        "principals",
+        "Open the root principal's app registration",
+        needs_row=True,
+    ),
     Action("refresh", "r", "Refresh", "principals", "Refresh root principals"),
     # TOKEN INSPECTOR (its buttons are in the palette too: commands.button_commands)
     Action("clear", "ctrl+l", "Clear inspector", "inspector", "Clear the token inspector"),
     Action("test_access", "ctrl+t", "Test access", "inspector", "Test access with the inspected token"),
     # The console, anywhere
     Action("help", "question_mark", "Help", "", "Help: keys", "Every key of the current screen"),
-    Action("show_tab('apps')", "1", "Registrations tab", "", "Go to APP REGISTRATIONS", show=False,
-           palette_help="The first tab", name="tab-apps"),
-    Action("show_tab('principals')", "2", "Principals tab", "", "Go to ROOT PRINCIPALS", show=False,
-           palette_help="The second tab", name="tab-principals"),
-    Action("show_tab('inspector')", "3", "Inspector tab", "", "Go to TOKEN INSPECTOR", show=False,
-           palette_help="The third tab", name="tab-inspector"),
+    Action(
+        "show_tab('apps')",
+        "1",
+        "Registrations tab",
+        "",
+        "Go to APP REGISTRATIONS",
+        show=False,
+        palette_help="The first tab",
+        name="tab-apps",
+    ),
+    Action(
+        "show_tab('principals')",
+        "2",
+        "Principals tab",
+        "",
+        "Go to ROOT PRINCIPALS",
+        show=False,
+        palette_help="The second tab",
+        name="tab-principals",
+    ),
+    Action(
+        "show_tab('inspector')",
+        "3",
+        "Inspector tab",
+        "",
+        "Go to TOKEN INSPECTOR",
+        show=False,
+        palette_help="The third tab",
+        name="tab-inspector",
+    ),
     # Work from inside text fields too (digits type there): the browsers' tab keys.
     Action("cycle_tab(1)", "ctrl+pagedown", "Next tab", "", show=False, priority=True, name="next-tab"),
     Action("cycle_tab(-1)", "ctrl+pageup", "Previous tab", "", show=False, priority=True, name="previous-tab"),
@@ -155,9 +243,11 @@ def keymap_problem(keymap: Mapping[str, object]) -> str | None:
     """Why a `[keymap]` table is wrong, in words for the user; None when it is fine."""
     unknown = unknown_ids(keymap)
     if unknown:
-        return (f"[keymap] in config.toml: {', '.join(repr(name) for name in unknown)} "
-                f"name{'s' if len(unknown) == 1 else ''} no action of the console; "
-                f"the ids are: {', '.join(sorted(BY_ID))}")
+        return (
+            f"[keymap] in config.toml: {', '.join(repr(name) for name in unknown)} "
+            f"name{'s' if len(unknown) == 1 else ''} no action of the console; "
+            f"the ids are: {', '.join(sorted(BY_ID))}"
+        )
     return None
 
 

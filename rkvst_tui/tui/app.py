@@ -57,8 +57,6 @@ def credentials_dir() -> Path:
     return data_dir() / "credentials"
 
 
-
-
 # The palette's providers are imported when it opens, not with the console: every module the
 # console imports delays its first rows (tests/benchmarks/bench_first_frame.py).
 
@@ -181,7 +179,8 @@ class RkvstApp(TypeAhead, App[None]):
         trail = getattr(self.client, "audit", None)  # cli/console.py gives the console's clients one
         if trail is not None and trail.on_error is None:
             trail.on_error = lambda message: self.notify(
-                terminal_safe(message), title="Audit trail", severity="warning", markup=False, timeout=15)
+                terminal_safe(message), title="Audit trail", severity="warning", markup=False, timeout=15
+            )
         connection = self.client.connection
         header.show_connection(connection)
         for warning in getattr(connection, "warnings", ()):  # e.g. a secret file others can read
@@ -271,8 +270,10 @@ class RkvstApp(TypeAhead, App[None]):
         """Why nothing can be changed for want of a connection; None once signed in."""
         if self.connection_problem is not None:
             first_line = self.connection_problem.message.splitlines()[0] if self.connection_problem.message else ""
-            return (f"Not connected: {first_line}. Nothing can be changed until the console is signed in: "
-                    "fix the connection, then run Reconnect from the palette (ctrl+p).")
+            return (
+                f"Not connected: {first_line}. Nothing can be changed until the console is signed in: "
+                "fix the connection, then run Reconnect from the palette (ctrl+p)."
+            )
         if self.client is None or self.identity is None:
             return "Not connected yet: the console is still signing in. Try again in a moment."
         return None
@@ -283,8 +284,15 @@ class RkvstApp(TypeAhead, App[None]):
             event.text = safe_paste(event.text)
         await super().on_event(event)
 
-    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
-               markup: bool = True) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Every notification of the console (widgets' and screens' `notify` come here): many
         quote a server's words or a display name, so each line is made terminal-safe."""
         super().notify(safe_lines(message), title=safe(title), severity=severity, timeout=timeout, markup=markup)
@@ -293,7 +301,9 @@ class RkvstApp(TypeAhead, App[None]):
         words = actions.refusal_words(action)
         self.notify(
             f"Read-only mode: {words} is turned off. Start rkvst-tui without --read-only to change the tenant.",
-            title="Refused", severity="warning", markup=False,
+            title="Refused",
+            severity="warning",
+            markup=False,
         )
 
     # ----------------------------------------------------------- shared state
@@ -319,8 +329,11 @@ class RkvstApp(TypeAhead, App[None]):
         return own_issuers(self.client)
 
     def is_signed_in_principal(self, principal) -> bool:
-        return (principal.issuer in self._own_issuers()
-                and principal.subject == self.signed_in_client_id() and principal.subject is not None)
+        return (
+            principal.issuer in self._own_issuers()
+            and principal.subject == self.signed_in_client_id()
+            and principal.subject is not None
+        )
 
     def is_root_registration(self, client_id: str) -> bool:
         issuers = self._own_issuers()
@@ -402,8 +415,9 @@ class RkvstApp(TypeAhead, App[None]):
             if yes:
                 self._change_root(principal, add=True, name=application.display_name)
 
-        self.push_screen(confirm_screen("Make this registration root?", body, confirm_label="Make root",
-                                        destructive=False), answered)
+        self.push_screen(
+            confirm_screen("Make this registration root?", body, confirm_label="Make root", destructive=False), answered
+        )
 
     def confirm_remove_root(self, principal, name: str) -> None:
         if self.read_only:
@@ -413,7 +427,10 @@ class RkvstApp(TypeAhead, App[None]):
             self.notify(
                 f"Refused: {name} is the identity this console is signed in as; removing it, "
                 "you would lose access to this tenant. Sign in as another root identity to remove it.",
-                title="Cannot remove yourself", severity="warning", markup=False, timeout=10,
+                title="Cannot remove yourself",
+                severity="warning",
+                markup=False,
+                timeout=10,
             )
             return
         body = Text()
@@ -442,8 +459,13 @@ class RkvstApp(TypeAhead, App[None]):
             else:
                 change = await client.remove_root_principal(principal)
         except api_errors.SelfRemovalRefused as exc:
-            self.notify(f"Refused: you would lose access to this tenant. {exc.message}",
-                        title="Cannot remove yourself", severity="warning", markup=False, timeout=10)
+            self.notify(
+                f"Refused: you would lose access to this tenant. {exc.message}",
+                title="Cannot remove yourself",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
             return
         except Exception as exc:  # noqa: BLE001 - shown as a notification (describe), the tab stays usable
             verb = "add" if add else "remove"
@@ -452,8 +474,9 @@ class RkvstApp(TypeAhead, App[None]):
         self.set_root_principals(change.principals)  # as read again after the write
         concurrent = change.concurrent_change()
         if concurrent:
-            self.notify(concurrent, title="ROOT PRINCIPALS changed meanwhile", severity="warning", markup=False,
-                        timeout=20)
+            self.notify(
+                concurrent, title="ROOT PRINCIPALS changed meanwhile", severity="warning", markup=False, timeout=20
+            )
         if not change.undone:
             self.notify(f"{name} is {'now' if add else 'no longer'} a root principal.", markup=False)
 
@@ -471,8 +494,9 @@ class RkvstApp(TypeAhead, App[None]):
 
         on_recorded = self._note_shown(application, reason)
         self.push_screen(
-            SecretRevealScreen(application, self.client, default_save_dir=credentials_dir(), reason=reason,
-                               on_recorded=on_recorded)
+            SecretRevealScreen(
+                application, self.client, default_save_dir=credentials_dir(), reason=reason, on_recorded=on_recorded
+            )
         )
 
     def _note_shown(self, application, reason: str) -> Callable[[], None] | None:
@@ -483,14 +507,21 @@ class RkvstApp(TypeAhead, App[None]):
         connection = self.client.connection
         try:
             journal.record_shown(
-                client_id=client_id, display_name=application.display_name, base_url=connection.base_url,
-                profile=connection.profile, is_sandbox=connection.is_sandbox, reason=reason,
+                client_id=client_id,
+                display_name=application.display_name,
+                base_url=connection.base_url,
+                profile=connection.profile,
+                is_sandbox=connection.is_sandbox,
+                reason=reason,
             )
         except OSError as exc:
             self.notify(
                 f"Could not note the new secret in {journal.path} ({exc.strerror or exc}): if the console "
                 "is closed before you record it, the next start can not remind you.",
-                title="Record the secret now", severity="warning", markup=False, timeout=15,
+                title="Record the secret now",
+                severity="warning",
+                markup=False,
+                timeout=15,
             )
             return None
         return lambda: self._settle(client_id)
@@ -528,16 +559,19 @@ class RkvstApp(TypeAhead, App[None]):
             self.registrations_changed()
 
         self.push_screen(
-            UnrecordedSecretsScreen(self.client, left, settle=self._settle, reveal=regenerated, deleted=deleted,
-                                    read_only=self.read_only)
+            UnrecordedSecretsScreen(
+                self.client, left, settle=self._settle, reveal=regenerated, deleted=deleted, read_only=self.read_only
+            )
         )
 
     # ----------------------------------------------------------------- quitting
 
     def _reveal_holding_a_secret(self):
         """The open secret reveal whose secret nobody has said is recorded, if any."""
-        return next((screen for screen in reversed(self.screen_stack)
-                     if getattr(screen, "holds_unrecorded_secret", False)), None)
+        return next(
+            (screen for screen in reversed(self.screen_stack) if getattr(screen, "holds_unrecorded_secret", False)),
+            None,
+        )
 
     def request_quit(self, return_code: int = 0, *, stopped_by: str = "") -> None:
         """Quit, after asking "Have you recorded the secret?" when a reveal holds one. Every
@@ -549,9 +583,11 @@ class RkvstApp(TypeAhead, App[None]):
         if reveal is None or stopped_by:
             message = None
             if reveal is not None:
-                message = Text(f"rkvst-tui: stopped by {stopped_by} while the new secret of "
-                               f"'{terminal_safe(reveal.display_name, 80)}' was on screen, not recorded. "
-                               "The next start offers to regenerate it.")
+                message = Text(
+                    f"rkvst-tui: stopped by {stopped_by} while the new secret of "
+                    f"'{terminal_safe(reveal.display_name, 80)}' was on screen, not recorded. "
+                    "The next start offers to regenerate it."
+                )
             self.exit(return_code=return_code, message=message)
             return
         reveal.ask_before_quitting(lambda: self.request_quit(return_code))
@@ -564,7 +600,8 @@ class RkvstApp(TypeAhead, App[None]):
 
         try:
             asyncio.get_running_loop().add_signal_handler(
-                signal.SIGTERM, lambda: self.request_quit(128 + signal.SIGTERM, stopped_by="SIGTERM"))
+                signal.SIGTERM, lambda: self.request_quit(128 + signal.SIGTERM, stopped_by="SIGTERM")
+            )
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not the main thread, or a platform without it: the default stays
 
@@ -635,8 +672,12 @@ class RkvstApp(TypeAhead, App[None]):
 
         Only a token comes here, never a secret: the inspector's own secret field stays empty."""
         # A fixed description: Textual's default would be built from the arguments.
-        self.run_worker(self._inspect_in_tab(token, origin), group="inspector-open", exclusive=True,
-                        description="open a token in the inspector")
+        self.run_worker(
+            self._inspect_in_tab(token, origin),
+            group="inspector-open",
+            exclusive=True,
+            description="open a token in the inspector",
+        )
 
     async def _inspect_in_tab(self, token: str, origin: str) -> None:
         inspector = await self._mounted_inspector()
@@ -694,7 +735,10 @@ class RkvstApp(TypeAhead, App[None]):
         state = view.check_action(command.action, ())
         if not state:
             what = "registration" if command.tab == "apps" else "root principal"
-            self.notify(f"{command.title}: select a {what} first (or wait for the list to load).",
-                        severity="warning", markup=False)
+            self.notify(
+                f"{command.title}: select a {what} first (or wait for the list to load).",
+                severity="warning",
+                markup=False,
+            )
             return
         await self.run_action(command.action, view)

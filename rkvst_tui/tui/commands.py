@@ -53,7 +53,11 @@ def _keys(binding: Binding) -> list[str]:
 def command_for(action: actions.Action) -> ConsoleCommand:
     """The palette's entry for a registered action (tui/actions.py)."""
     return ConsoleCommand(
-        action.title, action.palette_help or action.words, action.tab, action.action, action.changes_tenant,
+        action.title,
+        action.palette_help or action.words,
+        action.tab,
+        action.action,
+        action.changes_tenant,
         binding=action.binding() if action.key else None,
     )
 
@@ -67,8 +71,11 @@ def _inspector_bindings() -> list:
 
 def button_commands(buttons: Iterable) -> Iterator[ConsoleCommand]:
     """TOKEN INSPECTOR's buttons, but for those a binding runs already (their tooltip names its key)."""
-    bound_keys = {key for binding in _inspector_bindings()
-                  for key in _keys(binding if isinstance(binding, Binding) else Binding(*binding))}
+    bound_keys = {
+        key
+        for binding in _inspector_bindings()
+        for key in _keys(binding if isinstance(binding, Binding) else Binding(*binding))
+    }
     for button in buttons:
         tooltip = str(button.tooltip or "")
         if not button.id or any(tooltip.endswith(f"({key})") for key in bound_keys):
@@ -76,7 +83,10 @@ def button_commands(buttons: Iterable) -> Iterator[ConsoleCommand]:
         label = str(button.label)
         yield ConsoleCommand(
             TITLES.get(("inspector", button.id), f"{TAB_NAMES['inspector']}: {label}"),
-            f"{tooltip or label} (the {label} button of TOKEN INSPECTOR)", "inspector", "", button=button.id,
+            f"{tooltip or label} (the {label} button of TOKEN INSPECTOR)",
+            "inspector",
+            "",
+            button=button.id,
         )
 
 
@@ -130,12 +140,16 @@ class ConsoleCommands(Provider):
         for command, help_text in self._commands():
             score = matcher.match(command.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(command.title),
-                          partial(_console(self).run_console_command, command), help=help_text)
+                yield Hit(
+                    score,
+                    matcher.highlight(command.title),
+                    partial(_console(self).run_console_command, command),
+                    help=help_text,
+                )
 
 
 class RegistrationCommands(Provider):
-    """"go to registration <name>" for every loaded registration."""
+    """ "go to registration <name>" for every loaded registration."""
 
     MAX_HITS = 50  # a palette with 10,000 entries helps nobody
 
@@ -144,7 +158,7 @@ class RegistrationCommands(Provider):
         text = query.strip()
         for prefix in ("go to registration", "go to", "registration"):
             if text.lower().startswith(prefix):
-                text = text[len(prefix):].strip()
+                text = text[len(prefix) :].strip()
                 break
         if not text:
             return

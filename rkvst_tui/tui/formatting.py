@@ -38,7 +38,7 @@ def span(delta: timedelta) -> str:
 
 
 def relative(moment: datetime, now: datetime) -> str:
-    """"in 12d" / "3h ago" relative to now (api/time_words.py)."""
+    """ "in 12d" / "3h ago" relative to now (api/time_words.py)."""
     return time_words.relative(moment, now, steady=True)
 
 
@@ -126,8 +126,11 @@ def safe_text(text: Text) -> Text:
     The net under a Text built by appending pieces (a confirmation's body): a piece that
     missed `safe` cannot reach the terminal raw."""
     plain_text = text.plain
-    cuts = [i for i, char in enumerate(plain_text) if char != "\n" and is_unsafe(char)] if not (
-        plain_text.replace("\n", "").isprintable()) else []
+    cuts = (
+        [i for i, char in enumerate(plain_text) if char != "\n" and is_unsafe(char)]
+        if not (plain_text.replace("\n", "").isprintable())
+        else []
+    )
     if not cuts:
         return text
     offsets = sorted({offset for i in cuts for offset in (i, i + 1)})

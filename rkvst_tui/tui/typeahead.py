@@ -61,7 +61,9 @@ class TypeAhead:
     def on_key(self, event: events.Key) -> None:
         focused = self.focused  # type: ignore[attr-defined]
         if (
-            event.is_printable and event.character and is_text_field(focused)
+            event.is_printable
+            and event.character
+            and is_text_field(focused)
             and getattr(event, "read_with_focus", focused) is not focused
         ):
             event.prevent_default()  # no app binding for it either: it is text
@@ -81,8 +83,9 @@ class TypeAhead:
         node = self._trail_at
         alive = node is not None and node.is_running and node.is_attached
         if alive and waited < LONGEST_HOLD_SECONDS:
-            self.set_timer(LOST_TRAIL_SECONDS,  # type: ignore[attr-defined]
-                           partial(self._check_trail, number, waited + LOST_TRAIL_SECONDS))
+            self.set_timer(  # type: ignore[attr-defined]
+                LOST_TRAIL_SECONDS, partial(self._check_trail, number, waited + LOST_TRAIL_SECONDS)
+            )
             return
         self.call_later(self._release_keys, number)  # type: ignore[attr-defined]
 

@@ -20,7 +20,7 @@ BODY = b'{"applications": [], "next_page_token": ""}' * 100
 
 class Chunks(httpx.AsyncByteStream):
     def __init__(self, data: bytes, size: int = 1000) -> None:
-        self.pieces = [data[i:i + size] for i in range(0, len(data), size)]
+        self.pieces = [data[i : i + size] for i in range(0, len(data), size)]
 
     async def __aiter__(self):
         for piece in self.pieces:

@@ -48,9 +48,26 @@ E, W = Severity.ERROR, Severity.WARNING
         ("name", {(claims.RULE_TOKEN_SERVICE, E)}),
         ("client_id", {(claims.RULE_TOKEN_SERVICE, E)}),
         *[(n, {(claims.RULE_JOSE_HEADER, E)}) for n in sorted(claims.JOSE_HEADER_NAMES)],
-        *[(n, {(claims.RULE_IANA, W)}) for n in ("email", "scope", "roles", "groups", "azp", "nonce", "auth_time",
-                                                 "acr", "amr", "sid", "cnf", "act", "may_act", "given_name",
-                                                 "preferred_username")],
+        *[
+            (n, {(claims.RULE_IANA, W)})
+            for n in (
+                "email",
+                "scope",
+                "roles",
+                "groups",
+                "azp",
+                "nonce",
+                "auth_time",
+                "acr",
+                "amr",
+                "sid",
+                "cnf",
+                "act",
+                "may_act",
+                "given_name",
+                "preferred_username",
+            )
+        ],
         ("Exp", {(claims.RULE_LOOKALIKE, W)}),
         ("SUB", {(claims.RULE_LOOKALIKE, W)}),
         ("Client_Id", {(claims.RULE_LOOKALIKE, W)}),
@@ -145,8 +162,15 @@ def test_unprintable_names_are_shown_escaped():
 
 # -- arbitrary input -------------------------------------------------------------------------------
 
-values = st.one_of(st.text(max_size=1100), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=True),
-                   st.lists(st.text(max_size=3), max_size=3), st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2))
+values = st.one_of(
+    st.text(max_size=1100),
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=True),
+    st.lists(st.text(max_size=3), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
+)
 
 
 def _names_the_claim(message: str, name: object) -> bool:
@@ -182,8 +206,13 @@ def test_printable_ascii_names_fail_only_for_a_reserved_reason(name):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.text(alphabet="abcdefghijklmnopqrstuvwxyz_0123456789", min_size=1, max_size=20),
-                       st.text(max_size=MAX_VALUE_LENGTH), max_size=MAX_CLAIMS))
+@given(
+    st.dictionaries(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz_0123456789", min_size=1, max_size=20),
+        st.text(max_size=MAX_VALUE_LENGTH),
+        max_size=MAX_CLAIMS,
+    )
+)
 def test_ordinary_claim_maps_never_have_errors_but_reserved_names(mapping):
     bad = {n for n in mapping if n.startswith(claims.RESERVED_PREFIXES) or n in claims.RESERVED_NAMES}
     assert {i.claim for i in errors(check_claims(mapping))} == bad

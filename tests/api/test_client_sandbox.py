@@ -418,8 +418,9 @@ async def test_the_sandbox_is_known_by_its_answers_but_only_on_this_machine(sand
     # A remote server that sends the marker is not believed: it could dress a real tenant as test data.
     remote = Connection("https://tenant.example.com", client_id="c", secret="s")
     answer = {"access_token": "x.y.z", "token_type": "Bearer", "expires_in": 3600}
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answer,
-                                                                    headers={SANDBOX_MARKER_HEADER: "rkvst-tui"}))
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, json=answer, headers={SANDBOX_MARKER_HEADER: "rkvst-tui"})
+    )
     async with RkvstClient(remote, transport=transport) as client:
         await client.request_token("c", "s")
         assert not client.is_sandbox

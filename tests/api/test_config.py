@@ -68,8 +68,12 @@ def test_credentials_without_a_url_are_an_error(home, tmp_path):
 
 
 def test_the_projects_own_variables(home, tmp_path):
-    env = {**home, "RKVST_URL": "https://app.rkvst.io/", "RKVST_CLIENT_ID": "cid",
-           "RKVST_CLIENT_SECRET_FILE": str(_secret_file(tmp_path))}
+    env = {
+        **home,
+        "RKVST_URL": "https://app.rkvst.io/",
+        "RKVST_CLIENT_ID": "cid",
+        "RKVST_CLIENT_SECRET_FILE": str(_secret_file(tmp_path)),
+    }
     connection = resolve_connection(env=env)
     assert connection == Connection("https://app.rkvst.io", client_id="cid", secret=SECRET)
     assert connection.issuer == "https://app.rkvst.io/appidpv1"
@@ -78,8 +82,12 @@ def test_the_projects_own_variables(home, tmp_path):
 
 
 def test_the_sdks_variables(home, tmp_path):
-    env = {**home, "RKVST_URL": "https://app.rkvst.io", "RKVST_APPREG_CLIENT": "cid",
-           "RKVST_APPREG_SECRET_FILENAME": str(_secret_file(tmp_path))}
+    env = {
+        **home,
+        "RKVST_URL": "https://app.rkvst.io",
+        "RKVST_APPREG_CLIENT": "cid",
+        "RKVST_APPREG_SECRET_FILENAME": str(_secret_file(tmp_path)),
+    }
     connection = resolve_connection(env=env)
     assert (connection.client_id, connection.secret) == ("cid", SECRET)
     env = {**home, "RKVST_URL": "https://app.rkvst.io", "RKVST_APPREG_CLIENT": "cid", "RKVST_APPREG_SECRET": "s"}
@@ -95,8 +103,13 @@ def test_bearer_token_file_variables(home, tmp_path, name):
 
 
 def test_credentials_win_over_a_token_file_from_the_environment(home, tmp_path):
-    env = {**home, "RKVST_URL": "https://app.rkvst.io", "RKVST_CLIENT_ID": "cid", "RKVST_CLIENT_SECRET": "s",
-           "BEARER_TOKEN_FILE": str(tmp_path / "bearer_token")}
+    env = {
+        **home,
+        "RKVST_URL": "https://app.rkvst.io",
+        "RKVST_CLIENT_ID": "cid",
+        "RKVST_CLIENT_SECRET": "s",
+        "BEARER_TOKEN_FILE": str(tmp_path / "bearer_token"),
+    }
     connection = resolve_connection(env=env)
     assert connection.has_client_credentials and connection.bearer_token_file is None
     explicit = resolve_connection(token_file=tmp_path / "t", env=env)
@@ -113,7 +126,9 @@ def test_a_client_id_alone_leaves_the_secret_to_ask_for(home):
 
 def test_profiles_and_precedence(home, tmp_path):
     secret = _secret_file(tmp_path)
-    _write_config(home, f"""
+    _write_config(
+        home,
+        f"""
 default_profile = "prod"
 
 [profiles.prod]
@@ -125,7 +140,8 @@ secret_file = "{secret}"
 base_url = "https://staging.example.com"
 client_id = "staging-id"
 secret_env = "STAGING_SECRET"
-""")
+""",
+    )
     config = load_profiles(env=home)
     assert sorted(config.profiles) == ["prod", "staging"] and config.default_profile == "prod"
     assert resolve_connection(env=home).client_id == "prod-id"
@@ -134,9 +150,16 @@ secret_env = "STAGING_SECRET"
     # ... but a profile named on purpose wins over the environment
     staging = resolve_connection(profile="staging", env={**home, "STAGING_SECRET": "st", "RKVST_URL": "https://x.io"})
     assert (staging.base_url, staging.client_id, staging.secret, staging.profile) == (
-        "https://staging.example.com", "staging-id", "st", "staging")
+        "https://staging.example.com",
+        "staging-id",
+        "st",
+        "staging",
+    )
     # and options win over everything
-    assert resolve_connection(profile="prod", url="https://other.example.com", env=home).base_url == "https://other.example.com"
+    assert (
+        resolve_connection(profile="prod", url="https://other.example.com", env=home).base_url
+        == "https://other.example.com"
+    )
     assert resolve_connection(env={**home, "RKVST_PROFILE": "staging", "STAGING_SECRET": "st"}).profile == "staging"
 
 
@@ -189,8 +212,16 @@ def test_an_unknown_profile(home):
 # -- base URLs ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["https://app.rkvst.io", "http://127.0.0.1:8470", "http://localhost:1", "http://[::1]:80",
-                                 "https://proxy.example.com/rkvst"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://app.rkvst.io",
+        "http://127.0.0.1:8470",
+        "http://localhost:1",
+        "http://[::1]:80",
+        "https://proxy.example.com/rkvst",
+    ],
+)
 def test_good_base_urls(url):
     assert check_base_url(url) == url
 
@@ -216,7 +247,6 @@ def test_bad_base_urls(url, words):
 
 def test_plain_http_elsewhere_when_insisted():
     assert Connection("http://rkvst.internal", allow_insecure=True).base_url == "http://rkvst.internal"
-
 
 
 def test_a_path_under_an_unknown_users_home_stays_as_written(tmp_path):

@@ -81,9 +81,14 @@ def _connect_error(cause: BaseException) -> httpx.ConnectError:
 
 
 APP_ID = "0b6e4f6a-3c1d-4e55-9a7b-2f0c8d9e1a23"
-APP = {"identity": f"applications/{APP_ID}", "display_name": "a", "client_id": APP_ID, "tenant_id": "tenant/t",
-       "credentials": [{"secret": "", "valid_from": "2021-09-21T16:43:19Z", "valid_until": "2022-09-21T16:43:19Z"}],
-       "custom_claims": {}}
+APP = {
+    "identity": f"applications/{APP_ID}",
+    "display_name": "a",
+    "client_id": APP_ID,
+    "tenant_id": "tenant/t",
+    "credentials": [{"secret": "", "valid_from": "2021-09-21T16:43:19Z", "valid_until": "2022-09-21T16:43:19Z"}],
+    "custom_claims": {},
+}
 
 
 # -- network failures ------------------------------------------------------------------------
@@ -174,8 +179,10 @@ async def test_a_connect_timeout_means_nothing_was_sent():
         (httpx.Response(200, json={"applications": {"oops": 1}}), "'applications' that is not a list"),
         (httpx.Response(200, json={"applications": [{"display_name": "no identity"}]}), "has no 'identity'"),
         (httpx.Response(200, json={"applications": [dict(APP, custom_claims={"n": 1})]}), "not a string"),
-        (httpx.Response(200, json={"applications": [dict(APP, credentials=[{"valid_from": "yesterday"}])]}),
-         "not an RFC 3339 time"),
+        (
+            httpx.Response(200, json={"applications": [dict(APP, credentials=[{"valid_from": "yesterday"}])]}),
+            "not an RFC 3339 time",
+        ),
     ],
 )
 async def test_wrong_bodies_are_invalid_responses(answer, words):
@@ -189,7 +196,9 @@ async def test_a_token_answer_without_a_token():
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"token_type": "Bearer"})
 
-    async with RkvstClient(Connection(BASE, client_id="c", secret=SECRET), transport=httpx.MockTransport(handler)) as api:
+    async with RkvstClient(
+        Connection(BASE, client_id="c", secret=SECRET), transport=httpx.MockTransport(handler)
+    ) as api:
         with pytest.raises(InvalidResponse) as caught:
             await api.access_token()
     assert "no 'access_token'" in str(caught.value)
@@ -254,7 +263,9 @@ async def test_a_server_that_echoes_secrets_has_them_scrubbed():
 
 
 async def test_a_long_rate_limit_wait_is_not_slept_through():
-    answer = httpx.Response(429, json={"code": 8, "message": "slow down"}, headers={"Archivist-Rate-Limit-Reset": "3600"})
+    answer = httpx.Response(
+        429, json={"code": 8, "message": "slow down"}, headers={"Archivist-Rate-Limit-Reset": "3600"}
+    )
     async with _client(Script(answer)) as api:
         with pytest.raises(RateLimited) as caught:
             await api.get_root_principals()
@@ -278,8 +289,13 @@ async def test_rate_limit_retries_are_bounded_and_safe_for_a_create():
 
 
 async def test_key_set_absent_or_broken_is_none():
-    for answer in (httpx.Response(404, json={"code": 5, "message": "Not Found"}), httpx.Response(200, text="nope"),
-                   httpx.Response(200, json={"keys": "x"}), httpx.ConnectError("refused")):
+    for answer in (
+        httpx.Response(404, json={"code": 5, "message": "Not Found"}),
+        httpx.Response(200, text="nope"),
+        httpx.Response(200, json={"keys": "x"}),
+        httpx.ConnectError("refused"),
+    ):
+
         def handler(request: httpx.Request, answer=answer) -> httpx.Response:
             if isinstance(answer, Exception):
                 raise answer

@@ -117,8 +117,13 @@ def test_a_directory_is_not_a_target(tmp_path):
 
 @pytest.mark.parametrize(
     "text",
-    [f"Authorization: Bearer {TOKEN}\n", f"authorization:bearer {TOKEN}", f"Bearer {TOKEN}", f"  {TOKEN}  \n\n",
-     f"\nAuthorization: Bearer {TOKEN}\r\n"],
+    [
+        f"Authorization: Bearer {TOKEN}\n",
+        f"authorization:bearer {TOKEN}",
+        f"Bearer {TOKEN}",
+        f"  {TOKEN}  \n\n",
+        f"\nAuthorization: Bearer {TOKEN}\r\n",
+    ],
 )
 def test_bearer_token_files_in_every_spelling(tmp_path, text):
     target = tmp_path / "t"
@@ -126,8 +131,14 @@ def test_bearer_token_files_in_every_spelling(tmp_path, text):
     assert read_bearer_token_file(target) == TOKEN
 
 
-@pytest.mark.parametrize(("text", "words"), [("", "holds no token"), ("Authorization: Bearer", "holds no token"),
-                                              ("Bearer a b", "does not hold a bearer token")])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "holds no token"),
+        ("Authorization: Bearer", "holds no token"),
+        ("Bearer a b", "does not hold a bearer token"),
+    ],
+)
 def test_bad_bearer_token_files(tmp_path, text, words):
     target = tmp_path / "t"
     target.write_text(text)
@@ -158,7 +169,7 @@ def test_credentials_env_and_json(tmp_path):
 
 def test_credentials_in_shell_style(tmp_path):
     source = tmp_path / "c.env"
-    source.write_text(f'# mine\nexport RKVST_CLIENT_ID="cid"\nRKVST_CLIENT_SECRET=\'{SECRET}\'\n')
+    source.write_text(f"# mine\nexport RKVST_CLIENT_ID=\"cid\"\nRKVST_CLIENT_SECRET='{SECRET}'\n")
     assert read_credentials_file(source) == ("cid", SECRET)
     source.write_text("CLIENT_ID=cid\n")
     with pytest.raises(ConfigError) as caught:

@@ -153,8 +153,14 @@ def test_a_good_rkvst_token_decodes_with_claims_classified(rsa_key):
     assert report.payload["jit_tier"] == "FREE"
     kinds = {(c.name, c.kind) for c in report.claims}
     assert {("alg", "header"), ("kid", "header"), ("typ", "header")} <= kinds
-    assert {("iss", "registered"), ("sub", "registered"), ("aud", "registered"), ("exp", "registered"),
-            ("iat", "registered"), ("jti", "registered")} <= kinds
+    assert {
+        ("iss", "registered"),
+        ("sub", "registered"),
+        ("aud", "registered"),
+        ("exp", "registered"),
+        ("iat", "registered"),
+        ("jti", "registered"),
+    } <= kinds
     assert {("jit_tenant_id", "rkvst"), ("jit_tier", "rkvst"), ("name", "rkvst"), ("client_id", "rkvst")} <= kinds
     assert ("serial_number", "custom") in kinds
     assert report.claim("exp").meaning.startswith("Expiry")
@@ -166,7 +172,9 @@ def test_a_good_rkvst_token_decodes_with_claims_classified(rsa_key):
 
 
 def test_times_are_shown_utc_local_and_relative(rsa_key):
-    report = _inspect(_token(rsa_key, exp=NOW_TS + 42 * 60 + 10, iat=NOW_TS - 5 * 60), local_tz=timezone(timedelta(hours=2)))
+    report = _inspect(
+        _token(rsa_key, exp=NOW_TS + 42 * 60 + 10, iat=NOW_TS - 5 * 60), local_tz=timezone(timedelta(hours=2))
+    )
     exp = report.claim("exp").times
     assert exp.utc == "2026-01-15 12:42:10 UTC"
     assert exp.local == "2026-01-15 14:42:10 UTC+02:00"
@@ -339,9 +347,7 @@ def test_user_key_that_cannot_be_read_says_why(rsa_key):
         load_verification_key("hello")
 
 
-@pytest.mark.parametrize(
-    ("curve", "alg"), [(ec.SECP256R1(), "ES256"), (ec.SECP384R1(), "ES384")]
-)
+@pytest.mark.parametrize(("curve", "alg"), [(ec.SECP256R1(), "ES256"), (ec.SECP384R1(), "ES384")])
 def test_ec_keys_verify(curve, alg):
     key = ec.generate_private_key(curve)
     report = _inspect(_token(key, algorithm=alg), key=public_pem(key.public_key()))
@@ -401,9 +407,16 @@ def test_the_token_own_key_headers_are_ignored(rsa_key, other_rsa_key):
     """A token that brings its own key (jwk) and key URL (jku) must not verify with them."""
     attacker_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(other_rsa_key.public_key()))
     token = jwt.encode(
-        _claims(), other_rsa_key, algorithm="RS256",
-        headers={"typ": "at+jwt", "kid": "key-1", "jwk": attacker_jwk, "jku": "http://127.0.0.1:9/jwks.json",
-                 "x5u": "http://127.0.0.1:9/cert.pem"},
+        _claims(),
+        other_rsa_key,
+        algorithm="RS256",
+        headers={
+            "typ": "at+jwt",
+            "kid": "key-1",
+            "jwk": attacker_jwk,
+            "jku": "http://127.0.0.1:9/jwks.json",
+            "x5u": "http://127.0.0.1:9/cert.pem",
+        },
     )
     unchecked = _inspect(token)
     assert unchecked.signature_state == NOT_CHECKED
@@ -505,14 +518,27 @@ def test_to_json_has_the_documented_shape_and_never_the_token(rsa_key):
     header_b64, payload_b64, signature_b64 = token.split(".")
     assert signature_b64 not in text and payload_b64 not in text
     assert set(data) == {
-        "schema", "now", "input", "ok", "errors", "parts", "header", "payload", "claims", "omitted_claims",
-        "signature", "ignored_header_keys", "warnings",
+        "schema",
+        "now",
+        "input",
+        "ok",
+        "errors",
+        "parts",
+        "header",
+        "payload",
+        "claims",
+        "omitted_claims",
+        "signature",
+        "ignored_header_keys",
+        "warnings",
     }
     assert data["schema"] == "rkvst-tui/token-report/1"
     assert data["now"] == "2026-01-15T12:00:00Z"
     assert data["signature"] == {
-        "state": "VERIFIED", "reason": "signature matches the backend's key set (kid key-1) (RS256)",
-        "algorithm": "RS256", "key_source": "the backend's key set (kid key-1)",
+        "state": "VERIFIED",
+        "reason": "signature matches the backend's key set (kid key-1) (RS256)",
+        "algorithm": "RS256",
+        "key_source": "the backend's key set (kid key-1)",
     }
     exp = next(c for c in data["claims"] if c["name"] == "exp")
     assert exp["kind"] == "registered" and exp["times"]["relative"] == "expires in 55m"
@@ -563,9 +589,7 @@ _SAMPLE_PEM = public_pem(_SAMPLE_KEY.public_key())
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(
-        st.tuples(st.integers(0, len(_SAMPLE)), st.integers(0, 8), st.text(max_size=4)), min_size=1, max_size=4
-    )
+    st.lists(st.tuples(st.integers(0, len(_SAMPLE)), st.integers(0, 8), st.text(max_size=4)), min_size=1, max_size=4)
 )
 def test_mutated_real_tokens_give_a_report(edits):
     token = _SAMPLE
@@ -579,11 +603,17 @@ def test_mutated_real_tokens_give_a_report(edits):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.dictionaries(st.text(max_size=8), st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
-    max_leaves=6,
-), max_size=6))
+@given(
+    st.dictionaries(
+        st.text(max_size=8),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+            max_leaves=6,
+        ),
+        max_size=6,
+    )
+)
 def test_any_json_payload_gives_a_report(payload):
     header = b64url(b'{"alg":"RS256","typ":"at+jwt"}')
     body = b64url(json.dumps(payload).encode())
@@ -661,14 +691,20 @@ def test_a_certificate_verifies_and_an_encrypted_private_key_is_explained(rsa_ke
 
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "issuer.example")])
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(rsa_key.public_key())
-        .serial_number(1).not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(rsa_key.public_key())
+        .serial_number(1)
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=1))
         .sign(rsa_key, hashes.SHA256())
     )
     cert_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
     assert _inspect(_token(rsa_key), key=cert_pem).signature_state == VERIFIED
     encrypted = rsa_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(b"passphrase"),
     ).decode()
     report = _inspect(_token(rsa_key), key=encrypted)

@@ -65,9 +65,14 @@ def test_without_secret_blanks_every_credential():
 
 def test_empty_values_as_the_server_sends_them():
     uuid = GUIDE_APP["client_id"]
-    app = Application.from_wire({"identity": f"applications/{uuid}", "client_id": uuid,
-                                 "credentials": [{"secret": "", "valid_from": ""}],
-                                 "custom_claims": None})
+    app = Application.from_wire(
+        {
+            "identity": f"applications/{uuid}",
+            "client_id": uuid,
+            "credentials": [{"secret": "", "valid_from": ""}],
+            "custom_claims": None,
+        }
+    )
     assert (app.display_name, app.secret, app.valid_from, app.custom_claims) == ("", "", None, {})
 
 
@@ -100,9 +105,15 @@ def test_principals_are_equal_on_issuer_and_subject():
 
 
 def test_asset_display_name_and_extra():
-    wire = {"identity": "assets/1", "attributes": {"arc_display_name": "Traffic light"}, "behaviours": ["RecordEvidence"],
-            "confirmation_status": "CONFIRMED", "tenant_identity": "tenant/t", "at_time": "2026-01-15T12:00:00Z",
-            "tracked": "TRACKED"}
+    wire = {
+        "identity": "assets/1",
+        "attributes": {"arc_display_name": "Traffic light"},
+        "behaviours": ["RecordEvidence"],
+        "confirmation_status": "CONFIRMED",
+        "tenant_identity": "tenant/t",
+        "at_time": "2026-01-15T12:00:00Z",
+        "tracked": "TRACKED",
+    }
     asset = Asset.from_wire(wire)
     assert asset.display_name == "Traffic light"
     assert asset.extra == {"tracked": "TRACKED"}
@@ -112,8 +123,13 @@ def test_asset_display_name_and_extra():
 def test_token_answers_in_several_spellings():
     assert TokenResponse.from_wire({"access_token": "t", "expires_in": "3600"}).expires_in == 3600
     assert TokenResponse.from_wire({"access_token": "t"}).token_type == "Bearer"
-    for bad in ({"access_token": ""}, {"access_token": "t", "expires_in": "soon"}, {"access_token": "t", "expires_in": True},
-                {"access_token": "t", "expires_in": float("inf")}, {"access_token": "t", "expires_in": "NaN"}):
+    for bad in (
+        {"access_token": ""},
+        {"access_token": "t", "expires_in": "soon"},
+        {"access_token": "t", "expires_in": True},
+        {"access_token": "t", "expires_in": float("inf")},
+        {"access_token": "t", "expires_in": "NaN"},
+    ):
         with pytest.raises(InvalidResponse):
             TokenResponse.from_wire(bad)
 
@@ -143,9 +159,18 @@ json_values = st.recursive(
 shaped = st.fixed_dictionaries(
     {},
     optional={
-        "identity": json_values, "display_name": json_values, "client_id": json_values, "credentials": json_values,
-        "custom_claims": json_values, "issuer": json_values, "subject": json_values, "attributes": json_values,
-        "behaviours": json_values, "at_time": json_values, "access_token": json_values, "expires_in": json_values,
+        "identity": json_values,
+        "display_name": json_values,
+        "client_id": json_values,
+        "credentials": json_values,
+        "custom_claims": json_values,
+        "issuer": json_values,
+        "subject": json_values,
+        "attributes": json_values,
+        "behaviours": json_values,
+        "at_time": json_values,
+        "access_token": json_values,
+        "expires_in": json_values,
     },
 )
 

@@ -21,8 +21,12 @@ def lights_policy(**overrides) -> dict:
         "display_name": "Traffic lights in Cambridge",
         "description": "for the lights themselves",
         "filters": [{"or": ["attributes.arc_display_type=Traffic Light"]}, {"or": ["attributes.location=Cambridge"]}],
-        "access_permissions": [{"user_attributes": [{"or": ["jwt_serial_number=TL1000000101"]}],
-                                "asset_attributes_read": ["arc_display_name", "serial_number"]}],
+        "access_permissions": [
+            {
+                "user_attributes": [{"or": ["jwt_serial_number=TL1000000101"]}],
+                "asset_attributes_read": ["arc_display_name", "serial_number"],
+            }
+        ],
     }
     body.update(overrides)
     return body
@@ -30,8 +34,10 @@ def lights_policy(**overrides) -> dict:
 
 def seen_over_http(sandbox, app) -> list[dict]:
     """GET /archivist/v2/assets with a token of the registration itself."""
-    token = httpx.post(sandbox.base_url + "/archivist/iam/v1/appidp/token", data={
-        "grant_type": "client_credentials", "client_id": app.client_id, "client_secret": app.secret}).json()["access_token"]
+    token = httpx.post(
+        sandbox.base_url + "/archivist/iam/v1/appidp/token",
+        data={"grant_type": "client_credentials", "client_id": app.client_id, "client_secret": app.secret},
+    ).json()["access_token"]
     answer = httpx.get(sandbox.base_url + "/archivist/v2/assets", headers={"Authorization": f"Bearer {token}"})
     return [{"identity": a["identity"], "attributes": a["attributes"]} for a in answer.json()["assets"]]
 
@@ -46,15 +52,20 @@ async def test_create_list_get_update_and_delete(client: RkvstClient) -> None:
     for index in range(3):
         await api_policies.create_policy(client, lights_policy(display_name=f"p{index}"))
     assert [p.display_name for p in await api_policies.list_policies(client, page_size=2)] == [
-        "Traffic lights in Cambridge", "p0", "p1", "p2"]
+        "Traffic lights in Cambridge",
+        "p0",
+        "p1",
+        "p2",
+    ]
     assert [p.display_name for p in await api_policies.find_policies(client, "p1")] == ["p1"]
     assert await api_policies.find_policies(client, created.identity) == [created]
     assert await api_policies.find_policies(client, "no such") == []
 
     renamed = await api_policies.update_policy(client, created, {"display_name": "Lights"})
     assert renamed.display_name == "Lights" and renamed.filters == created.filters
-    masked = await api_policies.update_policy(client, created.uuid, {"filters": [{"or": ["attributes.location=Ely"]}]},
-                                              mask=["filters", "description"])
+    masked = await api_policies.update_policy(
+        client, created.uuid, {"filters": [{"or": ["attributes.location=Ely"]}]}, mask=["filters", "description"]
+    )
     assert masked.filters == (("attributes.location=Ely",),) and masked.description == ""
     assert await api_policies.policy_assets(client, masked) == []
 
@@ -75,8 +86,11 @@ async def test_bad_policies_and_ids_fail_with_the_field_named_before_anything_is
     assert await api_policies.list_policies(client) == []
     # The sandbox answers a bad body sent anyway with a 400 naming the field (the client maps it).
     with pytest.raises(BadRequest, match=r"access_permissions\[0\]\.user_attributes\[0\]\.or\[0\]"):
-        await client._call("POST", api_policies.POLICIES_PATH, json_body=lights_policy(
-            access_permissions=[{"user_attributes": [{"or": ["nobody"]}]}]))
+        await client._call(
+            "POST",
+            api_policies.POLICIES_PATH,
+            json_body=lights_policy(access_permissions=[{"user_attributes": [{"or": ["nobody"]}]}]),
+        )
 
 
 async def test_assets_where_and_the_policies_of_an_asset(client: RkvstClient) -> None:
@@ -96,17 +110,26 @@ async def test_the_explanation_matches_what_the_registrations_token_gets(sandbox
     assert nothing.status == "none" and nothing.visible == ()
     assert nothing.summary() == (
         f"TrafficLight101 sees no asset: no policy names this registration (`subject={tl101.client_id}`) "
-        "or its claims (`jwt_serial_number=TL1000000101`)")
+        "or its claims (`jwt_serial_number=TL1000000101`)"
+    )
 
-    await api_policies.create_policy(client, lights_policy(display_name="Lights", access_permissions=[
-        {"user_attributes": [{"or": ["jwt_serial_number=TL2000000299"]}], "include_attributes": ["location"]}]))
+    await api_policies.create_policy(
+        client,
+        lights_policy(
+            display_name="Lights",
+            access_permissions=[
+                {"user_attributes": [{"or": ["jwt_serial_number=TL2000000299"]}], "include_attributes": ["location"]}
+            ],
+        ),
+    )
     await api_policies.create_policy(client, lights_policy())
     shared = await explain_access(client, tl101)
     assert shared.status == "shared"
     assert shared.summary() == "TrafficLight101 sees 3 assets through 'Traffic lights in Cambridge'"
     assert shared.lines()[1] == (
         "  3 assets through 'Traffic lights in Cambridge' (filter `arc_display_type=Traffic Light` AND "
-        "`location=Cambridge`), named by `jwt_serial_number=TL1000000101`; reads arc_display_name, serial_number")
+        "`location=Cambridge`), named by `jwt_serial_number=TL1000000101`; reads arc_display_name, serial_number"
+    )
     assert "every registration with the same claim value" in shared.lines()[2]
     explained = [{"identity": a.identity, "attributes": a.attributes} for a in shared.visible]
     assert explained == seen_over_http(sandbox, tl101)
@@ -120,15 +143,21 @@ async def test_the_explanation_matches_what_the_registrations_token_gets(sandbox
     await client.add_root_principal(client.app_principal(tl201))
     root = await explain_access(client, tl201)
     assert root.status == "root" and len(root.visible) == 6 == len(seen_over_http(sandbox, tl201))
-    assert root.summary() == ("TrafficLight201 is a root principal: it sees every asset (6 assets), whole; "
-                              "policies do not restrict it")
+    assert root.summary() == (
+        "TrafficLight201 is a root principal: it sees every asset (6 assets), whole; policies do not restrict it"
+    )
 
 
 async def test_a_policy_that_names_it_but_matches_no_asset_says_so(sandbox, client: RkvstClient) -> None:
     app = await client.create_application("Reader", {})
-    await api_policies.create_policy(client, lights_policy(
-        display_name="Ely", filters=[{"or": ["attributes.location=Ely"]}],
-        access_permissions=[{"user_attributes": [{"or": [f"subject={app.client_id}"]}]}]))
+    await api_policies.create_policy(
+        client,
+        lights_policy(
+            display_name="Ely",
+            filters=[{"or": ["attributes.location=Ely"]}],
+            access_permissions=[{"user_attributes": [{"or": [f"subject={app.client_id}"]}]}],
+        ),
+    )
     explained = await explain_access(client, app)
     assert explained.status == "named" and seen_over_http(sandbox, app) == []
     assert "'Ely' names it (`subject=" in explained.lines()[1] and "matches no asset" in explained.lines()[1]
@@ -144,10 +173,12 @@ async def test_the_policy_calls_need_a_root_registration(sandbox, client: RkvstC
 
 async def test_under_the_datatrails_flavour_an_owner_sees_everything_and_says_so(make_sandbox) -> None:
     server = make_sandbox(flavour="datatrails")
-    async with RkvstClient(Connection(server.base_url, client_id=server.admin_client_id,
-                                      secret=server.admin_secret)) as admin:
-        owner_body = await admin._call("POST", "/archivist/iam/v1/applications",
-                                       json_body={"display_name": "Owner", "roles": ["OWNER"]})
+    async with RkvstClient(
+        Connection(server.base_url, client_id=server.admin_client_id, secret=server.admin_secret)
+    ) as admin:
+        owner_body = await admin._call(
+            "POST", "/archivist/iam/v1/applications", json_body={"display_name": "Owner", "roles": ["OWNER"]}
+        )
         reader = await admin.create_application("Reader", {"serial_number": "TL1000000101"})
         await api_policies.create_policy(admin, lights_policy())
         owner = await admin.get_application(owner_body["identity"])
@@ -157,4 +188,6 @@ async def test_under_the_datatrails_flavour_an_owner_sees_everything_and_says_so
         assert len(seen_over_http(server, Application.from_wire(owner_body))) == 6  # its token: the secret is in it
         shared = await explain_access(admin, reader)
         assert shared.status == "shared"
-        assert [{"identity": a.identity, "attributes": a.attributes} for a in shared.visible] == seen_over_http(server, reader)
+        assert [{"identity": a.identity, "attributes": a.attributes} for a in shared.visible] == seen_over_http(
+            server, reader
+        )

@@ -19,10 +19,22 @@ from rkvst_tui.api.secret_journal import LOCAL_SANDBOX, MAX_BYTES, SecretJournal
 URL = "https://app.rkvst.io"
 
 
-def note(journal: SecretJournal, client_id: str = "c1", *, base_url: str = URL, is_sandbox: bool = False,
-         reason: str = "created") -> None:
-    journal.record_shown(client_id=client_id, display_name=f"name of {client_id}", base_url=base_url,
-                         profile="prod", is_sandbox=is_sandbox, reason=reason)
+def note(
+    journal: SecretJournal,
+    client_id: str = "c1",
+    *,
+    base_url: str = URL,
+    is_sandbox: bool = False,
+    reason: str = "created",
+) -> None:
+    journal.record_shown(
+        client_id=client_id,
+        display_name=f"name of {client_id}",
+        base_url=base_url,
+        profile="prod",
+        is_sandbox=is_sandbox,
+        reason=reason,
+    )
 
 
 def dead_pid() -> int:
@@ -55,7 +67,12 @@ def test_an_entry_names_the_registration_and_never_holds_a_secret(journal: Secre
     note(journal, reason="regenerated")
     [entry] = journal.entries()
     assert (entry.client_id, entry.display_name, entry.base_url, entry.profile, entry.reason) == (
-        "c1", "name of c1", URL, "prod", "regenerated")
+        "c1",
+        "name of c1",
+        URL,
+        "prod",
+        "regenerated",
+    )
     assert entry.pid == os.getpid() and entry.shown_time is not None
     assert stat.S_IMODE(journal.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(journal.path.parent.stat().st_mode) == 0o700
@@ -93,12 +110,34 @@ def test_entries_are_offered_for_their_own_service_only(journal: SecretJournal) 
     assert [e.client_id for e in journal.left_unrecorded(LOCAL_SANDBOX)] == ["sandbox-app"]
 
 
-@pytest.mark.parametrize("contents", [
-    b"", b"not json", b"\xff\xfe", b"[]", b'{"unrecorded_secrets": 5}', b"{" * 100_000,
-    json.dumps({"unrecorded_secrets": [None, 3, {"client_id": 5}, {"client_id": "", "pid": 1}]}).encode(),
-    json.dumps({"unrecorded_secrets": [{"client_id": "x", "display_name": "x", "service": URL, "base_url": URL,
-                                        "profile": "p", "reason": "created", "shown_at": "x", "pid": True}]}).encode(),
-])
+@pytest.mark.parametrize(
+    "contents",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe",
+        b"[]",
+        b'{"unrecorded_secrets": 5}',
+        b"{" * 100_000,
+        json.dumps({"unrecorded_secrets": [None, 3, {"client_id": 5}, {"client_id": "", "pid": 1}]}).encode(),
+        json.dumps(
+            {
+                "unrecorded_secrets": [
+                    {
+                        "client_id": "x",
+                        "display_name": "x",
+                        "service": URL,
+                        "base_url": URL,
+                        "profile": "p",
+                        "reason": "created",
+                        "shown_at": "x",
+                        "pid": True,
+                    }
+                ]
+            }
+        ).encode(),
+    ],
+)
 def test_a_damaged_journal_reads_as_empty_and_is_replaced_by_the_next_note(journal, contents) -> None:
     journal.path.parent.mkdir(parents=True)
     journal.path.write_bytes(contents)
@@ -130,4 +169,5 @@ def test_two_consoles_noting_at_once_lose_nothing(journal: SecretJournal) -> Non
         writer.join(60)
         assert writer.exitcode == 0
     assert sorted(e.client_id for e in journal.entries()) == sorted(
-        f"{name}-{index}" for name in ("a", "b") for index in range(40))
+        f"{name}-{index}" for name in ("a", "b") for index in range(40)
+    )

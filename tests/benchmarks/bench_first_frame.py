@@ -65,10 +65,12 @@ Baseline().run()
 # client needs (httpx, httpcore, anyio's asyncio backend) on a thread after its first frame, as
 # the console does, before it adds its row. It is the floor for any console whose first rows come
 # through httpx.
-HTTP_FLOOR_APP = BASELINE_APP.replace("""    def on_mount(self):
+HTTP_FLOOR_APP = BASELINE_APP.replace(
+    """    def on_mount(self):
         table = self.query_one(DataTable)
         table.add_columns("Display Name", "Client Id")
-        table.add_row(""", """    def on_mount(self):
+        table.add_row(""",
+    """    def on_mount(self):
         table = self.query_one(DataTable)
         table.add_columns("Display Name", "Client Id")
         self.run_worker(self.add_row_after_imports())
@@ -81,7 +83,8 @@ HTTP_FLOOR_APP = BASELINE_APP.replace("""    def on_mount(self):
 
         await asyncio.to_thread(import_http_stack)
         table = self.query_one(DataTable)
-        table.add_row(""")
+        table.add_row(""",
+)
 assert HTTP_FLOOR_APP != BASELINE_APP
 
 
@@ -100,8 +103,9 @@ class Tmux:
         self.socket = f"{self.name}-{self.launches}"
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=check,
-                              env=self.env)
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=check, env=self.env
+        )
 
     def capture(self) -> str:
         return self.run("capture-pane", "-p", "-t", "bench", check=False).stdout
@@ -130,8 +134,10 @@ def time_launch(command: list[str], marks: list[str], tmux: Tmux) -> dict[str, f
             if len(seen) == len(marks):
                 return seen
             time.sleep(POLL_SECONDS)
-        raise RuntimeError(f"{command[-1]} did not show {[m for m in marks if m not in seen]} in "
-                           f"{TIMEOUT_SECONDS:.0f}s; last screen:\n{tmux.capture()}")
+        raise RuntimeError(
+            f"{command[-1]} did not show {[m for m in marks if m not in seen]} in "
+            f"{TIMEOUT_SECONDS:.0f}s; last screen:\n{tmux.capture()}"
+        )
     finally:
         tmux.kill()
 
@@ -160,8 +166,9 @@ def case_env(case: str, root: Path) -> dict[str, str]:
 
 def compile_project() -> None:
     """What an install does for the project's own modules (and .ci/run for a checkout)."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parents[2] / "rkvst_tui")],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parents[2] / "rkvst_tui")], check=True
+    )
 
 
 def measure_case(case: str, root: Path, runs: int) -> list[Figure]:
@@ -192,27 +199,43 @@ def measure_case(case: str, root: Path, runs: int) -> list[Figure]:
         floors.append(floor)
         console_frames.append(marks[CONSOLE_FRAME])
         console_rows.append(marks[CONSOLE_ROW])
-        print(f"  run {run + 1}: baseline {base * 1000:.0f} ms, floor (baseline + HTTP stack) {floor * 1000:.0f} ms, "
-              f"console frame {marks[CONSOLE_FRAME] * 1000:.0f} ms, rows {marks[CONSOLE_ROW] * 1000:.0f} ms",
-              flush=True)
+        print(
+            f"  run {run + 1}: baseline {base * 1000:.0f} ms, floor (baseline + HTTP stack) {floor * 1000:.0f} ms, "
+            f"console frame {marks[CONSOLE_FRAME] * 1000:.0f} ms, rows {marks[CONSOLE_ROW] * 1000:.0f} ms",
+            flush=True,
+        )
 
     base = median(baselines) * 1000
     floor = median(floors) * 1000
     return [
-        Figure(f"{case}: console first frame (median)", median(console_frames) * 1000, "ms", 1.5,
-               baseline=base, on_ratio=True, note="baseline: the minimal Textual app's row"),
-        Figure(f"{case}: console rows vs the floor (median)", median(console_rows) * 1000, "ms",
-               FLOOR_RATIO_TARGET, baseline=floor, on_ratio=True,
-               note="floor: the minimal app importing the HTTP stack before its row; the console also starts "
-                    "the embedded sandbox, signs in and loads the first page"),
+        Figure(
+            f"{case}: console first frame (median)",
+            median(console_frames) * 1000,
+            "ms",
+            1.5,
+            baseline=base,
+            on_ratio=True,
+            note="baseline: the minimal Textual app's row",
+        ),
+        Figure(
+            f"{case}: console rows vs the floor (median)",
+            median(console_rows) * 1000,
+            "ms",
+            FLOOR_RATIO_TARGET,
+            baseline=floor,
+            on_ratio=True,
+            note="floor: the minimal app importing the HTTP stack before its row; the console also starts "
+            "the embedded sandbox, signs in and loads the first page",
+        ),
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--cases", default=",".join(CASES),
-                        help=f"comma-separated, of: {', '.join(CASES)} (default: all, in one run)")
+    parser.add_argument(
+        "--cases", default=",".join(CASES), help=f"comma-separated, of: {', '.join(CASES)} (default: all, in one run)"
+    )
     args = parser.parse_args(argv)
     cases = [case.strip() for case in args.cases.split(",") if case.strip()]
     unknown = [case for case in cases if case not in CASES]

@@ -69,9 +69,14 @@ class Tenant:
         self.seed_seconds = time.perf_counter() - seeding
         self.server.start()
         self.http = httpx.Client(base_url=self.server.base_url, timeout=30)
-        token = self.http.post(TOKEN_PATH, data={
-            "grant_type": "client_credentials", "client_id": self.server.admin_client_id,
-            "client_secret": self.server.admin_secret}).json()["access_token"]
+        token = self.http.post(
+            TOKEN_PATH,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.server.admin_client_id,
+                "client_secret": self.server.admin_secret,
+            },
+        ).json()["access_token"]
         self.http.headers["Authorization"] = f"Bearer {token}"
         tokens = page_tokens(self.http, count)
         width = max(len(str(count - 1)), 6)
@@ -114,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         small = Tenant(root, SMALL)
         large = Tenant(root, args.large)
         try:
-            print(f"  seeded {SMALL:,} in {small.seed_seconds:.2f}s and {args.large:,} in {large.seed_seconds:.2f}s",
-                  flush=True)
+            print(
+                f"  seeded {SMALL:,} in {small.seed_seconds:.2f}s and {args.large:,} in {large.seed_seconds:.2f}s",
+                flush=True,
+            )
             results = measure(small, large, args.repeat)
         finally:
             small.close()

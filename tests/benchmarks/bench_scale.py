@@ -66,9 +66,14 @@ async def raw_paging(server, page_size: int | None) -> tuple[float, float]:
     import httpx
 
     async with httpx.AsyncClient(base_url=server.base_url) as http:
-        answer = await http.post("/archivist/iam/v1/appidp/token", data={
-            "grant_type": "client_credentials", "client_id": server.admin_client_id,
-            "client_secret": server.admin_secret})
+        answer = await http.post(
+            "/archivist/iam/v1/appidp/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": server.admin_client_id,
+                "client_secret": server.admin_secret,
+            },
+        )
         headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
         started = time.perf_counter()
         first = None
@@ -130,8 +135,9 @@ async def measure(registrations: int) -> list[Figure]:
             keystroke_floor = await input_keystroke_baseline()
             rss_before = rss_mb()
 
-            connection = Connection(server.base_url, client_id=server.admin_client_id, secret=server.admin_secret,
-                                    is_sandbox=True)
+            connection = Connection(
+                server.base_url, client_id=server.admin_client_id, secret=server.admin_secret, is_sandbox=True
+            )
             client = RkvstClient(connection)
             requested: list[float] = []
             original = client.iter_application_pages
@@ -148,8 +154,9 @@ async def measure(registrations: int) -> list[Figure]:
                 await wait_until(lambda: requested)
                 await wait_until(lambda: table.row_count > 0, step=0.001)
                 first_page = await painted(app) - requested[0]
-                all_loaded = await wait_until(
-                    lambda: not view.loading_pages and table.row_count >= registrations) - requested[0]
+                all_loaded = (
+                    await wait_until(lambda: not view.loading_pages and table.row_count >= registrations) - requested[0]
+                )
                 await pilot.pause()
                 rss_loaded = rss_mb()
 
@@ -161,31 +168,63 @@ async def measure(registrations: int) -> list[Figure]:
                 for key, adding in sequence:
                     typed = typed + key if adding else typed[:-1]
                     needle = typed.casefold()
-                    expected = sum(1 for a in view.applications.values()
-                                   if needle in (a.display_name or "").casefold() or a.client_id.startswith(needle))
+                    expected = sum(
+                        1
+                        for a in view.applications.values()
+                        if needle in (a.display_name or "").casefold() or a.client_id.startswith(needle)
+                    )
                     started = time.perf_counter()
                     send_key(app, key)
-                    await wait_until(lambda expected=expected, typed=typed: table.row_count == expected
-                                     and view._filter == typed.strip(),
-                                     step=0.001)
+                    await wait_until(
+                        lambda expected=expected, typed=typed: (
+                            table.row_count == expected and view._filter == typed.strip()
+                        ),
+                        step=0.001,
+                    )
                     keystrokes.append(await painted(app) - started)
                 shown = table.row_count
             await client.aclose()
         finally:
             server.stop()
 
-    print(f"  seeded {registrations - 1:,} registrations in {seed_seconds:.2f}s; console page size "
-          f"{page_size or 'server default'}; table rows at the end {shown:,}; "
-          f"keystrokes (ms): {', '.join(f'{k * 1000:.0f}' for k in keystrokes)}")
+    print(
+        f"  seeded {registrations - 1:,} registrations in {seed_seconds:.2f}s; console page size "
+        f"{page_size or 'server default'}; table rows at the end {shown:,}; "
+        f"keystrokes (ms): {', '.join(f'{k * 1000:.0f}' for k in keystrokes)}"
+    )
     return [
-        Figure("first page visible after the table's request", first_page * 1000, "ms", 500,
-               baseline=raw_first * 1000, note="baseline: the same first request with a bare httpx client"),
-        Figure(f"all {registrations:,} registrations loaded", all_loaded, "s", 3.0, baseline=raw_all,
-               note="baseline: paging through all with a bare httpx client, same page size"),
-        Figure("filter keystroke reflected in the table (median)", median(keystrokes) * 1000, "ms", 50,
-               baseline=keystroke_floor * 1000, note="baseline: a keystroke into a bare Input"),
-        Figure("resident memory with all loaded", rss_loaded, "MiB", 150, baseline=rss_before,
-               note="process RSS incl. the sandbox thread; baseline: the same process before the console started"),
+        Figure(
+            "first page visible after the table's request",
+            first_page * 1000,
+            "ms",
+            500,
+            baseline=raw_first * 1000,
+            note="baseline: the same first request with a bare httpx client",
+        ),
+        Figure(
+            f"all {registrations:,} registrations loaded",
+            all_loaded,
+            "s",
+            3.0,
+            baseline=raw_all,
+            note="baseline: paging through all with a bare httpx client, same page size",
+        ),
+        Figure(
+            "filter keystroke reflected in the table (median)",
+            median(keystrokes) * 1000,
+            "ms",
+            50,
+            baseline=keystroke_floor * 1000,
+            note="baseline: a keystroke into a bare Input",
+        ),
+        Figure(
+            "resident memory with all loaded",
+            rss_loaded,
+            "MiB",
+            150,
+            baseline=rss_before,
+            note="process RSS incl. the sandbox thread; baseline: the same process before the console started",
+        ),
     ]
 
 

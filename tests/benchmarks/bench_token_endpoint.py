@@ -36,7 +36,10 @@ def start_sandbox(root: Path) -> tuple[subprocess.Popen, str]:
     env = isolated_env(root)
     process = subprocess.Popen(
         [sys.executable, "-m", "rkvst_tui", "sandbox", "--port", "0", "--data-dir", str(root / "sandbox")],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
     )
     deadline = time.monotonic() + 30
     assert process.stdout is not None
@@ -65,9 +68,17 @@ def signing_rate(root: Path, seconds: float) -> float:
         kid, pem = db.execute("SELECT kid, private_pem FROM signing_keys WHERE state = 'current'").fetchone()
     key = serialization.load_pem_private_key(pem.encode(), password=None)
     now = int(time.time())
-    claims = {"iss": "http://127.0.0.1:1/appidpv1", "aud": "http://127.0.0.1:1/archivist",
-              "sub": str(uuid.uuid4()), "client_id": str(uuid.uuid4()), "name": "sandbox-admin",
-              "jit_tenant_id": f"tenant/{uuid.uuid4()}", "jit_tier": "FREE", "iat": now, "exp": now + 3600}
+    claims = {
+        "iss": "http://127.0.0.1:1/appidpv1",
+        "aud": "http://127.0.0.1:1/archivist",
+        "sub": str(uuid.uuid4()),
+        "client_id": str(uuid.uuid4()),
+        "name": "sandbox-admin",
+        "jit_tenant_id": f"tenant/{uuid.uuid4()}",
+        "jit_tier": "FREE",
+        "iat": now,
+        "exp": now + 3600,
+    }
     count = 0
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
@@ -88,9 +99,11 @@ async def lean_rate(base_url: str, client_id: str, secret: str, clients: int, se
 
     parts = urlsplit(base_url)
     body = urlencode({"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}).encode()
-    request = (f"POST {TOKEN_PATH} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-               "Content-Type: application/x-www-form-urlencoded\r\n"
-               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    request = (
+        f"POST {TOKEN_PATH} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
     stop_at = time.perf_counter() + seconds
     failures = 0
 
@@ -162,13 +175,30 @@ def main(argv: list[str] | None = None) -> int:
         # Measured while the sandbox is stopped, so the two figures do not share the CPUs.
         raw = signing_rate(root, min(args.seconds, 3.0))
     tokens = rate * args.seconds
-    print(f"  load: {'httpx' if args.httpx else 'lean asyncio streams'}, {args.clients} connections; "
-          f"failed requests: {failures}")
+    print(
+        f"  load: {'httpx' if args.httpx else 'lean asyncio streams'}, {args.clients} connections; "
+        f"failed requests: {failures}"
+    )
     figures = [
-        Figure("token endpoint throughput", rate, "tokens/s", 0.5, baseline=raw, on_ratio=True,
-               higher_is_better=True, note="baseline: jwt.encode RS256 with the same loaded key, one thread"),
-        Figure("sandbox CPU per token", server_cpu / tokens * 1000, "ms", 2.0, baseline=1000 / raw,
-               on_ratio=True, note="sandbox process CPU during the load / tokens; baseline: one raw signature"),
+        Figure(
+            "token endpoint throughput",
+            rate,
+            "tokens/s",
+            0.5,
+            baseline=raw,
+            on_ratio=True,
+            higher_is_better=True,
+            note="baseline: jwt.encode RS256 with the same loaded key, one thread",
+        ),
+        Figure(
+            "sandbox CPU per token",
+            server_cpu / tokens * 1000,
+            "ms",
+            2.0,
+            baseline=1000 / raw,
+            on_ratio=True,
+            note="sandbox process CPU during the load / tokens; baseline: one raw signature",
+        ),
         Figure("failed token requests", failures, "", 0),
     ]
     return 0 if print_table("token endpoint vs raw RS256 signing", figures) else 1

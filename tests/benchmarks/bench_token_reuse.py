@@ -41,8 +41,9 @@ async def measure(calls_wanted: int) -> list[Figure]:
         server.store.seed_applications(49)
         server.start()
         try:
-            connection = Connection(server.base_url, client_id=server.admin_client_id,
-                                    secret=server.admin_secret, is_sandbox=True)
+            connection = Connection(
+                server.base_url, client_id=server.admin_client_id, secret=server.admin_secret, is_sandbox=True
+            )
             client = RkvstClient(connection)
             app = RkvstApp(client)
             api_calls = lambda: sum(1 for path in requests if path != TOKEN_PATH)  # noqa: E731
@@ -64,15 +65,29 @@ async def measure(calls_wanted: int) -> list[Figure]:
 
     token_requests = sum(1 for path in requests if path == TOKEN_PATH)
     made = api_calls()
-    print(f"  API calls seen by the sandbox: {made} (table rows at the end: {rows}); "
-          f"token endpoint requests: {token_requests}; client mint_count: {mint_count}")
+    print(
+        f"  API calls seen by the sandbox: {made} (table rows at the end: {rows}); "
+        f"token endpoint requests: {token_requests}; client mint_count: {mint_count}"
+    )
     return [
         Figure("API calls made by the console", made, "calls", calls_wanted, higher_is_better=True),
-        Figure("tokens minted (client.tokens.mint_count)", mint_count, "", 1, baseline=made,
-               note="baseline: the API calls, each of which would need a token without reuse"),
+        Figure(
+            "tokens minted (client.tokens.mint_count)",
+            mint_count,
+            "",
+            1,
+            baseline=made,
+            note="baseline: the API calls, each of which would need a token without reuse",
+        ),
         Figure("token endpoint requests seen by the sandbox", token_requests, "", 1, baseline=made),
-        Figure("tokens minted at least once", min(mint_count, token_requests), "", 1, higher_is_better=True,
-               note="the console did sign in with a token"),
+        Figure(
+            "tokens minted at least once",
+            min(mint_count, token_requests),
+            "",
+            1,
+            higher_is_better=True,
+            note="the console did sign in with a token",
+        ),
     ]
 
 

@@ -26,9 +26,18 @@ if str(REPO) not in sys.path:  # `python tests/benchmarks/x.py` puts only this f
 
 # Variables that would point the console at a configured service instead of the sandbox.
 CONNECTION_VARIABLES = (
-    "RKVST_URL", "RKVST_CLIENT_ID", "RKVST_APPREG_CLIENT", "RKVST_CLIENT_SECRET", "RKVST_APPREG_SECRET",
-    "RKVST_CLIENT_SECRET_FILE", "RKVST_APPREG_SECRET_FILENAME", "RKVST_BEARER_TOKEN_FILE", "BEARER_TOKEN_FILE",
-    "RKVST_AUTHTOKEN_FILENAME", "RKVST_PROFILE", "RKVST_TUI_STATE_DIR",
+    "RKVST_URL",
+    "RKVST_CLIENT_ID",
+    "RKVST_APPREG_CLIENT",
+    "RKVST_CLIENT_SECRET",
+    "RKVST_APPREG_SECRET",
+    "RKVST_CLIENT_SECRET_FILE",
+    "RKVST_APPREG_SECRET_FILENAME",
+    "RKVST_BEARER_TOKEN_FILE",
+    "BEARER_TOKEN_FILE",
+    "RKVST_AUTHTOKEN_FILENAME",
+    "RKVST_PROFILE",
+    "RKVST_TUI_STATE_DIR",
 )
 
 
@@ -91,14 +100,16 @@ def print_table(title: str, figures: list[Figure], *, out=None) -> bool:
     out = out or sys.stdout
     rows = [("figure", "value", "baseline", "ratio", "target", "result")]
     for fig in figures:
-        rows.append((
-            fig.name,
-            f"{_number(fig.value)} {fig.unit}".rstrip(),
-            f"{_number(fig.baseline)} {fig.unit}".rstrip() if fig.baseline is not None else "-",
-            f"{fig.ratio:.2f}" if fig.ratio is not None else "-",
-            fig.target,
-            "PASS" if fig.passed else "FAIL",
-        ))
+        rows.append(
+            (
+                fig.name,
+                f"{_number(fig.value)} {fig.unit}".rstrip(),
+                f"{_number(fig.baseline)} {fig.unit}".rstrip() if fig.baseline is not None else "-",
+                f"{fig.ratio:.2f}" if fig.ratio is not None else "-",
+                fig.target,
+                "PASS" if fig.passed else "FAIL",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     print(f"\n== {title} ==", file=out)
     for index, row in enumerate(rows):
@@ -126,8 +137,10 @@ def machine() -> str:
             model = match.group(1).strip()
     except OSError:
         pass
-    return (f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()} "
-            f"({sys.executable}), {platform.system()} {platform.release()}")
+    return (
+        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()} "
+        f"({sys.executable}), {platform.system()} {platform.release()}"
+    )
 
 
 def print_header(title: str) -> None:

@@ -23,9 +23,19 @@ from rkvst_tui.cli import token as cli_token
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 ENV_NAMES = (
-    "RKVST_URL", "RKVST_CLIENT_ID", "RKVST_CLIENT_SECRET", "RKVST_CLIENT_SECRET_FILE", "RKVST_BEARER_TOKEN_FILE",
-    "BEARER_TOKEN_FILE", "RKVST_APPREG_CLIENT", "RKVST_APPREG_SECRET", "RKVST_APPREG_SECRET_FILENAME",
-    "RKVST_AUTHTOKEN_FILENAME", "RKVST_PROFILE", "RKVST_TUI_STATE_DIR", "RKVST_TUI_DEBUG",
+    "RKVST_URL",
+    "RKVST_CLIENT_ID",
+    "RKVST_CLIENT_SECRET",
+    "RKVST_CLIENT_SECRET_FILE",
+    "RKVST_BEARER_TOKEN_FILE",
+    "BEARER_TOKEN_FILE",
+    "RKVST_APPREG_CLIENT",
+    "RKVST_APPREG_SECRET",
+    "RKVST_APPREG_SECRET_FILENAME",
+    "RKVST_AUTHTOKEN_FILENAME",
+    "RKVST_PROFILE",
+    "RKVST_TUI_STATE_DIR",
+    "RKVST_TUI_DEBUG",
 )
 
 
@@ -76,10 +86,12 @@ def test_a_bare_launch_reads_as_the_parser_reads_no_arguments():
 
 def test_a_bare_launch_does_not_import_argparse_or_toml():
     # What the console does before it imports Textual: read the arguments, find no configuration.
-    code = ("import sys; from rkvst_tui import cli; "
-            "from rkvst_tui.cli import connection, console; "
-            "console.run_console = lambda args, io: print(connection.configured_connection(args)); cli.main([]); "
-            "print(sorted({'argparse', 'tomllib'} & set(sys.modules)))")
+    code = (
+        "import sys; from rkvst_tui import cli; "
+        "from rkvst_tui.cli import connection, console; "
+        "console.run_console = lambda args, io: print(connection.configured_connection(args)); cli.main([]); "
+        "print(sorted({'argparse', 'tomllib'} & set(sys.modules)))"
+    )
     env = {key: value for key, value in os.environ.items() if not key.startswith(("RKVST", "DATATRAILS"))}
     env["RKVST_TUI_CONFIG_DIR"] = "/nonexistent/rkvst-tui-test"
     answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
@@ -244,12 +256,26 @@ def test_apps_create_prints_the_secret_once(env, capsys):
 
 def test_apps_create_from_the_guides_file_and_save(env, capsys, isolated):
     app_file = isolated / "app.json"
-    app_file.write_text(json.dumps(
-        {"display_name": "TrafficLight101", "custom_claims": {"serial_number": "TL1000000101", "has_cyclist_light": "true"}}
-    ))
+    app_file.write_text(
+        json.dumps(
+            {
+                "display_name": "TrafficLight101",
+                "custom_claims": {"serial_number": "TL1000000101", "has_cyclist_light": "true"},
+            }
+        )
+    )
     target = isolated / "creds.json"
-    code, out, err = run(capsys, "apps", "create", "--from-file", str(app_file), "--save-credentials", str(target),
-                         "--claim", "has_cyclist_light=false")
+    code, out, err = run(
+        capsys,
+        "apps",
+        "create",
+        "--from-file",
+        str(app_file),
+        "--save-credentials",
+        str(target),
+        "--claim",
+        "has_cyclist_light=false",
+    )
     assert code == 0, err
     client_id, secret = read_credentials_file(target)
     assert secret not in out + err
@@ -306,8 +332,9 @@ def test_apps_list_table_and_json(env, capsys):
 
 def test_apps_update_merges_unsets_and_replaces(env, capsys):
     app = _create(capsys, "before", "--claim", "a=1", "--claim", "b=2")
-    code, out, err = run(capsys, "apps", "update", app["client_id"], "--name", "after", "--claim", "c=3",
-                         "--unset-claim", "a", "--json")
+    code, out, err = run(
+        capsys, "apps", "update", app["client_id"], "--name", "after", "--claim", "c=3", "--unset-claim", "a", "--json"
+    )
     assert code == 0, err
     updated = json.loads(out)
     assert (updated["display_name"], updated["custom_claims"]) == ("after", {"b": "2", "c": "3"})
@@ -402,17 +429,35 @@ def test_principals_add_app_list_and_remove(env, capsys):
 
 
 def test_principals_add_by_issuer_and_subject(env, capsys):
-    code, out, err = run(capsys, "principals", "add", "--issuer", "job.idp.server/1234", "--subject", "bob",
-                         "--display-name", "Bob Smith", "--email", "bob@job", "--json")
+    code, out, err = run(
+        capsys,
+        "principals",
+        "add",
+        "--issuer",
+        "job.idp.server/1234",
+        "--subject",
+        "bob",
+        "--display-name",
+        "Bob Smith",
+        "--email",
+        "bob@job",
+        "--json",
+    )
     assert code == 0, err
-    assert {"issuer": "job.idp.server/1234", "subject": "bob", "display_name": "Bob Smith", "email": "bob@job"} in json.loads(out)["root_principals"]
+    assert {
+        "issuer": "job.idp.server/1234",
+        "subject": "bob",
+        "display_name": "Bob Smith",
+        "email": "bob@job",
+    } in json.loads(out)["root_principals"]
     code, _, err = run(capsys, "principals", "add", "--issuer", "x")
     assert code == 2 and "--subject" in err
 
 
 def test_principals_remove_self_is_refused(env, capsys):
-    code, _, err = run(capsys, "principals", "remove", "--issuer", f"{env.base_url}/appidpv1", "--subject",
-                       env.admin_client_id)
+    code, _, err = run(
+        capsys, "principals", "remove", "--issuer", f"{env.base_url}/appidpv1", "--subject", env.admin_client_id
+    )
     assert code == 1 and "refusing to remove the signed-in registration" in err
     code, _, err = run(capsys, "principals", "remove", "--issuer", "nobody", "--subject", "nobody")
     assert code == 1 and "no root principal" in err
@@ -531,8 +576,10 @@ def test_the_console_uses_the_configured_connection(env, capsys):
 
 
 def test_the_startup_imports_stay_light():
-    code = "import sys, rkvst_tui.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in " \
-           "('httpx', 'starlette', 'uvicorn', 'textual') or m.startswith('rkvst_tui.sandbox')))"
+    code = (
+        "import sys, rkvst_tui.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('httpx', 'starlette', 'uvicorn', 'textual') or m.startswith('rkvst_tui.sandbox')))"
+    )
     answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert answer.stdout.strip() == "[]"
 
@@ -540,9 +587,19 @@ def test_the_startup_imports_stay_light():
 def test_the_console_imports_only_what_its_first_frame_draws():
     """The HTTP stack comes on a thread once the frame is up; dialogs, the palette's providers,
     the other screens and TextArea when first used (tests/benchmarks/bench_first_frame.py)."""
-    later = ["httpx", "httpcore", "jwt", "textual.widgets._text_area", "rkvst_tui.api.client",
-             "rkvst_tui.tui.commands", "rkvst_tui.tui.screens.confirm", "rkvst_tui.tui.screens.app_form",
-             "rkvst_tui.tui.views.inspector", "rkvst_tui.tui.screens.secret_reveal", "rkvst_tui.tui.screens.lost_create"]
+    later = [
+        "httpx",
+        "httpcore",
+        "jwt",
+        "textual.widgets._text_area",
+        "rkvst_tui.api.client",
+        "rkvst_tui.tui.commands",
+        "rkvst_tui.tui.screens.confirm",
+        "rkvst_tui.tui.screens.app_form",
+        "rkvst_tui.tui.views.inspector",
+        "rkvst_tui.tui.screens.secret_reveal",
+        "rkvst_tui.tui.screens.lost_create",
+    ]
     code = f"import sys, rkvst_tui.tui.app; print([m for m in {later!r} if m in sys.modules])"
     answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert answer.returncode == 0 and answer.stdout.strip() == "[]", answer.stderr
@@ -600,8 +657,9 @@ class _GatewayAfterCreate:
                 answer = await self.inner.handle_async_request(request)
                 await answer.aread()
                 await answer.aclose()
-            return httpx.Response(self.status, text=f"<html><h1>{self.status}</h1>nginx</html>",
-                                  headers={"content-type": "text/html"})
+            return httpx.Response(
+                self.status, text=f"<html><h1>{self.status}</h1>nginx</html>", headers={"content-type": "text/html"}
+            )
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:

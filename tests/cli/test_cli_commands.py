@@ -51,7 +51,9 @@ SPOILED = {
     "wrong audience": (lambda s, c: s.keys.sign({**c, "aud": "https://evil.example/archivist"}), "aud is"),
     "bad signature": (lambda s, c: s.keys.sign(c)[:-8] + "AAAAAAAA", "signature INVALID"),
     "unsigned, expired, wrong issuer": (
-        lambda s, c: _unsigned({**c, "exp": c["iat"] - 60, "iss": "https://evil.example/appidpv1"}), "alg is 'none'"),
+        lambda s, c: _unsigned({**c, "exp": c["iat"] - 60, "iss": "https://evil.example/appidpv1"}),
+        "alg is 'none'",
+    ),
 }
 
 
@@ -136,14 +138,22 @@ def test_regenerate_on_a_terminal_asks_first(env, capsys, monkeypatch, mint_toke
 
 def _console_env(isolated) -> dict:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("RKVST", "DATATRAILS"))}
-    environ.update(RKVST_TUI_CONFIG_DIR=str(isolated / "config"), RKVST_TUI_DATA_DIR=str(isolated / "data"),
-                   RKVST_TUI_STATE_DIR=str(isolated / "state"))
+    environ.update(
+        RKVST_TUI_CONFIG_DIR=str(isolated / "config"),
+        RKVST_TUI_DATA_DIR=str(isolated / "data"),
+        RKVST_TUI_STATE_DIR=str(isolated / "state"),
+    )
     return environ
 
 
 def test_the_console_into_a_pipe_says_so_and_exits_2(isolated):
-    answer = subprocess.run([sys.executable, "-m", "rkvst_tui"], capture_output=True, timeout=60,
-                            env=_console_env(isolated), stdin=subprocess.DEVNULL)
+    answer = subprocess.run(
+        [sys.executable, "-m", "rkvst_tui"],
+        capture_output=True,
+        timeout=60,
+        env=_console_env(isolated),
+        stdin=subprocess.DEVNULL,
+    )
     assert answer.returncode == 2
     assert answer.stdout == b""  # no escape codes in the pipe
     assert b"error: the console needs a terminal, and standard output is not one" in answer.stderr
@@ -153,8 +163,14 @@ def test_the_console_into_a_pipe_says_so_and_exits_2(isolated):
 def test_the_console_in_a_terminal_still_starts(isolated):
     leader, follower = pty.openpty()
     environ = {**_console_env(isolated), "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
-    process = subprocess.Popen([sys.executable, "-m", "rkvst_tui"], stdin=follower, stdout=follower,
-                               stderr=follower, env=environ, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rkvst_tui"],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=environ,
+        start_new_session=True,
+    )
     os.close(follower)
     seen = b""
     try:
@@ -190,8 +206,17 @@ def test_a_claim_error_hint_says_the_rule(env, capsys):
 
 
 def test_create_echoes_the_claims_it_set(env, capsys):
-    code, out, err = run(capsys, "apps", "create", "--name", "TrafficLight101", "--claim", "serial_number=TL1",
-                         "--claim", "has_cyclist_light=true")
+    code, out, err = run(
+        capsys,
+        "apps",
+        "create",
+        "--name",
+        "TrafficLight101",
+        "--claim",
+        "serial_number=TL1",
+        "--claim",
+        "has_cyclist_light=true",
+    )
     assert code == 0, err
     lines = [line.split() for line in out.splitlines()]
     assert ["Custom", "claims", "has_cyclist_light", "=", "true"] in lines

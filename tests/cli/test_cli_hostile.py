@@ -16,9 +16,19 @@ from rkvst_tui.cli import connection as cli_connection
 
 HOSTILE_NAME = "Prod\x1b]0;PWNED\x07\x9b2J\u202eevil\u200b\u2028x\x7f"
 ENV_NAMES = (
-    "RKVST_URL", "RKVST_CLIENT_ID", "RKVST_CLIENT_SECRET", "RKVST_CLIENT_SECRET_FILE", "RKVST_BEARER_TOKEN_FILE",
-    "BEARER_TOKEN_FILE", "RKVST_APPREG_CLIENT", "RKVST_APPREG_SECRET", "RKVST_APPREG_SECRET_FILENAME",
-    "RKVST_AUTHTOKEN_FILENAME", "RKVST_PROFILE", "RKVST_TUI_STATE_DIR", "RKVST_TUI_DEBUG",
+    "RKVST_URL",
+    "RKVST_CLIENT_ID",
+    "RKVST_CLIENT_SECRET",
+    "RKVST_CLIENT_SECRET_FILE",
+    "RKVST_BEARER_TOKEN_FILE",
+    "BEARER_TOKEN_FILE",
+    "RKVST_APPREG_CLIENT",
+    "RKVST_APPREG_SECRET",
+    "RKVST_APPREG_SECRET_FILENAME",
+    "RKVST_AUTHTOKEN_FILENAME",
+    "RKVST_PROFILE",
+    "RKVST_TUI_STATE_DIR",
+    "RKVST_TUI_DEBUG",
 )
 
 
@@ -69,17 +79,21 @@ def cli_is_jws(text: str) -> bool:
     return is_jws_compact(text)
 
 
-@pytest.mark.parametrize("access_token", [
-    "\x1b]52;c;UFdORUQ=\x1b\\",  # an OSC 52 in place of a token
-    "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0\x1b[2J.c2ln",  # JWS-like with an escape inside
-    "not-a-token",
-    "a.b",  # two parts
-    "a.b.c.d.e",  # a JWE has five parts: not an access token the console can use
-    "ey J.e.s",  # a space
-])
+@pytest.mark.parametrize(
+    "access_token",
+    [
+        "\x1b]52;c;UFdORUQ=\x1b\\",  # an OSC 52 in place of a token
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0\x1b[2J.c2ln",  # JWS-like with an escape inside
+        "not-a-token",
+        "a.b",  # two parts
+        "a.b.c.d.e",  # a JWE has five parts: not an access token the console can use
+        "ey J.e.s",  # a space
+    ],
+)
 @pytest.mark.parametrize("as_json", [False, True])
-def test_token_refuses_an_answer_that_is_not_a_jws_compact_token(env, capsys, monkeypatch, tmp_path,
-                                                                 access_token, as_json):
+def test_token_refuses_an_answer_that_is_not_a_jws_compact_token(
+    env, capsys, monkeypatch, tmp_path, access_token, as_json
+):
     """A hostile token endpoint (a real one cannot be made to answer this: MockTransport)."""
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -87,8 +101,10 @@ def test_token_refuses_an_answer_that_is_not_a_jws_compact_token(env, capsys, mo
         return httpx.Response(200, json={"access_token": access_token, "token_type": "Bearer", "expires_in": 3600})
 
     async def hostile_client(args, stdin):
-        return RkvstClient(cli_connection.with_secret(cli_connection.configured_connection(args), stdin),
-                           transport=httpx.MockTransport(answer))
+        return RkvstClient(
+            cli_connection.with_secret(cli_connection.configured_connection(args), stdin),
+            transport=httpx.MockTransport(answer),
+        )
 
     monkeypatch.setattr(cli_connection, "client_for", hostile_client)
     saved = tmp_path / "bearer_token"

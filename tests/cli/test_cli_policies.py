@@ -14,36 +14,67 @@ CAMBRIDGE = ["Traffic light 101", "Traffic light 102", "Cyclist light 7"]
 
 
 def token_sees(sandbox, app: dict) -> list[dict]:
-    token = httpx.post(sandbox.base_url + "/archivist/iam/v1/appidp/token", data={
-        "grant_type": "client_credentials", "client_id": app["client_id"],
-        "client_secret": app["credentials"][0]["secret"]}).json()["access_token"]
+    token = httpx.post(
+        sandbox.base_url + "/archivist/iam/v1/appidp/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": app["client_id"],
+            "client_secret": app["credentials"][0]["secret"],
+        },
+    ).json()["access_token"]
     answer = httpx.get(sandbox.base_url + ASSETS, headers={"Authorization": f"Bearer {token}"})
     return answer.json()["assets"]
 
 
 def test_create_from_flags_then_the_registration_sees_exactly_that(env, capsys) -> None:
     app = _create(capsys, "TrafficLight101", "--claim", "serial_number=TL1000000101")
-    code, out, err = run(capsys, "policies", "create", "--name", "Lights in Cambridge", "--description", "city",
-                         "--filter", "arc_display_type=Traffic Light", "--filter", "location=Cambridge|location=Ely",
-                         "--grant-claim", "serial_number=TL1000000101", "--read", "arc_display_name",
-                         "--read", "serial_number", "--write", "arc_description", "--behaviour", "RecordEvidence",
-                         "--json")
+    code, out, err = run(
+        capsys,
+        "policies",
+        "create",
+        "--name",
+        "Lights in Cambridge",
+        "--description",
+        "city",
+        "--filter",
+        "arc_display_type=Traffic Light",
+        "--filter",
+        "location=Cambridge|location=Ely",
+        "--grant-claim",
+        "serial_number=TL1000000101",
+        "--read",
+        "arc_display_name",
+        "--read",
+        "serial_number",
+        "--write",
+        "arc_description",
+        "--behaviour",
+        "RecordEvidence",
+        "--json",
+    )
     assert code == 0, err
     created = json.loads(out)
     policy = created["access_policy"]
-    assert policy["filters"] == [{"or": ["attributes.arc_display_type=Traffic Light"]},
-                                 {"or": ["attributes.location=Cambridge", "attributes.location=Ely"]}]
+    assert policy["filters"] == [
+        {"or": ["attributes.arc_display_type=Traffic Light"]},
+        {"or": ["attributes.location=Cambridge", "attributes.location=Ely"]},
+    ]
     permission = policy["access_permissions"][0]
     assert permission["user_attributes"] == [{"or": ["jwt_serial_number=TL1000000101"]}]
     assert permission["asset_attributes_read"] == ["arc_display_name", "serial_number"]
-    assert permission["asset_attributes_write"] == ["arc_description"] and permission["behaviours"] == ["RecordEvidence"]
-    assert created["warnings"] == ["filters[1].or[1]: attributes.location=Ely matches none of the 6 assets "
-                                   "(values of location: Basingstoke, Cambridge, Newmarket)"]
+    assert permission["asset_attributes_write"] == ["arc_description"] and permission["behaviours"] == [
+        "RecordEvidence"
+    ]
+    assert created["warnings"] == [
+        "filters[1].or[1]: attributes.location=Ely matches none of the 6 assets "
+        "(values of location: Basingstoke, Cambridge, Newmarket)"
+    ]
 
     seen = token_sees(env, app)
     assert [a["attributes"] for a in seen] == [
         {"arc_display_name": name, "serial_number": serial}
-        for name, serial in zip(CAMBRIDGE, ["TL1000000101", "TL1000000102", "TL1000000107"])]
+        for name, serial in zip(CAMBRIDGE, ["TL1000000101", "TL1000000102", "TL1000000107"])
+    ]
 
     code, out, err = run(capsys, "apps", "access", "TrafficLight101")
     assert code == 0, err
@@ -62,8 +93,19 @@ def test_list_show_update_and_delete(env, capsys) -> None:
     app = _create(capsys, "Reader")
     code, out, err = run(capsys, "policies", "list")
     assert (code, out.strip()) == (0, "No access policies to display")
-    code, _, err = run(capsys, "policies", "create", "--name", "Weather", "--filter", "arc_display_type=Weather Station",
-                       "--grant-app", "Reader", "--read", "*")
+    code, _, err = run(
+        capsys,
+        "policies",
+        "create",
+        "--name",
+        "Weather",
+        "--filter",
+        "arc_display_type=Weather Station",
+        "--grant-app",
+        "Reader",
+        "--read",
+        "*",
+    )
     assert code == 0, err
     assert "created access policy 'Weather'" in err
     code, out, err = run(capsys, "policies", "list")
@@ -80,13 +122,25 @@ def test_list_show_update_and_delete(env, capsys) -> None:
     identity = shown["access_policy"]["identity"]
     assert token_sees(env, app)[0]["attributes"]["arc_firmware_version"] == "1.4.2"
 
-    code, out, err = run(capsys, "policies", "update", identity, "--filter", "location=Newmarket",
-                         "--description", "all of Newmarket", "--json")
+    code, out, err = run(
+        capsys,
+        "policies",
+        "update",
+        identity,
+        "--filter",
+        "location=Newmarket",
+        "--description",
+        "all of Newmarket",
+        "--json",
+    )
     assert code == 0, err
     updated = json.loads(out)["access_policy"]
     assert updated["filters"] == [{"or": ["attributes.location=Newmarket"]}]
     assert updated["access_permissions"] == shown["access_policy"]["access_permissions"]  # kept
-    assert [a["attributes"]["arc_display_name"] for a in token_sees(env, app)] == ["Weather station 3", "Traffic light 201"]
+    assert [a["attributes"]["arc_display_name"] for a in token_sees(env, app)] == [
+        "Weather station 3",
+        "Traffic light 201",
+    ]
 
     code, _, err = run(capsys, "policies", "delete", "Weather")
     assert code == 2 and "without confirmation" in err and "--yes" in err
@@ -107,9 +161,16 @@ def test_delete_on_a_terminal_asks_and_no_keeps_it(env, capsys, monkeypatch) -> 
 
 def test_create_from_a_file_like_the_api_body_and_its_warnings(env, capsys, tmp_path) -> None:
     _create(capsys, "TrafficLight201", "--claim", "serial_number=TL2000000201")
-    body = {"display_name": "From a file", "filters": [{"or": ["attributes.location=Cambrige"]}],
-            "access_permissions": [{"user_attributes": [{"or": ["jwt_serial_number=TL2000000299"]}],
-                                    "include_attributes": ["arc_display_name"]}]}
+    body = {
+        "display_name": "From a file",
+        "filters": [{"or": ["attributes.location=Cambrige"]}],
+        "access_permissions": [
+            {
+                "user_attributes": [{"or": ["jwt_serial_number=TL2000000299"]}],
+                "include_attributes": ["arc_display_name"],
+            }
+        ],
+    }
     path = tmp_path / "policy.json"
     path.write_text(json.dumps(body))
     code, out, err = run(capsys, "policies", "create", "--from-file", str(path))
@@ -168,4 +229,7 @@ def test_a_bad_json_file_and_a_non_root_caller(env, capsys, tmp_path, monkeypatc
 def test_apps_access_for_a_root_registration(env, capsys) -> None:
     code, out, err = run(capsys, "apps", "access", "sandbox-admin")
     assert code == 0, err
-    assert out.splitlines()[0] == "sandbox-admin is a root principal: it sees every asset (6 assets), whole; policies do not restrict it"
+    assert (
+        out.splitlines()[0]
+        == "sandbox-admin is a root principal: it sees every asset (6 assets), whole; policies do not restrict it"
+    )

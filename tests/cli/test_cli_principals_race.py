@@ -29,8 +29,12 @@ def test_a_removal_undone_by_another_admin_is_reported_and_exits_1(env, capsys, 
 def test_an_add_that_survives_a_concurrent_removal_warns_and_exits_0(env, capsys, monkeypatch, mint_token):
     run(capsys, "principals", "add", "--issuer", ZED["issuer"], "--subject", "zed")
     # The other admin reads the list just after our write (wes in it) and removes zed.
-    _through(monkeypatch, OtherAdminWritesAfterUs(
-        mint_token(env), lambda theirs: [p for p in theirs if p["subject"] != "zed"], reads_first=False))
+    _through(
+        monkeypatch,
+        OtherAdminWritesAfterUs(
+            mint_token(env), lambda theirs: [p for p in theirs if p["subject"] != "zed"], reads_first=False
+        ),
+    )
     code, out, err = run(capsys, "principals", "add", "--issuer", WES["issuer"], "--subject", "wes")
     assert code == 0, err
     assert "wes (https://idp.example) is now a root principal" in err

@@ -66,8 +66,13 @@ def test_token_save_into_a_read_only_directory(env, capsys, isolated):
         if not shutil.which("unshare"):
             pytest.skip("needs unshare(1) to make a read-only directory for root")
         script = f'mount --bind -o ro "{locked}" "{locked}" && exec "$0" -m rkvst_tui token --save "{target}"'
-        answer = subprocess.run(["unshare", "-m", "sh", "-c", script, sys.executable], capture_output=True,
-                                text=True, timeout=60, env=os.environ.copy())
+        answer = subprocess.run(
+            ["unshare", "-m", "sh", "-c", script, sys.executable],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=os.environ.copy(),
+        )
         if "mount:" in answer.stderr or "unshare:" in answer.stderr:
             pytest.skip(f"no mount namespace here: {answer.stderr.strip()}")
         code, out, err = answer.returncode, answer.stdout, answer.stderr
@@ -87,12 +92,14 @@ def test_a_secret_saved_where_others_can_write_is_warned_about(env, capsys, isol
     assert code == 0, err
     assert f"warning: {shared} can be written by {who} (mode {mode:04o})" in err
     assert stat.S_IMODE((shared / "bearer_token").stat().st_mode) == 0o600  # saved all the same
-    code, out, err = run(capsys, "apps", "create", "--name", "shared-creds", "--json",
-                         "--save-credentials", str(shared / "creds.env"))
+    code, out, err = run(
+        capsys, "apps", "create", "--name", "shared-creds", "--json", "--save-credentials", str(shared / "creds.env")
+    )
     assert code == 0 and f"warning: {shared} can be written by {who}" in err
     app = json.loads(out)["application"]
-    code, out, err = run(capsys, "apps", "regenerate", app["client_id"], "--yes",
-                         "--save-credentials", str(shared / "new.env"))
+    code, out, err = run(
+        capsys, "apps", "regenerate", app["client_id"], "--yes", "--save-credentials", str(shared / "new.env")
+    )
     assert code == 0 and f"warning: {shared} can be written by {who}" in err
 
 
@@ -101,6 +108,7 @@ def test_a_private_directory_gets_no_warning(env, capsys, isolated):
     private.mkdir(mode=0o700)
     code, _, err = run(capsys, "token", "--save", str(private / "bearer_token"))
     assert code == 0 and "warning" not in err
-    code, out, err = run(capsys, "apps", "create", "--name", "private-creds",
-                         "--save-credentials", str(private / "fresh" / "creds.env"))
+    code, out, err = run(
+        capsys, "apps", "create", "--name", "private-creds", "--save-credentials", str(private / "fresh" / "creds.env")
+    )
     assert code == 0 and "warning" not in err  # a directory it makes itself is 0700

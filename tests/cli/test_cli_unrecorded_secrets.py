@@ -21,9 +21,19 @@ from rkvst_tui.api import state_dirs
 from rkvst_tui.api.secret_journal import SecretJournal
 
 ENV_NAMES = (
-    "RKVST_URL", "RKVST_CLIENT_ID", "RKVST_CLIENT_SECRET", "RKVST_CLIENT_SECRET_FILE", "RKVST_BEARER_TOKEN_FILE",
-    "BEARER_TOKEN_FILE", "RKVST_APPREG_CLIENT", "RKVST_APPREG_SECRET", "RKVST_APPREG_SECRET_FILENAME",
-    "RKVST_AUTHTOKEN_FILENAME", "RKVST_PROFILE", "RKVST_TUI_STATE_DIR", "RKVST_TUI_DEBUG",
+    "RKVST_URL",
+    "RKVST_CLIENT_ID",
+    "RKVST_CLIENT_SECRET",
+    "RKVST_CLIENT_SECRET_FILE",
+    "RKVST_BEARER_TOKEN_FILE",
+    "BEARER_TOKEN_FILE",
+    "RKVST_APPREG_CLIENT",
+    "RKVST_APPREG_SECRET",
+    "RKVST_APPREG_SECRET_FILENAME",
+    "RKVST_AUTHTOKEN_FILENAME",
+    "RKVST_PROFILE",
+    "RKVST_TUI_STATE_DIR",
+    "RKVST_TUI_DEBUG",
 )
 
 
@@ -57,8 +67,9 @@ def left_by_a_killed_console(capsys, name: str, base_url: str) -> str:
     assert code == 0, err
     client_id = json.loads(out)["application"]["client_id"]
     journal = SecretJournal()
-    journal.record_shown(client_id=client_id, display_name=name, base_url=base_url, profile="default",
-                         is_sandbox=False, reason="created")
+    journal.record_shown(
+        client_id=client_id, display_name=name, base_url=base_url, profile="default", is_sandbox=False, reason="created"
+    )
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     document = json.loads(journal.path.read_text())
@@ -134,7 +145,11 @@ def test_a_secret_that_standard_output_could_not_take_is_named_on_the_next_start
     try:
         answer = subprocess.run(
             [sys.executable, "-m", "rkvst_tui", "apps", "create", "--name", "PipedLight"],
-            stdout=write_end, stderr=subprocess.PIPE, text=True, env=child_env, timeout=60,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env,
+            timeout=60,
         )
     finally:
         os.close(write_end)

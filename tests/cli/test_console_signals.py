@@ -62,8 +62,13 @@ class Terminal:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
         self.process = subprocess.Popen(
-            [sys.executable, "-c", CONTROLLING_TERMINAL], stdin=slave, stdout=slave, stderr=slave,
-            env=env, start_new_session=True, close_fds=True,
+            [sys.executable, "-c", CONTROLLING_TERMINAL],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
         )
         os.close(slave)
         self.raw = b""
@@ -93,8 +98,10 @@ class Terminal:
             if self.process.poll() is not None and self.master >= 0:
                 self._read(0.05)
                 if not check():
-                    raise AssertionError(f"the console exited ({self.process.returncode}) before {what or condition}:"
-                                         f"\n{self.text[-2000:]}")
+                    raise AssertionError(
+                        f"the console exited ({self.process.returncode}) before {what or condition}:"
+                        f"\n{self.text[-2000:]}"
+                    )
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what or condition}:\n{self.text[-2000:]}")
             self._read(0.05)
@@ -128,13 +135,22 @@ class Terminal:
 
 @pytest.fixture
 def console_env(tmp_path: Path, sandbox) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("RKVST", "DATATRAILS", "BEARER_TOKEN", "XDG_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("RKVST", "DATATRAILS", "BEARER_TOKEN", "XDG_"))
+    }
     for name in ("config", "data", "state"):
         env[f"XDG_{name.upper()}_HOME"] = str(tmp_path / f"xdg-{name}")
         env[f"RKVST_TUI_{name.upper()}_DIR"] = str(tmp_path / name)
-    env.update(TERM="xterm-256color", RKVST_URL=sandbox.base_url, RKVST_CLIENT_ID=sandbox.admin_client_id,
-               RKVST_CLIENT_SECRET_FILE=str(sandbox.credentials_file), TEXTUAL="", PYTHONUNBUFFERED="1")
+    env.update(
+        TERM="xterm-256color",
+        RKVST_URL=sandbox.base_url,
+        RKVST_CLIENT_ID=sandbox.admin_client_id,
+        RKVST_CLIENT_SECRET_FILE=str(sandbox.credentials_file),
+        TEXTUAL="",
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
@@ -185,8 +201,9 @@ def test_a_console_lost_with_the_secret_on_screen_is_caught_up_on_the_next_start
                 assert terminal.ended() == ends_with, how
                 if how == "SIGTERM":  # the terminal restored, and a word about the secret
                     assert LEAVE_ALTERNATE_SCREEN in terminal.raw[mark:]
-                    assert f"stopped by SIGTERM while the new secret of '{name}' was on screen" in \
-                        " ".join(terminal.text_since(mark).split())
+                    assert f"stopped by SIGTERM while the new secret of '{name}' was on screen" in " ".join(
+                        terminal.text_since(mark).split()
+                    )
             finally:
                 terminal.stop()
             names = [entry["display_name"] for entry in journal_entries(console_env)]

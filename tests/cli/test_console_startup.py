@@ -16,9 +16,20 @@ from rkvst_tui.cli import parser as cli_parser
 
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
-    for name in ("RKVST_URL", "RKVST_CLIENT_ID", "RKVST_APPREG_CLIENT", "RKVST_CLIENT_SECRET", "RKVST_APPREG_SECRET",
-                 "RKVST_CLIENT_SECRET_FILE", "RKVST_APPREG_SECRET_FILENAME", "RKVST_BEARER_TOKEN_FILE",
-                 "BEARER_TOKEN_FILE", "RKVST_AUTHTOKEN_FILENAME", "RKVST_PROFILE", "RKVST_TUI_STATE_DIR"):
+    for name in (
+        "RKVST_URL",
+        "RKVST_CLIENT_ID",
+        "RKVST_APPREG_CLIENT",
+        "RKVST_CLIENT_SECRET",
+        "RKVST_APPREG_SECRET",
+        "RKVST_CLIENT_SECRET_FILE",
+        "RKVST_APPREG_SECRET_FILENAME",
+        "RKVST_BEARER_TOKEN_FILE",
+        "BEARER_TOKEN_FILE",
+        "RKVST_AUTHTOKEN_FILENAME",
+        "RKVST_PROFILE",
+        "RKVST_TUI_STATE_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RKVST_TUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("RKVST_TUI_DATA_DIR", str(tmp_path / "data"))
@@ -27,7 +38,9 @@ def isolated(tmp_path, monkeypatch):
 
 def test_launch_now_starts_the_sandbox_child_before_anyone_connects(isolated):
     args = cli_parser.build_parser().parse_args([])
-    connect, servers = cli_console.console_connect(args, output.Io(sys.stdout, sys.stderr, sys.stdin, False), launch_now=True)
+    connect, servers = cli_console.console_connect(
+        args, output.Io(sys.stdout, sys.stderr, sys.stdin, False), launch_now=True
+    )
     try:
         assert len(servers) == 1 and servers[0].running  # started, not waited for
 
@@ -89,8 +102,9 @@ async def test_reconnect_after_the_shared_sandbox_stops_starts_this_consoles_own
     from tests.console_helpers import SIZE, screen_text, settle, wait_until
 
     other_console = SandboxProcess(state_dirs.sandbox_data_dir(), preferred_port=0).start()
-    connect, servers = cli_console.console_connect(cli_parser.build_parser().parse_args([]),
-                                           output.Io(sys.stdout, sys.stderr, sys.stdin, False))
+    connect, servers = cli_console.console_connect(
+        cli_parser.build_parser().parse_args([]), output.Io(sys.stdout, sys.stderr, sys.stdin, False)
+    )
     app = RkvstApp(connect=connect)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -98,8 +112,11 @@ async def test_reconnect_after_the_shared_sandbox_stops_starts_this_consoles_own
             assert app.client.connection.base_url == other_console.base_url and servers[0].shared
             other_console.stop()
             await app.run_action("reconnect")
-            await wait_until(pilot, lambda: app.client is not None and servers[0].running
-                             and servers[0].base_url in screen_text(app), what="this console's own sandbox")
+            await wait_until(
+                pilot,
+                lambda: app.client is not None and servers[0].running and servers[0].base_url in screen_text(app),
+                what="this console's own sandbox",
+            )
             await wait_until(pilot, lambda: "signed in as" in screen_text(app), what="signed in again")
             assert not servers[0].shared and app.client.connection.base_url == servers[0].base_url
     finally:

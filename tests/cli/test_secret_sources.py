@@ -43,9 +43,20 @@ from tests.console_helpers import SIZE, notifications, screen_text, settle
 TOKEN_PATH = "/archivist/iam/v1/appidp/token"
 USER_NAME = "matrix-root"
 SECRET_NAMES = (
-    "RKVST_URL", "RKVST_CLIENT_ID", "RKVST_CLIENT_SECRET", "RKVST_CLIENT_SECRET_FILE", "RKVST_BEARER_TOKEN_FILE",
-    "BEARER_TOKEN_FILE", "RKVST_APPREG_CLIENT", "RKVST_APPREG_SECRET", "RKVST_APPREG_SECRET_FILENAME",
-    "RKVST_AUTHTOKEN_FILENAME", "RKVST_PROFILE", "RKVST_TUI_STATE_DIR", "RKVST_TUI_DEBUG", "PROD_SECRET",
+    "RKVST_URL",
+    "RKVST_CLIENT_ID",
+    "RKVST_CLIENT_SECRET",
+    "RKVST_CLIENT_SECRET_FILE",
+    "RKVST_BEARER_TOKEN_FILE",
+    "BEARER_TOKEN_FILE",
+    "RKVST_APPREG_CLIENT",
+    "RKVST_APPREG_SECRET",
+    "RKVST_APPREG_SECRET_FILENAME",
+    "RKVST_AUTHTOKEN_FILENAME",
+    "RKVST_PROFILE",
+    "RKVST_TUI_STATE_DIR",
+    "RKVST_TUI_DEBUG",
+    "PROD_SECRET",
 )
 
 
@@ -60,8 +71,11 @@ class Tenant:
         return self.server.base_url
 
     def token(self) -> str:
-        answer = httpx.post(self.url + TOKEN_PATH, timeout=10, data={
-            "grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.secret})
+        answer = httpx.post(
+            self.url + TOKEN_PATH,
+            timeout=10,
+            data={"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.secret},
+        )
         answer.raise_for_status()
         return answer.json()["access_token"]
 
@@ -139,8 +153,7 @@ def _env_secret(t: Tenant, home: Path, env) -> list[str]:
 
 
 def _env_secret_file(t: Tenant, home: Path, env) -> list[str]:
-    env(RKVST_URL=t.url, RKVST_CLIENT_ID=t.client_id,
-        RKVST_CLIENT_SECRET_FILE=str(private(home / "secret", t.secret)))
+    env(RKVST_URL=t.url, RKVST_CLIENT_ID=t.client_id, RKVST_CLIENT_SECRET_FILE=str(private(home / "secret", t.secret)))
     return []
 
 
@@ -150,8 +163,11 @@ def _sdk_names(t: Tenant, home: Path, env) -> list[str]:
 
 
 def _sdk_secret_filename(t: Tenant, home: Path, env) -> list[str]:
-    env(RKVST_URL=t.url, RKVST_APPREG_CLIENT=t.client_id,
-        RKVST_APPREG_SECRET_FILENAME=str(private(home / "secret", t.secret)))
+    env(
+        RKVST_URL=t.url,
+        RKVST_APPREG_CLIENT=t.client_id,
+        RKVST_APPREG_SECRET_FILENAME=str(private(home / "secret", t.secret)),
+    )
     return []
 
 
@@ -205,18 +221,21 @@ def _token_file_variable(name: str) -> Callable[..., list[str]]:
     def source(t: Tenant, home: Path, env) -> list[str]:
         env(RKVST_URL=t.url, **{name: str(_bearer_file(t, home))})
         return []
+
     return source
 
 
 def _profile_bearer_token_file(t: Tenant, home: Path, env) -> list[str]:
     path = _bearer_file(t, home)
-    config_file(home, f'default_profile = "prod"\n[profiles.prod]\nbase_url = "{t.url}"\n'
-                      f'bearer_token_file = "{path}"\n')
+    config_file(
+        home, f'default_profile = "prod"\n[profiles.prod]\nbase_url = "{t.url}"\nbearer_token_file = "{path}"\n'
+    )
     return []
 
 
 needs_keyring = pytest.mark.skipif(
-    not keyring_available(), reason="the optional keyring package is not installed (rkvst-tui[keyring])")
+    not keyring_available(), reason="the optional keyring package is not installed (rkvst-tui[keyring])"
+)
 
 CREDENTIALS = "credentials"
 TOKEN = "token"
@@ -280,6 +299,7 @@ def set_env(monkeypatch) -> Callable[..., None]:
     def setter(**values: str) -> None:
         for name, value in values.items():
             monkeypatch.setenv(name, value)
+
     return setter
 
 
@@ -326,8 +346,15 @@ def test_the_command_line_asks_for_a_missing_secret_on_a_terminal(tenant, home):
     controller, terminal = pty.openpty()
     # Its own session: no controlling terminal, so getpass uses the pty on standard input
     # and never the terminal the tests run in.
-    child = subprocess.Popen([sys.executable, "-m", "rkvst_tui", "token"], stdin=terminal, stdout=terminal,
-                             stderr=terminal, env=env, start_new_session=True, close_fds=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "rkvst_tui", "token"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
+        start_new_session=True,
+        close_fds=True,
+    )
     os.close(terminal)
     seen = b""
     try:

@@ -27,7 +27,9 @@ class ForwardingTransport(httpx.AsyncBaseTransport):
 
     def __init__(self) -> None:
         self.real = httpx.AsyncHTTPTransport()
-        self.fault: Callable[[httpx.Request, Callable[..., Awaitable[httpx.Response]]], Awaitable[httpx.Response]] | None = None
+        self.fault: (
+            Callable[[httpx.Request, Callable[..., Awaitable[httpx.Response]]], Awaitable[httpx.Response]] | None
+        ) = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.fault is not None:

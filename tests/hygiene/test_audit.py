@@ -84,8 +84,9 @@ async def test_a_refusal_is_recorded_with_its_status_and_a_lost_answer_as_unknow
     async with admin_client(sandbox) as admin:
         plain = await admin.create_application("NotRoot")
     # A registration that is not root: the service refuses its change (403).
-    async with RkvstClient(Connection(sandbox.base_url, client_id=plain.client_id, secret=plain.secret,
-                                      profile="ops")) as stranger:
+    async with RkvstClient(
+        Connection(sandbox.base_url, client_id=plain.client_id, secret=plain.secret, profile="ops")
+    ) as stranger:
         stranger.audit = trail
         with pytest.raises(PermissionDenied):
             await stranger.create_application("Sneaky")
@@ -120,8 +121,13 @@ async def test_a_trail_that_cannot_be_written_never_costs_the_change_or_its_secr
 
 
 def entry(n: int, name: str = "") -> AuditEntry:
-    return AuditEntry(time=f"2026-12-03T10:{n // 60:02d}:{n % 60:02d}Z", action="app.delete", outcome="done",
-                      target_id=f"id-{n}", target_name=name or f"app {n}")
+    return AuditEntry(
+        time=f"2026-12-03T10:{n // 60:02d}:{n % 60:02d}Z",
+        action="app.delete",
+        outcome="done",
+        target_id=f"id-{n}",
+        target_name=name or f"app {n}",
+    )
 
 
 def test_names_are_stored_exactly_as_given_in_an_ascii_file_and_escaped_when_shown(tmp_path: Path) -> None:
@@ -142,8 +148,11 @@ def test_past_the_size_limit_the_file_is_rotated_and_the_oldest_dropped(tmp_path
     trail = AuditTrail(tmp_path / "audit.jsonl", max_bytes=one * 10, keep=2)
     for n in range(45):
         trail.append(entry(n))
-    sizes = {p.name: p.stat().st_size for p in tmp_path.iterdir() if p.name.startswith("audit.jsonl")
-             and not p.name.endswith(".lock")}
+    sizes = {
+        p.name: p.stat().st_size
+        for p in tmp_path.iterdir()
+        if p.name.startswith("audit.jsonl") and not p.name.endswith(".lock")
+    }
     assert sorted(sizes) == ["audit.jsonl", "audit.jsonl.1", "audit.jsonl.2"]
     assert all(size <= one * 10 for size in sizes.values())
     for name in sizes:

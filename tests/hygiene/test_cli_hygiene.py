@@ -47,8 +47,11 @@ def secret_of(app: dict) -> str:
 
 
 def token_status(server, client_id: str, secret: str) -> int:
-    return httpx.post(server.base_url + TOKEN_PATH, timeout=10, data={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}).status_code
+    return httpx.post(
+        server.base_url + TOKEN_PATH,
+        timeout=10,
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    ).status_code
 
 
 def expire_in(server, app: dict, delta: timedelta) -> None:
@@ -81,7 +84,9 @@ def test_list_expiring_exits_0_when_none_and_4_when_some_soonest_first(cli_env, 
     data = json.loads(out)
     assert code == 4 and data["within_days"] == 30 and out.isascii()
     assert [(e["client_id"], e["expired"], e["days_left"]) for e in data["expiring"]] == [
-        (gone["client_id"], True, -2), (soon["client_id"], False, 10)]
+        (gone["client_id"], True, -2),
+        (soon["client_id"], False, 10),
+    ]
     code, out, _ = run(capsys, "apps", "list", "--expiring", "0", "--json")
     assert code == 4 and [e["display_name"] for e in json.loads(out)["expiring"]] == [gone["display_name"]]
     code, out, _ = run(capsys, "apps", "list", "--expiring", "60", "--match", "later")
@@ -108,8 +113,9 @@ def test_rotate_ids_saves_each_secret_and_a_second_run_finds_nothing_left(cli_en
         assert token_status(sandbox, app["client_id"], secret_of(app)) == 401
         assert secret not in out + err
     assert "2 rotated" in out and "tokens already issued with them run until they expire" in out
-    code, out, err = run(capsys, "apps", "rotate", one["client_id"], two["client_id"], "--save-dir", str(save_dir),
-                         "--yes")
+    code, out, err = run(
+        capsys, "apps", "rotate", one["client_id"], two["client_id"], "--save-dir", str(save_dir), "--yes"
+    )
     assert code == 0 and "nothing left to rotate" in out and "rotated already" in err
 
 
@@ -159,6 +165,7 @@ def test_rotate_stops_at_the_first_failure_and_says_where_each_secret_is(cli_env
     async def known(api, ref):  # the listing saw B; the service has it no more
         if ref == doomed["client_id"]:
             from rkvst_tui.api.models import Application
+
             return Application.from_wire({**doomed, "credentials": []})
         return await original(api, ref)
 
@@ -172,11 +179,14 @@ def test_rotate_stops_at_the_first_failure_and_says_where_each_secret_is(cli_env
     assert f"'A' ({first['client_id']}): in {save_dir / (first['client_id'] + '.env')}" in err
     assert f"not attempted (1): 'C' ({last['client_id']})" in err and "run the same command again" in err
     assert token_status(sandbox, last["client_id"], secret_of(last)) == 200
-    code, out, err = run(capsys, "apps", "rotate", first["client_id"], last["client_id"], "--save-dir", str(save_dir),
-                         "--yes", "--json")
+    code, out, err = run(
+        capsys, "apps", "rotate", first["client_id"], last["client_id"], "--save-dir", str(save_dir), "--yes", "--json"
+    )
     data = json.loads(out)
     assert code == 0 and [(r["client_id"], r["earlier"]) for r in data["rotated"]] == [
-        (first["client_id"], True), (last["client_id"], False)]
+        (first["client_id"], True),
+        (last["client_id"], False),
+    ]
 
 
 def test_rotate_usage_errors(cli_env, capsys, tmp_path) -> None:
@@ -195,8 +205,17 @@ def test_the_real_command_killed_mid_rotation_loses_no_secret_and_the_rerun_fini
     sandbox = cli_env
     apps = [create(capsys, f"Meter{n}") for n in range(ROTATE_AND_DIE)]
     save_dir = tmp_path / "rotated"
-    argv = [sys.executable, "-m", "rkvst_tui", "apps", "rotate", *(a["client_id"] for a in apps),
-            "--save-dir", str(save_dir), "--yes"]
+    argv = [
+        sys.executable,
+        "-m",
+        "rkvst_tui",
+        "apps",
+        "rotate",
+        *(a["client_id"] for a in apps),
+        "--save-dir",
+        str(save_dir),
+        "--yes",
+    ]
     process = subprocess.Popen(argv, cwd=REPO, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not any(save_dir.glob("*.env")) and process.poll() is None:
@@ -206,8 +225,9 @@ def test_the_real_command_killed_mid_rotation_loses_no_secret_and_the_rerun_fini
     assert process.returncode == -signal.SIGKILL, err.decode()[-2000:]  # killed in the middle of the run
     saved_before = sorted(save_dir.glob("*.env"))
     assert 1 <= len(saved_before) < ROTATE_AND_DIE
-    code, out, err = run(capsys, "apps", "rotate", *(a["client_id"] for a in apps), "--save-dir", str(save_dir),
-                         "--yes", "--json")
+    code, out, err = run(
+        capsys, "apps", "rotate", *(a["client_id"] for a in apps), "--save-dir", str(save_dir), "--yes", "--json"
+    )
     assert code == 0, err
     data = json.loads(out)
     assert sorted(r["client_id"] for r in data["rotated"]) == sorted(a["client_id"] for a in apps)
@@ -250,8 +270,12 @@ def test_a_cli_session_is_in_the_audit_trail_with_no_secret_and_audit_prints_it(
     data = json.loads(out)
     assert code == 0 and data["audit_file"] == str(trail) and data["skipped_lines"] == 0
     assert [(e["action"], e["outcome"]) for e in data["entries"]] == [
-        ("app.create", "done"), ("app.regenerate", "done"), ("app.update", "done"),
-        ("root_principal.add", "done"), ("root_principal.remove", "done"), ("app.regenerate", "done"),
+        ("app.create", "done"),
+        ("app.regenerate", "done"),
+        ("app.update", "done"),
+        ("root_principal.add", "done"),
+        ("root_principal.remove", "done"),
+        ("app.regenerate", "done"),
         ("app.delete", "done"),
     ]  # the second delete failed on reading the registration: nothing was sent
     assert data["entries"][0]["target"]["name"] == "Traffic\x1b[31mLight"  # as given

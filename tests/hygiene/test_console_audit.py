@@ -41,6 +41,7 @@ async def test_a_registration_created_in_the_console_is_in_the_audit_trail_witho
     assert code == 0
     created = [e for e in data["entries"] if e["action"] == "app.create"]
     assert [(e["target"]["name"], e["outcome"], e["actor"]) for e in created] == [
-        ("AuditedLight", "done", sandbox.admin_client_id)]
+        ("AuditedLight", "done", sandbox.admin_client_id)
+    ]
     trail = Path(os.environ["RKVST_TUI_STATE_DIR"]) / "audit.jsonl"
     assert secret and secret not in trail.read_text()

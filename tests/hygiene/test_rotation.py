@@ -30,8 +30,11 @@ TOKEN_PATH = "/archivist/iam/v1/appidp/token"
 
 
 def token_status(server, client_id: str, secret: str) -> int:
-    answer = httpx.post(server.base_url + TOKEN_PATH, timeout=10, data={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
+    answer = httpx.post(
+        server.base_url + TOKEN_PATH,
+        timeout=10,
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
     return answer.status_code
 
 
@@ -51,8 +54,9 @@ async def test_each_new_secret_is_saved_0600_before_the_next_and_works(client, s
     seen_before: list[list[str]] = []
     plan = rotation.plan(apps)
     assert [a.client_id for a in plan.todo] == [a.client_id for a in apps] and not plan.done
-    done = await rotation.run(plan, on_done=lambda item: seen_before.append(sorted(
-        p.name for p in save_dir.glob("*.env"))))
+    done = await rotation.run(
+        plan, on_done=lambda item: seen_before.append(sorted(p.name for p in save_dir.glob("*.env")))
+    )
     # Each file was there, whole, when its registration was reported rotated and before the next began.
     assert seen_before == [sorted(f"{a.client_id}.env" for a in apps[:n]) for n in (1, 2, 3)]
     assert [d.client_id for d in done] == [a.client_id for a in apps]
@@ -70,7 +74,8 @@ async def test_each_new_secret_is_saved_0600_before_the_next_and_works(client, s
     assert json.loads(progress)["registrations"][apps[0].client_id]["state"] == "saved"
     assert SecretJournal().entries() == []
     assert [a for a in audit_actions(trail) if a[0] == "app.regenerate"] == [
-        ("app.regenerate", a.client_id, "done") for a in apps]
+        ("app.regenerate", a.client_id, "done") for a in apps
+    ]
     # Again over the same directory: nothing left to do, nothing regenerated.
     again = Rotation(client, save_dir).plan(apps)
     assert not again.todo and [d.client_id for d in again.done] == [a.client_id for a in apps]
@@ -101,7 +106,7 @@ async def test_the_first_failure_stops_the_run_and_the_next_run_goes_on(client, 
 
 
 async def test_a_secret_that_cannot_be_saved_is_handed_back_and_never_lost(client, sandbox, tmp_path) -> None:
-    app, = await make_apps(client, "Valve")
+    (app,) = await make_apps(client, "Valve")
     rotation = Rotation(client, tmp_path / "rotated")
     plan = rotation.plan([app])
     (tmp_path / "rotated").mkdir()
@@ -185,9 +190,21 @@ async def test_a_rotation_killed_at_the_worst_moment_loses_no_secret_and_resumes
     apps = await make_apps(client, "Meter1", "Meter2", "Meter3")
     save_dir = tmp_path / "rotated"
     killed = subprocess.run(
-        [sys.executable, "-c", KILLED_RUN, sandbox.base_url, sandbox.admin_client_id, sandbox.admin_secret,
-         str(save_dir), kill_at, *(a.client_id for a in apps)],
-        cwd=REPO, env=dict(os.environ), capture_output=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            KILLED_RUN,
+            sandbox.base_url,
+            sandbox.admin_client_id,
+            sandbox.admin_secret,
+            str(save_dir),
+            kill_at,
+            *(a.client_id for a in apps),
+        ],
+        cwd=REPO,
+        env=dict(os.environ),
+        capture_output=True,
+        timeout=60,
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()[-2000:]
     first, victim, last = apps
@@ -206,12 +223,16 @@ async def test_a_rotation_killed_at_the_worst_moment_loses_no_secret_and_resumes
 
     assert await asyncio.to_thread(cli.main, ["apps", "list", "--json"]) == 0
     said = capsys.readouterr().err
-    assert "an `apps rotate` stopped while giving 'Meter2' (" + victim.client_id + ") a new secret" in said and "run the same `rkvst-tui apps rotate`" in said
+    assert (
+        "an `apps rotate` stopped while giving 'Meter2' (" + victim.client_id + ") a new secret" in said
+        and "run the same `rkvst-tui apps rotate`" in said
+    )
 
     rotation = Rotation(client, save_dir)
     plan = rotation.plan(apps)
     assert [a.client_id for a in plan.todo] == (
-        [victim.client_id, last.client_id] if kill_at == "after-regenerate" else [last.client_id])
+        [victim.client_id, last.client_id] if kill_at == "after-regenerate" else [last.client_id]
+    )
     done = await rotation.run(plan)
     assert [d.client_id for d in done] == [a.client_id for a in apps]
     for app in apps:  # every registration ends with a working secret in its own file
@@ -227,8 +248,12 @@ async def test_a_rotation_killed_at_the_worst_moment_loses_no_secret_and_resumes
 async def test_expiring_lists_expired_and_due_soonest_first(client, sandbox) -> None:
     apps = await make_apps(client, "Later", "Expired", "Soon", "Today", "Fine")
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    offsets = {"Later": timedelta(days=29, hours=23), "Expired": -timedelta(days=3, hours=1),
-               "Soon": timedelta(days=5, hours=1), "Today": timedelta(hours=2)}
+    offsets = {
+        "Later": timedelta(days=29, hours=23),
+        "Expired": -timedelta(days=3, hours=1),
+        "Soon": timedelta(days=5, hours=1),
+        "Today": timedelta(hours=2),
+    }
     for app in apps:
         if app.display_name in offsets:
             sandbox.store.expire_secret(app.uuid, now + offsets[app.display_name])

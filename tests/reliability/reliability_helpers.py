@@ -76,8 +76,9 @@ async def dropped_after_send(request: httpx.Request, forward: Forward) -> httpx.
 def status(code: int, *, html: bool = False) -> Fault:
     async def answer(request: httpx.Request, forward: Forward) -> httpx.Response:
         if html:
-            return httpx.Response(code, text=f"<html><body><h1>{code}</h1>nginx</body></html>",
-                                  headers={"content-type": "text/html"})
+            return httpx.Response(
+                code, text=f"<html><body><h1>{code}</h1>nginx</body></html>", headers={"content-type": "text/html"}
+            )
         return httpx.Response(code, json={"code": 13 if code == 500 else 14, "message": "backend unavailable"})
 
     answer.__name__ = f"status_{code}"
@@ -95,8 +96,9 @@ async def wrong_shape(request: httpx.Request, forward: Forward) -> httpx.Respons
 
 
 async def rate_limit_storm(request: httpx.Request, forward: Forward) -> httpx.Response:
-    return httpx.Response(429, json={"code": 8, "message": "too many requests"},
-                          headers={"Archivist-Rate-Limit-Reset": "0.01"})
+    return httpx.Response(
+        429, json={"code": 8, "message": "too many requests"}, headers={"Archivist-Rate-Limit-Reset": "0.01"}
+    )
 
 
 async def unauthenticated(request: httpx.Request, forward: Forward) -> httpx.Response:
@@ -160,8 +162,9 @@ class FaultyTransport(httpx.AsyncBaseTransport):
     statuses: list[tuple[str, str, int]] = field(default_factory=list)  # what the client was answered
     _armed: list[_Armed] = field(default_factory=list)
 
-    def arm(self, method: str, path: str, fault: Fault, *, times: int | None = None, prefix: bool = False,
-            skip: int = 0) -> None:
+    def arm(
+        self, method: str, path: str, fault: Fault, *, times: int | None = None, prefix: bool = False, skip: int = 0
+    ) -> None:
         """Fault the matching requests (after the first `skip`, `times` of them); the first armed wins."""
         self._armed.append(_Armed(method, path, prefix, fault, times, skip))
 
@@ -190,8 +193,9 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         response = await self.inner.handle_async_request(request)
         body = await response.aread()
         await response.aclose()
-        return httpx.Response(response.status_code, headers=response.headers, content=body,
-                              extensions=response.extensions)
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=body, extensions=response.extensions
+        )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.attempts.append((request.method, request.url.path))
@@ -204,8 +208,14 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-def client_for(server, transport: httpx.AsyncBaseTransport | None = None, *, client_id: str | None = None,
-               secret: str | None = None, **kwargs) -> RkvstClient:
+def client_for(
+    server,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    client_id: str | None = None,
+    secret: str | None = None,
+    **kwargs,
+) -> RkvstClient:
     """A client for a sandbox (as its admin by default) whose requests go through `transport`."""
     return sandbox_client(server, client_id=client_id, secret=secret, transport=transport, **kwargs)
 

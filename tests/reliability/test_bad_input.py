@@ -48,9 +48,15 @@ def server(tmp_path_factory) -> SandboxServer:
 
 @pytest.fixture(scope="module")
 def http(server) -> httpx.Client:
-    token = httpx.post(server.base_url + TOKEN, data={
-        "grant_type": "client_credentials", "client_id": server.admin_client_id,
-        "client_secret": server.admin_secret}, timeout=10).json()["access_token"]
+    token = httpx.post(
+        server.base_url + TOKEN,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": server.admin_client_id,
+            "client_secret": server.admin_secret,
+        },
+        timeout=10,
+    ).json()["access_token"]
     with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
         yield client
 
@@ -73,20 +79,26 @@ claim_values = st.one_of(
     st.text(max_size=40),
     lone_surrogates,  # valid in a Python str and in a JSON escape, not in UTF-8: not text
     st.integers(claim_rules.MAX_VALUE_LENGTH - 2, claim_rules.MAX_VALUE_LENGTH + 2).map(lambda n: "v" * n),
-    st.integers(), st.booleans(), st.none(), st.floats(),
-    st.lists(st.text(max_size=3), max_size=2), st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.floats(),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
 )
 claim_maps = st.one_of(
     st.dictionaries(claim_names, claim_values, max_size=8),
-    st.dictionaries(plain_names, st.text(max_size=8), min_size=claim_rules.MAX_CLAIMS - 2,
-                    max_size=claim_rules.MAX_CLAIMS + 3),
+    st.dictionaries(
+        plain_names, st.text(max_size=8), min_size=claim_rules.MAX_CLAIMS - 2, max_size=claim_rules.MAX_CLAIMS + 3
+    ),
 )
 
 
 def _post(http: httpx.Client, method: str, path: str, body: object) -> httpx.Response:
     # ensure_ascii: lone surrogates travel as \\u escapes, as any JSON client may send them.
-    return http.request(method, path, content=json.dumps(body, ensure_ascii=True).encode(),
-                        headers={"Content-Type": "application/json"})
+    return http.request(
+        method, path, content=json.dumps(body, ensure_ascii=True).encode(), headers={"Content-Type": "application/json"}
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -96,7 +108,8 @@ def test_the_sandbox_refuses_exactly_what_the_client_rules_call_an_error(http, c
     created = _post(http, "POST", APPS, {"display_name": "generated", "custom_claims": custom_claims})
     assert created.status_code in (200, 400), created.text
     assert (created.status_code == 400) == bool(client_errors), (
-        f"client says {[i.message for i in client_errors]}, server says {created.status_code} {created.text[:300]}")
+        f"client says {[i.message for i in client_errors]}, server says {created.status_code} {created.text[:300]}"
+    )
     if created.status_code == 400:
         said = created.json()["message"]
         # The claim rules' words, or the body's own fault (NaN/Infinity, a lone surrogate escape).
@@ -111,8 +124,12 @@ def test_the_sandbox_refuses_exactly_what_the_client_rules_call_an_error(http, c
     assert http.delete(f"{APPS}/{app['client_id']}").status_code == 200
 
 
-display_names = st.one_of(st.text(max_size=60), lone_surrogates, st.sampled_from(["", "   ", "\t\n"]),
-                          st.integers(1022, 1026).map(lambda n: "d" * n))  # the limit is 1024
+display_names = st.one_of(
+    st.text(max_size=60),
+    lone_surrogates,
+    st.sampled_from(["", "   ", "\t\n"]),
+    st.integers(1022, 1026).map(lambda n: "d" * n),
+)  # the limit is 1024
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -123,8 +140,9 @@ def test_any_display_name_is_created_as_typed_or_refused_with_a_reason(server, n
     from rkvst_tui.api.errors import BadRequest, InvalidArgument
 
     async def create() -> object:
-        connection = Connection(server.base_url, client_id=server.admin_client_id, secret=server.admin_secret,
-                                is_sandbox=True)
+        connection = Connection(
+            server.base_url, client_id=server.admin_client_id, secret=server.admin_secret, is_sandbox=True
+        )
         async with RkvstClient(connection) as api:
             try:
                 made = await api.create_application(name, {})
@@ -151,23 +169,45 @@ B64URL = string.ascii_letters + string.digits + "-_"
 
 @pytest.fixture(scope="module")
 def real_token(server) -> tuple[str, dict]:
-    token = httpx.post(server.base_url + TOKEN, data={
-        "grant_type": "client_credentials", "client_id": server.admin_client_id,
-        "client_secret": server.admin_secret}, timeout=10).json()["access_token"]
+    token = httpx.post(
+        server.base_url + TOKEN,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": server.admin_client_id,
+            "client_secret": server.admin_secret,
+        },
+        timeout=10,
+    ).json()["access_token"]
     jwks = httpx.get(server.base_url + JWKS, timeout=10).json()
     return token, jwks
 
 
 edits = st.one_of(
     # (segment, position, cut, insert): a typo, a deletion or an insertion inside one part
-    st.tuples(st.just("edit"), st.integers(0, 2), st.integers(0, 2000), st.integers(0, 3),
-              st.text(alphabet=B64URL + "=+/. \n\t\"'%é\x00", max_size=3)),
+    st.tuples(
+        st.just("edit"),
+        st.integers(0, 2),
+        st.integers(0, 2000),
+        st.integers(0, 3),
+        st.text(alphabet=B64URL + "=+/. \n\t\"'%é\x00", max_size=3),
+    ),
     st.tuples(st.just("truncate"), st.integers(0, 2000)),
     st.tuples(st.just("drop part"), st.integers(0, 2)),
     st.tuples(st.just("extra part"), st.text(alphabet=B64URL, max_size=8)),
     st.tuples(st.just("swap"), st.permutations([0, 1, 2])),
-    st.tuples(st.just("wrap"), st.sampled_from(["Bearer {}", "Authorization: Bearer {}", " {} \n", "'{}'",
-                                                "GET / HTTP/1.1\nAuthorization: Bearer {}\n\n", "{}\n{}"])),
+    st.tuples(
+        st.just("wrap"),
+        st.sampled_from(
+            [
+                "Bearer {}",
+                "Authorization: Bearer {}",
+                " {} \n",
+                "'{}'",
+                "GET / HTTP/1.1\nAuthorization: Bearer {}\n\n",
+                "{}\n{}",
+            ]
+        ),
+    ),
 )
 
 
@@ -179,7 +219,7 @@ def _mutate(token: str, edit: tuple) -> str:
         segment %= len(parts)
         text = parts[segment]
         position %= len(text) + 1
-        parts[segment] = text[:position] + insert + text[position + cut:]
+        parts[segment] = text[:position] + insert + text[position + cut :]
         return ".".join(parts)
     if kind == "truncate":
         return token[: edit[1] % (len(token) + 1)]
@@ -203,8 +243,13 @@ def test_mutated_sandbox_tokens_are_reported_with_the_failing_part_named(server,
     token = original
     for edit in mutations:
         token = _mutate(token, edit)
-    report = inspect_token(token, now=NOW, jwks=jwks, expected_issuer=server.base_url + "/appidpv1",
-                           expected_audience=server.base_url + "/archivist")
+    report = inspect_token(
+        token,
+        now=NOW,
+        jwks=jwks,
+        expected_issuer=server.base_url + "/appidpv1",
+        expected_audience=server.base_url + "/archivist",
+    )
     json.dumps(report.to_json(), allow_nan=False)
     assert report.signature_state in (VERIFIED, INVALID, NOT_CHECKED, UNSECURED)
     for error in report.errors:
@@ -249,14 +294,19 @@ def _toml_value(value: object) -> str:
 toml_scalars = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
     st.sampled_from(["https://app.rkvst.io", "  ", "", "~/secret", "RKVST_SECRET"]),
-    st.integers(-5, 5), st.floats(allow_nan=True), st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=True),
+    st.booleans(),
     st.datetimes(timezones=st.just(timezone.utc)),
 )
-toml_values = st.one_of(toml_scalars, st.lists(toml_scalars, max_size=2),
-                        st.dictionaries(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=4),
-                                        toml_scalars, max_size=2))
+toml_values = st.one_of(
+    toml_scalars,
+    st.lists(toml_scalars, max_size=2),
+    st.dictionaries(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=4), toml_scalars, max_size=2),
+)
 profile_tables = st.dictionaries(
-    st.sampled_from([*PROFILE_KEYS, "secret", "client_secret", "base_ur1", "timeout"]), toml_values, max_size=4)
+    st.sampled_from([*PROFILE_KEYS, "secret", "client_secret", "base_ur1", "timeout"]), toml_values, max_size=4
+)
 
 
 def _offenders(table: dict) -> set[str]:
@@ -275,9 +325,19 @@ def _offenders(table: dict) -> set[str]:
 def config_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("config-home")
     env = {"RKVST_TUI_CONFIG_DIR": str(home), "RKVST_TUI_DATA_DIR": str(home / "data")}
-    saved = {name: os.environ.get(name) for name in
-             [*env, "RKVST_URL", "RKVST_PROFILE", "RKVST_CLIENT_ID", "RKVST_CLIENT_SECRET_FILE",
-              "RKVST_BEARER_TOKEN_FILE", "BEARER_TOKEN_FILE", "RKVST_TUI_DEBUG"]}
+    saved = {
+        name: os.environ.get(name)
+        for name in [
+            *env,
+            "RKVST_URL",
+            "RKVST_PROFILE",
+            "RKVST_CLIENT_ID",
+            "RKVST_CLIENT_SECRET_FILE",
+            "RKVST_BEARER_TOKEN_FILE",
+            "BEARER_TOKEN_FILE",
+            "RKVST_TUI_DEBUG",
+        ]
+    }
     for name in saved:
         os.environ.pop(name, None)
     os.environ.update(env)
@@ -307,16 +367,23 @@ def _assert_cli_refuses(path: Path) -> str:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(profiles=st.dictionaries(st.text(alphabet=TOML_KEYS, min_size=1, max_size=6), profile_tables,
-                                min_size=1, max_size=3))
+@given(
+    profiles=st.dictionaries(
+        st.text(alphabet=TOML_KEYS, min_size=1, max_size=6), profile_tables, min_size=1, max_size=3
+    )
+)
 def test_a_config_file_of_any_types_loads_or_names_the_file_and_the_key(config_home, profiles):
     path = config_home / "config.toml"
-    text = "".join(f"[profiles.{name}]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in table.items())
-                   for name, table in profiles.items())
+    text = "".join(
+        f"[profiles.{name}]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in table.items())
+        for name, table in profiles.items()
+    )
     path.write_text(text)
     offenders = {key for table in profiles.values() for key in _offenders(table)}
-    doubled = any(sum(bool(table.get(k)) and k not in _offenders(table) for k in SECRET_SOURCES) > 1
-                  for table in profiles.values())
+    doubled = any(
+        sum(bool(table.get(k)) and k not in _offenders(table) for k in SECRET_SOURCES) > 1
+        for table in profiles.values()
+    )
     try:
         config = load_profiles()
     except ConfigError as error:
@@ -337,9 +404,22 @@ def test_a_config_file_of_any_types_loads_or_names_the_file_and_the_key(config_h
 
 
 @settings(max_examples=150, deadline=None)
-@given(raw=st.one_of(st.binary(max_size=80), st.text(max_size=80).map(lambda t: t.encode("utf-8", "surrogatepass")),
-                     st.sampled_from([b"[profiles.p\nbase_url=", b"[[profiles]]\n", b"profiles = 3\n",
-                                      b'default_profile = 1\n', b"\xff\xfe[profiles.p]\n", b"[profiles.p]\n=\n"])))
+@given(
+    raw=st.one_of(
+        st.binary(max_size=80),
+        st.text(max_size=80).map(lambda t: t.encode("utf-8", "surrogatepass")),
+        st.sampled_from(
+            [
+                b"[profiles.p\nbase_url=",
+                b"[[profiles]]\n",
+                b"profiles = 3\n",
+                b"default_profile = 1\n",
+                b"\xff\xfe[profiles.p]\n",
+                b"[profiles.p]\n=\n",
+            ]
+        ),
+    )
+)
 def test_a_malformed_config_file_is_a_config_error_naming_the_file(config_home, raw):
     path = config_home / "config.toml"
     path.write_bytes(raw)

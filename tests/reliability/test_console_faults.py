@@ -46,8 +46,11 @@ NAME = "TrafficLight101"
 
 
 def token_status(server, client_id: str, secret: str) -> int:
-    answer = httpx.post(server.base_url + TOKEN, data={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}, timeout=10)
+    answer = httpx.post(
+        server.base_url + TOKEN,
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+        timeout=10,
+    )
     return answer.status_code
 
 
@@ -89,9 +92,16 @@ async def test_a_refresh_under_a_fault_says_so_keeps_the_list_and_recovers(sandb
         transport.arm("GET", APPS, case.fault)
         await pilot.press("r")
         # The notification is a message the app handles after the load ends: wait for it too.
-        await wait_until(pilot, lambda: view.load_problem is not None and not view.loading_pages
-                         and any("Could not load app registrations" in n for n in notifications(app)),
-                         timeout=20, what="the failed refresh")
+        await wait_until(
+            pilot,
+            lambda: (
+                view.load_problem is not None
+                and not view.loading_pages
+                and any("Could not load app registrations" in n for n in notifications(app))
+            ),
+            timeout=20,
+            what="the failed refresh",
+        )
 
         told = [n for n in notifications(app) if "Could not load app registrations" in n]
         assert told and case.words.lower() in told[-1].lower(), notifications(app)
@@ -142,8 +152,12 @@ async def test_a_create_under_a_fault_is_never_doubled_and_its_secret_is_never_l
             await pilot.press("r")  # regenerate: the only way to a secret someone sees
         else:
             # Nothing was made: the form says why, keeps what was typed, and a retry makes one.
-            await wait_until(pilot, lambda: form.query_one("#form-error").has_class("-shown") and not form._busy,
-                             timeout=20, what="the form's error")
+            await wait_until(
+                pilot,
+                lambda: form.query_one("#form-error").has_class("-shown") and not form._busy,
+                timeout=20,
+                what="the form's error",
+            )
             said = rendered(form.query_one("#form-error"))
             assert case.words.lower() in said.lower(), said
             assert "keeps what you typed" in said
@@ -241,8 +255,9 @@ async def test_a_create_while_the_server_is_stopped_is_safe_to_send_again(sandbo
         form = await open_create_form(app, pilot)
         sandbox.stop()
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: form.query_one("#form-error").has_class("-shown") and not form._busy,
-                         what="the form's error")
+        await wait_until(
+            pilot, lambda: form.query_one("#form-error").has_class("-shown") and not form._busy, what="the form's error"
+        )
         said = rendered(form.query_one("#form-error"))
         assert "Could not create the app registration" in said and "connection refused" in said
         assert "keeps what you typed" in said
@@ -318,8 +333,9 @@ async def test_a_real_rate_limit_on_create_waits_and_creates_once(make_sandbox):
         token = await client.access_token()
 
         async def same_client_elsewhere() -> None:  # spends the client's budget while the create runs
-            async with httpx.AsyncClient(base_url=server.base_url,
-                                         headers={"Authorization": f"Bearer {token}"}) as other:
+            async with httpx.AsyncClient(
+                base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}
+            ) as other:
                 for _ in range(8):
                     await other.get(APPS)
                     await asyncio.sleep(0.1)
@@ -329,8 +345,7 @@ async def test_a_real_rate_limit_on_create_waits_and_creates_once(make_sandbox):
         # budget that a new second has just renewed.
         while time.monotonic() % 1 > 0.2:
             await asyncio.sleep(0.01)
-        async with httpx.AsyncClient(base_url=server.base_url,
-                                     headers={"Authorization": f"Bearer {token}"}) as spender:
+        async with httpx.AsyncClient(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}) as spender:
             while (await spender.get(APPS)).status_code != 429:
                 pass
         busy = asyncio.create_task(same_client_elsewhere())
@@ -422,12 +437,14 @@ async def test_signing_in_under_a_fault_says_so_and_reconnect_loads_everything(s
         await wait_until(
             pilot,
             lambda: isinstance(app.screen, ConnectionProblemScreen) or app.connection_problem is not None,
-            timeout=20, what="the sign-in failure",
+            timeout=20,
+            what="the sign-in failure",
         )
         await pilot.pause()
         if isinstance(app.screen, ConnectionProblemScreen):
-            shown = "\n".join(rendered(app.screen.query_one(f"#problem-{part}"))
-                              for part in ("title", "where", "message", "hint"))
+            shown = "\n".join(
+                rendered(app.screen.query_one(f"#problem-{part}")) for part in ("title", "where", "message", "hint")
+            )
             assert "Retry (r)" in screen_text(app)
         else:
             shown = "\n".join(notifications(app)) + screen_text(app)
@@ -464,8 +481,11 @@ async def test_a_lost_answer_to_making_a_registration_root_is_settled_by_a_refre
         transport.arm("PATCH", ROOTS, dropped_after_send, times=1)
         await pilot.press("m")
         await confirm(app, pilot)
-        await wait_until(pilot, lambda: any("Could not add the root principal promoted" in n
-                                            for n in notifications(app)), what="the report")
+        await wait_until(
+            pilot,
+            lambda: any("Could not add the root principal promoted" in n for n in notifications(app)),
+            what="the report",
+        )
         assert "may have acted" in notifications(app)[-1]
         assert transport.count("PATCH", ROOTS) == 1, "a root-principal write is never re-sent on its own"
         assert any(p.subject == made.uuid for p in sandbox.store.get_root_principals()), "the server did act"

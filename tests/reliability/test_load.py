@@ -57,9 +57,19 @@ class SandboxProcess:
         err = self.logs / f"sandbox-{self.starts}.err"
         with out.open("w") as stdout, err.open("w") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "rkvst_tui.sandbox.runner", "--port", str(self.port),
-                 "--data-dir", str(self.data_dir)],
-                stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=REPO,
+                [
+                    sys.executable,
+                    "-m",
+                    "rkvst_tui.sandbox.runner",
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                ],
+                stdout=stdout,
+                stderr=stderr,
+                stdin=subprocess.DEVNULL,
+                cwd=REPO,
             )
         deadline = time.monotonic() + timeout
         marker = "RKVST sandbox listening on "
@@ -89,8 +99,11 @@ class SandboxProcess:
                 self.process.wait(timeout=10)
 
     def credentials(self) -> tuple[str, str]:
-        lines = dict(line.split("=", 1) for line in (self.data_dir / "admin-credentials.env").read_text().splitlines()
-                     if "=" in line)
+        lines = dict(
+            line.split("=", 1)
+            for line in (self.data_dir / "admin-credentials.env").read_text().splitlines()
+            if "=" in line
+        )
         return lines["CLIENT_ID"], lines["SECRET"]
 
 
@@ -128,15 +141,18 @@ class Ledger:
     def figures(self, title: str) -> str:
         rps = self.requests / self.seconds if self.seconds else 0.0
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(self.by_kind.items()))
-        return (f"{title}: {self.requests} requests in {self.seconds:.1f} s ({rps:.0f} rps) by {CLIENTS} clients "
-                f"[{kinds}]; p50 {self.percentile(0.50):.1f} ms, p99 {self.percentile(0.99):.1f} ms; "
-                f"5xx {self.server_errors}; network errors {sum(self.network_errors.values())}; "
-                f"statuses {dict(sorted(self.statuses.items()))}")
+        return (
+            f"{title}: {self.requests} requests in {self.seconds:.1f} s ({rps:.0f} rps) by {CLIENTS} clients "
+            f"[{kinds}]; p50 {self.percentile(0.50):.1f} ms, p99 {self.percentile(0.99):.1f} ms; "
+            f"5xx {self.server_errors}; network errors {sum(self.network_errors.values())}; "
+            f"statuses {dict(sorted(self.statuses.items()))}"
+        )
 
 
 class Worker:
-    def __init__(self, number: int, target: SandboxProcess, ledger: Ledger, admin: tuple[str, str],
-                 run: int, seed: int) -> None:
+    def __init__(
+        self, number: int, target: SandboxProcess, ledger: Ledger, admin: tuple[str, str], run: int, seed: int
+    ) -> None:
         self.number, self.target, self.ledger, self.admin, self.run = number, target, ledger, admin, run
         self.random = random.Random(seed)
         self.live: list[str] = []  # acknowledged creates of this worker not yet deleted
@@ -154,8 +170,13 @@ class Worker:
         return response
 
     async def _mint(self, http: httpx.AsyncClient, client_id: str, secret: str) -> str:
-        answer = await self._request(http, "token", "POST", TOKEN, data={
-            "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
+        answer = await self._request(
+            http,
+            "token",
+            "POST",
+            TOKEN,
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+        )
         return answer.json()["access_token"] if answer.status_code == 200 else ""
 
     async def one(self, http: httpx.AsyncClient) -> None:
@@ -172,8 +193,14 @@ class Worker:
             self.serial += 1
             name = f"load-{self.run}-{self.number}-{self.serial}"
             try:
-                answer = await self._request(http, "create", "POST", APPS, headers=auth, json={
-                    "display_name": name, "custom_claims": {"worker": str(self.number)}})
+                answer = await self._request(
+                    http,
+                    "create",
+                    "POST",
+                    APPS,
+                    headers=auth,
+                    json={"display_name": name, "custom_claims": {"worker": str(self.number)}},
+                )
             except httpx.ConnectError:
                 self.ledger.refused_creates.add(name)
                 raise
@@ -208,8 +235,9 @@ class Worker:
                     await asyncio.sleep(0.05)
 
 
-async def drive(target: SandboxProcess, ledger: Ledger, seconds: float, run: int,
-                during: asyncio.Future | None = None) -> None:
+async def drive(
+    target: SandboxProcess, ledger: Ledger, seconds: float, run: int, during: asyncio.Future | None = None
+) -> None:
     admin = target.credentials()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
@@ -265,8 +293,10 @@ async def test_mixed_load_has_no_5xx_and_loses_or_doubles_nothing(sandbox_proces
     apps = await listing(sandbox_process)
     print("\n" + ledger.figures("steady load"))
     live = len(ledger.acked_creates) - len(ledger.acked_deletes)
-    print(f"steady load: {len(ledger.acked_creates)} acknowledged creates, {len(ledger.acked_deletes)} acknowledged "
-          f"deletes, {live} live registrations checked against a full listing of {len(apps)}")
+    print(
+        f"steady load: {len(ledger.acked_creates)} acknowledged creates, {len(ledger.acked_deletes)} acknowledged "
+        f"deletes, {live} live registrations checked against a full listing of {len(apps)}"
+    )
 
     assert ledger.requests > CLIENTS * LOAD_SECONDS, "the load ran"
     assert ledger.server_errors == 0, ledger.unexpected[:5]
@@ -289,18 +319,22 @@ async def test_sigkill_during_the_load_keeps_every_acknowledged_write(sandbox_pr
         killed_at = time.perf_counter()
         await asyncio.sleep(0.5)  # down for a moment: the clients see refused connections
         await asyncio.to_thread(target.start)  # same data dir, same port
-        print(f"\nSIGKILL after {acked_at_kill[0]} acknowledged creates and {acked_at_kill[1]} deletes; "
-              f"serving again after {time.perf_counter() - killed_at:.2f} s")
+        print(
+            f"\nSIGKILL after {acked_at_kill[0]} acknowledged creates and {acked_at_kill[1]} deletes; "
+            f"serving again after {time.perf_counter() - killed_at:.2f} s"
+        )
 
     port_before = target.port
     await drive(target, ledger, KILL_PHASE_SECONDS, run=2, during=asyncio.ensure_future(kill_and_restart()))
     assert target.starts == 2 and target.port == port_before, "restarted on the same port"
     apps = await listing(target)
     print(ledger.figures("load through SIGKILL"))
-    print(f"after SIGKILL: {len(ledger.acked_creates)} acknowledged creates and {len(ledger.acked_deletes)} "
-          f"acknowledged deletes checked; {len(ledger.doubtful_creates)} creates and {len(ledger.doubtful_deletes)} "
-          f"deletes in doubt (answer lost to the kill), none doubled; {len(ledger.refused_creates)} creates refused "
-          "while it was down, none made")
+    print(
+        f"after SIGKILL: {len(ledger.acked_creates)} acknowledged creates and {len(ledger.acked_deletes)} "
+        f"acknowledged deletes checked; {len(ledger.doubtful_creates)} creates and {len(ledger.doubtful_deletes)} "
+        f"deletes in doubt (answer lost to the kill), none doubled; {len(ledger.refused_creates)} creates refused "
+        "while it was down, none made"
+    )
 
     assert ledger.network_errors, "the kill happened while requests were in flight"
     assert ledger.server_errors == 0, ledger.unexpected[:5]

@@ -39,8 +39,6 @@ def non_root(sandbox: SandboxServer, create_app) -> Iterator[tuple[dict, httpx.C
         yield application, client
 
 
-
-
 @pytest.fixture(scope="module")
 def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     """One sandbox for a module's tests that only read, or whose writes are refused:

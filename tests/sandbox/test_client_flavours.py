@@ -59,10 +59,13 @@ async def test_root_principals_on_datatrails_say_access_is_managed_by_roles(make
         assert api.service.roles_only
 
 
-@pytest.mark.parametrize(("flavour", "name", "roles", "roots"), [
-    ("rkvst", "RKVST", False, True),
-    ("datatrails", "DataTrails", True, False),
-])
+@pytest.mark.parametrize(
+    ("flavour", "name", "roles", "roots"),
+    [
+        ("rkvst", "RKVST", False, True),
+        ("datatrails", "DataTrails", True, False),
+    ],
+)
 async def test_detect_tells_the_service_by_what_it_answers(make_sandbox, flavour, name, roles, roots) -> None:
     server = make_sandbox(flavour=flavour, max_apps=3)
     async with admin(server) as api:
@@ -109,14 +112,21 @@ def test_principals_of_either_eras_issuer_are_this_tenants_registrations() -> No
 # -- DATATRAILS_* beside RKVST_* -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("client_name", "secret_name"), [
-    ("DATATRAILS_CLIENT_ID", "DATATRAILS_CLIENT_SECRET"),    # the DataTrails docs'
-    ("DATATRAILS_APPREG_CLIENT", "DATATRAILS_APPREG_SECRET"),  # the SDK's
-])
+@pytest.mark.parametrize(
+    ("client_name", "secret_name"),
+    [
+        ("DATATRAILS_CLIENT_ID", "DATATRAILS_CLIENT_SECRET"),  # the DataTrails docs'
+        ("DATATRAILS_APPREG_CLIENT", "DATATRAILS_APPREG_SECRET"),  # the SDK's
+    ],
+)
 async def test_datatrails_variables_connect(make_sandbox, tmp_path, client_name, secret_name) -> None:
     server = make_sandbox(flavour="datatrails")
-    env = {"DATATRAILS_URL": server.base_url, client_name: server.admin_client_id, secret_name: server.admin_secret,
-           "RKVST_TUI_CONFIG_DIR": str(tmp_path)}
+    env = {
+        "DATATRAILS_URL": server.base_url,
+        client_name: server.admin_client_id,
+        secret_name: server.admin_secret,
+        "RKVST_TUI_CONFIG_DIR": str(tmp_path),
+    }
     connection = resolve_connection(env=env)
     assert connection is not None and connection.base_url == server.base_url
     async with RkvstClient(connection) as api:
@@ -127,25 +137,41 @@ def test_datatrails_secret_and_token_files(tmp_path) -> None:
     secret = tmp_path / "secret"
     secret.write_text("s" * 64)
     secret.chmod(0o600)
-    env = {"DATATRAILS_URL": "https://app.datatrails.ai", "DATATRAILS_APPREG_CLIENT": "c",
-           "DATATRAILS_APPREG_SECRET_FILENAME": str(secret), "RKVST_TUI_CONFIG_DIR": str(tmp_path)}
+    env = {
+        "DATATRAILS_URL": "https://app.datatrails.ai",
+        "DATATRAILS_APPREG_CLIENT": "c",
+        "DATATRAILS_APPREG_SECRET_FILENAME": str(secret),
+        "RKVST_TUI_CONFIG_DIR": str(tmp_path),
+    }
     connection = resolve_connection(env=env)
     assert connection.secret == "s" * 64 and connection.client_id == "c"
     token = tmp_path / "bearer-token.txt"
     token.write_text("Authorization: Bearer x.y.z\n")
     token.chmod(0o600)
-    env = {"DATATRAILS_URL": "https://app.datatrails.ai", "DATATRAILS_AUTHTOKEN_FILENAME": str(token),
-           "RKVST_TUI_CONFIG_DIR": str(tmp_path)}
+    env = {
+        "DATATRAILS_URL": "https://app.datatrails.ai",
+        "DATATRAILS_AUTHTOKEN_FILENAME": str(token),
+        "RKVST_TUI_CONFIG_DIR": str(tmp_path),
+    }
     assert resolve_connection(env=env).bearer_token_file == token
 
 
 def test_rkvst_names_win_when_both_are_set_and_a_note_says_so(tmp_path) -> None:
-    env = {"RKVST_URL": "https://app.rkvst.io", "DATATRAILS_URL": "https://app.datatrails.ai",
-           "RKVST_CLIENT_ID": "rkvst-id", "DATATRAILS_CLIENT_ID": "datatrails-id",
-           "RKVST_CLIENT_SECRET": "r" * 64, "DATATRAILS_CLIENT_SECRET": "d" * 64,
-           "RKVST_TUI_CONFIG_DIR": str(tmp_path)}
+    env = {
+        "RKVST_URL": "https://app.rkvst.io",
+        "DATATRAILS_URL": "https://app.datatrails.ai",
+        "RKVST_CLIENT_ID": "rkvst-id",
+        "DATATRAILS_CLIENT_ID": "datatrails-id",
+        "RKVST_CLIENT_SECRET": "r" * 64,
+        "DATATRAILS_CLIENT_SECRET": "d" * 64,
+        "RKVST_TUI_CONFIG_DIR": str(tmp_path),
+    }
     connection = resolve_connection(env=env)
-    assert (connection.base_url, connection.client_id, connection.secret) == ("https://app.rkvst.io", "rkvst-id", "r" * 64)
+    assert (connection.base_url, connection.client_id, connection.secret) == (
+        "https://app.rkvst.io",
+        "rkvst-id",
+        "r" * 64,
+    )
     notes = "\n".join(connection.warnings)
     assert "RKVST_URL and DATATRAILS_URL are both set" in notes and "using RKVST_URL" in notes
     assert "RKVST_CLIENT_ID and DATATRAILS_CLIENT_ID" in notes

@@ -45,9 +45,15 @@ def test_it_serves_tokens_and_stops_when_told(tmp_path):
     assert sandbox.running
     sandbox.wait_ready()
     try:
-        answer = httpx.post(sandbox.base_url + TOKEN_PATH, data={
-            "grant_type": "client_credentials", "client_id": sandbox.admin_client_id,
-            "client_secret": sandbox.admin_secret}, timeout=10)
+        answer = httpx.post(
+            sandbox.base_url + TOKEN_PATH,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": sandbox.admin_client_id,
+                "client_secret": sandbox.admin_secret,
+            },
+            timeout=10,
+        )
         assert answer.status_code == 200 and answer.json()["token_type"] == "Bearer"
         assert sandbox.admin_secret not in repr(sandbox)
         pid = sandbox._process.pid
@@ -70,7 +76,7 @@ def test_it_stops_when_the_console_dies_without_cleaning_up(tmp_path):
         import os, sys
         from pathlib import Path
         from rkvst_tui.sandbox.embedded import SandboxProcess
-        sandbox = SandboxProcess(Path({str(tmp_path / 'sandbox')!r})).start()
+        sandbox = SandboxProcess(Path({str(tmp_path / "sandbox")!r})).start()
         print(sandbox._process.pid, flush=True)
         os._exit(0)  # no stop(), no atexit: as if killed
     """)
@@ -124,9 +130,15 @@ def test_it_listens_on_the_preferred_port_and_on_another_when_that_is_taken(tmp_
         second = SandboxProcess(tmp_path / "two", preferred_port=preferred).start()
         try:
             assert second.base_url != first.base_url
-            answer = httpx.post(second.base_url + TOKEN_PATH, data={
-                "grant_type": "client_credentials", "client_id": second.admin_client_id,
-                "client_secret": second.admin_secret}, timeout=10)
+            answer = httpx.post(
+                second.base_url + TOKEN_PATH,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": second.admin_client_id,
+                    "client_secret": second.admin_secret,
+                },
+                timeout=10,
+            )
             assert answer.status_code == 200
         finally:
             second.stop()
@@ -147,9 +159,15 @@ def test_a_second_console_uses_the_sandbox_already_serving_its_data(tmp_path):
         assert second.base_url == first.base_url
         assert (second.admin_client_id, second.admin_secret) == (first.admin_client_id, first.admin_secret)
         assert wait_gone(second._process.pid)  # its child only looked: one sandbox serves
-        answer = httpx.post(second.base_url + TOKEN_PATH, data={
-            "grant_type": "client_credentials", "client_id": second.admin_client_id,
-            "client_secret": second.admin_secret}, timeout=10)
+        answer = httpx.post(
+            second.base_url + TOKEN_PATH,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": second.admin_client_id,
+                "client_secret": second.admin_secret,
+            },
+            timeout=10,
+        )
         assert answer.status_code == 200
         second.stop()  # stopping the console that shares it stops nothing
         assert first.running and httpx.get(first.base_url + "/appidpv1/.well-known/jwks.json").status_code == 200
@@ -180,7 +198,10 @@ def test_two_consoles_started_together_end_up_on_one_sandbox(tmp_path):
 def test_a_console_uses_rkvst_tui_sandbox_running_over_its_data(tmp_path):
     runner = subprocess.Popen(
         [sys.executable, "-m", "rkvst_tui", "sandbox", "--port", "0", "--data-dir", str(tmp_path / "sandbox")],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         url = runner.stdout.readline().rsplit(" ", 1)[1].strip()
         console = SandboxProcess(tmp_path / "sandbox", preferred_port=_free_port()).start()
@@ -195,9 +216,13 @@ def test_the_child_gets_none_of_the_users_credentials(tmp_path, monkeypatch):
     """The sandbox needs none of them; a child that inherits them would hold them in its
     environment (readable in /proc by the user's other processes and in crash reports)."""
     credentials = {
-        "RKVST_CLIENT_SECRET": "user-secret-1", "RKVST_CLIENT_ID": "d1fb6c87", "RKVST_APPREG_SECRET": "user-secret-2",
-        "RKVST_CLIENT_SECRET_FILE": "/home/u/secret", "RKVST_BEARER_TOKEN_FILE": "/home/u/bearer",
-        "BEARER_TOKEN_FILE": "/home/u/bearer_token", "DATATRAILS_CLIENT_SECRET": "user-secret-3",
+        "RKVST_CLIENT_SECRET": "user-secret-1",
+        "RKVST_CLIENT_ID": "d1fb6c87",
+        "RKVST_APPREG_SECRET": "user-secret-2",
+        "RKVST_CLIENT_SECRET_FILE": "/home/u/secret",
+        "RKVST_BEARER_TOKEN_FILE": "/home/u/bearer",
+        "BEARER_TOKEN_FILE": "/home/u/bearer_token",
+        "DATATRAILS_CLIENT_SECRET": "user-secret-3",
         "RKVST_URL": "https://app.rkvst.io",
     }
     for name, value in credentials.items():

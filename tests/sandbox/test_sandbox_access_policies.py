@@ -24,10 +24,12 @@ def policy_body(**overrides) -> dict:
             {"or": ["attributes.arc_display_type=Traffic Light"]},
             {"or": ["attributes.location=Cambridge"]},
         ],
-        "access_permissions": [{
-            "user_attributes": [{"or": ["jwt_serial_number=TL1000000101"]}],
-            "include_attributes": ["arc_display_name", "serial_number"],
-        }],
+        "access_permissions": [
+            {
+                "user_attributes": [{"or": ["jwt_serial_number=TL1000000101"]}],
+                "include_attributes": ["arc_display_name", "serial_number"],
+            }
+        ],
     }
     body.update(overrides)
     return body
@@ -54,12 +56,14 @@ def test_demo_assets_have_names_types_serial_numbers_and_locations(shared_api) -
 def test_attribute_filters_are_anded_and_both_query_forms_work(shared_api) -> None:
     lights = shared_api.get(ASSETS, params={"attributes.arc_display_type": "Traffic Light"}).json()
     assert names(lights) == [*CAMBRIDGE_LIGHTS, "Traffic light 201"]
-    both = shared_api.get(ASSETS, params={"attributes.arc_display_type": "Traffic Light",
-                                          "attributes[location]": "Newmarket"}).json()
+    both = shared_api.get(
+        ASSETS, params={"attributes.arc_display_type": "Traffic Light", "attributes[location]": "Newmarket"}
+    ).json()
     assert names(both) == ["Traffic light 201"]
     assert shared_api.get(ASSETS, params={"attributes.location": "Ely"}).json() == {"assets": [], "next_page_token": ""}
-    assert names(shared_api.get(ASSETS, params={"tracked": "TRACKED", "attributes.serial_number": "WS3000000003"})
-                 .json()) == ["Weather station 3"]
+    assert names(
+        shared_api.get(ASSETS, params={"tracked": "TRACKED", "attributes.serial_number": "WS3000000003"}).json()
+    ) == ["Weather station 3"]
 
 
 def test_a_filter_is_kept_by_the_page_token_and_the_total_is_counted(shared_api) -> None:
@@ -70,8 +74,9 @@ def test_a_filter_is_kept_by_the_page_token_and_the_total_is_counted(shared_api)
     rest = shared_api.get(ASSETS, params={"page_token": first.json()["next_page_token"]}).json()
     assert names(rest) == ["Traffic light 201"] and rest["next_page_token"] == ""
     assert shared_api.get(ASSETS, headers=WANT_COUNT).headers["X-Total-Count"] == "6"
-    changed = shared_api.get(ASSETS, params={"page_token": first.json()["next_page_token"],
-                                             "attributes.arc_display_type": "Weather Station"})
+    changed = shared_api.get(
+        ASSETS, params={"page_token": first.json()["next_page_token"], "attributes.arc_display_type": "Weather Station"}
+    )
     assert changed.status_code == 400 and "page_token" in changed.json()["message"]
 
 
@@ -116,14 +121,24 @@ def test_create_read_list_patch_and_delete_a_policy(api) -> None:
     ("body", "words"),
     [
         ({"description": "no name"}, "display_name: is missing"),
-        (policy_body(filters=[{"or": ["location=Cambridge"]}]), "filters[0].or[0]: 'location=Cambridge' is not attributes.NAME=VALUE"),
+        (
+            policy_body(filters=[{"or": ["location=Cambridge"]}]),
+            "filters[0].or[0]: 'location=Cambridge' is not attributes.NAME=VALUE",
+        ),
         (policy_body(filters=[{"or": []}]), "filters[0].or: is empty"),
         (policy_body(filters="attributes.x=1"), "filters: must be a list"),
-        (policy_body(access_permissions=[{"user_attributes": [{"or": ["client=abc"]}]}]),
-         "access_permissions[0].user_attributes[0].or[0]: 'client=abc' names 'client'"),
-        (policy_body(access_permissions=[{"include_attributes": "arc_display_name"}]),
-         "access_permissions[0].include_attributes: must be a list of strings"),
-        (policy_body(access_permissions=[{"read": ["x"]}]), "access_permissions[0].read: is not a field of a permission"),
+        (
+            policy_body(access_permissions=[{"user_attributes": [{"or": ["client=abc"]}]}]),
+            "access_permissions[0].user_attributes[0].or[0]: 'client=abc' names 'client'",
+        ),
+        (
+            policy_body(access_permissions=[{"include_attributes": "arc_display_name"}]),
+            "access_permissions[0].include_attributes: must be a list of strings",
+        ),
+        (
+            policy_body(access_permissions=[{"read": ["x"]}]),
+            "access_permissions[0].read: is not a field of a permission",
+        ),
         (policy_body(colour="red"), "colour: is not a field of an access policy"),
         (policy_body(display_name="x" * 129), "display_name: is 129 characters long: the limit is 128"),
     ],
@@ -132,7 +147,9 @@ def test_a_bad_policy_is_a_400_that_names_the_field(shared_api, body, words) -> 
     answer = shared_api.post(POLICIES, json=body)
     assert answer.status_code == 400
     assert words in answer.json()["message"], answer.json()["message"]
-    assert shared_api.get(POLICIES, params={"display_name": body.get("display_name", "")}).json()["access_policies"] == []
+    assert (
+        shared_api.get(POLICIES, params={"display_name": body.get("display_name", "")}).json()["access_policies"] == []
+    )
 
 
 def test_a_bad_patch_or_mask_is_a_400_and_changes_nothing(api) -> None:
@@ -149,14 +166,19 @@ def test_a_bad_patch_or_mask_is_a_400_and_changes_nothing(api) -> None:
 
 def test_the_assets_of_a_policy_and_the_policies_of_an_asset(api) -> None:
     cambridge = api.post(POLICIES, json=policy_body()).json()
-    newmarket = api.post(POLICIES, json=policy_body(display_name="Newmarket", filters=[
-        {"or": ["attributes.location=Newmarket", "attributes.location=Ely"]}])).json()
+    newmarket = api.post(
+        POLICIES,
+        json=policy_body(
+            display_name="Newmarket", filters=[{"or": ["attributes.location=Newmarket", "attributes.location=Ely"]}]
+        ),
+    ).json()
     matched = api.get(f"/archivist/iam/v1/{cambridge['identity']}/assets").json()
     assert names(matched) == CAMBRIDGE_LIGHTS
     assert "arc_firmware_version" in matched["assets"][0]["attributes"]  # the root sees the assets whole
     paged = api.get(f"/archivist/iam/v1/{newmarket['identity']}/assets", params={"page_size": 1}).json()
-    rest = api.get(f"/archivist/iam/v1/{newmarket['identity']}/assets",
-                   params={"page_token": paged["next_page_token"]}).json()
+    rest = api.get(
+        f"/archivist/iam/v1/{newmarket['identity']}/assets", params={"page_token": paged["next_page_token"]}
+    ).json()
     assert names(paged) + names(rest) == ["Weather station 3", "Traffic light 201"]
 
     weather = api.get(ASSETS, params={"attributes.serial_number": "WS3000000003"}).json()["assets"][0]
@@ -170,10 +192,14 @@ def test_the_assets_of_a_policy_and_the_policies_of_an_asset(api) -> None:
 def test_the_policies_api_is_root_only(sandbox, api, create_app) -> None:
     policy = api.post(POLICIES, json=policy_body()).json()
     with as_app(sandbox, create_app("curious", {"serial_number": "TL1000000101"})) as client:
-        for method, path in [("GET", POLICIES), ("POST", POLICIES), ("GET", f"/archivist/iam/v1/{policy['identity']}"),
-                             ("PATCH", f"/archivist/iam/v1/{policy['identity']}"),
-                             ("DELETE", f"/archivist/iam/v1/{policy['identity']}"),
-                             ("GET", f"/archivist/iam/v1/{policy['identity']}/assets")]:
+        for method, path in [
+            ("GET", POLICIES),
+            ("POST", POLICIES),
+            ("GET", f"/archivist/iam/v1/{policy['identity']}"),
+            ("PATCH", f"/archivist/iam/v1/{policy['identity']}"),
+            ("DELETE", f"/archivist/iam/v1/{policy['identity']}"),
+            ("GET", f"/archivist/iam/v1/{policy['identity']}/assets"),
+        ]:
             answer = client.request(method, path, json=policy_body() if method in ("POST", "PATCH") else None)
             assert answer.status_code == 403, (method, path, answer.text)
     assert api.get(f"/archivist/iam/v1/{policy['identity']}").json() == policy
@@ -183,7 +209,9 @@ def test_the_policies_api_is_root_only(sandbox, api, create_app) -> None:
 # -- what a non-root registration sees -------------------------------------------------------
 
 
-def test_a_registration_named_by_a_claim_sees_exactly_the_granted_assets_and_attributes(sandbox, api, create_app) -> None:
+def test_a_registration_named_by_a_claim_sees_exactly_the_granted_assets_and_attributes(
+    sandbox, api, create_app
+) -> None:
     tl101 = create_app("TrafficLight101", {"serial_number": "TL1000000101"})
     tl201 = create_app("TrafficLight201", {"serial_number": "TL2000000201"})
     with as_app(sandbox, tl101) as client:
@@ -199,29 +227,55 @@ def test_a_registration_named_by_a_claim_sees_exactly_the_granted_assets_and_att
         assert client.get(f"{ASSETS}/{one['identity'].removeprefix('assets/')}").json() == one
         # A filter on an attribute not shared finds nothing: hidden values cannot be probed.
         assert client.get(ASSETS, params={"attributes.location": "Cambridge"}).json()["assets"] == []
-        assert names(client.get(ASSETS, params={"attributes.serial_number": "TL1000000102"}).json()) == ["Traffic light 102"]
+        assert names(client.get(ASSETS, params={"attributes.serial_number": "TL1000000102"}).json()) == [
+            "Traffic light 102"
+        ]
     with as_app(sandbox, tl201) as client:
         assert client.get(ASSETS).json()["assets"] == []
         hidden = api.get(ASSETS, params={"attributes.serial_number": "TL1000000101"}).json()["assets"][0]
         assert client.get(f"{ASSETS}/{hidden['identity'].removeprefix('assets/')}").status_code == 404
 
 
-def test_subject_names_one_registration_and_the_attributes_of_matching_permissions_add_up(sandbox, api, create_app) -> None:
+def test_subject_names_one_registration_and_the_attributes_of_matching_permissions_add_up(
+    sandbox, api, create_app
+) -> None:
     tl101 = create_app("TrafficLight101", {"serial_number": "TL1000000101"})
     twin = create_app("Twin", {"serial_number": "TL1000000101"})
-    api.post(POLICIES, json=policy_body(display_name="by subject", access_permissions=[{
-        "user_attributes": [{"or": [f"subject={tl101['client_id']}", "jwt_serial_number=nobody"]}],
-        "asset_attributes_read": ["location"],
-    }]))
-    api.post(POLICIES, json=policy_body(display_name="weather", filters=[
-        {"or": ["attributes.arc_display_type=Weather Station", "attributes.arc_display_type=Traffic Light"]},
-        {"or": ["attributes.location!=Cambridge"]},
-    ], access_permissions=[{
-        "user_attributes": [{"or": ["jwt_serial_number=TL1000000101"]}, {"or": ["jwt_name=TrafficLight101"]}],
-        "include_attributes": ["*"],
-    }]))
+    api.post(
+        POLICIES,
+        json=policy_body(
+            display_name="by subject",
+            access_permissions=[
+                {
+                    "user_attributes": [{"or": [f"subject={tl101['client_id']}", "jwt_serial_number=nobody"]}],
+                    "asset_attributes_read": ["location"],
+                }
+            ],
+        ),
+    )
+    api.post(
+        POLICIES,
+        json=policy_body(
+            display_name="weather",
+            filters=[
+                {"or": ["attributes.arc_display_type=Weather Station", "attributes.arc_display_type=Traffic Light"]},
+                {"or": ["attributes.location!=Cambridge"]},
+            ],
+            access_permissions=[
+                {
+                    "user_attributes": [
+                        {"or": ["jwt_serial_number=TL1000000101"]},
+                        {"or": ["jwt_name=TrafficLight101"]},
+                    ],
+                    "include_attributes": ["*"],
+                }
+            ],
+        ),
+    )
     with as_app(sandbox, tl101) as client:
-        assets = {a["attributes"].get("arc_display_name", a["identity"]): a for a in client.get(ASSETS).json()["assets"]}
+        assets = {
+            a["attributes"].get("arc_display_name", a["identity"]): a for a in client.get(ASSETS).json()["assets"]
+        }
     cambridge = [a for a in assets.values() if a["attributes"].get("location") == "Cambridge"]
     assert len(cambridge) == 3 and all(set(a["attributes"]) == {"location"} for a in cambridge)
     assert {"Weather station 3", "Traffic light 201"} <= set(assets)
@@ -257,7 +311,10 @@ def test_answers_have_the_documented_shape_and_order_by_display_name_sorts(api) 
     listing = api.get(POLICIES, params={"order_by": "DISPLAY_NAME", "page_size": 2}).json()
     rest = api.get(POLICIES, params={"page_token": listing["next_page_token"]}).json()
     assert [p["display_name"] for p in listing["access_policies"] + rest["access_policies"]] == [
-        "a policy", "b policy", "c policy"]
+        "a policy",
+        "b policy",
+        "c policy",
+    ]
     assert set(listing) <= set(definitions["v1ListIAMAccessPoliciesResponse"]["properties"]) | {"next_page_token"}
     for policy in listing["access_policies"]:
         assert set(policy) == set(definitions["v1IAMAccessPolicy"]["properties"])

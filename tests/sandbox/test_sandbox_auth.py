@@ -34,9 +34,14 @@ def b64url(data: bytes) -> str:
 def claims_like(sandbox, **overrides) -> dict:
     now = int(time.time())
     claims = {
-        "iss": sandbox.base_url + "/appidpv1", "aud": sandbox.base_url + "/archivist",
-        "sub": sandbox.admin_client_id, "client_id": sandbox.admin_client_id, "name": "sandbox-admin",
-        "iat": now, "exp": now + 600, "jti": "forged",
+        "iss": sandbox.base_url + "/appidpv1",
+        "aud": sandbox.base_url + "/archivist",
+        "sub": sandbox.admin_client_id,
+        "client_id": sandbox.admin_client_id,
+        "name": "sandbox-admin",
+        "iat": now,
+        "exp": now + 600,
+        "jti": "forged",
     }
     claims.update(overrides)
     return {name: value for name, value in claims.items() if value is not None}
@@ -76,7 +81,9 @@ def test_non_root_sees_an_empty_asset_list_and_root_sees_the_demo_assets(non_roo
 
 def test_a_token_signed_by_another_key_is_401(sandbox) -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    real_kid = jwt.get_unverified_header(token_for(sandbox.base_url, sandbox.admin_client_id, sandbox.admin_secret))["kid"]
+    real_kid = jwt.get_unverified_header(token_for(sandbox.base_url, sandbox.admin_client_id, sandbox.admin_secret))[
+        "kid"
+    ]
     forged = jwt.encode(claims_like(sandbox), other, algorithm="RS256", headers={"kid": real_kid, "typ": "at+jwt"})
     with session(sandbox.base_url, forged) as client:
         answer = client.get(APPS)
@@ -88,7 +95,9 @@ def test_jku_and_jwk_headers_are_never_followed(sandbox) -> None:
     attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(attacker.public_key()))
     forged = jwt.encode(
-        claims_like(sandbox), attacker, algorithm="RS256",
+        claims_like(sandbox),
+        attacker,
+        algorithm="RS256",
         headers={"kid": "attacker", "jku": "http://127.0.0.1:1/jwks.json", "jwk": public_jwk},
     )
     with session(sandbox.base_url, forged) as client:
@@ -138,8 +147,9 @@ def test_hs256_signed_with_the_public_key_is_401(sandbox) -> None:
 def test_tokens_signed_by_the_sandbox_but_wrong_in_a_claim_are_401(sandbox, override, words) -> None:
     # Signed with the sandbox's own current key, to prove the claim checks and not the signature refuse them.
     key = sandbox.keys.current
-    token = jwt.encode(claims_like(sandbox, **override), key.private_key, algorithm="RS256",
-                       headers={"kid": key.kid, "typ": "at+jwt"})
+    token = jwt.encode(
+        claims_like(sandbox, **override), key.private_key, algorithm="RS256", headers={"kid": key.kid, "typ": "at+jwt"}
+    )
     with session(sandbox.base_url, token) as client:
         answer = client.get(APPS)
     assert answer.status_code == 401
@@ -148,8 +158,9 @@ def test_tokens_signed_by_the_sandbox_but_wrong_in_a_claim_are_401(sandbox, over
 
 def test_a_crit_header_is_refused(sandbox) -> None:
     key = sandbox.keys.current
-    token = jwt.encode(claims_like(sandbox), key.private_key, algorithm="RS256",
-                       headers={"kid": key.kid, "crit": ["exp"]})
+    token = jwt.encode(
+        claims_like(sandbox), key.private_key, algorithm="RS256", headers={"kid": key.kid, "crit": ["exp"]}
+    )
     with session(sandbox.base_url, token) as client:
         answer = client.get(APPS)
     assert answer.status_code == 401

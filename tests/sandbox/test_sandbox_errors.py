@@ -66,8 +66,9 @@ def test_the_rate_limit_answers_429_with_a_reset_header(make_sandbox, mint_token
 
 # jsonschema checks "date-time" only with an extra package; the contract wants whole seconds and Z anyway.
 FORMATS = jsonschema.FormatChecker(formats=())
-FORMATS.checks("date-time")(lambda value: not isinstance(value, str)
-                            or re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value) is not None)
+FORMATS.checks("date-time")(
+    lambda value: not isinstance(value, str) or re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value) is not None
+)
 
 
 def validator(spec_file: str, definition: str, patch=None) -> jsonschema.Validator:
@@ -110,8 +111,14 @@ def test_application_answers_match_the_app_registrations_schema(api, create_app)
 
 def test_a_wrong_answer_fails_the_schema_check() -> None:
     """Guard: the validator would notice a broken answer."""
-    broken = {"identity": "applications/x", "display_name": 5, "client_id": "x", "tenant_id": "t",
-              "credentials": [{"secret": "", "valid_from": "yesterday"}], "custom_claims": {"a": 1}}
+    broken = {
+        "identity": "applications/x",
+        "display_name": 5,
+        "client_id": "x",
+        "tenant_id": "t",
+        "credentials": [{"secret": "", "valid_from": "yesterday"}],
+        "custom_claims": {"a": 1},
+    }
     errors = list(app_schema("v1Application").iter_errors(broken))
     assert len(errors) >= 3
 
@@ -133,6 +140,7 @@ def test_asset_answers_match_the_assets_schema(api, non_root) -> None:
         # plain JSON string. Accept what the example shows.
         definitions["v2Attribute"] = {"anyOf": [{"type": "string"}, {"type": "object"}, {"type": "array"}]}
         # Draft 4 ignores "$ref" siblings; the enums are what matter.
+
     check = validator("assetsv2.rkvst-2022-11.swagger.json", "v2ListAssetsResponse", tighten)
     listing = api.get(ASSETS).json()
     assert listing["assets"]
@@ -146,8 +154,11 @@ def test_asset_answers_match_the_assets_schema(api, non_root) -> None:
 
 
 def test_error_answers_match_the_rpc_status_schema(sandbox, api) -> None:
-    check = validator("appregistrationsv1.rkvst-2022-11.swagger.json", "rpcStatus",
-                      lambda d: d["rpcStatus"].update(required=["code", "message", "details"]))
+    check = validator(
+        "appregistrationsv1.rkvst-2022-11.swagger.json",
+        "rpcStatus",
+        lambda d: d["rpcStatus"].update(required=["code", "message", "details"]),
+    )
     answers = [
         api.get("/nowhere"),
         api.put(APPS),

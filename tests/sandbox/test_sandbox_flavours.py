@@ -174,8 +174,9 @@ def test_patch_honours_the_mask(make_sandbox, flavour) -> None:
         assert only_name.json()["display_name"] == "renamed" and only_name.json()["custom_claims"] == {"a": "1"}
         cleared = admin.patch(path + "?mask=custom_claims", json={"display_name": "ignored"})
         assert cleared.json()["custom_claims"] == {} and cleared.json()["display_name"] == "renamed"
-        both = admin.patch(path, params={"mask": "display_name,custom_claims"},
-                           json={"display_name": "n", "custom_claims": {"b": "2"}}).json()
+        both = admin.patch(
+            path, params={"mask": "display_name,custom_claims"}, json={"display_name": "n", "custom_claims": {"b": "2"}}
+        ).json()
         assert (both["display_name"], both["custom_claims"]) == ("n", {"b": "2"})
         unknown = admin.patch(path + "?mask=secret", json={})
         assert unknown.status_code == 400 and "not an updatable field" in unknown.json()["message"]
@@ -200,9 +201,12 @@ def test_a_data_directory_of_schema_1_is_migrated_and_keeps_its_registrations(ma
     data_dir.mkdir()
     db = sqlite3.connect(data_dir / DATABASE_NAME)
     db.executescript(SCHEMA_1_APPLICATIONS)
-    db.execute("INSERT INTO applications (uuid, display_name, custom_claims, secret_sha256, valid_from, valid_until,"
-               " created_at) VALUES ('6f0c2bb4-6b8e-4a3e-9d5c-0c8f2b1d1e01', 'from-2022', '{\"k\": \"v\"}', ?, "
-               "'2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z', '2026-01-01T00:00:00Z')", ("0" * 64,))
+    db.execute(
+        "INSERT INTO applications (uuid, display_name, custom_claims, secret_sha256, valid_from, valid_until,"
+        " created_at) VALUES ('6f0c2bb4-6b8e-4a3e-9d5c-0c8f2b1d1e01', 'from-2022', '{\"k\": \"v\"}', ?, "
+        "'2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        ("0" * 64,),
+    )
     db.commit()
     db.close()
     server = make_sandbox(data_dir=data_dir, flavour="datatrails")
@@ -219,8 +223,10 @@ def test_root_registrations_of_the_rkvst_era_are_owners_under_datatrails(make_sa
     with admin_session(before) as admin:
         root = admin.post(APPS, json={"display_name": "second-root"}).json()
         roots = admin.get(ROOTS).json()["root_principals"]
-        admin.patch(ROOTS, json={"root_principals": [
-            *roots, {"issuer": before.base_url + "/appidpv1", "subject": root["client_id"]}]})
+        admin.patch(
+            ROOTS,
+            json={"root_principals": [*roots, {"issuer": before.base_url + "/appidpv1", "subject": root["client_id"]}]},
+        )
     before.stop()
     after = make_sandbox(data_dir=data_dir, flavour="datatrails")
     with session_of(after, root) as as_root:

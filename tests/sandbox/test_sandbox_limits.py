@@ -80,8 +80,9 @@ def test_a_body_of_exactly_1_mib_reaches_the_app(shared_sandbox: SandboxServer) 
 def test_json_nested_too_deeply_is_a_bad_request(shared_api: httpx.Client) -> None:
     for depth in (MAX_JSON_DEPTH + 1, 100_000):
         nested = "[" * depth + "]" * depth
-        answer = shared_api.post(APPS, content=f'{{"display_name": {nested}}}',
-                                 headers={"Content-Type": "application/json"})
+        answer = shared_api.post(
+            APPS, content=f'{{"display_name": {nested}}}', headers={"Content-Type": "application/json"}
+        )
         _status_json(answer, 400, 3, f"nests deeper than {MAX_JSON_DEPTH} levels")
 
 
@@ -185,7 +186,9 @@ def quick_limits(monkeypatch: pytest.MonkeyPatch) -> float:
     return 0.5
 
 
-def _timed(base_url: str, head: bytes, pieces: Iterator[bytes] | None = None, pause: float = 0.0) -> tuple[RawAnswer, float]:
+def _timed(
+    base_url: str, head: bytes, pieces: Iterator[bytes] | None = None, pause: float = 0.0
+) -> tuple[RawAnswer, float]:
     started = time.monotonic()
     answer = _raw_exchange(base_url, head, iter(()) if pieces is None else pieces, pause)
     return answer, time.monotonic() - started
@@ -199,11 +202,15 @@ def test_a_connection_that_sends_nothing_is_closed(sandbox: SandboxServer, quick
 
 def test_headers_that_drip_are_cut_off_in_time(sandbox: SandboxServer, quick_limits: float) -> None:
     """Under the size limit but a byte every 0.1 s: a connection held for ever, but for the time limit."""
-    answer, elapsed = _timed(sandbox.base_url, f"GET {APPS} HTTP/1.1\r\nHost: x\r\nX-Slow: ".encode(),
-                             (b"a" for _ in range(600)), pause=0.1)
+    answer, elapsed = _timed(
+        sandbox.base_url, f"GET {APPS} HTTP/1.1\r\nHost: x\r\nX-Slow: ".encode(), (b"a" for _ in range(600)), pause=0.1
+    )
     assert answer.status == 408 and answer.headers["connection"] == "close"
-    assert answer.json() == {"code": 3, "message": "the request line and headers did not arrive within 0.5 s",
-                             "details": []}
+    assert answer.json() == {
+        "code": 3,
+        "message": "the request line and headers did not arrive within 0.5 s",
+        "details": [],
+    }
     assert elapsed < quick_limits + 1.5
 
 
@@ -216,15 +223,26 @@ def test_a_body_that_never_comes_gets_408(sandbox: SandboxServer, quick_limits: 
     assert elapsed < 5 * 0.5 + 1.5
 
 
-def test_an_idle_kept_alive_connection_is_not_timed_out(sandbox: SandboxServer, quick_limits: float,
-                                                         admin_token: str) -> None:
+def test_an_idle_kept_alive_connection_is_not_timed_out(
+    sandbox: SandboxServer, quick_limits: float, admin_token: str
+) -> None:
     with httpx.Client(base_url=sandbox.base_url, headers={"Authorization": f"Bearer {admin_token}"}) as client:
         assert client.get(APPS).status_code == 200
         time.sleep(quick_limits * 3)  # idle: the time limit counts from a request's first byte
         assert client.get(APPS).status_code == 200
         slow = httpx.Timeout(5.0)
-        assert client.post(TOKEN, data={"grant_type": "client_credentials", "client_id": sandbox.admin_client_id,
-                                        "client_secret": sandbox.admin_secret}, timeout=slow).status_code == 200
+        assert (
+            client.post(
+                TOKEN,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": sandbox.admin_client_id,
+                    "client_secret": sandbox.admin_secret,
+                },
+                timeout=slow,
+            ).status_code
+            == 200
+        )
 
 
 # -- four 200 MB bodies at once ----------------------------------------------------------
@@ -249,8 +267,9 @@ def _resident_kib(pid: int, field_name: str) -> int:
 
 @pytest.fixture
 def sandbox_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, str]]:
-    process = subprocess.Popen([sys.executable, "-c", SERVE, str(tmp_path / "data")], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE, str(tmp_path / "data")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         base_url = process.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:"), base_url
@@ -290,12 +309,15 @@ def test_four_200_mb_bodies_at_once_leave_the_sandbox_small(sandbox_process) -> 
     elapsed = time.monotonic() - started
     growth = _resident_kib(process.pid, "VmHWM") - before
     sent = sum(a.sent for a in answers)
-    print(f"4 x 200 MB bodies: sandbox peak RSS +{growth / 1024:.1f} MiB over {before / 1024:.0f} MiB, "
-          f"{sent / MIB:.1f} MiB accepted of 800, all answered in {elapsed:.2f} s")
+    print(
+        f"4 x 200 MB bodies: sandbox peak RSS +{growth / 1024:.1f} MiB over {before / 1024:.0f} MiB, "
+        f"{sent / MIB:.1f} MiB accepted of 800, all answered in {elapsed:.2f} s"
+    )
     assert [a.status for a in answers] == [413] * 4, answers
     assert all("larger than 1 MiB" in a.json()["message"] for a in answers)
     assert growth < 32 << 10, f"the sandbox grew by {growth} KiB"
     assert sent < 100 * MIB  # the sandbox stopped reading each one early
-    token = httpx.post(base_url + TOKEN, data={"grant_type": "client_credentials", "client_id": "x",
-                                              "client_secret": "y"})
+    token = httpx.post(
+        base_url + TOKEN, data={"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}
+    )
     assert token.status_code == 401  # still serving, and still authenticating

@@ -24,13 +24,20 @@ def test_one_line_per_request_and_never_a_secret_or_token(make_sandbox, caplog) 
     caplog.set_level(logging.INFO, logger="rkvst_tui.sandbox")
     server = make_sandbox()
     with session(server.base_url, None) as anonymous:
-        answer = anonymous.post(TOKEN, data={"grant_type": "client_credentials",
-                                             "client_id": server.admin_client_id, "client_secret": server.admin_secret})
+        answer = anonymous.post(
+            TOKEN,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": server.admin_client_id,
+                "client_secret": server.admin_secret,
+            },
+        )
     token = answer.json()["access_token"]
     with session(server.base_url, token) as client:
         created = client.post(APPS, json={"display_name": "logged"}).json()
         client.get(APPS, params={"display_name": "logged"})
         client.get("/nowhere")
+
     def lines() -> list[str]:
         return [r.getMessage() for r in caplog.records if r.name == "rkvst_tui.sandbox"]
 
@@ -85,15 +92,23 @@ curl -s -v -X GET \
 """
 
 
-@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq") and shutil.which("bash")),
-                    reason="the guide's commands need bash, curl and jq")
+@pytest.mark.skipif(
+    not (shutil.which("curl") and shutil.which("jq") and shutil.which("bash")),
+    reason="the guide's commands need bash, curl and jq",
+)
 def test_the_seed_guides_curl_commands_work_unchanged(sandbox, tmp_path) -> None:
     import json
 
-    env = {**os.environ, "BASE": sandbox.base_url, "CLIENT_ID": sandbox.admin_client_id,
-           "SECRET": sandbox.admin_secret, "BEARER_TOKEN_FILE": str(tmp_path / "bearer_token")}
-    result = subprocess.run(["bash", "-c", GUIDE_SCRIPT], cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=60)
+    env = {
+        **os.environ,
+        "BASE": sandbox.base_url,
+        "CLIENT_ID": sandbox.admin_client_id,
+        "SECRET": sandbox.admin_secret,
+        "BEARER_TOKEN_FILE": str(tmp_path / "bearer_token"),
+    }
+    result = subprocess.run(
+        ["bash", "-c", GUIDE_SCRIPT], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE((tmp_path / "bearer_token").stat().st_mode) == 0o600
     created = json.loads((tmp_path / "created.json").read_text())

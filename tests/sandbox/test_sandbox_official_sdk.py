@@ -73,8 +73,7 @@ def test_sdk_gets_payment_required_past_the_quota(make_sandbox) -> None:
 def test_sdk_creates_an_owner_registration_on_datatrails_whose_token_manages_registrations(make_sandbox) -> None:
     server = make_sandbox(flavour="datatrails")
     admin = Archivist(server.base_url, (server.admin_client_id, server.admin_secret))
-    owner = admin.applications.create_from_data(
-        {"display_name": "sdk-owner", "custom_claims": {}, "roles": ["OWNER"]})
+    owner = admin.applications.create_from_data({"display_name": "sdk-owner", "custom_claims": {}, "roles": ["OWNER"]})
     assert owner["roles"] == ["OWNER"]
     as_owner = Archivist(server.base_url, (owner["client_id"], owner["credentials"][0]["secret"]))
     made = as_owner.applications.create("made-by-the-owner", {"k": "v"})
@@ -100,18 +99,22 @@ def test_sdk_count_reads_the_total(make_sandbox, flavour) -> None:
 
 def test_sdk_roles_are_dropped_by_the_rkvst_flavour_as_the_2022_documents_have_none(sandbox) -> None:
     admin = Archivist(sandbox.base_url, (sandbox.admin_client_id, sandbox.admin_secret))
-    created = admin.applications.create_from_data({"display_name": "would-be-owner", "custom_claims": {},
-                                                   "roles": ["OWNER"]})
+    created = admin.applications.create_from_data(
+        {"display_name": "would-be-owner", "custom_claims": {}, "roles": ["OWNER"]}
+    )
     assert "roles" not in created
     as_it = Archivist(sandbox.base_url, (created["client_id"], created["credentials"][0]["secret"]))
     with pytest.raises(errors.ArchivistForbiddenError):
         list(as_it.applications.list())
 
 
-@pytest.mark.parametrize(("flavour", "path", "params"), [
-    ("rkvst", "/archivist/iam/v1/applications:caps", None),
-    ("datatrails", "/archivist/v1/caps", {"service": "applications"}),
-])
+@pytest.mark.parametrize(
+    ("flavour", "path", "params"),
+    [
+        ("rkvst", "/archivist/iam/v1/applications:caps", None),
+        ("datatrails", "/archivist/v1/caps", {"service": "applications"}),
+    ],
+)
 def test_sdk_reads_the_caps_of_each_era(make_sandbox, flavour, path, params) -> None:
     server = make_sandbox(flavour=flavour, max_apps=3)
     arch = Archivist(server.base_url, (server.admin_client_id, server.admin_secret))

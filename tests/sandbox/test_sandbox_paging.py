@@ -114,10 +114,18 @@ def test_assets_page_too(api) -> None:
 def test_listing_uses_an_index_not_a_scan(sandbox) -> None:
     """Keyset paging: SQLite seeks by seq (and display_name), so deep pages cost what the first does."""
     db = sandbox.store._db  # white-box: the query plan is the only honest witness of "indexed"
-    plain = " ".join(row[3] for row in db.execute(
-        "EXPLAIN QUERY PLAN SELECT seq FROM applications WHERE seq > 90000 ORDER BY seq LIMIT 101"))
-    filtered = " ".join(row[3] for row in db.execute(
-        "EXPLAIN QUERY PLAN SELECT seq FROM applications WHERE display_name = 'x' AND seq > 90000 ORDER BY seq LIMIT 101"))
+    plain = " ".join(
+        row[3]
+        for row in db.execute(
+            "EXPLAIN QUERY PLAN SELECT seq FROM applications WHERE seq > 90000 ORDER BY seq LIMIT 101"
+        )
+    )
+    filtered = " ".join(
+        row[3]
+        for row in db.execute(
+            "EXPLAIN QUERY PLAN SELECT seq FROM applications WHERE display_name = 'x' AND seq > 90000 ORDER BY seq LIMIT 101"
+        )
+    )
     assert "SEARCH applications USING INTEGER PRIMARY KEY" in plain
     assert "applications_by_name" in filtered and "TEMP B-TREE" not in filtered
 

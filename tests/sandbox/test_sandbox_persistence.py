@@ -28,10 +28,15 @@ def test_stop_and_start_keeps_registrations_principals_keys_and_admin(make_sandb
     token = token_for(server.base_url, admin_id, admin_secret)
     with session(server.base_url, token) as client:
         created = client.post(APPS, json={"display_name": "kept", "custom_claims": {"k": "v"}}).json()
-        roots = client.patch(ROOTS, json={"root_principals": [
-            *client.get(ROOTS).json()["root_principals"],
-            {"issuer": "https://login.example.com", "subject": "alice", "display_name": "Alice", "email": ""},
-        ]}).json()
+        roots = client.patch(
+            ROOTS,
+            json={
+                "root_principals": [
+                    *client.get(ROOTS).json()["root_principals"],
+                    {"issuer": "https://login.example.com", "subject": "alice", "display_name": "Alice", "email": ""},
+                ]
+            },
+        ).json()
         jwks = httpx.get(server.base_url + "/appidpv1/.well-known/jwks.json").json()
     server.stop()
 
@@ -67,7 +72,10 @@ def free_port() -> int:
 def run_sandbox_process(data_dir: Path, port: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "rkvst_tui.sandbox.runner", "--port", str(port), "--data-dir", str(data_dir)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -88,9 +96,7 @@ def test_acknowledged_writes_survive_kill_9(tmp_path) -> None:
     process = run_sandbox_process(data_dir, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        credentials = dict(
-            line.split("=", 1) for line in (data_dir / "admin-credentials.env").read_text().splitlines()
-        )
+        credentials = dict(line.split("=", 1) for line in (data_dir / "admin-credentials.env").read_text().splitlines())
         token = token_for(base, credentials["CLIENT_ID"], credentials["SECRET"])
         with session(base, token) as client:
             created = [client.post(APPS, json={"display_name": f"acked-{i}"}).json() for i in range(5)]
@@ -110,8 +116,14 @@ def test_acknowledged_writes_survive_kill_9(tmp_path) -> None:
             names = [a["display_name"] for a in client.get(APPS).json()["applications"]]
         assert names == ["sandbox-admin", "acked-0", "acked-2", "acked-3", "acked-4"]
         token_for(base, created[0]["client_id"], regenerated["credentials"][0]["secret"])
-        old = httpx.post(base + TOKEN, data={"grant_type": "client_credentials", "client_id": created[0]["client_id"],
-                                             "client_secret": created[0]["credentials"][0]["secret"]})
+        old = httpx.post(
+            base + TOKEN,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": created[0]["client_id"],
+                "client_secret": created[0]["credentials"][0]["secret"],
+            },
+        )
         assert old.status_code == 401
     finally:
         restarted.terminate()
@@ -130,8 +142,7 @@ def test_secrets_are_never_stored_in_clear(sandbox, api, create_app) -> None:
     secrets.append(sandbox.admin_secret)
     token = token_for(sandbox.base_url, created[1]["client_id"], created[1]["credentials"][0]["secret"])
     stored = b"".join(
-        path.read_bytes() for path in sandbox.data_dir.iterdir()
-        if path.name.startswith("sandbox.sqlite3")
+        path.read_bytes() for path in sandbox.data_dir.iterdir() if path.name.startswith("sandbox.sqlite3")
     )
     assert stored  # the database files are there and were read
     for secret in secrets:
@@ -184,7 +195,10 @@ def test_reset_starts_afresh(make_sandbox, sandbox_data_dir) -> None:
     server.stop()
     fresh = make_sandbox(data_dir=sandbox_data_dir, reset=True)
     assert fresh.admin_client_id != admin_id
-    assert jwt.get_unverified_header(token_for(fresh.base_url, fresh.admin_client_id, fresh.admin_secret))["kid"] != jwt_kid
+    assert (
+        jwt.get_unverified_header(token_for(fresh.base_url, fresh.admin_client_id, fresh.admin_secret))["kid"]
+        != jwt_kid
+    )
     assert (sandbox_data_dir / "unrelated.txt").read_text() == "keep me"
 
 

@@ -7,8 +7,12 @@ from sandbox_helpers import APPS, ASSETS, ROOTS, session, token_for
 
 
 def admin_principal(sandbox, base: str | None = None) -> dict:
-    return {"issuer": (base or sandbox.base_url) + "/appidpv1", "subject": sandbox.admin_client_id,
-            "display_name": "sandbox-admin", "email": ""}
+    return {
+        "issuer": (base or sandbox.base_url) + "/appidpv1",
+        "subject": sandbox.admin_client_id,
+        "display_name": "sandbox-admin",
+        "email": "",
+    }
 
 
 def test_the_bootstrap_admin_is_the_only_root_at_first(sandbox, api) -> None:
@@ -21,9 +25,15 @@ def test_adding_a_registration_makes_it_root(sandbox, api, non_root) -> None:
     application, client = non_root
     assert client.get(APPS).status_code == 403
     assert client.get(ASSETS).json()["assets"] == []
-    new_list = [admin_principal(sandbox),
-                {"issuer": sandbox.base_url + "/appidpv1", "subject": application["client_id"],
-                 "display_name": "not-root", "email": "ops@example.com"}]
+    new_list = [
+        admin_principal(sandbox),
+        {
+            "issuer": sandbox.base_url + "/appidpv1",
+            "subject": application["client_id"],
+            "display_name": "not-root",
+            "email": "ops@example.com",
+        },
+    ]
     answer = api.patch(ROOTS, json={"root_principals": new_list})
     assert answer.status_code == 200
     assert answer.json() == {"root_principals": new_list}
@@ -35,9 +45,19 @@ def test_adding_a_registration_makes_it_root(sandbox, api, non_root) -> None:
 
 def test_patch_replaces_the_whole_list(sandbox, api, non_root) -> None:
     application, client = non_root
-    other = {"issuer": "https://login.example.com", "subject": "alice", "display_name": "Alice", "email": "a@example.com"}
+    other = {
+        "issuer": "https://login.example.com",
+        "subject": "alice",
+        "display_name": "Alice",
+        "email": "a@example.com",
+    }
     api.patch(ROOTS, json={"root_principals": [admin_principal(sandbox), other]})
-    me = {"issuer": sandbox.base_url + "/appidpv1", "subject": application["client_id"], "display_name": "", "email": ""}
+    me = {
+        "issuer": sandbox.base_url + "/appidpv1",
+        "subject": application["client_id"],
+        "display_name": "",
+        "email": "",
+    }
     api.patch(ROOTS, json={"root_principals": [admin_principal(sandbox), me]})
     assert api.get(ROOTS).json()["root_principals"] == [admin_principal(sandbox), me]
     # The new root may remove the admin, but not itself.

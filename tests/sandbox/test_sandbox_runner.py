@@ -23,8 +23,12 @@ def start(args: list[str], env_data_dir: Path | None = None) -> tuple[subprocess
     if env_data_dir is not None:
         env["RKVST_TUI_DATA_DIR"] = str(env_data_dir)
     process = subprocess.Popen(
-        [sys.executable, "-m", "rkvst_tui.sandbox.runner", *args], cwd=REPO, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "rkvst_tui.sandbox.runner", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines: list[str] = []
     deadline = time.monotonic() + 30
@@ -138,8 +142,17 @@ def test_help_lists_every_option(capsys) -> None:
     with pytest.raises(SystemExit):
         runner.main(["--help"])
     out = capsys.readouterr().out
-    for option in ("--host", "--port", "--data-dir", "--token-ttl", "--max-apps", "--rate-limit", "--reset", "--seed-apps",
-                   "--flavour"):
+    for option in (
+        "--host",
+        "--port",
+        "--data-dir",
+        "--token-ttl",
+        "--max-apps",
+        "--rate-limit",
+        "--reset",
+        "--seed-apps",
+        "--flavour",
+    ):
         assert option in out
     assert "8470" in out
 

@@ -37,7 +37,10 @@ def test_token_header_and_claims_follow_the_contract(sandbox, create_app) -> Non
 
     key = jwt.PyJWK(jwks["keys"][0]).key
     claims = jwt.decode(
-        token, key, algorithms=["RS256"], audience=sandbox.base_url + "/archivist",
+        token,
+        key,
+        algorithms=["RS256"],
+        audience=sandbox.base_url + "/archivist",
         issuer=sandbox.base_url + "/appidpv1",
     )
     assert claims["sub"] == claims["client_id"] == application["client_id"]
@@ -69,12 +72,15 @@ def test_issuer_follows_the_base_url_the_client_used(sandbox) -> None:
 def test_http_basic_client_authentication_works(sandbox) -> None:
     answer = post_token(sandbox, FORM, auth=(sandbox.admin_client_id, sandbox.admin_secret))
     assert answer.status_code == 200
-    assert jwt.decode(answer.json()["access_token"], options={"verify_signature": False})["sub"] == sandbox.admin_client_id
+    assert (
+        jwt.decode(answer.json()["access_token"], options={"verify_signature": False})["sub"] == sandbox.admin_client_id
+    )
 
 
 def test_basic_and_form_secret_at_once_are_refused(sandbox) -> None:
     answer = post_token(
-        sandbox, {**FORM, "client_id": sandbox.admin_client_id, "client_secret": sandbox.admin_secret},
+        sandbox,
+        {**FORM, "client_id": sandbox.admin_client_id, "client_secret": sandbox.admin_secret},
         auth=(sandbox.admin_client_id, sandbox.admin_secret),
     )
     assert answer.status_code == 400
@@ -110,7 +116,11 @@ def test_bad_client_credentials(shared_sandbox, form, status, error) -> None:
 
 @pytest.mark.parametrize(
     ("grant_type", "error"),
-    [(None, "invalid_request"), ("password", "unsupported_grant_type"), ("authorization_code", "unsupported_grant_type")],
+    [
+        (None, "invalid_request"),
+        ("password", "unsupported_grant_type"),
+        ("authorization_code", "unsupported_grant_type"),
+    ],
 )
 def test_grant_type_must_be_client_credentials(shared_sandbox, grant_type, error) -> None:
     sandbox = shared_sandbox
@@ -158,9 +168,7 @@ def test_an_expired_secret_is_refused_at_the_token_endpoint(sandbox, create_app)
 def test_basic_credentials_are_url_decoded(sandbox) -> None:
     """RFC 6749 §2.3.1: the client id and secret are form-encoded before Basic encoding."""
     raw = base64.b64encode(f"{sandbox.admin_client_id}:{sandbox.admin_secret}".encode()).decode()
-    answer = httpx.post(
-        sandbox.base_url + TOKEN, data=FORM, headers={"Authorization": f"Basic {raw}"}
-    )
+    answer = httpx.post(sandbox.base_url + TOKEN, data=FORM, headers={"Authorization": f"Basic {raw}"})
     assert answer.status_code == 200
     garbage = httpx.post(sandbox.base_url + TOKEN, data=FORM, headers={"Authorization": "Basic !!!"})
     assert garbage.status_code == 401

@@ -67,9 +67,16 @@ async def test_close_sends_what_was_written_first_and_abort_drops_it():
 
 def test_a_forwarded_scheme_does_not_change_the_issuer(sandbox):
     """Nothing proxies the sandbox: a client's X-Forwarded-Proto is not believed."""
-    answer = httpx.post(sandbox.base_url + TOKEN_PATH, data={
-        "grant_type": "client_credentials", "client_id": sandbox.admin_client_id,
-        "client_secret": sandbox.admin_secret}, headers={"X-Forwarded-Proto": "https"}, timeout=10)
+    answer = httpx.post(
+        sandbox.base_url + TOKEN_PATH,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": sandbox.admin_client_id,
+            "client_secret": sandbox.admin_secret,
+        },
+        headers={"X-Forwarded-Proto": "https"},
+        timeout=10,
+    )
     claims = jwt.decode(answer.json()["access_token"], options={"verify_signature": False})
     assert claims["iss"] == sandbox.base_url + "/appidpv1"
 
@@ -77,8 +84,11 @@ def test_a_forwarded_scheme_does_not_change_the_issuer(sandbox):
 def test_keep_alive_answers_arrive_whole(sandbox):
     """Many answers on one connection, each complete and parseable (the joined writes keep framing)."""
     with httpx.Client(base_url=sandbox.base_url, timeout=10) as http:
-        form = {"grant_type": "client_credentials", "client_id": sandbox.admin_client_id,
-                "client_secret": sandbox.admin_secret}
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": sandbox.admin_client_id,
+            "client_secret": sandbox.admin_secret,
+        }
         tokens = {http.post(TOKEN_PATH, data=form).json()["access_token"] for _ in range(50)}
         headers = {"Authorization": f"Bearer {tokens.pop()}"}
         listing = http.get("/archivist/iam/v1/applications", params={"page_size": 1000}, headers=headers)

@@ -37,4 +37,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["security_figures"] = {
-            "tally": dict(TALLY), "notes": {name: str(value) for name, value in NOTES.items()}}
+            "tally": dict(TALLY),
+            "notes": {name: str(value) for name, value in NOTES.items()},
+        }

@@ -50,8 +50,12 @@ async def call(base_url: str, operation: str, deadline: float) -> dict:
                 await client.list_applications()
             outcome = {"error": "ok", "message": "", "hint": "", "may_have_acted": False}
         except RkvstError as error:
-            outcome = {"error": type(error).__name__, "message": error.message, "hint": error.hint,
-                       "may_have_acted": may_have_acted(error)}
+            outcome = {
+                "error": type(error).__name__,
+                "message": error.message,
+                "hint": error.hint,
+                "may_have_acted": may_have_acted(error),
+            }
         elapsed = time.monotonic() - started
         after = resident_kib("VmHWM")
     return {**outcome, "seconds": round(elapsed, 3), "rss_growth_kib": after - before}

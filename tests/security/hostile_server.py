@@ -53,8 +53,10 @@ def _good_answer(path: str) -> bytes:
     else:
         body = {"applications": [], "next_page_token": ""}
     data = json.dumps(body).encode()
-    return (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(data)) + data
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(data)
+    ) + data
 
 
 class HostileServer:
@@ -150,25 +152,38 @@ class HostileServer:
             return
         if behaviour in ("endless", "endless_error"):
             status = b"200 OK" if behaviour == "endless" else b"500 Internal Server Error"
-            self._send(conn, path, b"HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
-                                   b"Transfer-Encoding: chunked\r\n\r\n" % status)
+            self._send(
+                conn,
+                path,
+                b"HTTP/1.1 %s\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" % status,
+            )
             chunk = b"%x\r\n%s\r\n" % (_CHUNK, b" " * _CHUNK)
             while self.sent_bytes(path) < MAX_SEND and not self._stopping.is_set():
                 self._send(conn, path, chunk)
         elif behaviour == "huge":
-            self._send(conn, path, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                   b"Content-Length: %d\r\n\r\n" % (10 << 30))
+            self._send(
+                conn,
+                path,
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (10 << 30),
+            )
             while self.sent_bytes(path) < MAX_SEND and not self._stopping.is_set():
                 self._send(conn, path, b" " * _CHUNK)
         elif behaviour == "gzip_bomb":
             bomb = gzip_bomb()
-            self._send(conn, path, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
-                                   b"Content-Length: %d\r\n\r\n" % len(bomb))
+            self._send(
+                conn,
+                path,
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(bomb),
+            )
             self._send(conn, path, bomb)
         elif behaviour == "deep_json":
             body = b"[" * 500_000 + b"]" * 500_000
-            self._send(conn, path, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                   b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self._send(
+                conn,
+                path,
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body,
+            )
         elif behaviour == "drip":
             self._send(conn, path, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
             for _ in range(100):

@@ -113,7 +113,9 @@ def new_rsa_key() -> rsa.RSAPrivateKey:
 # -------------------------------------------------------------------------- the sandbox over HTTP
 
 
-def token_answer(server: SandboxServer, client_id: str, secret: str, client: httpx.Client | None = None) -> httpx.Response:
+def token_answer(
+    server: SandboxServer, client_id: str, secret: str, client: httpx.Client | None = None
+) -> httpx.Response:
     form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
     if client is not None:
         return client.post(server.base_url + TOKEN, data=form)
@@ -150,7 +152,9 @@ def secret_of(application: dict) -> str:
 def assert_refused(answer: httpx.Response, statuses: tuple[int, ...] = (401,), *, attack: str) -> dict:
     """The attack was refused with one of `statuses` and a status body; it counts as one attack."""
     TALLY["attacks tried"] += 1
-    assert answer.status_code in statuses, f"{attack}: expected {statuses}, got {answer.status_code} {answer.text[:300]}"
+    assert answer.status_code in statuses, (
+        f"{attack}: expected {statuses}, got {answer.status_code} {answer.text[:300]}"
+    )
     body = answer.json()
     assert isinstance(body.get("code"), int) and isinstance(body.get("message"), str), body
     TALLY["attacks refused"] += 1

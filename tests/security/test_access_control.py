@@ -42,15 +42,32 @@ def management_calls(server, attacker: dict, victim: dict) -> dict[str, tuple[st
         "R regenerate itself": ("POST", f"{APPS}/{attacker['client_id']}:regenerate-secret", None),
         "P read root principals": ("GET", ROOTS, None),
         # The escalation itself: keep the list and add yourself as a root.
-        "Q make itself root": ("PATCH", ROOTS, {"root_principals": [*current, {"issuer": issuer,
-                                                                           "subject": attacker["client_id"]}]}),
-        "Q replace the roots": ("PATCH", ROOTS, {"root_principals": [{"issuer": issuer,
-                                                                     "subject": attacker["client_id"]}]}),
+        "Q make itself root": (
+            "PATCH",
+            ROOTS,
+            {"root_principals": [*current, {"issuer": issuer, "subject": attacker["client_id"]}]},
+        ),
+        "Q replace the roots": (
+            "PATCH",
+            ROOTS,
+            {"root_principals": [{"issuer": issuer, "subject": attacker["client_id"]}]},
+        ),
     }
 
 
-CALLS = ["L list", "C create", "G get", "U update", "D delete", "D delete the admin", "R regenerate",
-         "R regenerate itself", "P read root principals", "Q make itself root", "Q replace the roots"]
+CALLS = [
+    "L list",
+    "C create",
+    "G get",
+    "U update",
+    "D delete",
+    "D delete the admin",
+    "R regenerate",
+    "R regenerate itself",
+    "P read root principals",
+    "Q make itself root",
+    "Q replace the roots",
+]
 
 
 @pytest.mark.parametrize("what", CALLS)
@@ -99,8 +116,10 @@ def test_a_deleted_registrations_secret_is_refused(sandbox) -> None:
     application = create_registration(sandbox, "doomed")
     assert token_answer(sandbox, application["client_id"], secret_of(application)).status_code == 200
     assert call(sandbox, "DELETE", f"{APPS}/{application['client_id']}", mint(sandbox)).status_code == 200
-    assert_refused(token_answer(sandbox, application["client_id"], secret_of(application)),
-                   attack="secret of a deleted registration")
+    assert_refused(
+        token_answer(sandbox, application["client_id"], secret_of(application)),
+        attack="secret of a deleted registration",
+    )
 
 
 def test_a_deleted_registrations_unexpired_token_is_refused(sandbox) -> None:

@@ -25,7 +25,10 @@ import rkvst_tui.sandbox.bootstrap as bootstrap
 
 CLIENT_ID = "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065"
 OLD_SECRET, NEW_SECRET = "a" * 63 + "1", "b" * 63 + "2"
-OLD_TOKEN, NEW_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJvbGQiOjF9.old-signature", "eyJhbGciOiJSUzI1NiJ9.eyJuZXciOjF9.new-signature"
+OLD_TOKEN, NEW_TOKEN = (
+    "eyJhbGciOiJSUzI1NiJ9.eyJvbGQiOjF9.old-signature",
+    "eyJhbGciOiJSUzI1NiJ9.eyJuZXciOjF9.new-signature",
+)
 
 
 class OsWith:
@@ -60,8 +63,10 @@ def half_then_full_disk():
 FAULTS = {
     "disk full mid-write": lambda: {"write": half_then_full_disk()},
     "fsync fails": lambda: {"fsync": fail(OSError(errno.EIO, "Input/output error"))},
-    "rename fails": lambda: {"replace": fail(OSError(errno.EIO, "Input/output error")),
-                             "link": fail(OSError(errno.EIO, "Input/output error"))},
+    "rename fails": lambda: {
+        "replace": fail(OSError(errno.EIO, "Input/output error")),
+        "link": fail(OSError(errno.EIO, "Input/output error")),
+    },
     "interrupted at fsync": lambda: {"fsync": fail(KeyboardInterrupt())},
 }
 
@@ -70,26 +75,34 @@ def writers(directory: Path):
     """name -> (module to fault, path, write(new, overwrite), old text, new text)."""
     return {
         "bearer file": (
-            files, directory / "bearer_token",
+            files,
+            directory / "bearer_token",
             lambda overwrite: files.write_bearer_token_file(directory / "bearer_token", NEW_TOKEN, overwrite=overwrite),
-            files.bearer_file_text(OLD_TOKEN), files.bearer_file_text(NEW_TOKEN),
+            files.bearer_file_text(OLD_TOKEN),
+            files.bearer_file_text(NEW_TOKEN),
         ),
         "credentials file": (
-            files, directory / "app.env",
-            lambda overwrite: files.write_credentials_file(directory / "app.env", CLIENT_ID, NEW_SECRET,
-                                                           overwrite=overwrite),
-            files.credentials_text(CLIENT_ID, OLD_SECRET), files.credentials_text(CLIENT_ID, NEW_SECRET),
+            files,
+            directory / "app.env",
+            lambda overwrite: files.write_credentials_file(
+                directory / "app.env", CLIENT_ID, NEW_SECRET, overwrite=overwrite
+            ),
+            files.credentials_text(CLIENT_ID, OLD_SECRET),
+            files.credentials_text(CLIENT_ID, NEW_SECRET),
         ),
         "sandbox admin credentials": (  # the sandbox writes through api/files.py too
-            files, directory / bootstrap.CREDENTIALS_FILE,
+            files,
+            directory / bootstrap.CREDENTIALS_FILE,
             lambda overwrite: bootstrap.write_admin_credentials(directory, CLIENT_ID, NEW_SECRET),
-            f"CLIENT_ID={CLIENT_ID}\nSECRET={OLD_SECRET}\n", f"CLIENT_ID={CLIENT_ID}\nSECRET={NEW_SECRET}\n",
+            f"CLIENT_ID={CLIENT_ID}\nSECRET={OLD_SECRET}\n",
+            f"CLIENT_ID={CLIENT_ID}\nSECRET={NEW_SECRET}\n",
         ),
     }
 
 
-CASES = [(target, fault) for target in ("bearer file", "credentials file", "sandbox admin credentials")
-         for fault in FAULTS]
+CASES = [
+    (target, fault) for target in ("bearer file", "credentials file", "sandbox admin credentials") for fault in FAULTS
+]
 
 
 @pytest.mark.parametrize("before", ["an old file", "no file"])
@@ -115,8 +128,9 @@ def test_a_crash_mid_write_leaves_the_old_file_or_none(tmp_path, monkeypatch, ta
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     else:
         assert not path.exists(), f"a partial file was left: {path.read_bytes()!r}"
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"control", *([path.name] if path.exists() else [])}), \
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"control", *([path.name] if path.exists() else [])}), (
         "a temporary file was left behind"
+    )
     TALLY["crash-mid-write cases (old file or none, never partial)"] += 1
 
 
@@ -148,8 +162,9 @@ def test_kill_9_mid_write_leaves_the_old_file(tmp_path, kind) -> None:
     target.write_text(old)
     target.chmod(0o600)
     new = NEW_TOKEN if kind == "bearer" else NEW_SECRET
-    done = subprocess.run([sys.executable, "-c", KILLED_WRITE, str(target), kind, new], timeout=60,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_WRITE, str(target), kind, new], timeout=60, capture_output=True, text=True
+    )
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert target.read_text() == old
     # What a killed process cannot clean up is a temporary file next to the target: private like it.

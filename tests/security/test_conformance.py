@@ -47,8 +47,13 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance, response_headers_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 # Not run: positive_data_acceptance. The contract (§5) refuses some schema-valid input on
 # purpose (an empty display name, a claim named `jit_x`): a 400 there is the contract, not a bug.
 
@@ -62,8 +67,9 @@ DOCUMENTS = {
         "appregistrationsv1.datatrails-2024-09.swagger.json": lambda method, path: True,
         "tenanciesv1.datatrails-2025-02.swagger.json": lambda method, path: path == "/archivist/v1/tenancies/self",
         "capsv1.datatrails-2025-04.swagger.json": lambda method, path: True,
-        "assetsv2.datatrails-2025-04.swagger.json":
-            lambda method, path: (method, path) == ("GET", "/archivist/v2/assets"),
+        "assetsv2.datatrails-2025-04.swagger.json": lambda method, path: (
+            (method, path) == ("GET", "/archivist/v2/assets")
+        ),
     },
 }
 ERRORS_DOCUMENT = "appregistrationsv1.rkvst-2022-11.swagger.json"  # where rpcStatus is defined
@@ -71,8 +77,10 @@ ERRORS_DOCUMENT = "appregistrationsv1.rkvst-2022-11.swagger.json"  # where rpcSt
 POSITIVE_EXAMPLES = int(os.environ.get("RKVST_CONFORMANCE_EXAMPLES", "50"))
 NEGATIVE_EXAMPLES = max(1, POSITIVE_EXAMPLES // 2)
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
-GIVES_SECRET = {("POST", "/archivist/iam/v1/applications"),
-                ("POST", "/archivist/iam/v1/applications/{uuid}:regenerate-secret")}
+GIVES_SECRET = {
+    ("POST", "/archivist/iam/v1/applications"),
+    ("POST", "/archivist/iam/v1/applications/{uuid}:regenerate-secret"),
+}
 
 
 def load_document(name: str) -> dict:
@@ -87,7 +95,8 @@ def load_document(name: str) -> dict:
             for operation in operations.values():
                 if isinstance(operation, dict) and "responses" in operation:
                     operation["responses"].setdefault(
-                        "default", {"description": "An error", "schema": {"$ref": "#/definitions/rpcStatus"}})
+                        "default", {"description": "An error", "schema": {"$ref": "#/definitions/rpcStatus"}}
+                    )
     if "v2Attribute" in spec.get("definitions", {}):
         wrapper = spec["definitions"]["v2Attribute"]
         spec["definitions"]["v2Attribute"] = {"anyOf": [{"type": "string"}, {"type": "array"}, wrapper]}
@@ -124,9 +133,14 @@ def hypothesis_left_as_found():
     from hypothesis.strategies._internal import collections, core
     from schemathesis.generation import hypothesis as schemathesis_hypothesis
 
-    saved = [(root_core, "RepresentationPrinter"), (root_core, "BUFFER_SIZE"), (engine, "BUFFER_SIZE"),
-             (collections, "BUFFER_SIZE"), (core, "is_first_param_referenced_in_function"),
-             (entropy, "register_random")]
+    saved = [
+        (root_core, "RepresentationPrinter"),
+        (root_core, "BUFFER_SIZE"),
+        (engine, "BUFFER_SIZE"),
+        (collections, "BUFFER_SIZE"),
+        (core, "is_first_param_referenced_in_function"),
+        (entropy, "register_random"),
+    ]
     values = [(owner, name, getattr(owner, name)) for owner, name in saved if hasattr(owner, name)]
     yield
     for owner, name, value in values:
@@ -142,8 +156,11 @@ def targets(tmp_path_factory):
 
     def target(flavour: str):
         if flavour not in started:
-            server = SandboxServer(tmp_path_factory.mktemp(f"conformance-{flavour}"), flavour=flavour,
-                                   max_apps=100_000 if flavour == "datatrails" else None)
+            server = SandboxServer(
+                tmp_path_factory.mktemp(f"conformance-{flavour}"),
+                flavour=flavour,
+                max_apps=100_000 if flavour == "datatrails" else None,
+            )
             server.start()
             started[flavour] = (server, mint(server), requests.Session())
         return started[flavour]
@@ -187,8 +204,11 @@ def test_generated_requests_conform_to_the_service_documents(targets, document_a
     server, token, session = targets(flavour)
     # Fresh registrations for the {uuid} paths to find (an earlier DELETE run may have taken the last ones).
     seeded = server.store.seed_applications(4, prefix=f"conformance-{operation.method}-")
-    known = [app.client_id for app in server.store.list_applications(limit=100_000)
-             if app.display_name.startswith(f"conformance-{operation.method}-")]
+    known = [
+        app.client_id
+        for app in server.store.list_applications(limit=100_000)
+        if app.display_name.startswith(f"conformance-{operation.method}-")
+    ]
     assert len(known) >= seeded
     spec = load_document(document)
     errors = error_body_validator(spec)
@@ -198,20 +218,28 @@ def test_generated_requests_conform_to_the_service_documents(targets, document_a
     def strategy(mode: GenerationMode):
         generated = operation.as_strategy(generation_mode=mode)
         if "{uuid}" in path:  # random uuids only ever meet a 404: also aim at registrations that exist
-            generated = st.one_of(generated, st.sampled_from(known).flatmap(
-                lambda uuid: operation.as_strategy(generation_mode=mode, path_parameters={"uuid": uuid})))
+            generated = st.one_of(
+                generated,
+                st.sampled_from(known).flatmap(
+                    lambda uuid: operation.as_strategy(generation_mode=mode, path_parameters={"uuid": uuid})
+                ),
+            )
         return st.tuples(generated, st.booleans())
 
     def send(case, keep_admin: bool) -> None:
         body = getattr(case, "body", None)
-        if keep_admin and path.endswith("/root_principals") and isinstance(body, dict) \
-                and isinstance(body.get("root_principals"), list):
+        if (
+            keep_admin
+            and path.endswith("/root_principals")
+            and isinstance(body, dict)
+            and isinstance(body.get("root_principals"), list)
+        ):
             # Most generated lists drop the caller, which is refused (400): keep it in some, so the
             # replacement itself is exercised too.
-            body["root_principals"].append({"issuer": server.base_url + "/appidpv1",
-                                            "subject": server.admin_client_id})
-        answer = case.call(base_url=server.base_url, session=session, headers={"Authorization": f"Bearer {token}"},
-                           timeout=10)
+            body["root_principals"].append({"issuer": server.base_url + "/appidpv1", "subject": server.admin_client_id})
+        answer = case.call(
+            base_url=server.base_url, session=session, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
         statuses[answer.status_code] += 1
         case.validate_response(answer, checks=CHECKS)
         check_contract(method, path, answer, errors)
@@ -221,9 +249,17 @@ def test_generated_requests_conform_to_the_service_documents(targets, document_a
         modes.append((GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES))
     for mode, examples in modes:
 
-        @settings(max_examples=examples, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                         HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            suppress_health_check=[
+                HealthCheck.too_slow,
+                HealthCheck.filter_too_much,
+                HealthCheck.data_too_large,
+                HealthCheck.function_scoped_fixture,
+            ],
+        )
         @given(drawn=strategy(mode))
         def run(drawn) -> None:
             send(*drawn)

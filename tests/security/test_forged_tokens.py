@@ -98,10 +98,12 @@ def certificate_host(attacker_key) -> Iterator[KeyHost]:
     now = datetime.now(timezone.utc)
     certificate = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name)
+        .subject_name(name)
+        .issuer_name(name)
         .public_key(attacker_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
         .sign(attacker_key, hashes.SHA256())
     )
     host = KeyHost(certificate.public_bytes(serialization.Encoding.PEM), "application/pem-certificate-chain")
@@ -269,8 +271,9 @@ def test_an_unknown_or_wrong_kid_is_refused(sandbox, kid) -> None:
     _, private_key = sandbox_key(sandbox)
     if kid == "next":  # a kid the sandbox publishes, but not of the key that signed
         kid = sandbox.keys.next_key.kid
-    token = jwt_by_hand(header(None) | ({} if kid is None else {"kid": kid}), sandbox_claims(sandbox),
-                        rs256(private_key))
+    token = jwt_by_hand(
+        header(None) | ({} if kid is None else {"kid": kid}), sandbox_claims(sandbox), rs256(private_key)
+    )
     assert_refused(list_apps(sandbox, token), attack=f"kid {kid!r} on a token signed with the sandbox key")
 
 
@@ -307,8 +310,11 @@ def test_a_token_from_another_sandbox_is_refused_even_under_its_host_name(sandbo
     assert list_apps(other, foreign).status_code == 200
     assert_refused(list_apps(sandbox, foreign), attack="a genuine token of another sandbox")
     spoofed_host = other.base_url.removeprefix("http://")  # so the issuer and audience checks would pass
-    answer = httpx.get(sandbox.base_url + "/archivist/iam/v1/applications", timeout=10,
-                       headers={"Authorization": f"Bearer {foreign}", "Host": spoofed_host})
+    answer = httpx.get(
+        sandbox.base_url + "/archivist/iam/v1/applications",
+        timeout=10,
+        headers={"Authorization": f"Bearer {foreign}", "Host": spoofed_host},
+    )
     body = assert_refused(answer, attack="another sandbox's token with that sandbox's Host header")
     assert "key" in body["message"]
 

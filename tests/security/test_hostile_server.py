@@ -83,8 +83,15 @@ def _run(command: list[str], env: dict[str, str] | None, tmp_path: Path) -> Run:
     out, err, report = tmp_path / "out", tmp_path / "err", tmp_path / "report.json"
     with open(out, "wb") as out_file, open(err, "wb") as err_file:
         started = time.monotonic()
-        subprocess.run([sys.executable, "-c", LAUNCHER, str(report), *command], stdout=out_file, stderr=err_file,
-                       stdin=subprocess.DEVNULL, env=env, timeout=120, check=True)
+        subprocess.run(
+            [sys.executable, "-c", LAUNCHER, str(report), *command],
+            stdout=out_file,
+            stderr=err_file,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            timeout=120,
+            check=True,
+        )
         seconds = time.monotonic() - started
     result = json.loads(report.read_text())
     return Run(result["code"], out.read_text(), err.read_text(), seconds, result["peak_kib"])
@@ -114,8 +121,10 @@ def probes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Probe
         run = _run(command, None, tmp_path_factory.mktemp("probes"))
         assert run.code == 0, run.stderr
         outcomes = json.loads(run.stdout)
-        yield {f"{operation}-{behaviour}": Probe(outcome, server, path)
-               for (operation, path, behaviour), server, outcome in zip(cases, servers, outcomes)}
+        yield {
+            f"{operation}-{behaviour}": Probe(outcome, server, path)
+            for (operation, path, behaviour), server, outcome in zip(cases, servers, outcomes)
+        }
     finally:
         for server in servers:
             server.__exit__(None, None, None)
@@ -273,8 +282,9 @@ def test_the_cli_token_command_is_bounded(behaviour: str, cli_runs: dict[str, tu
         f"exit {run.code} after {run.seconds:.2f} s (start-up included), peak RSS {run.peak_kib / 1024:.0f} MiB "
         f"({growth / 1024:+.1f} MiB on a good answer's), {offered / 2**20:.1f} MiB offered"
     )
-    print(f"cli / {behaviour}: exit {run.code}, {run.seconds:.2f} s, peak {run.peak_kib} KiB, "
-          f"growth {growth} KiB\n{err}")
+    print(
+        f"cli / {behaviour}: exit {run.code}, {run.seconds:.2f} s, peak {run.peak_kib} KiB, growth {growth} KiB\n{err}"
+    )
     kind, words = EXPECTED[behaviour]
     assert run.code == 1
     assert err.startswith("error: ") and words in err and "Traceback" not in err
@@ -309,9 +319,14 @@ HOSTILE_IDS = [
 
 
 def _application(identity: str, client_id: str) -> dict:
-    return {"identity": identity, "display_name": "TrafficLight101", "client_id": client_id,
-            "tenant_id": "tenant/t", "credentials": [{"secret": "5e" * 32, "valid_from": "", "valid_until": ""}],
-            "custom_claims": {}}
+    return {
+        "identity": identity,
+        "display_name": "TrafficLight101",
+        "client_id": client_id,
+        "tenant_id": "tenant/t",
+        "credentials": [{"secret": "5e" * 32, "valid_from": "", "valid_until": ""}],
+        "custom_claims": {},
+    }
 
 
 def _hostile_service(application: dict) -> httpx.MockTransport:
@@ -328,7 +343,10 @@ def _hostile_service(application: dict) -> httpx.MockTransport:
 @pytest.mark.parametrize("operation", ["list", "get", "create"])
 @pytest.mark.parametrize(("identity", "client_id", "words"), HOSTILE_IDS)
 async def test_an_id_that_is_not_the_registrations_uuid_is_a_malformed_answer(
-    operation: str, identity: str, client_id: str, words: str,
+    operation: str,
+    identity: str,
+    client_id: str,
+    words: str,
 ) -> None:
     connection = Connection("https://rkvst.example.test", client_id=CLIENT_ID, secret="5e" * 32)
     transport = _hostile_service(_application(identity, client_id))

@@ -187,8 +187,11 @@ async def test_every_view_of_hostile_data_writes_no_raw_escape(sandbox):
             await wait_until(pilot, lambda: app.screen is app.screen_stack[0], what="form closed")
 
             await pilot.press("2")
-            await wait_until(pilot, lambda: app.principals_view.built and app.principals_view.table.row_count > 1,
-                             what="ROOT PRINCIPALS")
+            await wait_until(
+                pilot,
+                lambda: app.principals_view.built and app.principals_view.table.row_count > 1,
+                what="ROOT PRINCIPALS",
+            )
             await drawn()
             check_terminal_clean(since_mark(), "ROOT PRINCIPALS", leaks)
 
@@ -241,18 +244,29 @@ def test_the_real_console_in_a_pty_writes_no_raw_escape(sandbox, tmp_path: Path)
     seed_hostile_tenant(sandbox)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("RKVST_", "BEARER_"))}
     env.update(
-        TERM="xterm-256color", COLUMNS=str(SIZE[0]), LINES=str(SIZE[1]),
-        RKVST_URL=sandbox.base_url, RKVST_CLIENT_ID=sandbox.admin_client_id, RKVST_CLIENT_SECRET=sandbox.admin_secret,
-        XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
-        XDG_STATE_HOME=str(tmp_path / "state"), RKVST_TUI_CONFIG_DIR=str(tmp_path / "config"),
+        TERM="xterm-256color",
+        COLUMNS=str(SIZE[0]),
+        LINES=str(SIZE[1]),
+        RKVST_URL=sandbox.base_url,
+        RKVST_CLIENT_ID=sandbox.admin_client_id,
+        RKVST_CLIENT_SECRET=sandbox.admin_secret,
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        RKVST_TUI_CONFIG_DIR=str(tmp_path / "config"),
         RKVST_TUI_DATA_DIR=str(tmp_path / "data"),
     )
     leaks: list[str] = []
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
     child = subprocess.Popen(
-        [sys.executable, "-m", "rkvst_tui"], stdin=follower, stdout=follower, stderr=follower, env=env,
-        start_new_session=True, close_fds=True,
+        [sys.executable, "-m", "rkvst_tui"],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        start_new_session=True,
+        close_fds=True,
     )
     os.close(follower)
     try:

@@ -51,9 +51,12 @@ def test_the_token_command_keeps_a_hostile_client_id_one_argument(client_id, tmp
     command = snippets.token_request("https://app.rkvst.io", client_id)
     assert arguments_of(command, "curl", tmp_path, {"SECRET": "s3cret"}) == [
         "https://app.rkvst.io" + TOKEN_PATH,
-        "--data-urlencode", "grant_type=client_credentials",
-        "--data-urlencode", f"client_id={client_id}",
-        "--data-urlencode", "client_secret=s3cret",
+        "--data-urlencode",
+        "grant_type=client_credentials",
+        "--data-urlencode",
+        f"client_id={client_id}",
+        "--data-urlencode",
+        "client_secret=s3cret",
     ]
 
 
@@ -73,8 +76,15 @@ def test_the_guides_look_is_kept_for_an_ordinary_client_id():
 def test_the_cli_hint_for_a_refused_bearer_file_pastes_as_one_path(sandbox, mint_token, tmp_path, monkeypatch, capsys):
     """A real sandbox refuses a tampered token read from a file whose path is hostile; the
     hint's `rkvst-tui token --save PATH --force` names exactly that path when pasted."""
-    for name in ("RKVST_CLIENT_ID", "RKVST_CLIENT_SECRET", "RKVST_CLIENT_SECRET_FILE", "BEARER_TOKEN_FILE",
-                 "RKVST_APPREG_CLIENT", "RKVST_APPREG_SECRET", "RKVST_PROFILE"):
+    for name in (
+        "RKVST_CLIENT_ID",
+        "RKVST_CLIENT_SECRET",
+        "RKVST_CLIENT_SECRET_FILE",
+        "BEARER_TOKEN_FILE",
+        "RKVST_APPREG_CLIENT",
+        "RKVST_APPREG_SECRET",
+        "RKVST_PROFILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RKVST_TUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("RKVST_TUI_DATA_DIR", str(tmp_path / "data"))
@@ -91,5 +101,5 @@ def test_the_cli_hint_for_a_refused_bearer_file_pastes_as_one_path(sandbox, mint
     err = capsys.readouterr().err
     assert code == 3, err
     hint = next(line for line in err.splitlines() if "rkvst-tui token --save" in line)
-    command = hint[hint.index("rkvst-tui token"):]
+    command = hint[hint.index("rkvst-tui token") :]
     assert arguments_of(command, "rkvst-tui", scratch) == ["token", "--save", str(bearer), "--force"]

@@ -10,9 +10,12 @@ from security_helpers import APPS, TALLY, create_registration, mint, secret_of, 
 
 
 async def burst(server, token: str, calls: list[tuple[str, str, dict | None]]) -> list[httpx.Response]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=20,
-                                 headers={"Authorization": f"Bearer {token}"},
-                                 limits=httpx.Limits(max_connections=len(calls))) as client:
+    async with httpx.AsyncClient(
+        base_url=server.base_url,
+        timeout=20,
+        headers={"Authorization": f"Bearer {token}"},
+        limits=httpx.Limits(max_connections=len(calls)),
+    ) as client:
         return await asyncio.gather(*(client.request(method, path, json=body) for method, path, body in calls))
 
 
@@ -40,8 +43,11 @@ async def test_racing_regenerates_leave_exactly_one_working_secret(sandbox) -> N
 async def test_racing_delete_and_regenerate_never_crash_or_revive(sandbox) -> None:
     application = create_registration(sandbox, "raced-away")
     uuid = application["client_id"]
-    calls = [("DELETE", f"{APPS}/{uuid}", None)] * 3 + [("POST", f"{APPS}/{uuid}:regenerate-secret", None)] * 5 \
+    calls = (
+        [("DELETE", f"{APPS}/{uuid}", None)] * 3
+        + [("POST", f"{APPS}/{uuid}:regenerate-secret", None)] * 5
         + [("PATCH", f"{APPS}/{uuid}", {"display_name": "renamed"})] * 3
+    )
     answers = await burst(sandbox, mint(sandbox), calls)
     assert all(answer.status_code in (200, 404) for answer in answers), [a.status_code for a in answers]
     assert [a.status_code for a in answers[:3]].count(200) == 1  # deleted once

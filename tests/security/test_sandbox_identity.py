@@ -29,9 +29,19 @@ from rkvst_tui.sandbox import address
 from rkvst_tui.sandbox.embedded import SandboxProcess, SandboxStartError
 
 SECRET_NAMES = (
-    "RKVST_URL", "RKVST_CLIENT_ID", "RKVST_CLIENT_SECRET", "RKVST_CLIENT_SECRET_FILE", "RKVST_BEARER_TOKEN_FILE",
-    "BEARER_TOKEN_FILE", "RKVST_APPREG_CLIENT", "RKVST_APPREG_SECRET", "RKVST_APPREG_SECRET_FILENAME",
-    "RKVST_AUTHTOKEN_FILENAME", "RKVST_PROFILE", "RKVST_TUI_STATE_DIR", "RKVST_TUI_DEBUG",
+    "RKVST_URL",
+    "RKVST_CLIENT_ID",
+    "RKVST_CLIENT_SECRET",
+    "RKVST_CLIENT_SECRET_FILE",
+    "RKVST_BEARER_TOKEN_FILE",
+    "BEARER_TOKEN_FILE",
+    "RKVST_APPREG_CLIENT",
+    "RKVST_APPREG_SECRET",
+    "RKVST_APPREG_SECRET_FILENAME",
+    "RKVST_AUTHTOKEN_FILENAME",
+    "RKVST_PROFILE",
+    "RKVST_TUI_STATE_DIR",
+    "RKVST_TUI_DEBUG",
 )
 
 
@@ -41,9 +51,16 @@ class Stranger:
     def __init__(self, port: int = 0, answer: bytes | None = None, delay: float = 0.0) -> None:
         self.delay = delay
         body = b'{"proof": "' + b"0" * 64 + b'"}'
-        self.answer = answer if answer is not None else (
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-            + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+        self.answer = (
+            answer
+            if answer is not None
+            else (
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\nConnection: close\r\n\r\n"
+                + body
+            )
+        )
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", port))
@@ -116,15 +133,21 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def admin_secret(data_dir: Path) -> str:
-    return next(line.split("=", 1)[1] for line in (data_dir / "admin-credentials.env").read_text().splitlines()
-                if line.startswith("SECRET="))
+    return next(
+        line.split("=", 1)[1]
+        for line in (data_dir / "admin-credentials.env").read_text().splitlines()
+        if line.startswith("SECRET=")
+    )
 
 
 def killed_sandbox(data_dir: Path) -> int:
     """`rkvst-tui sandbox` started, then killed with SIGKILL: its record stays behind. Its port."""
     runner = subprocess.Popen(
         [sys.executable, "-m", "rkvst_tui", "sandbox", "--port", "0", "--data-dir", str(data_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         line = runner.stdout.readline()
         assert "listening on http://127.0.0.1:" in line, line
@@ -204,14 +227,16 @@ def test_a_stranger_that_replays_an_old_proof_is_refused(home, strangers, make_s
     TALLY["stranger on the sandbox's port: secret not sent"] += 1
 
 
-@pytest.mark.parametrize(("answer", "delay"), [
-    pytest.param(b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * (4 * 1024 * 1024), 0, id="a 4 MiB answer"),
-    pytest.param(b"", 0, id="an empty answer"),
-    pytest.param(b"\x1b]52;c;cHduZWQ=\x07 not http", 0, id="terminal escapes instead of HTTP"),
-    pytest.param(b"HTTP/1.1 200 OK\r\n\r\n", 30, id="no answer for 30 s"),
-])
-def test_a_hostile_answer_to_the_check_is_a_clear_bounded_refusal(answer, delay, home, strangers, make_sandbox,
-                                                                  capsys):
+@pytest.mark.parametrize(
+    ("answer", "delay"),
+    [
+        pytest.param(b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * (4 * 1024 * 1024), 0, id="a 4 MiB answer"),
+        pytest.param(b"", 0, id="an empty answer"),
+        pytest.param(b"\x1b]52;c;cHduZWQ=\x07 not http", 0, id="terminal escapes instead of HTTP"),
+        pytest.param(b"HTTP/1.1 200 OK\r\n\r\n", 30, id="no answer for 30 s"),
+    ],
+)
+def test_a_hostile_answer_to_the_check_is_a_clear_bounded_refusal(answer, delay, home, strangers, make_sandbox, capsys):
     make_sandbox(data_dir=home)
     stranger = Stranger(answer=answer, delay=delay)
     strangers.append(stranger)
@@ -251,7 +276,8 @@ def test_a_console_after_a_killed_sandbox_starts_its_own_and_tells_the_stranger_
 
 
 def test_inspect_verify_checks_against_the_recorded_sandbox_and_never_a_strangers_keys(
-        home, strangers, make_sandbox, mint_token, capsys):
+    home, strangers, make_sandbox, mint_token, capsys
+):
     """Unconfigured `inspect --verify` fetches the local sandbox's key set: a stranger's would make
     a token it forged look VERIFIED, so the server must pass the identity check first."""
     server = make_sandbox(data_dir=home)  # on a free port, recorded

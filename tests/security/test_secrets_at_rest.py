@@ -43,7 +43,7 @@ def fragments(secret: str) -> list[str]:
     if secret.count(".") == 2:  # a JWT: its signature is what must not leak; the parts tell nothing alone
         signature = secret.rsplit(".", 1)[1]
         return [secret, signature[:32], signature[-32:]]
-    return [secret] + [secret[i:i + 16] for i in range(0, len(secret), 16)]
+    return [secret] + [secret[i : i + 16] for i in range(0, len(secret), 16)]
 
 
 def holders(blob: str, secrets: dict[str, str]) -> set[str]:
@@ -64,7 +64,8 @@ class EveryRecord(logging.Handler):
 
     def attach(self) -> None:
         loggers = [logging.getLogger()] + [
-            logger for logger in logging.Logger.manager.loggerDict.values()
+            logger
+            for logger in logging.Logger.manager.loggerDict.values()
             if isinstance(logger, logging.Logger) and not logger.propagate
         ]
         for logger in loggers:
@@ -114,8 +115,11 @@ async def console_session(server, tmp_path: Path, issued: list[str]) -> dict[str
         await wait_for(pilot, lambda: isinstance(app.screen, SaveCredentialsScreen), "the save dialog")
         found["credentials file"] = Path(app.screen.query_one("#save-path", Input).value)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, SecretRevealScreen)
-                       and "Saved" in shown(app, "#reveal-status"), "the credentials to be saved")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, SecretRevealScreen) and "Saved" in shown(app, "#reveal-status"),
+            "the credentials to be saved",
+        )
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "have you recorded it?")
         await pilot.press("y")
@@ -146,8 +150,11 @@ async def console_session(server, tmp_path: Path, issued: list[str]) -> dict[str
         app.query_one("#ti-secret", Input).value = found["regenerated secret"]
         before = len(issued)
         app.query_one("#ti-get", Button).press()
-        await wait_for(pilot, lambda: len(issued) > before and app.query_one("#ti-secret", Input).value == "",
-                       "the inspector's token")
+        await wait_for(
+            pilot,
+            lambda: len(issued) > before and app.query_one("#ti-secret", Input).value == "",
+            "the inspector's token",
+        )
         await app.workers.wait_for_complete()
         await pilot.pause()
         found["inspector token"] = issued[-1]
@@ -187,8 +194,11 @@ async def test_a_console_session_leaves_secrets_only_where_the_user_saved_them(
         log.detach()
 
     assert Path(found["credentials file"]).parent == credentials_dir()  # the reveal's default place
-    secrets = {"admin secret": server.admin_secret, "created secret": found["created secret"],
-               "regenerated secret": found["regenerated secret"]}
+    secrets = {
+        "admin secret": server.admin_secret,
+        "created secret": found["created secret"],
+        "regenerated secret": found["regenerated secret"],
+    }
     assert len(issued) >= 4  # the console's own, one per reveal, the inspector's
     secrets.update({f"token {index}": token for index, token in enumerate(issued)})
     inspector_token = next(name for name, value in secrets.items() if value == found["inspector token"])
@@ -219,17 +229,25 @@ async def test_a_console_session_leaves_secrets_only_where_the_user_saved_them(
             held = holders(path.read_bytes().decode("utf-8", errors="replace"), secrets)
             assert held <= allowed.get(path, set()), f"{path} holds {sorted(held)}"
             if held:
-                assert stat.S_IMODE(path.stat().st_mode) == 0o600, f"{path} holds a secret with mode {path.stat().st_mode:o}"
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600, (
+                    f"{path} holds a secret with mode {path.stat().st_mode:o}"
+                )
         if phase == "running":
             server.stop()
     for path, expected in must_hold.items():
         assert holders(path.read_text(), secrets) == expected, path
-    assert signing_keys <= holders("".join(
-        (server.data_dir / f"sandbox.sqlite3{suffix}").read_bytes().decode("utf-8", errors="replace")
-        for suffix in ("", "-wal") if (server.data_dir / f"sandbox.sqlite3{suffix}").exists()), secrets)
+    assert signing_keys <= holders(
+        "".join(
+            (server.data_dir / f"sandbox.sqlite3{suffix}").read_bytes().decode("utf-8", errors="replace")
+            for suffix in ("", "-wal")
+            if (server.data_dir / f"sandbox.sqlite3{suffix}").exists()
+        ),
+        secrets,
+    )
     assert stat.S_IMODE(server.data_dir.stat().st_mode) == 0o700
     assert not (roots["config"] / "config.toml").exists() or not holders(
-        (roots["config"] / "config.toml").read_text(), secrets)
+        (roots["config"] / "config.toml").read_text(), secrets
+    )
 
     # Logs, printed output, notifications.
     records = log.records

@@ -142,7 +142,8 @@ def test_secrets_are_stored_as_hashes_and_compared_in_constant_time(sandbox, mon
     secret = secret_of(application)
     rows = dict(
         sqlite3.connect(f"file:{sandbox.store.path}?mode=ro", uri=True)
-        .execute("SELECT uuid, secret_sha256 FROM applications").fetchall()
+        .execute("SELECT uuid, secret_sha256 FROM applications")
+        .fetchall()
     )
     assert rows[application["client_id"]] == hashlib.sha256(secret.encode()).hexdigest()
     assert rows[sandbox.admin_client_id] == hashlib.sha256(sandbox.admin_secret.encode()).hexdigest()
@@ -189,11 +190,21 @@ def test_a_secret_given_twice_is_refused(shared_sandbox) -> None:
     """Basic and form credentials together, and a repeated client_secret: one must not shadow the other."""
     server = shared_sandbox
     basic = httpx.BasicAuth(server.admin_client_id, "0" * 64)
-    answer = httpx.post(server.base_url + TOKEN, auth=basic, timeout=10,
-                        data={"grant_type": "client_credentials", "client_secret": server.admin_secret})
+    answer = httpx.post(
+        server.base_url + TOKEN,
+        auth=basic,
+        timeout=10,
+        data={"grant_type": "client_credentials", "client_secret": server.admin_secret},
+    )
     assert_refused(answer, (400,), attack="HTTP Basic plus client_secret in the form")
-    repeated = (f"grant_type=client_credentials&client_id={server.admin_client_id}"
-                f"&client_secret={'0' * 64}&client_secret={server.admin_secret}")
-    answer = httpx.post(server.base_url + TOKEN, content=repeated, timeout=10,
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    repeated = (
+        f"grant_type=client_credentials&client_id={server.admin_client_id}"
+        f"&client_secret={'0' * 64}&client_secret={server.admin_secret}"
+    )
+    answer = httpx.post(
+        server.base_url + TOKEN,
+        content=repeated,
+        timeout=10,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert_refused(answer, (400,), attack="client_secret given twice")

@@ -63,11 +63,13 @@ def build_sandbox(data_dir: Path, port: int = SCENE_PORT) -> SandboxServer:
     store.expire_secret(records["legacy-importer"].client_id, FROZEN_NOW - timedelta(days=5))
     store.expire_secret(records["partner-feed"].client_id, FROZEN_NOW + timedelta(days=17))
     principals = store.get_root_principals()
-    store.set_root_principals([
-        *principals,
-        PrincipalRecord("", records["build-pipeline"].client_id, "build-pipeline", "", own_issuer=True),
-        PrincipalRecord("https://login.example.com", "auth0|5f1a2b3c4d", "Ada Lovelace", "ada@example.com"),
-    ])
+    store.set_root_principals(
+        [
+            *principals,
+            PrincipalRecord("", records["build-pipeline"].client_id, "build-pipeline", "", own_issuer=True),
+            PrincipalRecord("https://login.example.com", "auth0|5f1a2b3c4d", "Ada Lovelace", "ada@example.com"),
+        ]
+    )
     return server
 
 
@@ -75,10 +77,15 @@ def connect_to(server: SandboxServer) -> Callable:
     """The `connect` factory cli.py would pass: the App owns (and closes) the client."""
 
     async def connect() -> RkvstClient:
-        return RkvstClient(Connection(
-            server.base_url, client_id=server.admin_client_id, secret=server.admin_secret,
-            profile="sandbox", is_sandbox=True,
-        ))
+        return RkvstClient(
+            Connection(
+                server.base_url,
+                client_id=server.admin_client_id,
+                secret=server.admin_secret,
+                profile="sandbox",
+                is_sandbox=True,
+            )
+        )
 
     return connect
 
@@ -196,9 +203,11 @@ def scene_token(base_url: str = SCENE_BASE_URL) -> tuple[str, str]:
         algorithm="EdDSA",
         headers={"typ": "at+jwt", "kid": "scene-test-key"},
     )
-    pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return token, pem
 
 

@@ -522,7 +522,6 @@ def _write(path: Path, data: object) -> Path:
     return path
 
 
-
 # --------------------------------------------------------------------------- inside the console
 
 

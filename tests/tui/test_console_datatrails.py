@@ -38,8 +38,9 @@ async def test_datatrails_header_owner_marks_and_roles_only_principals(make_sand
         assert "access is managed by roles" in body and "the Owner role?" in body
         await pilot.press("y")
         await wait_until(pilot, lambda: server.store.get_application(plain.client_id).is_owner, what="the role")
-        await wait_until(pilot, lambda: cell_text(table.get_cell(plain.client_id, "root")) == "Owner",
-                         what="the Owner mark")
+        await wait_until(
+            pilot, lambda: cell_text(table.get_cell(plain.client_id, "root")) == "Owner", what="the Owner mark"
+        )
         assert any("plain now has the Owner role." in n.message for n in app._notifications)
 
 
@@ -59,8 +60,7 @@ async def test_the_form_offers_the_owner_role_and_warns_before_the_last_registra
         form.query_one("#display-name", Input).value = "second-owner"
         form.query_one("#owner-role", Checkbox).value = True
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: server.store.list_applications(display_name="second-owner"),
-                         what="the create")
+        await wait_until(pilot, lambda: server.store.list_applications(display_name="second-owner"), what="the create")
         (made,) = server.store.list_applications(display_name="second-owner")
         assert made.is_owner
 

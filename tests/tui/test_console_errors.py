@@ -99,8 +99,9 @@ async def test_header_counts_down_the_token_and_says_when_it_renews(make_sandbox
     async with running_console(server) as (app, pilot):
         header = app.query_one(ConsoleHeader)
         assert "left" in header.text
-        await wait_until(pilot, lambda: "expired" in header.text or "renews" in header.text,
-                         timeout=8, what="the token to run out")
+        await wait_until(
+            pilot, lambda: "expired" in header.text or "renews" in header.text, timeout=8, what="the token to run out"
+        )
         await pilot.press("r")  # the next request mints a new token and the count starts again
         await wait_until(pilot, lambda: "left" in header.text, timeout=8, what="a new token")
         assert app.client.tokens.mint_count >= 2
@@ -140,18 +141,21 @@ async def test_a_lost_regenerate_answer_says_the_secret_may_have_changed(sandbox
         await wait_until(pilot, lambda: any("was lost" in n for n in notifications(app)), what="the notice")
         notice = next(n for n in notifications(app) if "was lost" in n)
         assert "regenerate again (g)" in notice
-        answer = httpx.post(sandbox.base_url + "/archivist/iam/v1/appidp/token", data={
-            "grant_type": "client_credentials", "client_id": made.client_id, "client_secret": made.secret})
+        answer = httpx.post(
+            sandbox.base_url + "/archivist/iam/v1/appidp/token",
+            data={"grant_type": "client_credentials", "client_id": made.client_id, "client_secret": made.secret},
+        )
         assert answer.status_code == 401, "the server did act: the old secret is gone"
         # The console offers a new secret at once, so none is left that nobody saw.
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the offer")
         assert "did not arrive" in screen_text(app)
         await pilot.press("y")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "SecretRevealScreen",
-                         what="the one-time secret")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "SecretRevealScreen", what="the one-time secret")
         revealed = getattr(app.screen, "_application", None) or app.screen.application
-        answer = httpx.post(sandbox.base_url + "/archivist/iam/v1/appidp/token", data={
-            "grant_type": "client_credentials", "client_id": made.client_id, "client_secret": revealed.secret})
+        answer = httpx.post(
+            sandbox.base_url + "/archivist/iam/v1/appidp/token",
+            data={"grant_type": "client_credentials", "client_id": made.client_id, "client_secret": revealed.secret},
+        )
         assert answer.status_code == 200
 
 

@@ -42,8 +42,18 @@ class Body(Static, can_focus=True):
         self.focus()
 
 
-for _action in ("create", "edit", "regenerate", "delete", "toggle_root", "copy_client_id", "refresh",
-                "filter", "drop", "clear_filter"):
+for _action in (
+    "create",
+    "edit",
+    "regenerate",
+    "delete",
+    "toggle_root",
+    "copy_client_id",
+    "refresh",
+    "filter",
+    "drop",
+    "clear_filter",
+):
     # Each key records that it ran.
     setattr(Body, f"action_{_action}", lambda self, name=_action: self.app.ran.append(name))
 
@@ -83,7 +93,7 @@ def column(app: FooterApp, label: str) -> int:
 def cells(app: FooterApp, start: int, text: str):
     """The Rich styles of the footer's cells under `text`, which starts at `start`."""
     styles = [segment.style for segment in app.footer.render_line(0) for _ in segment.text]
-    return styles[start:start + len(text)]
+    return styles[start : start + len(text)]
 
 
 def screenshot(app: App) -> str:
@@ -114,8 +124,17 @@ async def test_it_shows_the_keys_in_the_screens_order_with_the_palette_key_at_th
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         text = line(app)
-        hints = ["n New", "e Edit", "g Regenerate", "d Delete", "m Root ±", "c Copy id", "r Refresh",
-                 "/ Filter", "? Help"]
+        hints = [
+            "n New",
+            "e Edit",
+            "g Regenerate",
+            "d Delete",
+            "m Root ±",
+            "c Copy id",
+            "r Refresh",
+            "/ Filter",
+            "? Help",
+        ]
         assert [column(app, hint) for hint in hints] == sorted(column(app, hint) for hint in hints)
         assert text.startswith("n New e Edit")
         assert "Clear filter" not in text and "Drop thing" not in text  # show=False; hidden by check_action

@@ -17,8 +17,14 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 
 @pytest.mark.parametrize(
     ("seconds", "expected"),
-    [(5, "5s"), (65, "1m 05s"), (3600 + 300, "1h 5m"), (86400 * 3 + 3600 * 2, "3d 2h"), (86400 * 12, "12d"),
-     (86400 * 400, "1y 35d")],
+    [
+        (5, "5s"),
+        (65, "1m 05s"),
+        (3600 + 300, "1h 5m"),
+        (86400 * 3 + 3600 * 2, "3d 2h"),
+        (86400 * 12, "12d"),
+        (86400 * 400, "1y 35d"),
+    ],
 )
 def test_span_is_short_and_readable(seconds, expected):
     assert span(timedelta(seconds=seconds)) == expected
@@ -69,9 +75,13 @@ def test_token_command_is_the_guides_with_a_placeholder_and_runs_in_a_shell():
     assert '--data-urlencode "client_secret=${SECRET}"' in command
     # The shell reads it as one command that fills in $SECRET (checked with `echo` instead of curl).
     echoed = subprocess.run(
-        ["sh", "-c", command.replace("curl ", "echo ", 1)], env={"SECRET": "s3cret"},
-        capture_output=True, text=True, check=True,
+        ["sh", "-c", command.replace("curl ", "echo ", 1)],
+        env={"SECRET": "s3cret"},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "client_secret=s3cret" in echoed and "client_id=d1fb6c87-faa9-4d56-b2fd-a5b70a9af065" in echoed
     assert snippets.root_principal_entry("https://app.rkvst.io/appidpv1", "abc") == (
-        "issuer:  https://app.rkvst.io/appidpv1\nsubject: abc")
+        "issuer:  https://app.rkvst.io/appidpv1\nsubject: abc"
+    )

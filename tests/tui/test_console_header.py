@@ -69,7 +69,7 @@ def cells(app: HeaderApp, y: int, text: str):
     found = strip.text.find(text)
     assert found >= 0, f"{text!r} not in {strip.text!r}"
     styles = [segment.style for segment in strip for _ in segment.text]
-    return styles[found:found + len(text)]
+    return styles[found : found + len(text)]
 
 
 def theme_color(app: App, name: str):
@@ -141,7 +141,9 @@ async def test_connecting_then_the_connection_and_its_sandbox_badge():
         assert all(is_faded(app, style) for style in cells(app, 0, "local sandbox: test data only"))
 
         # A profile without a name is the default one; the badge goes with the sandbox.
-        header.show_connection(SimpleNamespace(profile="", base_url="https://x.example", is_sandbox=False, shows_as_sandbox=False))
+        header.show_connection(
+            SimpleNamespace(profile="", base_url="https://x.example", is_sandbox=False, shows_as_sandbox=False)
+        )
         await pilot.pause()
         assert header.text.splitlines()[0] == "Manage RKVST  default · https://x.example"
 
@@ -273,7 +275,9 @@ async def test_long_url_and_identity_are_cropped_not_wrapped():
     url = "https://" + "very-long-host-name." * 8 + "example.com/archivist"
     app = HeaderApp()
     async with app.run_test(size=(80, 4)) as pilot:
-        app.header.show_connection(SimpleNamespace(profile="work", base_url=url, is_sandbox=False, shows_as_sandbox=False))
+        app.header.show_connection(
+            SimpleNamespace(profile="work", base_url=url, is_sandbox=False, shows_as_sandbox=False)
+        )
         app.header.show_identity(NOT_ROOT, tokens(42 * 60 + 10))
         await pilot.pause()
         top, identity = lines(app)
@@ -415,8 +419,7 @@ def test_text_can_be_read_before_the_header_is_mounted():
     header = ConsoleHeader(lambda: NOW)
     header.show_connection(SANDBOX)
     assert header.text == (
-        "Manage RKVST   SANDBOX   sandbox · http://127.0.0.1:29311 · local sandbox: test data only\n"
-        "signing in…"
+        "Manage RKVST   SANDBOX   sandbox · http://127.0.0.1:29311 · local sandbox: test data only\nsigning in…"
     )
 
 
@@ -520,8 +523,9 @@ async def test_a_sandbox_reached_by_its_url_alone_gets_the_badge_from_what_it_an
     from rkvst_tui.api.client import RkvstClient
     from rkvst_tui.api.connection import Connection
 
-    connection = Connection(sandbox.base_url, client_id=sandbox.admin_client_id, secret=sandbox.admin_secret,
-                            profile="env")
+    connection = Connection(
+        sandbox.base_url, client_id=sandbox.admin_client_id, secret=sandbox.admin_secret, profile="env"
+    )
     assert not connection.is_sandbox
     async with running_console(sandbox, client=RkvstClient(connection)) as (app, pilot):
         header = app.query_one(ConsoleHeader)

@@ -35,8 +35,12 @@ async def palette_entries(app, pilot, query: str = "", expect: str = "") -> list
         app.screen.query_one(Input).value = query  # as typed, without a search per keystroke
     if expect:
         try:
-            await wait_until(pilot, lambda: expect in [t for t, _ in shown_entries(app)], timeout=3,
-                             what=f"{expect!r} in the palette")
+            await wait_until(
+                pilot,
+                lambda: expect in [t for t, _ in shown_entries(app)],
+                timeout=3,
+                what=f"{expect!r} in the palette",
+            )
         except AssertionError:
             raise AssertionError(f"{expect!r} not among {shown_entries(app)}") from None
     else:
@@ -79,13 +83,15 @@ async def test_every_footer_key_and_inspector_button_of_every_tab_is_in_the_pale
         for tab, keys in footer_keys.items():
             assert keys, f"no footer keys found on {tab}"
             for key in keys:
-                assert any(h.endswith(f"({key})") or f" or {key})" in h for h in helps), \
+                assert any(h.endswith(f"({key})") or f" or {key})" in h for h in helps), (
                     f"the {tab} key {key} has no palette entry"
+                )
         assert len(buttons) >= 11
         for label in buttons:
             # An entry titled with the button's words ("Copy header": "Copy the token header").
-            assert any(set(label.casefold().split()) <= set(title.casefold().split()) for title, _ in entries), \
+            assert any(set(label.casefold().split()) <= set(title.casefold().split()) for title, _ in entries), (
                 f"the inspector's {label} button has no palette entry"
+            )
 
 
 async def test_the_inspector_actions_run_from_the_palette(sandbox, tmp_path):
@@ -112,8 +118,9 @@ async def test_the_inspector_actions_run_from_the_palette(sandbox, tmp_path):
         assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
         await run_from_palette(app, pilot, "test access", "Test access with the inspected token")
-        await wait_until(pilot, lambda: "200" in str(inspector.query_one("#ti-access").render()),
-                         what="the access test's answer")
+        await wait_until(
+            pilot, lambda: "200" in str(inspector.query_one("#ti-access").render()), what="the access test's answer"
+        )
 
         await run_from_palette(app, pilot, "clear the token", "Clear the token inspector")
         await wait_until(pilot, lambda: not inspector.current_token, what="the inspector cleared")

@@ -13,10 +13,7 @@ from rkvst_tui.tui.screens.principal_form import AddPrincipalScreen
 
 def principal_rows(app) -> list[dict[str, str]]:
     table = app.principals_view.table
-    return [
-        {key.value: cell_text(table.get_cell(row, key.value)) for key in table.columns}
-        for row in table.rows
-    ]
+    return [{key.value: cell_text(table.get_cell(row, key.value)) for key in table.columns} for row in table.rows]
 
 
 async def test_principals_tab_marks_you_and_names_app_registrations(sandbox):
@@ -32,8 +29,14 @@ async def test_principals_tab_marks_you_and_names_app_registrations(sandbox):
         assert rows[0]["you"] == "★" and rows[0]["app"] == "sandbox-admin"
         assert rows[1]["you"] == "" and rows[1]["app"] == "TrafficLight101"
         assert rows[1]["issuer"] == f"{sandbox.base_url}/appidpv1"
-        assert rows[2] == {"you": "", "issuer": "https://login.example.com", "subject": "user-42",
-                           "display_name": "Ada", "email": "ada@example.com", "app": ""}
+        assert rows[2] == {
+            "you": "",
+            "issuer": "https://login.example.com",
+            "subject": "user-42",
+            "display_name": "Ada",
+            "email": "ada@example.com",
+            "app": "",
+        }
         # "o" (or enter) jumps from a principal to its registration.
         await pilot.press("down", "o")
         await pilot.pause()
@@ -69,8 +72,9 @@ async def test_add_a_root_principal_with_the_form(sandbox):
         await pilot.pause()
         assert "app registration: Gateway" in screen_text(app)
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: any(r["subject"] == device.client_id for r in principal_rows(app)),
-                         what="the new principal")
+        await wait_until(
+            pilot, lambda: any(r["subject"] == device.client_id for r in principal_rows(app)), what="the new principal"
+        )
         async with client_for(sandbox) as admin:
             stored = {(p.issuer, p.subject) for p in await admin.get_root_principals()}
         assert (f"{sandbox.base_url}/appidpv1", device.client_id) in stored
@@ -107,9 +111,13 @@ async def test_read_only_hides_and_refuses_every_change(sandbox):
         assert not footer_keys & {"create", "edit", "regenerate", "delete", "toggle_root"}
         assert {"details", "copy_client_id", "refresh", "filter"} <= footer_keys | {"details"}
         await pilot.press("down")
-        for key, words in (("n", "creating registrations"), ("e", "editing registrations"),
-                           ("g", "regenerating secrets"), ("d", "deleting registrations"),
-                           ("m", "changing root principals")):
+        for key, words in (
+            ("n", "creating registrations"),
+            ("e", "editing registrations"),
+            ("g", "regenerating secrets"),
+            ("d", "deleting registrations"),
+            ("m", "changing root principals"),
+        ):
             app.clear_notifications()
             await pilot.press(key)
             await pilot.pause()
@@ -122,8 +130,7 @@ async def test_read_only_hides_and_refuses_every_change(sandbox):
         await app.run_console_command(delete)
         await pilot.pause()
         assert app.screen is app.screen_stack[0]
-        assert any("Read-only mode" in n and "deleting registrations is turned off" in n
-                   for n in notifications(app))
+        assert any("Read-only mode" in n and "deleting registrations is turned off" in n for n in notifications(app))
         # The details screen offers no changes either.
         await pilot.press("enter")
         await pilot.pause()

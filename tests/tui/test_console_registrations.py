@@ -45,7 +45,13 @@ async def test_loads_every_registration_with_the_console_columns(sandbox):
     async with running_console(sandbox) as (app, pilot):
         table = app.apps_view.table
         assert [str(c.label) for c in table.columns.values()] == [
-            "Display Name", "Client Id", "Secret", "Expiry Date", "Claims", "Root"]
+            "Display Name",
+            "Client Id",
+            "Secret",
+            "Expiry Date",
+            "Claims",
+            "Root",
+        ]
         assert column(app, "name") == ["sandbox-admin", "TrafficLight101"]
         row = row_of(app, made.client_id)
         assert cell_text(row["client_id"]) == made.client_id
@@ -127,8 +133,15 @@ async def test_details_show_every_field_and_paste_ready_commands(sandbox):
         await wait_until(pilot, lambda: isinstance(app.screen, AppDetailsScreen))
         await pilot.pause()
         shown = screen_text(app)
-        for expected in (made.client_id, made.identity, made.tenant_id, "Valid until", "Root principal",
-                         "serial_number", "TL1000000101"):
+        for expected in (
+            made.client_id,
+            made.identity,
+            made.tenant_id,
+            "Valid until",
+            "Root principal",
+            "serial_number",
+            "TL1000000101",
+        ):
             assert expected in shown
         assert made.secret not in shown
         assert f"curl {sandbox.base_url}/archivist/iam/v1/appidp/token" in shown
@@ -165,9 +178,15 @@ async def test_delete_asks_naming_the_registration_and_deletes_on_yes(sandbox):
 async def test_delete_says_what_the_service_does_to_tokens_already_issued(sandbox):
     """The confirmation's words and the sandbox agree: the token minted before the delete is refused after it."""
     made = await create(sandbox, "short-lived")
-    token = httpx.post(sandbox.base_url + TOKEN_PATH, timeout=10, data={
-        "grant_type": "client_credentials", "client_id": made.client_id, "client_secret": made.secret,
-    }).json()["access_token"]
+    token = httpx.post(
+        sandbox.base_url + TOKEN_PATH,
+        timeout=10,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": made.client_id,
+            "client_secret": made.secret,
+        },
+    ).json()["access_token"]
     assets = sandbox.base_url + "/archivist/v2/assets"
     assert httpx.get(assets, headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code == 200
     async with running_console(sandbox) as (app, pilot):
@@ -204,8 +223,7 @@ async def test_regenerate_warns_then_reveals_a_working_secret_and_the_old_one_st
         warning = str(app.screen.query_one("#confirm-body").render())
         assert "stops working at once" in warning and "until they expire" in warning
         await pilot.press("y")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "SecretRevealScreen",
-                         what="the one-time secret")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "SecretRevealScreen", what="the one-time secret")
         revealed = getattr(app.screen, "_application", None) or app.screen.application
         assert revealed.client_id == made.client_id and len(revealed.secret) == 64
         assert token_status(sandbox, made.client_id, made.secret) == 401
@@ -303,8 +321,12 @@ async def test_help_lists_the_keys_of_the_current_screen(sandbox):
 
         assert isinstance(app.screen, HelpScreen)
         descriptions = {row.description for row in app.screen.rows}
-        assert {"Create an app registration", "Delete the registration", "Filter by display name or client id",
-                "Every key of the current screen"} <= descriptions
+        assert {
+            "Create an app registration",
+            "Delete the registration",
+            "Filter by display name or client id",
+            "Every key of the current screen",
+        } <= descriptions
         await pilot.press("escape")
         await pilot.press("2")  # ROOT PRINCIPALS: its own keys, not the registrations'
         await pilot.press("question_mark")
@@ -385,8 +407,7 @@ async def test_create_adds_the_row_selects_it_and_reveals_the_secret_once(sandbo
         await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the create form")
         app.screen.query_one("#display-name", Input).value = "TrafficLight101"
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "SecretRevealScreen",
-                         what="the one-time secret")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "SecretRevealScreen", what="the one-time secret")
         created = app.apps_view.current_application()
         assert created.display_name == "TrafficLight101"
         assert created.secret == "", "the list never keeps the secret"

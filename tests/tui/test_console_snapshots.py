@@ -61,9 +61,15 @@ def test_unreachable_backend(snap_compare, tmp_path):
     from rkvst_tui.tui.app import RkvstApp
 
     async def connect():
-        return RkvstClient(Connection(f"http://127.0.0.1:{scenes.UNREACHABLE_PORT}",
-                                      client_id="d1fb6c87-faa9-4d56-b2fd-a5b70a9af065", secret="x" * 64,
-                                      profile="work"), max_connection_retries=0)
+        return RkvstClient(
+            Connection(
+                f"http://127.0.0.1:{scenes.UNREACHABLE_PORT}",
+                client_id="d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
+                secret="x" * 64,
+                profile="work",
+            ),
+            max_connection_retries=0,
+        )
 
     app = RkvstApp(connect=connect, clock=scenes.frozen_clock)
 

@@ -24,8 +24,13 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def datatrails_server(tmp_path_factory):
     """The scene's tenant on DataTrails: two Owners besides the admin, a quota with one left."""
-    server = SandboxServer(tmp_path_factory.mktemp("dt-scene"), port=DATATRAILS_SCENE_PORT, deterministic=True,
-                           flavour="datatrails", max_apps=5)
+    server = SandboxServer(
+        tmp_path_factory.mktemp("dt-scene"),
+        port=DATATRAILS_SCENE_PORT,
+        deterministic=True,
+        flavour="datatrails",
+        max_apps=5,
+    )
     server.start()
     for name, claims, roles in (
         ("TrafficLight101", {"serial_number": "TL1000000101"}, ()),

@@ -8,8 +8,11 @@ from tui_helpers import running_console, settle
 
 def expected(app, text: str) -> list[str]:
     needle = text.casefold()
-    return [a.display_name for a in app.apps_view.applications.values()
-            if needle in a.display_name.casefold() or a.client_id.startswith(needle)]
+    return [
+        a.display_name
+        for a in app.apps_view.applications.values()
+        if needle in a.display_name.casefold() or a.client_id.startswith(needle)
+    ]
 
 
 def shown(app) -> list[str]:
@@ -72,8 +75,11 @@ async def test_a_name_typed_right_after_n_lands_in_the_form(sandbox):
     async with running_console(sandbox) as (app, pilot):
         type_at_once(app, "ndevice-7")
         await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
-        await wait_until(pilot, lambda: isinstance(app.focused, Input) and app.focused.value == "device-7",
-                         what="the name in its field")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.focused, Input) and app.focused.value == "device-7",
+            what="the name in its field",
+        )
 
 
 class CountingNotes(TextArea):
@@ -120,8 +126,9 @@ async def test_text_typed_right_after_tab_lands_in_the_next_field(sandbox):
     async with running_console(sandbox) as (app, pilot):
         form = await open_form_with_a_claim_row(app, pilot)
         type_at_once(app, "serial\tSN-1")
-        await wait_until(pilot, lambda: form.query_one(".claim-value", Input).value == "SN-1",
-                         what="SN-1 in the claim's value")
+        await wait_until(
+            pilot, lambda: form.query_one(".claim-value", Input).value == "SN-1", what="SN-1 in the claim's value"
+        )
         assert form.query_one(".claim-name", Input).value == "serial"
         assert app.focused is form.query_one(".claim-value", Input)
 
@@ -141,8 +148,11 @@ async def test_a_burst_across_several_fields_fills_each_in_turn(sandbox):
         form.query_one("#display-name", Input).focus()
         await pilot.pause()
         type_at_once(app, "dev\t-x\t2")
-        await wait_until(pilot, lambda: [field.value for field in form.query(Input)] == slowly,
-                         what=f"the fields typed slowly: {slowly}")
+        await wait_until(
+            pilot,
+            lambda: [field.value for field in form.query(Input)] == slowly,
+            what=f"the fields typed slowly: {slowly}",
+        )
     # Tab into a filled field selects its text (Textual's Input), so what follows replaces it.
     assert slowly[:3] == ["dev", "-x", "2"]
 
@@ -169,9 +179,11 @@ async def test_text_typed_right_after_ctrl_n_lands_in_the_new_claim_row(sandbox)
         form = app.screen
         app.post_message(events.Key("ctrl+n", None))
         type_at_once(app, "serial\tSN-1")
-        await wait_until(pilot, lambda: len(form.query(".claim-value"))
-                         and form.query_one(".claim-value", Input).value == "SN-1",
-                         what="SN-1 in the new claim's value")
+        await wait_until(
+            pilot,
+            lambda: len(form.query(".claim-value")) and form.query_one(".claim-value", Input).value == "SN-1",
+            what="SN-1 in the new claim's value",
+        )
         assert form.query_one(".claim-name", Input).value == "serial"
         assert form.query_one("#display-name", Input).value == ""
         assert app.focused is form.query_one(".claim-value", Input)

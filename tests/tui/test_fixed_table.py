@@ -94,8 +94,9 @@ async def test_replace_rows_shows_what_clear_and_add_row_show():
                 await pilot.pause()
                 shots[name].append(app.export_screenshot())
                 assert app.table.row_count == len(step)
-                assert [app.table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(len(step))] == \
-                    [key for key, _ in step]
+                assert [app.table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(len(step))] == [
+                    key for key, _ in step
+                ]
     assert shots["fast"] == shots["plain"]
 
 
@@ -134,8 +135,11 @@ async def test_row_and_cell_regions_match_a_datatables():
             for key, cells in ROWS:
                 table.add_row(*cells, key=key)
             await pilot.pause()
-            regions[name] = [(table._get_row_region(i), table._get_cell_region((i, c)))
-                             for i in (0, 1, 150, 299, 300) for c in (0, 1)]
+            regions[name] = [
+                (table._get_row_region(i), table._get_cell_region((i, c)))
+                for i in (0, 1, 150, 299, 300)
+                for c in (0, 1)
+            ]
             table.move_cursor(row=250)
             await pilot.pause()
             regions[name].append(table.scroll_y)
@@ -162,8 +166,9 @@ _CHARACTERS = st.sampled_from(list("abcXYZ 019-_.…日本語é") + ["e\u0301", 
 def one_line_texts(draw) -> Text:
     plain = "".join(draw(st.lists(_CHARACTERS, max_size=40)))
     styles = ["", "dim", "bold green", "yellow on blue", "none", Style(italic=True), Style(), "link https://x.org"]
-    text = Text(plain, style=draw(st.sampled_from(styles)),
-                overflow=draw(st.sampled_from([None, "crop", "fold", "ellipsis"])))
+    text = Text(
+        plain, style=draw(st.sampled_from(styles)), overflow=draw(st.sampled_from([None, "crop", "fold", "ellipsis"]))
+    )
     if plain and draw(st.booleans()):
         start = draw(st.integers(0, len(plain)))
         text.stylize(draw(st.sampled_from(["red", "italic", "reverse"])), start, draw(st.integers(start, len(plain))))
@@ -224,8 +229,13 @@ def line_parts(table: DataTable) -> list[tuple]:
     metadata clicks and hover read."""
     strips = [table.render_line(y) for y in range(table.size.height)]
     return [
-        (strip.cell_length, [(segment.text, segment.style, segment.style.meta if segment.style else None,
-                              segment.control) for segment in strip])
+        (
+            strip.cell_length,
+            [
+                (segment.text, segment.style, segment.style.meta if segment.style else None, segment.control)
+                for segment in strip
+            ],
+        )
         for strip in strips
     ]
 
@@ -295,6 +305,7 @@ async def test_a_header_of_two_lines_and_an_edited_label_match_a_datatables():
         table.header_height = 1
         table.columns[ColumnKey("id")].label.plain = "Ident"  # edited in place ...
         table.add_row(*varied_cells(99), key="k99")  # ... shown after the next change
+
     plain, fast = both(cursor_type="row")
     expected = await shown(plain, (60, 8), act=taller_header_then_edited_label)
     actual = await shown(fast, (60, 8), act=taller_header_then_edited_label)
@@ -328,15 +339,29 @@ async def test_clicking_a_label_selects_its_column():
         ({"show_header": False, "zebra_stripes": True}, (60, 12), cursor_and_hover, True),
         ({"cursor_type": "cell"}, (30, 12), scrolled_sideways_and_down, True),  # scrolled both ways
         ({"cursor_type": "row", "zebra_stripes": True}, (33, 12), cursor_and_hover, True),  # crops a column
-        ({"fixed_columns": 1, "cursor_type": "cell", "zebra_stripes": True}, (30, 12), scrolled_sideways_and_down, True),
+        (
+            {"fixed_columns": 1, "cursor_type": "cell", "zebra_stripes": True},
+            (30, 12),
+            scrolled_sideways_and_down,
+            True,
+        ),
         ({"fixed_columns": 2, "fixed_rows": 2, "cursor_type": "row"}, (33, 12), scrolled_sideways_and_down, True),
         ({"fixed_rows": 1, "zebra_stripes": True, "cursor_type": "column"}, (60, 12), cursor_and_hover, True),
         ({"cursor_type": "row", "zebra_stripes": True}, (60, 12), cursor_and_hover, False),  # unfocused
         ({"cursor_type": "row", "cell_padding": 0}, (60, 12), cursor_and_hover, True),
         ({"cursor_type": "cell", "show_cursor": False}, (60, 12), cursor_and_hover, True),
     ],
-    ids=["no-header", "scrolled", "narrow", "fixed-column", "fixed-rows-and-columns", "fixed-row", "unfocused",
-         "no-padding", "cursor-hidden"],
+    ids=[
+        "no-header",
+        "scrolled",
+        "narrow",
+        "fixed-column",
+        "fixed-rows-and-columns",
+        "fixed-row",
+        "unfocused",
+        "no-padding",
+        "cursor-hidden",
+    ],
 )
 async def test_lines_match_a_datatables_scrolled_cropped_and_fixed(options, size, act, focus):
     plain, fast = both(**options)
@@ -481,8 +506,14 @@ async def test_lines_drawn_before_a_setting_changes_are_not_shown_after_it():
     """Each change of a setting a drawn line depends on, after a first paint: the lines
     must be DataTable's for the new setting, not the kept ones."""
     changes = [
-        ("zebra_stripes", True), ("cursor_type", "cell"), ("show_cursor", False), ("show_cursor", True),
-        ("fixed_columns", 1), ("cell_padding", 2), ("fixed_rows", 2), ("show_header", False),
+        ("zebra_stripes", True),
+        ("cursor_type", "cell"),
+        ("show_cursor", False),
+        ("show_cursor", True),
+        ("fixed_columns", 1),
+        ("cell_padding", 2),
+        ("fixed_rows", 2),
+        ("show_header", False),
         ("cursor_type", "row"),
     ]
     seen = {}

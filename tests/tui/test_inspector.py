@@ -126,11 +126,17 @@ async def press(pilot, button_id: str) -> None:
 
 
 def signed(key, *, typ: str = "at+jwt", alg: str = "RS256", **claims) -> str:
-    body = {"iss": "https://issuer.example/appidpv1", "aud": "https://issuer.example/archivist",
-            "sub": "client-1", "iat": NOW_TS - 300, "exp": NOW_TS + 42 * 60 + 10}
+    body = {
+        "iss": "https://issuer.example/appidpv1",
+        "aud": "https://issuer.example/archivist",
+        "sub": "client-1",
+        "iat": NOW_TS - 300,
+        "exp": NOW_TS + 42 * 60 + 10,
+    }
     body.update(claims)
-    return jwt.encode({k: v for k, v in body.items() if v is not None}, key, algorithm=alg,
-                      headers={"typ": typ, "kid": "test-key"})
+    return jwt.encode(
+        {k: v for k, v in body.items() if v is not None}, key, algorithm=alg, headers={"typ": typ, "kid": "test-key"}
+    )
 
 
 @pytest.fixture
@@ -151,8 +157,11 @@ async def admin_client(det_sandbox: SandboxServer) -> AsyncIterator[RkvstClient]
 def sandbox_token(server: SandboxServer, client_id: str | None = None, secret: str | None = None) -> str:
     answer = httpx.post(
         server.base_url + TOKEN_PATH,
-        data={"grant_type": "client_credentials", "client_id": client_id or server.admin_client_id,
-              "client_secret": secret or server.admin_secret},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id or server.admin_client_id,
+            "client_secret": secret or server.admin_secret,
+        },
         timeout=10,
     )
     answer.raise_for_status()
@@ -370,8 +379,9 @@ async def test_hs256_made_with_the_public_key_is_invalid(det_sandbox, admin_clie
 
 
 async def test_token_own_key_headers_are_shown_as_ignored(rsa_key):
-    token = jwt.encode({"sub": "x"}, rsa_key, algorithm="RS256",
-                       headers={"jku": "http://127.0.0.1:9/keys", "typ": "at+jwt"})
+    token = jwt.encode(
+        {"sub": "x"}, rsa_key, algorithm="RS256", headers={"jku": "http://127.0.0.1:9/keys", "typ": "at+jwt"}
+    )
     app = InspectorHost()
     async with app.run_test(size=SIZE) as pilot:
         await paste(pilot, token)
@@ -647,8 +657,12 @@ async def test_clear_forgets_everything_pasted_or_typed(rsa_key):
 async def test_access_test_when_the_connected_identity_cannot_tell_who_is_root(det_sandbox):
     """Signed in as a non-root registration: the root list is closed to it, so both causes are named."""
     registration = create_registration(det_sandbox, "NotRoot")
-    connection = Connection(det_sandbox.base_url, client_id=registration["client_id"],
-                            secret=registration["credentials"][0]["secret"], is_sandbox=True)
+    connection = Connection(
+        det_sandbox.base_url,
+        client_id=registration["client_id"],
+        secret=registration["credentials"][0]["secret"],
+        is_sandbox=True,
+    )
     async with RkvstClient(connection) as client:
         app = InspectorHost(client)
         async with app.run_test(size=SIZE) as pilot:

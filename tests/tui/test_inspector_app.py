@@ -35,9 +35,11 @@ SNAPSHOT_TOKEN = jwt.encode(
     algorithm="EdDSA",
     headers={"typ": "at+jwt", "kid": "sandbox-key-1"},
 )
-SNAPSHOT_PEM = SNAPSHOT_KEY.public_key().public_bytes(
-    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-).decode()
+SNAPSHOT_PEM = (
+    SNAPSHOT_KEY.public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    .decode()
+)
 
 
 @pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["120x40", "80x24"])
@@ -58,8 +60,9 @@ async def test_the_console_third_tab_inspects_with_the_connected_backend(make_sa
     from rkvst_tui.tui.app import RkvstApp
 
     server = make_sandbox(deterministic=True)
-    connection = Connection(server.base_url, client_id=server.admin_client_id, secret=server.admin_secret,
-                            is_sandbox=True)
+    connection = Connection(
+        server.base_url, client_id=server.admin_client_id, secret=server.admin_secret, is_sandbox=True
+    )
     async with RkvstClient(connection) as client:
         app = RkvstApp(client, clock=Clock())
         async with app.run_test(size=SIZE) as pilot:

@@ -66,14 +66,16 @@ async def test_a_remapped_change_is_refused_out_loud_in_read_only_mode(sandbox, 
 async def test_an_unknown_action_id_is_named_with_the_known_ones(sandbox, tmp_path):
     keymap = keymap_from(tmp_path, '[keymap]\nregistrations-crate = "N"\n')
     async with running_console(sandbox, keymap=keymap) as (app, pilot):
-        await wait_until(pilot, lambda: any("registrations-crate" in n for n in notifications(app)),
-                         what="the keymap warning")
+        await wait_until(
+            pilot, lambda: any("registrations-crate" in n for n in notifications(app)), what="the keymap warning"
+        )
         warning = next(n for n in notifications(app) if "registrations-crate" in n)
         assert "names no action of the console" in warning and "registrations-create" in warning
 
 
-@pytest.mark.parametrize("table", ['keymap = "N"\n', '[keymap]\nregistrations-create = 3\n',
-                                   '[keymap]\nregistrations-create = ""\n'])
+@pytest.mark.parametrize(
+    "table", ['keymap = "N"\n', "[keymap]\nregistrations-create = 3\n", '[keymap]\nregistrations-create = ""\n']
+)
 def test_a_keymap_that_is_not_a_table_of_keys_is_a_config_error(tmp_path, table):
     with pytest.raises(ConfigError) as caught:
         keymap_from(tmp_path, table)

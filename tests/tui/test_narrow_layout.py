@@ -18,8 +18,8 @@ NARROW = (80, 24)
 def table_lines(app, table) -> list[str]:
     """The table's lines as drawn on screen."""
     region = table.region
-    lines = screen_text(app).splitlines()[region.y:region.y + region.height]
-    return [line[region.x:region.x + region.width].rstrip() for line in lines]
+    lines = screen_text(app).splitlines()[region.y : region.y + region.height]
+    return [line[region.x : region.x + region.width].rstrip() for line in lines]
 
 
 def test_columns_give_way_least_important_first():
@@ -74,11 +74,17 @@ async def test_registrations_at_80_columns_keep_name_and_root_and_follow_the_wid
 async def test_root_principals_cut_names_and_emails_end_in_an_ellipsis(make_sandbox):
     server = make_sandbox(deterministic=True)
     store = server.store
-    store.set_root_principals([
-        *store.get_root_principals(),
-        PrincipalRecord("https://login.example.com", "auth0|5f1a2b3c4d", "TrafficLight101 operators",
-                        "alice.operator@example.com"),
-    ])
+    store.set_root_principals(
+        [
+            *store.get_root_principals(),
+            PrincipalRecord(
+                "https://login.example.com",
+                "auth0|5f1a2b3c4d",
+                "TrafficLight101 operators",
+                "alice.operator@example.com",
+            ),
+        ]
+    )
     async with running_console(server, size=NARROW) as (app, pilot):
         await pilot.press("2")
         await pilot.pause()
@@ -127,7 +133,10 @@ def run_as_shell(command: str) -> list[str]:
     assert checked.returncode == 0, checked.stderr
     printed = subprocess.run(
         ["bash", "-c", 'curl() { printf "%s\\n" "$@"; }\n' + command],
-        env={"SECRET": "s3cret", "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=True,
+        env={"SECRET": "s3cret", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return printed.splitlines()
 
@@ -149,9 +158,12 @@ async def test_the_token_command_pastes_and_runs_at_every_width(make_sandbox, si
     record, _ = server.store.create_application("TrafficLight101", {"serial_number": "TL1000000101"})
     expected = [
         f"{server.base_url}/archivist/iam/v1/appidp/token",
-        "--data-urlencode", "grant_type=client_credentials",
-        "--data-urlencode", f"client_id={record.client_id}",
-        "--data-urlencode", "client_secret=s3cret",
+        "--data-urlencode",
+        "grant_type=client_credentials",
+        "--data-urlencode",
+        f"client_id={record.client_id}",
+        "--data-urlencode",
+        "client_secret=s3cret",
     ]
     async with running_console(server, size=size) as (app, pilot):
         app.apps_view.select(record.client_id)
@@ -169,10 +181,10 @@ async def test_the_token_command_pastes_and_runs_at_every_width(make_sandbox, si
         # What the terminal shows on those lines is the command too: a terminal's own selection
         # of the lines copies no border, and no soft wrap splits an argument.
         region = block.region
-        on_screen = [line.rstrip() for line in screen_text(app).splitlines()[region.y:region.y + region.height]]
+        on_screen = [line.rstrip() for line in screen_text(app).splitlines()[region.y : region.y + region.height]]
         if size == NARROW:  # the dialog has the whole width: whole lines are the command
             assert not any("█" in line for line in on_screen), on_screen
             assert run_as_shell("\n".join(on_screen)) == expected
-        inside = [line[region.x:region.right].rstrip() for line in on_screen]
+        inside = [line[region.x : region.right].rstrip() for line in on_screen]
         assert all(line.endswith(" \\") for line in inside[:-1]) and max(map(len, inside)) <= region.width
         assert run_as_shell("\n".join(inside)) == expected

@@ -53,11 +53,15 @@ class LosingTransport(httpx.AsyncBaseTransport):
                     await answer.aread()  # the server has acted and answered...
                     await answer.aclose()
                 if self.answer == "not-json":
-                    return httpx.Response(200, text="<html><title>Sign in</title></html>",
-                                          headers={"content-type": "text/html"})
+                    return httpx.Response(
+                        200, text="<html><title>Sign in</title></html>", headers={"content-type": "text/html"}
+                    )
                 if isinstance(self.answer, int):
-                    return httpx.Response(self.answer, text=f"<html><h1>{self.answer}</h1>nginx</html>",
-                                          headers={"content-type": "text/html"})
+                    return httpx.Response(
+                        self.answer,
+                        text=f"<html><h1>{self.answer}</h1>nginx</html>",
+                        headers={"content-type": "text/html"},
+                    )
                 raise httpx.ReadError("connection reset by peer", request=request)  # ...and the answer is lost
         if request.method == "GET" and request.url.path == APPLICATIONS and self.lookups_fail:
             raise httpx.ReadError("connection reset by peer", request=request)
@@ -100,8 +104,15 @@ async def wait_for_recovery_choice(pilot, app: App) -> LostCreateScreen:
 
 
 async def form_message(pilot, app: App) -> str:
-    await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen) and not app.screen._busy
-                     and app.screen.query_one("#form-error").has_class("-shown"), what="the form's message")
+    await wait_until(
+        pilot,
+        lambda: (
+            isinstance(app.screen, AppFormScreen)
+            and not app.screen._busy
+            and app.screen.query_one("#form-error").has_class("-shown")
+        ),
+        what="the form's message",
+    )
     return text_of(app.screen.query_one("#form-error", Static))
 
 
@@ -246,8 +257,9 @@ async def test_deciding_later_asks_and_then_leaves_the_form_with_a_warning(sandb
 
 def test_without_the_ids_from_before_only_the_same_claims_are_candidates() -> None:
     def app(client_id: str, claims: dict[str, str]) -> Application:
-        return Application(identity=f"applications/{client_id}", display_name="X", client_id=client_id,
-                           custom_claims=claims)
+        return Application(
+            identity=f"applications/{client_id}", display_name="X", client_id=client_id, custom_claims=claims
+        )
 
     found = [app("old", {"a": "1"}), app("new", {"a": "2"})]
     assert [a.client_id for a in lost_candidates(found, {"a": "2"}, None)] == ["new"]
@@ -365,5 +377,6 @@ async def test_the_recovery_screen_says_what_became_of_the_answer(sandbox, answe
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the delete question")
             question = "\n".join(text_of(w) for w in app.screen.query(Static))
             wanted = {None: "the answer was lost", "not-json": "the answer could not be read"}.get(
-                answer, f"the server answered {answer}")
+                answer, f"the server answered {answer}"
+            )
             assert f"made just now by the create ({wanted}" in question

@@ -39,14 +39,15 @@ def test_safe_text_escapes_inside_a_styled_text_and_keeps_the_styles():
     text.append("?\n\nIts secret stops working.", style="yellow")
     shown = safe_text(text)
     assert shown.plain == "Delete Prod\\x1b[2J?\n\nIts secret stops working."
-    bold = [shown.plain[span.start:span.end] for span in shown.spans if span.style == "bold"]
+    bold = [shown.plain[span.start : span.end] for span in shown.spans if span.style == "bold"]
     assert "".join(bold) == "Prod\\x1b[2J"
     assert safe_text(Text("fine\nlines")).plain == "fine\nlines"
 
 
 def test_a_paste_keeps_its_lines_and_tabs_but_no_escape():
     assert safe_paste("GET / HTTP/1.1\r\nAuthorization:\tBearer x\x1b]52;c;eA==\x07\n") == (
-        "GET / HTTP/1.1\r\nAuthorization:\tBearer x\\x1b]52;c;eA==\\x07\n")
+        "GET / HTTP/1.1\r\nAuthorization:\tBearer x\\x1b]52;c;eA==\\x07\n"
+    )
 
 
 def test_the_claims_cell_escapes_claim_names():

@@ -236,7 +236,9 @@ async def test_save_writes_a_0600_file_whose_credentials_get_a_token(sandbox, tm
             assert all(secret not in n.message for n in app._notifications)
 
             # Saving again offers another name; typing the taken one asks before replacing.
-            assert default_credentials_path(save_dir, created) == save_dir / f"traffic-light-7-{created.client_id[:8]}.env"
+            assert (
+                default_credentials_path(save_dir, created) == save_dir / f"traffic-light-7-{created.client_id[:8]}.env"
+            )
             await pilot.press("f")
             await pilot.pause()
             app.screen.query_one("#save-path", Input).value = str(path)
@@ -280,8 +282,11 @@ async def test_get_a_token_shows_time_left_and_the_custom_claims(sandbox) -> Non
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("t")
             status = reveal(app).query_one("#reveal-status", Static)
-            await wait_until(pilot, lambda: "credentials" in str(status.render()) and "Asking" not in str(
-                status.render()), what="the token")
+            await wait_until(
+                pilot,
+                lambda: "credentials" in str(status.render()) and "Asking" not in str(status.render()),
+                what="the token",
+            )
             shown = str(status.render())
             assert "These credentials work" in shown
             assert "expires in" in shown
@@ -392,7 +397,10 @@ async def test_a_json_name_saves_json_and_replacing_a_file_needs_a_yes(tmp_path:
         assert target.read_text() == "an older file\n"  # nothing touched before the answer
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, SecretRevealScreen), what="the save")
-    assert json.loads(target.read_text()) == {"client_id": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065", "secret": FAKE_SECRET}
+    assert json.loads(target.read_text()) == {
+        "client_id": "d1fb6c87-faa9-4d56-b2fd-a5b70a9af065",
+        "secret": FAKE_SECRET,
+    }
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["light.json"]  # no temporary file left behind
 
@@ -446,8 +454,12 @@ async def test_open_in_inspector_asks_first_then_inspects_the_token_and_never_th
             await pilot.press("y")
             await wait_until(
                 pilot,
-                lambda: app.screen is app.screen_stack[0] and app.active_tab == "inspector"
-                and bool(app.query(TokenInspector)) and app.query_one(TokenInspector).current_token == token,
+                lambda: (
+                    app.screen is app.screen_stack[0]
+                    and app.active_tab == "inspector"
+                    and bool(app.query(TokenInspector))
+                    and app.query_one(TokenInspector).current_token == token
+                ),
                 what="the inspector with the token",
             )
             inspector = app.query_one(TokenInspector)

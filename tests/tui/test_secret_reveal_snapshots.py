@@ -38,8 +38,9 @@ class RevealHost(App):
 
     def on_mount(self) -> None:
         self.push_screen(
-            SecretRevealScreen(fake_application(), None, default_save_dir=Path("/home/me/credentials"),
-                               reason=self.reason)
+            SecretRevealScreen(
+                fake_application(), None, default_save_dir=Path("/home/me/credentials"), reason=self.reason
+            )
         )
 
 

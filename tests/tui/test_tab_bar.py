@@ -66,8 +66,7 @@ def screen_cells(app: App, rows: int = 2) -> list[list[tuple[str, Style]]]:
     """
     strips = app.screen._compositor.render_strips()[:rows]
     return [
-        [(char, segment.style.clear_meta_and_links()) for segment in strip for char in segment.text]
-        for strip in strips
+        [(char, segment.style.clear_meta_and_links()) for segment in strip for char in segment.text] for strip in strips
     ]
 
 
@@ -214,7 +213,7 @@ async def test_it_draws_the_same_cells_as_the_tabbed_content_strip(width, active
             await pilot.pause()
             app.cells = screen_cells(app)
     assert ours.cells == theirs.cells
-    assert LABELS[active][:width - 2] in text_of(ours.cells[0])
+    assert LABELS[active][: width - 2] in text_of(ours.cells[0])
 
 
 async def test_a_theme_change_restyles_the_cached_rows():

@@ -33,8 +33,14 @@ def dead_pid() -> int:
 
 
 def left_by_a_killed_console(journal: SecretJournal, application, base_url: str) -> None:
-    journal.record_shown(client_id=application.client_id, display_name=application.display_name,
-                         base_url=base_url, profile="sandbox", is_sandbox=True, reason="created")
+    journal.record_shown(
+        client_id=application.client_id,
+        display_name=application.display_name,
+        base_url=base_url,
+        profile="sandbox",
+        is_sandbox=True,
+        reason="created",
+    )
     document = json.loads(journal.path.read_text())
     for entry in document["unrecorded_secrets"]:
         entry["pid"], entry["process_start"] = dead_pid(), None
@@ -80,8 +86,11 @@ async def offered(app, pilot) -> UnrecordedSecretsScreen:
 
 
 def token_status(sandbox, client_id: str, secret: str) -> int:
-    answer = httpx.post(sandbox.base_url + TOKEN_PATH, data={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}, timeout=10)
+    answer = httpx.post(
+        sandbox.base_url + TOKEN_PATH,
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+        timeout=10,
+    )
     return answer.status_code
 
 

@@ -38,23 +38,34 @@ class OfferHost(App):
         super().__init__()
         self.client = client_for(server)
         self.entries = [
-            UnrecordedSecret(client_id=record.client_id, display_name=record.display_name, service="local sandbox",
-                             base_url=server.base_url, profile="sandbox", reason=reason,
-                             shown_at=f"2026-01-15T11:{minute}:00+00:00", pid=0)
+            UnrecordedSecret(
+                client_id=record.client_id,
+                display_name=record.display_name,
+                service="local sandbox",
+                base_url=server.base_url,
+                profile="sandbox",
+                reason=reason,
+                shown_at=f"2026-01-15T11:{minute}:00+00:00",
+                pid=0,
+            )
             for record, reason, minute in zip(made, ("created", "regenerated"), ("42", "57"))
         ]
 
     def on_mount(self) -> None:
-        self.push_screen(UnrecordedSecretsScreen(self.client, self.entries, settle=lambda _: None,
-                                                 reveal=lambda _: None))
+        self.push_screen(
+            UnrecordedSecretsScreen(self.client, self.entries, settle=lambda _: None, reveal=lambda _: None)
+        )
 
     async def on_unmount(self) -> None:
         await self.client.aclose()
 
 
 async def checked(pilot: Pilot) -> None:
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, UnrecordedSecretsScreen)
-                     and not pilot.app.screen._checking, what="the check")
+    await wait_until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, UnrecordedSecretsScreen) and not pilot.app.screen._checking,
+        what="the check",
+    )
     await pilot.pause()
 
 

@@ -35,10 +35,7 @@ def column(app: RkvstApp, key: str) -> list[str]:
 
 def row_of(app: RkvstApp, client_id: str) -> dict[str, Text]:
     table = app.apps_view.table
-    return {
-        column_key.value: table.get_cell(client_id, column_key.value)
-        for column_key in table.columns
-    }
+    return {column_key.value: table.get_cell(client_id, column_key.value) for column_key in table.columns}
 
 
 GUIDE_CLAIMS = {"serial_number": "TL1000000101", "has_cyclist_light": "true"}
@@ -61,8 +58,9 @@ def guide_application(*, secret: str = "", custom_claims: dict[str, str] | None 
     )
 
 
-def open_app_form(app, client: RkvstClient, *, default_save_dir, existing: Application | None = None,
-                  on_done=None) -> None:
+def open_app_form(
+    app, client: RkvstClient, *, default_save_dir, existing: Application | None = None, on_done=None
+) -> None:
     """The form on a bare App, then the one-time secret after a create (as the console chains
     them), then `on_done(application or None)`: the form and the reveal tested together."""
     from rkvst_tui.tui.screens.app_form import AppFormScreen
@@ -78,8 +76,9 @@ def open_app_form(app, client: RkvstClient, *, default_save_dir, existing: Appli
             return
         if result.needs_reveal:
             app.push_screen(
-                SecretRevealScreen(result.application, client, default_save_dir=default_save_dir,
-                                   reason=result.reveal_reason),
+                SecretRevealScreen(
+                    result.application, client, default_save_dir=default_save_dir, reason=result.reveal_reason
+                ),
                 lambda _closed: done(result.application),
             )
         else:

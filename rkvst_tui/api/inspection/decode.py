@@ -33,7 +33,11 @@ def b64url_decode(segment: str, part: str) -> tuple[bytes | None, str | None, li
         shown = repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}"
         return None, f"{part}: not valid base64url at character {bad.start() + 1} ({shown})", notes
     if len(body) % 4 == 1:
-        return None, f"{part}: not valid base64url: {len(body)} characters is one too many or too few (truncated?)", notes
+        return (
+            None,
+            f"{part}: not valid base64url: {len(body)} characters is one too many or too few (truncated?)",
+            notes,
+        )
     try:
         return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)), None, notes
     except (binascii.Error, ValueError) as exc:  # pragma: no cover - alphabet and length checked above

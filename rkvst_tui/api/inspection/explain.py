@@ -49,7 +49,6 @@ RKVST_MEANINGS: dict[str, str] = {
 TIME_CLAIMS = ("exp", "iat", "nbf")
 
 
-
 def claim_times(ts: Any, now: datetime, claim: str, local_tz: tzinfo | None = None) -> ClaimTimes | None:
     """UTC, local and relative text for a NumericDate, or None when it is not one."""
     if not is_numeric_date(ts):
@@ -65,7 +64,6 @@ def claim_times(ts: Any, now: datetime, claim: str, local_tz: tzinfo | None = No
         local=f"{local.strftime('%Y-%m-%d %H:%M:%S')} {zone}".strip(),
         relative=claim_relative(ts, now, claim),
     )
-
 
 
 def claim_kind_and_meaning(name: str) -> tuple[str, str]:
@@ -173,7 +171,6 @@ def report_warnings(
 
     def add(code: str, message: str) -> None:
         found.append(TokenWarning(code, message))
-
 
     if verdict.state == UNSECURED:
         add("unsecured", "alg is 'none': the token is not signed; no service should accept it")

@@ -44,9 +44,15 @@ def key_family(public_key: Any) -> str:
 
 # Which key type each algorithm needs: the token's alg alone never decides.
 ALG_FAMILIES: dict[str, tuple[str, ...]] = {
-    "RS256": ("RSA",), "RS384": ("RSA",), "RS512": ("RSA",),
-    "PS256": ("RSA",), "PS384": ("RSA",), "PS512": ("RSA",),
-    "ES256": ("EC P-256",), "ES384": ("EC P-384",), "ES512": ("EC P-521",),
+    "RS256": ("RSA",),
+    "RS384": ("RSA",),
+    "RS512": ("RSA",),
+    "PS256": ("RSA",),
+    "PS384": ("RSA",),
+    "PS512": ("RSA",),
+    "ES256": ("EC P-256",),
+    "ES384": ("EC P-384",),
+    "ES512": ("EC P-521",),
     "EdDSA": ("Ed25519", "Ed448"),
 }
 
@@ -103,8 +109,9 @@ def load_verification_key(text: str) -> list[Key]:
         except (ValueError, RecursionError) as exc:
             raise KeyLoadError(f"{source}: looks like JSON but is not: {exc}") from None
         if isinstance(data, dict) and isinstance(data.get("keys"), list):
-            return [jwk_to_key(k, f"{source} (kid {k.get('kid')})" if isinstance(k, dict) else source)
-                    for k in data["keys"]]
+            return [
+                jwk_to_key(k, f"{source} (kid {k.get('kid')})" if isinstance(k, dict) else source) for k in data["keys"]
+            ]
         return [jwk_to_key(data, source)]
     data_bytes = text.encode("utf-8", "replace")
     public: Any  # a cryptography public key, of whichever type the text holds

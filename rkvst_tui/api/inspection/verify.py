@@ -16,7 +16,6 @@ from .results import INVALID, NOT_CHECKED, UNSECURED, VERIFIED, PartReport
 DEFAULT_ALGORITHMS: tuple[str, ...] = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 
 
-
 @dataclass
 class Verdict:
     state: str
@@ -72,8 +71,7 @@ def verify_signature(
     else:
         return Verdict(
             NOT_CHECKED,
-            no_key_reason
-            or "no key to check it with: no key set from a connected backend and no PEM or JWK given",
+            no_key_reason or "no key to check it with: no key set from a connected backend and no PEM or JWK given",
         )
 
     kid = header.get("kid")

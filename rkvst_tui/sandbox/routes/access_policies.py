@@ -65,8 +65,7 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         records = records[:page_size]
         token = encode_token(kind, filters, page_size, records[-1].seq) if more else ""
         headers = {TOTAL_COUNT: str(total)} if total is not None else {}
-        return JSONResponse({"access_policies": [r.body for r in records], "next_page_token": token},
-                            headers=headers)
+        return JSONResponse({"access_policies": [r.body for r in records], "next_page_token": token}, headers=headers)
 
     async def policies(request: Request) -> JSONResponse:
         require_root(state, request)
@@ -83,16 +82,19 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         if order == "DISPLAY_NAME":  # a small list: sorted here, paged by position
             everything = policy_store.list(limit=10**9, display_name=display_name, description=description)
             everything.sort(key=lambda r: (r.display_name, r.seq))
-            chunk = everything[page.after_seq: page.after_seq + page.page_size + 1]
+            chunk = everything[page.after_seq : page.after_seq + page.page_size + 1]
             more = len(chunk) > page.page_size
             chunk = chunk[: page.page_size]
-            token = encode_token("access_policies", page.filters, page.page_size,
-                                 page.after_seq + len(chunk)) if more else ""
+            token = (
+                encode_token("access_policies", page.filters, page.page_size, page.after_seq + len(chunk))
+                if more
+                else ""
+            )
             headers = {TOTAL_COUNT: str(len(everything))} if wants_count(request) else {}
-            return JSONResponse({"access_policies": [r.body for r in chunk], "next_page_token": token},
-                                headers=headers)
-        records = policy_store.list(after_seq=page.after_seq, limit=page.page_size + 1,
-                                    display_name=display_name, description=description)
+            return JSONResponse({"access_policies": [r.body for r in chunk], "next_page_token": token}, headers=headers)
+        records = policy_store.list(
+            after_seq=page.after_seq, limit=page.page_size + 1, display_name=display_name, description=description
+        )
         total = None
         if wants_count(request):
             total = len(policy_store.list(limit=10**9, display_name=display_name, description=description))
@@ -146,10 +148,18 @@ def routes(state: SandboxState) -> list[BaseRoute]:
             raise not_found(f"asset {asset_uuid} not found")
         page = page_request(f"asset-policies:{asset_uuid}", request.query_params, ())
         attributes = asset.get("attributes") or {}
-        matching = [r for r in policy_store.list(after_seq=page.after_seq, limit=10**9)
-                    if rules.filters_match(r.body, attributes)]
-        return _policy_page(matching[: page.page_size + 1], f"asset-policies:{asset_uuid}", {}, page.page_size,
-                            len(matching) if wants_count(request) else None)
+        matching = [
+            r
+            for r in policy_store.list(after_seq=page.after_seq, limit=10**9)
+            if rules.filters_match(r.body, attributes)
+        ]
+        return _policy_page(
+            matching[: page.page_size + 1],
+            f"asset-policies:{asset_uuid}",
+            {},
+            page.page_size,
+            len(matching) if wants_count(request) else None,
+        )
 
     return [
         Route(POLICIES_PATH, policies, methods=["GET", "POST"]),

@@ -28,8 +28,9 @@ def routes(state: SandboxState) -> list[BaseRoute]:
     updatable = ("display_name", "custom_claims", "roles") if with_roles else ("display_name", "custom_claims")
 
     def app_answer(record: AppRecord, secret: str = "") -> JSONResponse:
-        return JSONResponse(record.to_wire(store.tenant_id, secret, with_roles=with_roles),
-                            headers=NO_STORE if secret else None)
+        return JSONResponse(
+            record.to_wire(store.tenant_id, secret, with_roles=with_roles), headers=NO_STORE if secret else None
+        )
 
     # L and C
     async def applications(request: Request) -> JSONResponse:
@@ -39,11 +40,16 @@ def routes(state: SandboxState) -> list[BaseRoute]:
             if "display_name" not in body:
                 raise bad_request("display_name is missing: give the app registration a name")
             display_name = check_display_name(body["display_name"])
-            custom_claims = check_custom_claims(body.get("custom_claims") if body.get("custom_claims") is not None else {})
+            custom_claims = check_custom_claims(
+                body.get("custom_claims") if body.get("custom_claims") is not None else {}
+            )
             roles = check_roles(body.get("roles")) if with_roles else ()
             try:
                 record, secret = store.create_application(
-                    display_name, custom_claims, max_apps=state.max_apps, exclude_from_quota=state.admin_client_id,
+                    display_name,
+                    custom_claims,
+                    max_apps=state.max_apps,
+                    exclude_from_quota=state.admin_client_id,
                     roles=roles,
                 )
             except QuotaReached as exc:
@@ -57,8 +63,10 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         next_token = encode_token("applications", page.filters, page.page_size, rows[-1].seq) if more else ""
         total = len(rows) if not more and not page.after_seq else store.count_applications(name_filter)
         return JSONResponse(
-            {"applications": [row.to_wire(store.tenant_id, with_roles=with_roles) for row in rows],
-             "next_page_token": next_token},
+            {
+                "applications": [row.to_wire(store.tenant_id, with_roles=with_roles) for row in rows],
+                "next_page_token": next_token,
+            },
             headers={TOTAL_COUNT_HEADER: str(total)},
         )
 
@@ -80,7 +88,9 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         mask = update_mask(request.query_params.get("mask"), updatable)
         if mask is None:  # no mask: what the body holds is changed, the rest left alone
             display_name = check_display_name(body["display_name"]) if body.get("display_name") is not None else None
-            custom_claims = check_custom_claims(body["custom_claims"]) if body.get("custom_claims") is not None else None
+            custom_claims = (
+                check_custom_claims(body["custom_claims"]) if body.get("custom_claims") is not None else None
+            )
             roles = check_roles(body["roles"]) if with_roles and body.get("roles") is not None else None
         else:  # a mask: exactly the named fields, a named field missing from the body becomes empty
             display_name = check_display_name(body.get("display_name") or "") if "display_name" in mask else None

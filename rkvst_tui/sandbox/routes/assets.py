@@ -30,8 +30,9 @@ def routes(state: SandboxState) -> list[BaseRoute]:
     async def list_assets(request: Request) -> JSONResponse:
         page, query = asset_data.asset_page("assets", request.query_params)
         who, policies = viewer(state, request)
-        rows = asset_data.visible_page(store, query, after_seq=page.after_seq, limit=page.page_size + 1,
-                                       policies=policies, who=who)
+        rows = asset_data.visible_page(
+            store, query, after_seq=page.after_seq, limit=page.page_size + 1, policies=policies, who=who
+        )
         more = len(rows) > page.page_size
         rows = rows[: page.page_size]
         token = encode_token("assets", query.filters, page.page_size, rows[-1][0]) if more else ""

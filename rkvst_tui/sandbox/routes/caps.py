@@ -16,8 +16,16 @@ from starlette.routing import BaseRoute, Route
 from ..problems import bad_request
 from ..state import SandboxState, authenticate
 
-SERVICES = ("access_policies", "applications", "assets", "blobs", "invites", "locations", "members",
-            "tenancies/users")  # the capsv1 document's enum
+SERVICES = (
+    "access_policies",
+    "applications",
+    "assets",
+    "blobs",
+    "invites",
+    "locations",
+    "members",
+    "tenancies/users",
+)  # the capsv1 document's enum
 
 
 def routes(state: SandboxState) -> list[BaseRoute]:

@@ -26,12 +26,14 @@ def self_routes(state: SandboxState) -> list[BaseRoute]:
     store = state.store
 
     def tenant_answer() -> JSONResponse:
-        return JSONResponse({
-            "identity": store.tenant_id,
-            "verified_domain": "",
-            "display_name": store.get_meta(TENANT_NAME_KEY) or DEFAULT_TENANT_NAME,
-            "enterprise_sso_enabled": False,
-        })
+        return JSONResponse(
+            {
+                "identity": store.tenant_id,
+                "verified_domain": "",
+                "display_name": store.get_meta(TENANT_NAME_KEY) or DEFAULT_TENANT_NAME,
+                "enterprise_sso_enabled": False,
+            }
+        )
 
     async def tenancy_self(request: Request) -> JSONResponse:
         require_root(state, request)
@@ -84,7 +86,9 @@ def root_principal_routes(state: SandboxState) -> list[BaseRoute]:
                         )
                     fields[name] = value
                 if not fields["subject"].strip():
-                    raise bad_request(f"root principal {index}: subject is empty (for an app registration, its client id)")
+                    raise bad_request(
+                        f"root principal {index}: subject is empty (for an app registration, its client id)"
+                    )
                 own = is_own_issuer(fields["issuer"], request)
                 key = (own, "" if own else fields["issuer"], fields["subject"])
                 if key in seen:
@@ -92,18 +96,21 @@ def root_principal_routes(state: SandboxState) -> list[BaseRoute]:
                         f"root principal {index} (issuer {fields['issuer']}, subject {fields['subject']}) is listed twice"
                     )
                 seen.add(key)
-                principals.append(PrincipalRecord(
-                    issuer="" if own else fields["issuer"], subject=fields["subject"],
-                    display_name=fields["display_name"], email=fields["email"], own_issuer=own,
-                ))
+                principals.append(
+                    PrincipalRecord(
+                        issuer="" if own else fields["issuer"],
+                        subject=fields["subject"],
+                        display_name=fields["display_name"],
+                        email=fields["email"],
+                        own_issuer=own,
+                    )
+                )
             if not any(p.own_issuer and p.subject == caller.client_id for p in principals):
                 raise bad_request(
                     f"you cannot remove yourself (issuer {caller.issuer}, subject {caller.client_id}) from the "
                     "root principals: ask another root principal to do it"
                 )
             store.set_root_principals(principals)
-        return JSONResponse(
-            {"root_principals": [principal_to_wire(p, request) for p in store.get_root_principals()]}
-        )
+        return JSONResponse({"root_principals": [principal_to_wire(p, request) for p in store.get_root_principals()]})
 
     return [Route("/archivist/v1/tenancies/root_principals", root_principals, methods=["GET", "PATCH"])]

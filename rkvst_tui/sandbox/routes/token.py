@@ -25,7 +25,8 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/x-www-form-urlencoded":
             raise oauth_error(
-                400, "invalid_request",
+                400,
+                "invalid_request",
                 "the token request must be a form (Content-Type: application/x-www-form-urlencoded)",
             )
         raw = (await request.body()).decode("utf-8", errors="replace")
@@ -45,12 +46,14 @@ def routes(state: SandboxState) -> list[BaseRoute]:
                 if not sep:
                     raise ValueError
             except (ValueError, binascii.Error, UnicodeDecodeError):
-                raise oauth_error(401, "invalid_client", "the HTTP Basic credentials are malformed",
-                                  headers=BASIC_CHALLENGE) from None
+                raise oauth_error(
+                    401, "invalid_client", "the HTTP Basic credentials are malformed", headers=BASIC_CHALLENGE
+                ) from None
             basic_id, basic_secret = unquote(basic_id), unquote(basic_secret)
             if "client_secret" in form:
                 raise oauth_error(
-                    400, "invalid_request",
+                    400,
+                    "invalid_request",
                     "the client authenticated twice (HTTP Basic and client_secret in the form): use one method",
                 )
             if form.get("client_id", basic_id) != basic_id:
@@ -61,7 +64,8 @@ def routes(state: SandboxState) -> list[BaseRoute]:
             raise oauth_error(400, "invalid_request", "grant_type is missing: send grant_type=client_credentials")
         if grant_type != "client_credentials":
             raise oauth_error(
-                400, "unsupported_grant_type",
+                400,
+                "unsupported_grant_type",
                 f"grant_type {grant_type[:40]!r} is not supported: send grant_type=client_credentials",
             )
         client_id = basic_id if basic_id is not None else form.get("client_id", "")
@@ -77,7 +81,8 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         check = store.check_secret(client_id, secret)
         if check.verdict == "expired":
             raise oauth_error(
-                401, "invalid_client",
+                401,
+                "invalid_client",
                 f"the client secret expired at {check.detail}: regenerate the secret of this app registration",
                 headers=challenge,
             )

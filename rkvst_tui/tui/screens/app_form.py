@@ -296,14 +296,18 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
                 body.can_focus = False
                 yield Label("DISPLAY NAME", classes="form-section")
                 yield KeptInput(
-                    self._initial_name, placeholder="any name you like, e.g. TrafficLight101", id="display-name",
+                    self._initial_name,
+                    placeholder="any name you like, e.g. TrafficLight101",
+                    id="display-name",
                     compact=True,
                 )
                 yield Static("", id="display-name-error")
                 if self.offers_owner:
                     yield Checkbox(
                         "Owner role: administers the tenancy (every app registration)",
-                        self._initial_owner, id="owner-role", compact=True,
+                        self._initial_owner,
+                        id="owner-role",
+                        compact=True,
                     )
                 if self.is_create:
                     yield Static("", id="quota-note")
@@ -327,7 +331,9 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
                 with Horizontal(id="json-row"):
                     yield Input(
                         placeholder="path of a JSON file like the guide's (→ completes)",
-                        id="json-path", compact=True, suggester=PathSuggester(),
+                        id="json-path",
+                        compact=True,
+                        suggester=PathSuggester(),
                     )
                     yield Button("Load", id="load-json", compact=True)
                 yield Static("", id="load-status")
@@ -364,8 +370,10 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
         if caps.remaining == 1:
             note.update(f"This is the last app registration the quota allows ({caps.words()}).")
         else:
-            note.update(f"The quota is used up ({caps.words()}): the service will refuse the create "
-                        "(402). Delete registrations no longer needed first.")
+            note.update(
+                f"The quota is used up ({caps.words()}): the service will refuse the create "
+                "(402). Delete registrations no longer needed first."
+            )
         note.display = True
 
     # ------------------------------------------------------------------ state
@@ -384,8 +392,11 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     def is_dirty(self) -> bool:
         """Anything typed or loaded that differs from what the form opened with."""
         current_rows = [(row.claim_name, row.claim_value) for row in self.rows if not row.is_blank]
-        return (self.display_name != self._initial_name or current_rows != self._initial_rows
-                or self.owner != self._initial_owner)
+        return (
+            self.display_name != self._initial_name
+            or current_rows != self._initial_rows
+            or self.owner != self._initial_owner
+        )
 
     def _renumber(self) -> None:
         rows = self.rows
@@ -425,8 +436,11 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             if row.has_loaded_non_string and any(i.rule == claim_rules.RULE_VALUE_NOT_STRING for i in row_issues):
                 row_issues = row_issues + [
                     claim_rules.ClaimIssue(
-                        row.claim_name, "loaded-from-file", claim_rules.Severity.ERROR,
-                        "loaded from the file as it is: retype the value to send it as text", index,
+                        row.claim_name,
+                        "loaded-from-file",
+                        claim_rules.Severity.ERROR,
+                        "loaded from the file as it is: retype the value to send it as text",
+                        index,
                     )
                 ]
             row.show_issues(row_issues)
@@ -667,7 +681,8 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     def action_cancel(self) -> None:
         if self._busy:
             self.notify(
-                "Waiting for the server's answer: the form closes when it arrives.", markup=False,
+                "Waiting for the server's answer: the form closes when it arrives.",
+                markup=False,
                 severity="warning",
             )
             return
@@ -707,8 +722,12 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
             return
         name = self.display_name.strip()
         claims = {key: value for key, value in self.claims_to_send().items()}
-        if not self.is_create and name == self._initial_name and list(claims.items()) == self._initial_rows \
-                and self.owner == self._initial_owner:
+        if (
+            not self.is_create
+            and name == self._initial_name
+            and list(claims.items()) == self._initial_rows
+            and self.owner == self._initial_owner
+        ):
             self._show_form_error(Text("Nothing changed: edit the name or the claims, or press escape to close."))
             return
         self._show_form_error(None)
@@ -811,8 +830,8 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
                 self._show_form_error(Text(outcome.message, style="yellow" if outcome.kind != "deleted" else ""))
 
         self.app.push_screen(
-            LostCreateScreen(self.client, display_name=name, custom_claims=claims, known_client_ids=known_ids,
-                             cause=cause),
+            LostCreateScreen(
+                self.client, display_name=name, custom_claims=claims, known_client_ids=known_ids, cause=cause
+            ),
             recovered,
         )
-

@@ -66,7 +66,9 @@ class ConfirmScreen(ModalScreen[bool]):
                     variant="error" if self.destructive else "primary",
                 )
                 if self.also_label:
-                    yield Button(f"{self.also_label} (r)", id="also", variant="error" if self.destructive else "primary")
+                    yield Button(
+                        f"{self.also_label} (r)", id="also", variant="error" if self.destructive else "primary"
+                    )
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -73,8 +73,9 @@ class AppDetailsScreen(ModalScreen[str | None]):
                 yield Label("CUSTOM CLAIMS", classes="section-title")
                 yield Static(self._claims(), id="details-claims")
                 yield Label("GET A TOKEN (replace ${SECRET} with the secret you recorded)", classes="section-title")
-                yield CommandBlock(snippets.token_request_command(self.base_url, app.client_id),
-                                   id="details-token-command")
+                yield CommandBlock(
+                    snippets.token_request_command(self.base_url, app.client_id), id="details-token-command"
+                )
                 if app.roles is not None:  # DataTrails: the Owner role administers, not a root principal entry
                     yield Label("OWNER ROLE (lets this registration administer the tenancy)", classes="section-title")
                     yield CommandBlock(snippets.owner_role_command(app.client_id), id="details-owner-command")

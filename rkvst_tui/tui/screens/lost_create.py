@@ -222,14 +222,14 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
         options = self.query_one("#recovery-candidates", OptionList)
         options.clear_options()
         for app in self.candidates:
-            options.add_option(Option(Text(f"{safe(app.display_name)}  ·  client id {safe(app.client_id)}  ·  made {_when(app)}")))
+            options.add_option(
+                Option(Text(f"{safe(app.display_name)}  ·  client id {safe(app.client_id)}  ·  made {_when(app)}"))
+            )
         options.highlighted = len(self.candidates) - 1
         options.set_class(True, "-shown")
         several = len(self.candidates) > 1
         ambiguity = (
-            " Several match and cannot be told apart by name: pick one by its client id and time."
-            if several
-            else ""
+            " Several match and cannot be told apart by name: pick one by its client id and time." if several else ""
         )
         self.query_one("#recovery-state", Static).update(
             Text(

@@ -31,8 +31,10 @@ def issuer_warning(issuer: str) -> str:
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in ("https", "http") or not parts.netloc:
-        return (f"! {terminal_safe(issuer, 60)} is not a URL: an issuer is one, such as https://app.rkvst.io/appidpv1, "
-                "and must equal the iss of the tokens exactly, or this entry matches no one.")
+        return (
+            f"! {terminal_safe(issuer, 60)} is not a URL: an issuer is one, such as https://app.rkvst.io/appidpv1, "
+            "and must equal the iss of the tokens exactly, or this entry matches no one."
+        )
     return ""
 
 
@@ -65,8 +67,9 @@ class AddPrincipalScreen(ModalScreen[Principal | None]):
             yield Input(self.default_issuer, id="issuer", max_length=MAX_FIELD)
             yield Static("", id="issuer-note")
             yield Label("SUBJECT")
-            yield Input(placeholder="client id of an app registration, or a user's subject", id="subject",
-                        max_length=MAX_FIELD)
+            yield Input(
+                placeholder="client id of an app registration, or a user's subject", id="subject", max_length=MAX_FIELD
+            )
             yield Static("", id="subject-note")
             yield Label("DISPLAY NAME (optional)")
             yield Input(id="display_name", max_length=MAX_FIELD)
@@ -110,12 +113,15 @@ class AddPrincipalScreen(ModalScreen[Principal | None]):
         self.dismiss(None)
 
     def action_submit(self) -> None:
-        values = {name: self.query_one(f"#{name}", Input).value.strip()
-                  for name in ("issuer", "subject", "display_name", "email")}
+        values = {
+            name: self.query_one(f"#{name}", Input).value.strip()
+            for name in ("issuer", "subject", "display_name", "email")
+        }
         error = self.query_one("#principal-error", Static)
         if not values["issuer"]:
-            error.update(Text("The issuer is required (for an app registration: " + self.default_issuer + ").",
-                              style="red"))
+            error.update(
+                Text("The issuer is required (for an app registration: " + self.default_issuer + ").", style="red")
+            )
             self.query_one("#issuer", Input).focus()
             return
         if not values["subject"]:

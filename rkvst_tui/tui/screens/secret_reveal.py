@@ -300,8 +300,12 @@ class SecretRevealScreen(ModalScreen[None]):
             yield Static("", id="reveal-status")
             yield Static("", id="reveal-token")
             with Horizontal(id="reveal-token-actions"):
-                yield Button("Open in inspector (i)", id="open-inspector", compact=True,
-                             tooltip="Close this screen (after asking) and inspect the token, not the secret")
+                yield Button(
+                    "Open in inspector (i)",
+                    id="open-inspector",
+                    compact=True,
+                    tooltip="Close this screen (after asking) and inspect the token, not the secret",
+                )
             with Horizontal(id="reveal-done-row"):
                 yield Button("Done (esc)", id="done", variant="primary")
         yield ConsoleFooter()
@@ -324,7 +328,9 @@ class SecretRevealScreen(ModalScreen[None]):
         self.query_one("#reveal-dialog").focus()
 
     def _status(self, text: Text | str) -> None:
-        self.query_one("#reveal-status", Static).update(safe_text(text) if isinstance(text, Text) else Text(safe_lines(text)))
+        self.query_one("#reveal-status", Static).update(
+            safe_text(text) if isinstance(text, Text) else Text(safe_lines(text))
+        )
 
     # ------------------------------------------------------------------ actions
 
@@ -373,8 +379,9 @@ class SecretRevealScreen(ModalScreen[None]):
             self._status(message)
             self.notify(f"Saved the credentials to {terminal_safe(path)}", markup=False)
             if warning:
-                self.notify(terminal_safe(warning), title="Others can write there", severity="warning",
-                            markup=False, timeout=10)
+                self.notify(
+                    terminal_safe(warning), title="Others can write there", severity="warning", markup=False, timeout=10
+                )
 
         self.app.push_screen(
             SaveCredentialsScreen(default_credentials_path(self._default_save_dir, self._app_view()), write), saved
@@ -521,8 +528,10 @@ class SecretRevealScreen(ModalScreen[None]):
     def _ask_recorded(self, on_yes: Callable[[], object], *, confirm_label: str, note: str) -> None:
         if self._close_confirmed:
             return
-        body = "It can not be viewed again later. If it is lost, regenerate the secret (g in the list): " \
-               "the old one then stops working at once."
+        body = (
+            "It can not be viewed again later. If it is lost, regenerate the secret (g in the list): "
+            "the old one then stops working at once."
+        )
         if self.saved_to is not None:
             body = f"It is saved in {self.saved_to}. " + body
         body = note + body

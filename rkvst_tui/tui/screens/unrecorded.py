@@ -182,8 +182,10 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
             except Exception as exc:  # noqa: BLE001 - offered anyway; the action says what the server does
                 item.check_failed = describe(exc, "check").message
         if gone:
-            self.notify(f"Left with an unrecorded secret, but deleted since: {gone} registration(s). "
-                        "Nothing to do for them.", markup=False)
+            self.notify(
+                f"Left with an unrecorded secret, but deleted since: {gone} registration(s). Nothing to do for them.",
+                markup=False,
+            )
         self._checking = False
         if not self.left:
             if self.is_active:
@@ -196,8 +198,9 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
     def _refused_read_only(self, action: str) -> bool:
         if not self.read_only:
             return False
-        self._show_error(f"read-only: {action} is turned off. Start rkvst-tui without --read-only to fix it, "
-                         "or decide later.")
+        self._show_error(
+            f"read-only: {action} is turned off. Start rkvst-tui without --read-only to fix it, or decide later."
+        )
         return True
 
     def action_regenerate(self) -> None:
@@ -208,7 +211,12 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
         self._show_error("")
         self._regenerate(item)
 
-    @work(exclusive=True, exit_on_error=False, group="unrecorded-change", description="regenerate a secret left unrecorded")
+    @work(
+        exclusive=True,
+        exit_on_error=False,
+        group="unrecorded-change",
+        description="regenerate a secret left unrecorded",
+    )
     async def _regenerate(self, item: Left) -> None:
         try:
             fresh = await self.client.regenerate_secret(item.client_id)
@@ -251,7 +259,12 @@ class UnrecordedSecretsScreen(ModalScreen[None]):
             answered,
         )
 
-    @work(exclusive=True, exit_on_error=False, group="unrecorded-change", description="delete a registration left unrecorded")
+    @work(
+        exclusive=True,
+        exit_on_error=False,
+        group="unrecorded-change",
+        description="delete a registration left unrecorded",
+    )
     async def _delete(self, item: Left) -> None:
         try:
             await self.client.delete_application(item.client_id)

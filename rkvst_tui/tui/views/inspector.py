@@ -196,8 +196,9 @@ class TokenInspector(Widget):
             )
             with Horizontal(classes="ti-row"):
                 yield Button("Inspect", id="ti-inspect", variant="primary", compact=True)
-                yield Button("My token", id="ti-mine", compact=True,
-                             tooltip="Inspect the signed-in identity's current token")
+                yield Button(
+                    "My token", id="ti-mine", compact=True, tooltip="Inspect the signed-in identity's current token"
+                )
                 yield Button("Clear", id="ti-clear", compact=True, tooltip="Forget everything on this tab (ctrl+l)")
             yield Label("Open a file", classes="ti-title")
             with Horizontal(classes="ti-row"):
@@ -222,8 +223,12 @@ class TokenInspector(Widget):
                 yield Button("Save", id="ti-save", compact=True)
             yield Label("Use it", classes="ti-title")
             with Horizontal(classes="ti-row"):
-                yield Button("Test access", id="ti-test", compact=True,
-                             tooltip="GET /archivist/v2/assets with this token (ctrl+t)")
+                yield Button(
+                    "Test access",
+                    id="ti-test",
+                    compact=True,
+                    tooltip="GET /archivist/v2/assets with this token (ctrl+t)",
+                )
                 yield Button("Copy token", id="ti-copy-token", compact=True)
             with Horizontal(classes="ti-row"):
                 yield Button("Copy header", id="ti-copy-header", compact=True)
@@ -251,17 +256,29 @@ class TokenInspector(Widget):
         yield DataTable(id="ti-payload", cursor_type="row", zebra_stripes=True)
         yield Label("RAW HEADER", classes="ti-title")
         yield TextArea(
-            id="ti-raw-header", read_only=True, soft_wrap=True, compact=True, highlight_cursor_line=False,
+            id="ti-raw-header",
+            read_only=True,
+            soft_wrap=True,
+            compact=True,
+            highlight_cursor_line=False,
             classes="ti-raw",
         )
         yield Label("RAW PAYLOAD", classes="ti-title")
         yield TextArea(
-            id="ti-raw-payload", read_only=True, soft_wrap=True, compact=True, highlight_cursor_line=False,
+            id="ti-raw-payload",
+            read_only=True,
+            soft_wrap=True,
+            compact=True,
+            highlight_cursor_line=False,
             classes="ti-raw",
         )
         yield Label("SIGNATURE PART", classes="ti-title")
         yield TextArea(
-            id="ti-raw-signature", read_only=True, soft_wrap=True, compact=True, highlight_cursor_line=False,
+            id="ti-raw-signature",
+            read_only=True,
+            soft_wrap=True,
+            compact=True,
+            highlight_cursor_line=False,
             classes="ti-raw",
         )
 
@@ -293,8 +310,10 @@ class TokenInspector(Widget):
         entry = _name_width(header_names, "Entry")
         rest = max(20, width - (entry + 2) - 4)
         value = max(10, min(22, rest * 2 // 5))
-        _set_columns(self.query_one("#ti-header", DataTable),
-                     [("Entry", "name", entry), ("Value", "value", value), ("Meaning", "meaning", rest - value)])
+        _set_columns(
+            self.query_one("#ti-header", DataTable),
+            [("Entry", "name", entry), ("Value", "value", value), ("Meaning", "meaning", rest - value)],
+        )
         claim = _name_width(payload_names, "Claim")
         kind = 10 if width >= WIDE_ENOUGH_FOR_KIND else 0
         rest = max(20, width - (claim + 2) - (kind + 2 if kind else 0) - 4)
@@ -339,8 +358,11 @@ class TokenInspector(Widget):
     def _inspect_pressed(self) -> None:
         text = self.query_one("#ti-paste", TextArea).text
         if not text.strip():
-            self.notify("Paste a token first (or open a file, or get one with a client id and secret).",
-                        severity="warning", markup=False)
+            self.notify(
+                "Paste a token first (or open a file, or get one with a client id and secret).",
+                severity="warning",
+                markup=False,
+            )
             return
         self._start(text, "pasted")
 
@@ -356,8 +378,11 @@ class TokenInspector(Widget):
     def _open_file(self) -> None:
         raw_path = self.query_one("#ti-file", Input).value.strip()
         if not raw_path:
-            self.notify("Type the path of a file that holds a token (such as a bearer_token file).",
-                        severity="warning", markup=False)
+            self.notify(
+                "Type the path of a file that holds a token (such as a bearer_token file).",
+                severity="warning",
+                markup=False,
+            )
             return
         path = Path(raw_path).expanduser()
         try:
@@ -365,8 +390,10 @@ class TokenInspector(Widget):
             if path.is_dir():
                 raise IsADirectoryError
             if size > MAX_FILE_BYTES:
-                self._show_problem(f"Could not open {path}",
-                                   f"it is {size:,} bytes: a token file is a few kilobytes. Choose the token file.")
+                self._show_problem(
+                    f"Could not open {path}",
+                    f"it is {size:,} bytes: a token file is a few kilobytes. Choose the token file.",
+                )
                 return
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -409,8 +436,10 @@ class TokenInspector(Widget):
             answer = await client.request_token(client_id, secret)
         except api_errors.Unauthenticated as exc:
             problem = describe(exc, "Could not get a token")
-            self._show_problem(problem.title, f"{problem.message}. The client id or secret is wrong, or the "
-                               "secret was regenerated since.")
+            self._show_problem(
+                problem.title,
+                f"{problem.message}. The client id or secret is wrong, or the secret was regenerated since.",
+            )
             return
         except Exception as exc:  # noqa: BLE001 - every failure becomes words on screen, never a traceback
             problem = describe(exc, "Could not get a token")
@@ -484,12 +513,16 @@ class TokenInspector(Widget):
         if pending:
             reason = "checking with the connected backend's key set…"
         elif client is None:
-            reason = ("no key to check it with: not connected to a backend, and no PEM or JWK given "
-                      "(paste the issuer's public key under Verify with a key)")
+            reason = (
+                "no key to check it with: not connected to a backend, and no PEM or JWK given "
+                "(paste the issuer's public key under Verify with a key)"
+            )
         else:
-            reason = ("no key to check it with: the connected backend publishes no key set (the real RKVST "
-                      "service does not) or it could not be fetched; paste the issuer's public key under "
-                      "Verify with a key")
+            reason = (
+                "no key to check it with: the connected backend publishes no key set (the real RKVST "
+                "service does not) or it could not be fetched; paste the issuer's public key under "
+                "Verify with a key"
+            )
         return inspect_token(
             self._source_text,
             now=self._clock(),
@@ -540,8 +573,11 @@ class TokenInspector(Widget):
         signature.update(line)
 
         where = self._origin if report.input_note == "as given" else f"{report.input_note} ({self._origin})"
-        source = Text(f"{safe(where[:1].upper() + where[1:], FIELD_LIMIT)}: {len(report.token):,} characters, "
-                      f"fingerprint {report.fingerprint}.", style="dim")
+        source = Text(
+            f"{safe(where[:1].upper() + where[1:], FIELD_LIMIT)}: {len(report.token):,} characters, "
+            f"fingerprint {report.fingerprint}.",
+            style="dim",
+        )
         self.query_one("#ti-source", Static).update(source)
 
         # Errors and warnings quote the token's own text: each made terminal-safe.
@@ -561,7 +597,10 @@ class TokenInspector(Widget):
                 payload_table.add_row(*cells, key=f"p:{row.name}", height=None)
                 if row.times is not None:
                     times_table.add_row(
-                        name, Text(row.times.utc), Text(row.times.local), Text(row.times.relative),
+                        name,
+                        Text(row.times.utc),
+                        Text(row.times.local),
+                        Text(row.times.relative),
                         key=row.name,
                     )
         if report.omitted_claims:
@@ -618,8 +657,9 @@ class TokenInspector(Widget):
             return
         if now_true != was:
             fresh = iter(now_true)
-            self._show_warnings(report, [next(fresh) if warning.code in TIME_WARNING_CODES else warning
-                                         for warning in report.warnings])
+            self._show_warnings(
+                report, [next(fresh) if warning.code in TIME_WARNING_CODES else warning for warning in report.warnings]
+            )
         table = self.query_one("#ti-times", DataTable)
         for name in TIME_CLAIMS:
             value = report.payload.get(name)
@@ -774,8 +814,11 @@ class TokenInspector(Widget):
         except Exception:  # noqa: BLE001 - while unmounting the children may already be gone
             pass
         # The app keeps the last copied text for its own paste; a copied token must not outlive the tab.
-        if getattr(self.app, "_clipboard", "") and self.report is not None and self.report.token and (
-            self.report.token in getattr(self.app, "_clipboard", "")
+        if (
+            getattr(self.app, "_clipboard", "")
+            and self.report is not None
+            and self.report.token
+            and (self.report.token in getattr(self.app, "_clipboard", ""))
         ):
             self.app._clipboard = ""
         if self.is_mounted and self.children:
@@ -828,11 +871,11 @@ async def access_test_text(client: RkvstClient, token: str, report: TokenReport 
         why = "this identity is root, so the tenant simply has no assets yet."
     elif is_root is None:
         why = (
-            "either the tenant has no assets yet or, as for every new app registration, \"secure by default\": "
+            'either the tenant has no assets yet or, as for every new app registration, "secure by default": '
             f"{NOT_SHARED}. {fix}"
         )
     else:
-        why = f"\"secure by default\": {NOT_SHARED}. {fix}"
+        why = f'"secure by default": {NOT_SHARED}. {fix}'
     return Text.assemble(("200 OK, 0 assets", "bold yellow"), f": {why}")
 
 

@@ -26,7 +26,10 @@ def confirm_owner_change(console, application) -> None:
         console.notify(
             f"Refused: {name} is the identity this console is signed in as; without the Owner role "
             "you would lose access to this tenant. Sign in as another Owner to take it.",
-            title="Cannot take your own Owner role", severity="warning", markup=False, timeout=10,
+            title="Cannot take your own Owner role",
+            severity="warning",
+            markup=False,
+            timeout=10,
         )
         return
     body = Text()
@@ -34,13 +37,20 @@ def confirm_owner_change(console, application) -> None:
     body.append("Give " if giving else "Take the Owner role from ")
     body.append(safe(name), style="bold")
     body.append(" the Owner role?\n\n" if giving else "?\n\n")
-    body.append("An Owner can create, change and delete every app registration of the tenant."
-                if giving else "It can no longer manage app registrations.")
+    body.append(
+        "An Owner can create, change and delete every app registration of the tenant."
+        if giving
+        else "It can no longer manage app registrations."
+    )
 
     def answered(yes: bool | None) -> None:
         if yes:
-            console.run_worker(_change(console, application, giving), exit_on_error=False,
-                               group="owner-role", description="change the Owner role")
+            console.run_worker(
+                _change(console, application, giving),
+                exit_on_error=False,
+                group="owner-role",
+                description="change the Owner role",
+            )
 
     title = "Give the Owner role?" if giving else "Take the Owner role?"
     label = "Give the Owner role" if giving else "Take the Owner role"

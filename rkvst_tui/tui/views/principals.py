@@ -68,12 +68,14 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         async with self._building:  # the tab's key and its Activated message may both ask
             if self.built:
                 return
-            await self.mount_all([
-                Static(self._intro(), id="principals-intro"),
-                PrincipalTable(id="principals-table", cursor_type="row", zebra_stripes=True),
-                Static("", id="principals-empty"),
-                Static("", id="principals-status"),
-            ])
+            await self.mount_all(
+                [
+                    Static(self._intro(), id="principals-intro"),
+                    PrincipalTable(id="principals-table", cursor_type="row", zebra_stripes=True),
+                    Static("", id="principals-empty"),
+                    Static("", id="principals-status"),
+                ]
+            )
             table = self.table
             table.add_fitted_columns(COLUMNS)
             self.built = True
@@ -196,12 +198,14 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         if getattr(self, "_roles_only", False):
             self.query_one("#principals-intro", Static).display = False  # it explains root principals
             self.table.display = False
-            empty.update(Text(
-                "This service has no root principals: access is managed by roles. A registration with the "
-                "Owner role administers the tenancy (the Registrations tab marks them Owner). Give the role "
-                "with m on a registration, or the Owner box when creating or editing one "
-                "(rkvst-tui apps update CLIENT_ID --owner).",
-            ))
+            empty.update(
+                Text(
+                    "This service has no root principals: access is managed by roles. A registration with the "
+                    "Owner role administers the tenancy (the Registrations tab marks them Owner). Give the role "
+                    "with m on a registration, or the Owner box when creating or editing one "
+                    "(rkvst-tui apps update CLIENT_ID --owner).",
+                )
+            )
             self.set_class(True, "-empty")
             status.update(Text("access managed by roles", style="dim"))
             return
@@ -212,8 +216,13 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         else:
             empty.update(Text("No root principals to display", style="dim"))
         self.set_class(count == 0, "-empty")
-        status.update(Text(f"{count} root principal{'s' if count != 1 else ''}"
-                           + ("  ·  read-only" if self.console.read_only else ""), style="dim"))
+        status.update(
+            Text(
+                f"{count} root principal{'s' if count != 1 else ''}"
+                + ("  ·  read-only" if self.console.read_only else ""),
+                style="dim",
+            )
+        )
 
     def show_problem(self, problem) -> None:
         if not self.principals:

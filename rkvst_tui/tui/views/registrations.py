@@ -306,8 +306,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         if not self.console.is_root_registration(client_id):
             # Where access is managed by roles (DataTrails), the Owner role is what administers.
             return Text("Owner", style="bold green") if application is not None and application.is_owner else Text("")
-        return Text("✔ you" if client_id == self.console.signed_in_client_id() else "✔",
-                    style="bold green")
+        return Text("✔ you" if client_id == self.console.signed_in_client_id() else "✔", style="bold green")
 
     def _replace_row(self, application) -> None:
         table = self.table
@@ -331,14 +330,18 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         if shown == 0:
             problem = self.console.connection_problem
             if problem is not None:
-                empty.update(Text(f"Not connected: {problem.message}\nPress ctrl+p and run Reconnect, "
-                                  "or fix the connection and restart.", style="red"))
+                empty.update(
+                    Text(
+                        f"Not connected: {problem.message}\nPress ctrl+p and run Reconnect, "
+                        "or fix the connection and restart.",
+                        style="red",
+                    )
+                )
             elif self.console.client is None or self.console.identity is None or (self.loading_pages and total == 0):
                 empty.update(Text("Loading app registrations…", style="dim"))
             elif self.load_problem is not None and total == 0:
                 problem = self.load_problem
-                empty.update(Text("\n".join(filter(None, [problem.title, problem.message, problem.hint])),
-                                  style="red"))
+                empty.update(Text("\n".join(filter(None, [problem.title, problem.message, problem.hint])), style="red"))
             elif total and self._filter:
                 empty.update(Text(f"No App Registrations match “{self._filter}”", style="dim"))
             else:
@@ -451,11 +454,13 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             # 10,000 rows need not test all 10,000 again).
             applications = self.applications
             candidates = [applications[key.value] for key in table.rows if key.value in applications]
-        table.replace_rows([
-            (application.client_id, self._cells(application))
-            for application in candidates
-            if self._matches(application)
-        ])
+        table.replace_rows(
+            [
+                (application.client_id, self._cells(application))
+                for application in candidates
+                if self._matches(application)
+            ]
+        )
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
         elif table.row_count:
@@ -535,7 +540,8 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         self.console.copy_to_clipboard(application.client_id)
         self.console.notify(
             "Client id sent to your terminal's clipboard (OSC 52).",
-            title="Copy", markup=False,
+            title="Copy",
+            markup=False,
         )
 
     def action_create(self) -> None:
@@ -612,19 +618,29 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         me = application.client_id == console.signed_in_client_id()
         root = not me and console.is_root_registration(application.client_id)
         if me:
-            body.append("\n\nThis is the identity this console is signed in as: "
-                        "the console will lose access to this tenant.", style="bold red")
+            body.append(
+                "\n\nThis is the identity this console is signed in as: the console will lose access to this tenant.",
+                style="bold red",
+            )
         elif root:
-            body.append("\n\nIt is a root principal: deleting it leaves its entry in ROOT PRINCIPALS. "
-                        "r deletes it and removes the entry too.", style="yellow")
+            body.append(
+                "\n\nIt is a root principal: deleting it leaves its entry in ROOT PRINCIPALS. "
+                "r deletes it and removes the entry too.",
+                style="yellow",
+            )
 
         def answered(yes: bool | str | None) -> None:
             if yes:
                 self._do_delete(application, remove_root=yes == "also")
 
         console.push_screen(
-            confirm_screen(f"Delete {application.display_name}?", body, confirm_label="Delete",
-                           also_label="Delete and remove root" if root else None), answered
+            confirm_screen(
+                f"Delete {application.display_name}?",
+                body,
+                confirm_label="Delete",
+                also_label="Delete and remove root" if root else None,
+            ),
+            answered,
         )
 
     @work(group="apps-change", exit_on_error=False)
@@ -656,20 +672,22 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         body.append(safe(application.display_name or "(no name)"), style="bold")
         body.append(f" ({safe(application.client_id)}).\n\n")
         body.append("The old secret stops working at once. ", style="bold yellow")
-        body.append("Tokens already issued with it live on until they expire (up to an hour). "
-                    "The new secret is shown once.")
+        body.append(
+            "Tokens already issued with it live on until they expire (up to an hour). The new secret is shown once."
+        )
         if application.client_id == console.signed_in_client_id():
-            body.append("\n\nThis is the identity this console is signed in as: its configured secret "
-                        "stops working, so the next token request of this console will fail.",
-                        style="bold red")
+            body.append(
+                "\n\nThis is the identity this console is signed in as: its configured secret "
+                "stops working, so the next token request of this console will fail.",
+                style="bold red",
+            )
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._do_regenerate(application)
 
         console.push_screen(
-            confirm_screen(f"Regenerate the secret of {application.display_name}?", body,
-                           confirm_label="Regenerate"),
+            confirm_screen(f"Regenerate the secret of {application.display_name}?", body, confirm_label="Regenerate"),
             answered,
         )
 
@@ -680,9 +698,11 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             fresh = await console.client.regenerate_secret(application.client_id)
         except api_errors.ConnectionLost as exc:
             if getattr(exc, "request_sent", True):
-                console.report(describe(exc, f"The answer to regenerating {application.display_name} was lost"),
-                               extra_hint="The server may have replaced the secret: regenerate again (g) "
-                                          "to get a secret you can see.")
+                console.report(
+                    describe(exc, f"The answer to regenerating {application.display_name} was lost"),
+                    extra_hint="The server may have replaced the secret: regenerate again (g) "
+                    "to get a secret you can see.",
+                )
                 self._offer_regenerate_again(application)
             else:
                 console.report(describe(exc, f"Could not regenerate the secret of {application.display_name}"))
@@ -706,8 +726,13 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
                 self._do_regenerate(application)
 
         self.console.push_screen(
-            confirm_screen("The new secret was lost on the way", body, confirm_label="Regenerate again",
-                           cancel_label="Not now", destructive=False),
+            confirm_screen(
+                "The new secret was lost on the way",
+                body,
+                confirm_label="Regenerate again",
+                cancel_label="Not now",
+                destructive=False,
+            ),
             answered,
         )
 

@@ -132,7 +132,7 @@ def shorten_text(text: Text, width: int, overflow: str) -> Text:
         head, tail = (keep + 1) // 2, keep // 2
         shortened = text[:head]
         shortened.append(ELLIPSIS)
-        shortened.append_text(text[len(plain) - tail:])
+        shortened.append_text(text[len(plain) - tail :])
         return shortened
     shortened = text.copy()
     shortened.truncate(width, overflow="ellipsis")
@@ -215,11 +215,39 @@ class _Paint:
     """
 
     __slots__ = (
-        "base_style", "width", "x1", "x2", "scroll_y", "header_height", "unscrolled_height",
-        "column_keys", "widths", "fixed_columns", "fixed_width", "fixed_rows", "table_width",
-        "cursor_type", "cursor", "hover", "even_style", "odd_style", "fixed_row_style",
-        "fixed_cell_style", "cell_styles", "extend_styles", "background", "zebra", "stamp",
-        "styled", "extend_plain", "layout", "overflows", "header_style", "header_styles", "header_extend_styles", "labels",
+        "base_style",
+        "width",
+        "x1",
+        "x2",
+        "scroll_y",
+        "header_height",
+        "unscrolled_height",
+        "column_keys",
+        "widths",
+        "fixed_columns",
+        "fixed_width",
+        "fixed_rows",
+        "table_width",
+        "cursor_type",
+        "cursor",
+        "hover",
+        "even_style",
+        "odd_style",
+        "fixed_row_style",
+        "fixed_cell_style",
+        "cell_styles",
+        "extend_styles",
+        "background",
+        "zebra",
+        "stamp",
+        "styled",
+        "extend_plain",
+        "layout",
+        "overflows",
+        "header_style",
+        "header_styles",
+        "header_extend_styles",
+        "labels",
     )
 
 
@@ -297,8 +325,9 @@ class FixedColumnsTable(DataTable):
         for fitted in columns:
             key = self.add_column(fitted.label, key=fitted.key, width=fitted.width)
             column = self.columns[key]
-            self.columns[key] = _HideableColumn(column.key, column.label, column.width, column.content_width,
-                                                column.auto_width)
+            self.columns[key] = _HideableColumn(
+                column.key, column.label, column.width, column.content_width, column.auto_width
+            )
             self._overflow[fitted.key] = fitted.overflow
         self._fitted += tuple(columns)
         self.fit_columns()
@@ -330,8 +359,10 @@ class FixedColumnsTable(DataTable):
     # -- layout -------------------------------------------------------------------------
 
     def _fixed_layout(self) -> bool:
-        return bool(self.columns) and not self._labelled_row_exists and not any(
-            column.auto_width for column in self.columns.values()
+        return (
+            bool(self.columns)
+            and not self._labelled_row_exists
+            and not any(column.auto_width for column in self.columns.values())
         )
 
     def _one_line_rows(self) -> bool:
@@ -483,23 +514,34 @@ class FixedColumnsTable(DataTable):
         fixed_cell_style = (fixed_row_style or Style()) + Style.from_meta({"fixed": True}) if fixed_columns else None
         get_styles = self._get_styles_to_render_cell
         cell_styles = {
-            (fixed, hover, cursor): get_styles(False, False, fixed, hover, cursor, show_cursor, show_hover_cursor,
-                                               css_foreground, css_background)
-            for fixed in (False, True) for hover in (False, True) for cursor in (False, True)
+            (fixed, hover, cursor): get_styles(
+                False, False, fixed, hover, cursor, show_cursor, show_hover_cursor, css_foreground, css_background
+            )
+            for fixed in (False, True)
+            for hover in (False, True)
+            for cursor in (False, True)
         }
         # A one-line header is drawn here too (it is redrawn after every table change).
         header_style = component("datatable--header").rich_style if header_height == 1 else None
-        header_styles = {
-            (False, hover, cursor): get_styles(True, False, False, hover, cursor, show_cursor, show_hover_cursor,
-                                               css_foreground, css_background)
-            for hover in (False, True) for cursor in (False, True)
-        } if header_style is not None else {}
+        header_styles = (
+            {
+                (False, hover, cursor): get_styles(
+                    True, False, False, hover, cursor, show_cursor, show_hover_cursor, css_foreground, css_background
+                )
+                for hover in (False, True)
+                for cursor in (False, True)
+            }
+            if header_style is not None
+            else {}
+        )
         if cursor_type == "row":
             extend_styles, header_extend_styles = (
                 {
-                    (hover, cursor): get_styles(header, False, False, hover, cursor, show_cursor, show_hover_cursor,
-                                                False, False)[0]
-                    for hover in (False, True) for cursor in (False, True)
+                    (hover, cursor): get_styles(
+                        header, False, False, hover, cursor, show_cursor, show_hover_cursor, False, False
+                    )[0]
+                    for hover in (False, True)
+                    for cursor in (False, True)
                 }
                 for header in (False, True)
             )
@@ -507,8 +549,15 @@ class FixedColumnsTable(DataTable):
         else:
             extend_styles = header_extend_styles = {}
             background = self.background_colors[1]
-        shared = [base_style, even_style, odd_style, fixed_row_style, header_style,
-                  *extend_styles.values(), *header_extend_styles.values()]
+        shared = [
+            base_style,
+            even_style,
+            odd_style,
+            fixed_row_style,
+            header_style,
+            *extend_styles.values(),
+            *header_extend_styles.values(),
+        ]
         shared.extend(style for pair in (*cell_styles.values(), *header_styles.values()) for style in pair)
         if not all(map(_plain, shared)):
             return None  # metadata or links in the CSS styles: DataTable's additions merge them
@@ -542,11 +591,28 @@ class FixedColumnsTable(DataTable):
         paint.overflows = [self._overflow.get(key) for key in paint.column_keys]
         paint.layout = (tuple(widths), self.cell_padding, tuple(paint.overflows))
         stamp = (
-            width, scroll_x, base_style, even_style, odd_style, fixed_row_style, fixed_cell_style,
-            tuple(cell_styles.values()), tuple(extend_styles.values()), background, header_style,
-            tuple(header_styles.values()), tuple(header_extend_styles.values()),
-            tuple(zip(paint.column_keys, widths)), fixed_columns, fixed_rows, cursor_type, show_cursor,
-            show_hover_cursor, self.cell_padding, self._pseudo_class_state, zebra,
+            width,
+            scroll_x,
+            base_style,
+            even_style,
+            odd_style,
+            fixed_row_style,
+            fixed_cell_style,
+            tuple(cell_styles.values()),
+            tuple(extend_styles.values()),
+            background,
+            header_style,
+            tuple(header_styles.values()),
+            tuple(header_extend_styles.values()),
+            tuple(zip(paint.column_keys, widths)),
+            fixed_columns,
+            fixed_rows,
+            cursor_type,
+            show_cursor,
+            show_hover_cursor,
+            self.cell_padding,
+            self._pseudo_class_state,
+            zebra,
         )
         # A small token stands for the stamp in the line keys: equal stamps, one token.
         if stamp != self._last_stamp:
@@ -593,7 +659,11 @@ class FixedColumnsTable(DataTable):
             if header:  # DataTable draws a column's label as it is
                 cell = value
             else:
-                cell = _EMPTY_TEXT if value is None else (default_cell_formatter(value, wrap=False, height=1) or _EMPTY_TEXT)
+                cell = (
+                    _EMPTY_TEXT
+                    if value is None
+                    else (default_cell_formatter(value, wrap=False, height=1) or _EMPTY_TEXT)
+                )
                 if type(cell) is Text and not cell.plain.isprintable():
                     cell = safe_text(cell)  # the net under `formatting.plain`: no raw ESC from a cell
             overflow = paint.overflows[column_index]
@@ -636,8 +706,9 @@ class FixedColumnsTable(DataTable):
         _Segment = Segment
         simplify = False  # set where a cell took DataTable's own additions
 
-        def draw(column_index: int, base_style: Style, plain_base: Style, kind: int, fixed: bool,
-                 out: list[Segment]) -> None:
+        def draw(
+            column_index: int, base_style: Style, plain_base: Style, kind: int, fixed: bool, out: list[Segment]
+        ) -> None:
             nonlocal simplify
             if cursor_type == "row":
                 hover, cursor = hover_at, cursor_at

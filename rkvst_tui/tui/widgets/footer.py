@@ -249,9 +249,9 @@ class ConsoleFooter(Widget, can_focus=False):
             return  # most bindings changes leave the footer as it is: no repaint
         self._shown = wanted
         rows, palette = wanted
-        self._keys = [
-            key for item in rows for key in (item.keys if isinstance(item, _Group) else (item,))
-        ] + ([palette] if palette is not None else [])
+        self._keys = [key for item in rows for key in (item.keys if isinstance(item, _Group) else (item,))] + (
+            [palette] if palette is not None else []
+        )
         self._invalidate()
 
     def _keys_to_show(self) -> tuple[tuple[_Key | _Group, ...], _Key | None]:
@@ -272,15 +272,29 @@ class ConsoleFooter(Widget, can_focus=False):
             firsts = [multi_bindings[0] for multi_bindings in same_group]
             if group is not None and len(firsts) > 1:
                 keys = tuple(
-                    _Key(binding.key, app.get_key_display(binding), "", binding.action, enabled,
-                         tooltip or binding.description, footer_rank(binding, enabled))
+                    _Key(
+                        binding.key,
+                        app.get_key_display(binding),
+                        "",
+                        binding.action,
+                        enabled,
+                        tooltip or binding.description,
+                        footer_rank(binding, enabled),
+                    )
                     for binding, enabled, tooltip in firsts
                 )
                 rows.append(_Group(group.compact, keys, group.description))
             else:
                 rows.extend(
-                    _Key(binding.key, app.get_key_display(binding), binding.description,
-                         binding.action, enabled, tooltip, footer_rank(binding, enabled))
+                    _Key(
+                        binding.key,
+                        app.get_key_display(binding),
+                        binding.description,
+                        binding.action,
+                        enabled,
+                        tooltip,
+                        footer_rank(binding, enabled),
+                    )
                     for binding, enabled, tooltip in firsts
                 )
         palette = None
@@ -288,8 +302,14 @@ class ConsoleFooter(Widget, can_focus=False):
             found = active_bindings.get(app.COMMAND_PALETTE_BINDING)
             if found is not None:
                 _, binding, enabled, _ = found
-                palette = _Key(binding.key, app.get_key_display(binding), binding.description,
-                               binding.action, enabled, binding.tooltip or binding.description)
+                palette = _Key(
+                    binding.key,
+                    app.get_key_display(binding),
+                    binding.description,
+                    binding.action,
+                    enabled,
+                    binding.tooltip or binding.description,
+                )
         return tuple(rows), palette
 
     def _watch_show_command_palette(self) -> None:

@@ -128,10 +128,7 @@ def token_time_text(tokens, now: datetime) -> Text:
 def _look(shown: tuple) -> tuple:
     """What decides the cells: Text's == ignores its base style (Text("x", style="yellow")
     == Text("x")), so compare that too."""
-    return tuple(
-        (part.plain, tuple(part.spans), part.style) if isinstance(part, Text) else part
-        for part in shown
-    )
+    return tuple((part.plain, tuple(part.spans), part.style) if isinstance(part, Text) else part for part in shown)
 
 
 class ConsoleHeader(Widget):
@@ -200,8 +197,14 @@ class ConsoleHeader(Widget):
 
     # ---------------------------------------------------------------- what is shown
 
-    def _show(self, *, badge: bool | None = None, connection: Text | None = None,
-              token: Text | None = None, identity: Text | None = None) -> None:
+    def _show(
+        self,
+        *,
+        badge: bool | None = None,
+        connection: Text | None = None,
+        token: Text | None = None,
+        identity: Text | None = None,
+    ) -> None:
         """Change what the lines show; repaint only if that changes something."""
         new = (
             self._badge if badge is None else badge,

@@ -38,7 +38,7 @@ class PathSuggester(Suggester):
             return (0 if entry.name.endswith(self.prefer) else 2, entry.name)
 
         best = min(entries, key=rank)
-        completion = best.name[len(stem):] + ("/" if best.is_dir() else "")
+        completion = best.name[len(stem) :] + ("/" if best.is_dir() else "")
         return value + completion if completion else None
 
 
