@@ -236,8 +236,9 @@ def explain(
                 )
             )
     visible = []
+    shares = rules.grants_for(bodies, who)
     for asset in assets:
-        shown = rules.visible_attributes(bodies, who, asset.attributes)
+        shown = rules.visible_through(shares, asset.attributes)
         if shown is not None:
             visible.append(
                 Asset(

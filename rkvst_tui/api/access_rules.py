@@ -260,26 +260,54 @@ def permissions_for(policy: Mapping[str, Any], who: Who) -> list[int]:
     ]
 
 
-def visible_attributes(
-    policies: Iterable[Mapping[str, Any]], who: Who, attributes: Mapping[str, Any]
-) -> dict[str, Any] | None:
-    """What of an asset the caller may read through these policies: None if no policy shares it,
-    else the attributes every matching permission shares together (`*` shares all)."""
-    shared: set[str] = set()
-    seen = False
+@dataclass(frozen=True)
+class Grant:
+    """A policy's share for one caller, parsed once: its filters and the attributes shared."""
+
+    filters: tuple[tuple[AssetTest, ...], ...]
+    readable: frozenset[str]
+
+    def covers(self, attributes: Mapping[str, Any]) -> bool:
+        return bool(self.filters) and all(any(t.passes(attributes) for t in group) for group in self.filters)
+
+
+def grants_for(policies: Iterable[Mapping[str, Any]], who: Who) -> list[Grant]:
+    """The shares of the policies that name the caller (one per policy; its naming permissions' union)."""
+    grants = []
     for policy in policies:
         granted = permissions_for(policy, who)
-        if not granted or not filters_match(policy, attributes):
+        if not granted:
             continue
-        seen = True
         permissions = policy.get("access_permissions") or []
+        shared: set[str] = set()
         for index in granted:
             shared |= readable(permissions[index])
+        grants.append(Grant(tuple(tuple(group) for group in asset_tests(policy)), frozenset(shared)))
+    return grants
+
+
+def visible_through(grants: Sequence[Grant], attributes: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What of an asset these grants show: None if none covers it, else the union of what they share
+    (`*` shares all)."""
+    shared: set[str] = set()
+    seen = False
+    for grant in grants:
+        if grant.covers(attributes):
+            seen = True
+            shared |= grant.readable
     if not seen:
         return None
     if ANY_VALUE in shared:
         return dict(attributes)
     return {name: value for name, value in attributes.items() if name in shared}
+
+
+def visible_attributes(
+    policies: Iterable[Mapping[str, Any]], who: Who, attributes: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """What of an asset the caller may read through these policies: None if no policy shares it,
+    else the attributes every matching permission shares together (`*` shares all)."""
+    return visible_through(grants_for(policies, who), attributes)
 
 
 def describe_filters(policy: Mapping[str, Any]) -> str:

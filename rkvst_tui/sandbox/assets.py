@@ -180,29 +180,23 @@ def iter_assets(store: Store, after_seq: int = 0) -> Iterator[tuple[int, dict]]:
         after_seq = rows[-1][0]
 
 
-def as_seen(asset: dict, policies: Sequence[Mapping[str, Any]] | None, who: rules.Who | None) -> dict | None:
-    """The asset as this caller may see it (None: not at all). `policies is None`: the caller is root."""
-    if policies is None or who is None:
+def as_seen(asset: dict, grants: Sequence[rules.Grant] | None) -> dict | None:
+    """The asset as this caller may see it (None: not at all). `grants is None`: an administrator."""
+    if grants is None:
         return asset
-    shown = rules.visible_attributes(policies, who, asset.get("attributes") or {})
+    shown = rules.visible_through(grants, asset.get("attributes") or {})
     if shown is None:
         return None
     return {**asset, "attributes": shown}
 
 
 def visible_page(
-    store: Store,
-    query: AssetQuery,
-    *,
-    after_seq: int,
-    limit: int,
-    policies: Sequence[Mapping[str, Any]] | None,
-    who: rules.Who | None,
+    store: Store, query: AssetQuery, *, after_seq: int, limit: int, grants: Sequence[rules.Grant] | None
 ) -> list[tuple[int, dict]]:
     """Up to `limit` assets after `after_seq` that the caller sees and that pass the query."""
     found: list[tuple[int, dict]] = []
     for seq, asset in iter_assets(store, after_seq):
-        shown = as_seen(asset, policies, who)
+        shown = as_seen(asset, grants)
         if shown is not None and query.passes(shown):
             found.append((seq, shown))
             if len(found) >= limit:
@@ -210,12 +204,8 @@ def visible_page(
     return found
 
 
-def count_visible(
-    store: Store, query: AssetQuery, *, policies: Sequence[Mapping[str, Any]] | None, who: rules.Who | None
-) -> int:
-    return sum(
-        1 for _, asset in iter_assets(store) if (s := as_seen(asset, policies, who)) is not None and query.passes(s)
-    )
+def count_visible(store: Store, query: AssetQuery, *, grants: Sequence[rules.Grant] | None) -> int:
+    return sum(1 for _, asset in iter_assets(store) if (s := as_seen(asset, grants)) is not None and query.passes(s))
 
 
 def find_asset(store: Store, asset_uuid: str) -> dict | None:

@@ -48,12 +48,12 @@ def sees_everything(caller) -> bool:
     return bool(getattr(caller, "is_admin", caller.is_root))
 
 
-def viewer(state: SandboxState, request: Request) -> tuple[rules.Who | None, list[dict] | None]:
-    """Who is asking, as policies see them, and every policy; (None, None) for an administrator."""
+def viewer(state: SandboxState, request: Request) -> list[rules.Grant] | None:
+    """What the policies share with the caller, parsed once per request; None for an administrator."""
     caller = authenticate(state, request)
     if sees_everything(caller):
-        return None, None
-    return rules.Who.from_token_claims(caller.claims or {}), policies_of(state.store).all()
+        return None
+    return rules.grants_for(policies_of(state.store).all(), rules.Who.from_token_claims(caller.claims or {}))
 
 
 def routes(state: SandboxState) -> list[BaseRoute]:

@@ -29,23 +29,21 @@ def routes(state: SandboxState) -> list[BaseRoute]:
     # A
     async def list_assets(request: Request) -> JSONResponse:
         page, query = asset_data.asset_page("assets", request.query_params)
-        who, policies = viewer(state, request)
-        rows = asset_data.visible_page(
-            store, query, after_seq=page.after_seq, limit=page.page_size + 1, policies=policies, who=who
-        )
+        grants = viewer(state, request)
+        rows = asset_data.visible_page(store, query, after_seq=page.after_seq, limit=page.page_size + 1, grants=grants)
         more = len(rows) > page.page_size
         rows = rows[: page.page_size]
         token = encode_token("assets", query.filters, page.page_size, rows[-1][0]) if more else ""
         headers = {}
         if wants_count(request):
-            headers[TOTAL_COUNT] = str(asset_data.count_visible(store, query, policies=policies, who=who))
+            headers[TOTAL_COUNT] = str(asset_data.count_visible(store, query, grants=grants))
         return JSONResponse({"assets": [asset for _, asset in rows], "next_page_token": token}, headers=headers)
 
     async def get_asset(request: Request) -> JSONResponse:
         asset_uuid = check_uuid(request.path_params["uuid"], "asset")
-        who, policies = viewer(state, request)
+        grants = viewer(state, request)
         asset = asset_data.find_asset(store, asset_uuid)
-        shown = asset_data.as_seen(asset, policies, who) if asset is not None else None
+        shown = asset_data.as_seen(asset, grants) if asset is not None else None
         if shown is None:  # the same answer for "none" and "not shared": nothing to probe
             raise not_found(f"asset {asset_uuid} not found")
         return JSONResponse(shown)
