@@ -72,13 +72,8 @@ GC_SETTLE_DELAY = 1.0
 
 
 class RegistrationTable(FixedColumnsTable):
-    """The registrations table; `enter` opens the details.
-
-    `add_keyed_rows` adds many rows at once: DataTable.add_row re-validates the cursor
-    (a reactive with watchers) for every row, which makes 10,000 rows take half a second;
-    here the cursor is touched once per batch. It uses DataTable internals of the pinned
-    Textual minor version and falls back to add_row if they change.
-    """
+    """The registrations table; `enter` opens the details (rows added in batches with
+    FixedColumnsTable.add_keyed_rows)."""
 
     HELP_GROUP = "Table"
     BINDINGS = [
@@ -88,37 +83,6 @@ class RegistrationTable(FixedColumnsTable):
         Binding("home", "scroll_top", "First row", show=False),
         Binding("end", "scroll_bottom", "Last row", show=False),
     ]
-
-    def add_keyed_rows(self, rows: list[tuple[str, tuple]]) -> None:
-        if not rows:
-            return
-        try:
-            self._add_rows_in_bulk(rows)
-        except AttributeError:  # a Textual without these internals: the slow, public way
-            for key, cells in rows:
-                if key not in self.rows:
-                    self.add_row(*cells, key=key)
-
-    def _add_rows_in_bulk(self, rows: list[tuple[str, tuple]]) -> None:
-        from textual.widgets._data_table import Row, RowKey
-
-        column_keys = [column.key for column in self.ordered_columns]
-        was_empty = self.row_count == 0
-        for key, cells in rows:
-            row_key = RowKey(key)
-            if row_key in self._row_locations:
-                continue
-            self._row_locations[row_key] = len(self.rows)
-            self._data[row_key] = dict(zip(column_keys, cells))
-            self.rows[row_key] = Row(row_key, 1, None, False)
-            self._new_rows.add(row_key)
-            self._update_count += 1
-        self._require_update_dimensions = True
-        self.cursor_coordinate = self.cursor_coordinate
-        if was_empty and self.row_count and self.show_cursor and self.cursor_type != "none":
-            self._highlight_cursor()
-        self.check_idle()
-        self.refresh()
 
 
 class FilterInput(Input):

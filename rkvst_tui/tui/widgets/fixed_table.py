@@ -55,6 +55,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual._border import BORDER_CHARS
 from textual._segment_tools import line_crop
 from textual._two_way_dict import TwoWayDict
 from textual.cache import LRUCache
@@ -855,3 +856,41 @@ class FixedColumnsTable(DataTable):
         if key is not None:
             self._row_parts.pop(key, None)
         return super().add_row(*cells, height=height, key=key, label=label)
+
+    def add_keyed_rows(self, rows: list[tuple[str, tuple]]) -> None:
+        """Add many rows at once: DataTable.add_row re-validates the cursor (a reactive with
+        watchers) for every row; here the cursor is touched once per batch. DataTable's
+        internals of the pinned Textual; add_row if they change."""
+        if not rows:
+            return
+        try:
+            self._add_rows_in_bulk(rows)
+        except AttributeError:  # a Textual without these internals: the slow, public way
+            for key, cells in rows:
+                if key not in self.rows:
+                    self.add_row(*cells, key=key)
+
+    def _add_rows_in_bulk(self, rows: list[tuple[str, tuple]]) -> None:
+        column_keys = [column.key for column in self.ordered_columns]
+        was_empty = self.row_count == 0
+        for key, cells in rows:
+            row_key = RowKey(key)
+            if row_key in self._row_locations:
+                continue
+            self._row_locations[row_key] = len(self.rows)
+            self._data[row_key] = dict(zip(column_keys, cells))
+            self.rows[row_key] = Row(row_key, 1, None, False)
+            self._new_rows.add(row_key)
+            self._update_count += 1
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        if was_empty and self.row_count and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()
+        self.check_idle()
+        self.refresh()
+
+
+def left_border_char(edge: str) -> str:
+    """The character Textual draws for a left border of type `edge` ("" when none). Here
+    because this module is the one place the console touches Textual's internals."""
+    return BORDER_CHARS[edge][1][0] if edge not in ("", "none", "hidden") else ""  # type: ignore[index]

@@ -28,7 +28,6 @@ from typing import NamedTuple
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual._border import BORDER_CHARS
 from textual.binding import Binding
 from textual.color import Color
 from textual.css.styles import RenderStyles
@@ -36,6 +35,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
+
+from rkvst_tui.tui.widgets.fixed_table import left_border_char
 
 
 class _Key(NamedTuple):
@@ -391,7 +392,7 @@ class ConsoleFooter(Widget, can_focus=False):
             edge, edge_color = palette.border_left
             inner = (footer_background + item_background).rich_color
             styles["palette", hover] = (
-                BORDER_CHARS[edge][1][0] if edge not in ("", "none", "hidden") else "",
+                left_border_char(edge),
                 Style.from_color((footer_background + edge_color).rich_color, inner),
                 Style.from_color(None, inner),  # its padding
             )
