@@ -20,23 +20,9 @@ from rkvst_tui.cli import console as cli_console
 from rkvst_tui.cli import dispatch, output
 from rkvst_tui.cli import parser as cli_parser
 from rkvst_tui.cli import token as cli_token
+from tests.env_helpers import clear_service_environment
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
-ENV_NAMES = (
-    "RKVST_URL",
-    "RKVST_CLIENT_ID",
-    "RKVST_CLIENT_SECRET",
-    "RKVST_CLIENT_SECRET_FILE",
-    "RKVST_BEARER_TOKEN_FILE",
-    "BEARER_TOKEN_FILE",
-    "RKVST_APPREG_CLIENT",
-    "RKVST_APPREG_SECRET",
-    "RKVST_APPREG_SECRET_FILENAME",
-    "RKVST_AUTHTOKEN_FILENAME",
-    "RKVST_PROFILE",
-    "RKVST_TUI_STATE_DIR",
-    "RKVST_TUI_DEBUG",
-)
 
 
 class FakeTerminal(io.StringIO):
@@ -47,8 +33,7 @@ class FakeTerminal(io.StringIO):
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
     """No configuration from the machine running the tests; config and data in tmp dirs."""
-    for name in ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
+    clear_service_environment(monkeypatch)
     monkeypatch.setenv("RKVST_TUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("RKVST_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))

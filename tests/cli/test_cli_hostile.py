@@ -13,29 +13,14 @@ import pytest
 from rkvst_tui import cli
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.cli import connection as cli_connection
+from tests.env_helpers import clear_service_environment
 
 HOSTILE_NAME = "Prod\x1b]0;PWNED\x07\x9b2J\u202eevil\u200b\u2028x\x7f"
-ENV_NAMES = (
-    "RKVST_URL",
-    "RKVST_CLIENT_ID",
-    "RKVST_CLIENT_SECRET",
-    "RKVST_CLIENT_SECRET_FILE",
-    "RKVST_BEARER_TOKEN_FILE",
-    "BEARER_TOKEN_FILE",
-    "RKVST_APPREG_CLIENT",
-    "RKVST_APPREG_SECRET",
-    "RKVST_APPREG_SECRET_FILENAME",
-    "RKVST_AUTHTOKEN_FILENAME",
-    "RKVST_PROFILE",
-    "RKVST_TUI_STATE_DIR",
-    "RKVST_TUI_DEBUG",
-)
 
 
 @pytest.fixture
 def env(tmp_path, sandbox, monkeypatch):
-    for name in ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
+    clear_service_environment(monkeypatch)
     monkeypatch.setenv("RKVST_TUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("RKVST_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))

@@ -19,28 +19,12 @@ import pytest
 from rkvst_tui import cli
 from rkvst_tui.api import state_dirs
 from rkvst_tui.api.secret_journal import SecretJournal
-
-ENV_NAMES = (
-    "RKVST_URL",
-    "RKVST_CLIENT_ID",
-    "RKVST_CLIENT_SECRET",
-    "RKVST_CLIENT_SECRET_FILE",
-    "RKVST_BEARER_TOKEN_FILE",
-    "BEARER_TOKEN_FILE",
-    "RKVST_APPREG_CLIENT",
-    "RKVST_APPREG_SECRET",
-    "RKVST_APPREG_SECRET_FILENAME",
-    "RKVST_AUTHTOKEN_FILENAME",
-    "RKVST_PROFILE",
-    "RKVST_TUI_STATE_DIR",
-    "RKVST_TUI_DEBUG",
-)
+from tests.env_helpers import clear_service_environment
 
 
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
-    for name in ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
+    clear_service_environment(monkeypatch)
     monkeypatch.setenv("RKVST_TUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("RKVST_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))

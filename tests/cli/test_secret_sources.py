@@ -39,25 +39,10 @@ from rkvst_tui.cli import parser as cli_parser
 from rkvst_tui.sandbox.server import SandboxServer
 from rkvst_tui.tui.app import RkvstApp
 from tests.console_helpers import SIZE, notifications, screen_text, settle
+from tests.env_helpers import clear_service_environment
 
 TOKEN_PATH = "/archivist/iam/v1/appidp/token"
 USER_NAME = "matrix-root"
-SECRET_NAMES = (
-    "RKVST_URL",
-    "RKVST_CLIENT_ID",
-    "RKVST_CLIENT_SECRET",
-    "RKVST_CLIENT_SECRET_FILE",
-    "RKVST_BEARER_TOKEN_FILE",
-    "BEARER_TOKEN_FILE",
-    "RKVST_APPREG_CLIENT",
-    "RKVST_APPREG_SECRET",
-    "RKVST_APPREG_SECRET_FILENAME",
-    "RKVST_AUTHTOKEN_FILENAME",
-    "RKVST_PROFILE",
-    "RKVST_TUI_STATE_DIR",
-    "RKVST_TUI_DEBUG",
-    "PROD_SECRET",
-)
 
 
 @dataclass
@@ -103,8 +88,7 @@ def tenant(tmp_path_factory) -> Iterator[Tenant]:
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Path:
     """No configuration of the machine running the tests: config and data in tmp dirs."""
-    for name in SECRET_NAMES:
-        monkeypatch.delenv(name, raising=False)
+    clear_service_environment(monkeypatch, "PROD_SECRET")
     monkeypatch.setenv("RKVST_TUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("RKVST_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(sys, "stdin", open(os.devnull))  # not a terminal: nothing may prompt

@@ -39,12 +39,11 @@ def cli_env(sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The command line configured through the environment as the sandbox's root registration;
     nothing from the machine running the tests; stdin not a terminal."""
     import io
-    import os
     import sys
 
-    for name in list(os.environ):
-        if name.startswith(("RKVST", "DATATRAILS")) or name == "BEARER_TOKEN_FILE":
-            monkeypatch.delenv(name, raising=False)
+    from tests.env_helpers import clear_service_environment
+
+    clear_service_environment(monkeypatch)
     for name in ("CONFIG", "DATA", "STATE"):
         monkeypatch.setenv(f"RKVST_TUI_{name}_DIR", str(tmp_path / name.lower()))
     monkeypatch.setenv("RKVST_URL", sandbox.base_url)

@@ -27,22 +27,7 @@ from security_helpers import TALLY
 from rkvst_tui import cli
 from rkvst_tui.sandbox import address
 from rkvst_tui.sandbox.embedded import SandboxProcess, SandboxStartError
-
-SECRET_NAMES = (
-    "RKVST_URL",
-    "RKVST_CLIENT_ID",
-    "RKVST_CLIENT_SECRET",
-    "RKVST_CLIENT_SECRET_FILE",
-    "RKVST_BEARER_TOKEN_FILE",
-    "BEARER_TOKEN_FILE",
-    "RKVST_APPREG_CLIENT",
-    "RKVST_APPREG_SECRET",
-    "RKVST_APPREG_SECRET_FILENAME",
-    "RKVST_AUTHTOKEN_FILENAME",
-    "RKVST_PROFILE",
-    "RKVST_TUI_STATE_DIR",
-    "RKVST_TUI_DEBUG",
-)
+from tests.env_helpers import clear_service_environment
 
 
 class Stranger:
@@ -119,8 +104,7 @@ def strangers() -> Iterator[list[Stranger]]:
 
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Path:
-    for name in SECRET_NAMES:
-        monkeypatch.delenv(name, raising=False)
+    clear_service_environment(monkeypatch)
     monkeypatch.setenv("RKVST_TUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("RKVST_TUI_DATA_DIR", str(tmp_path / "data"))
     return tmp_path / "data" / "sandbox"
