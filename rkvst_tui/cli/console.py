@@ -29,6 +29,11 @@ SANDBOX_FLAVOURS = ("rkvst", "datatrails")
 
 def sandbox_flavour(args: Any, environ: dict[str, str] | None = None) -> str:
     """The embedded sandbox's flavour: --sandbox-flavour, else RKVST_TUI_SANDBOX_FLAVOUR, else rkvst."""
+    return asked_sandbox_flavour(args, environ) or "rkvst"
+
+
+def asked_sandbox_flavour(args: Any, environ: dict[str, str] | None = None) -> str | None:
+    """The flavour --sandbox-flavour or RKVST_TUI_SANDBOX_FLAVOUR asks for; None when neither does."""
     import os
 
     chosen = option(args, "sandbox_flavour")
@@ -36,7 +41,7 @@ def sandbox_flavour(args: Any, environ: dict[str, str] | None = None) -> str:
         return str(chosen)
     value = (os.environ if environ is None else environ).get(SANDBOX_FLAVOUR_VARIABLE, "").strip()
     if not value:
-        return "rkvst"
+        return None
     if value.lower() not in SANDBOX_FLAVOURS:
         raise UsageError(
             f"{SANDBOX_FLAVOUR_VARIABLE}={value[:40]!r} is not a sandbox flavour",
@@ -64,9 +69,9 @@ def console_connect(
     if connection is None:
         from ..sandbox.embedded import SandboxProcess
 
-        sandbox = SandboxProcess(
-            state_dirs.sandbox_data_dir(), preferred_port=DEFAULT_SANDBOX_PORT, flavour=sandbox_flavour(args)
-        )
+        asked = asked_sandbox_flavour(args)
+        data_dir = state_dirs.sandbox_data_dir()
+        sandbox = SandboxProcess(data_dir, preferred_port=DEFAULT_SANDBOX_PORT, flavour=asked or "rkvst")
 
         def launch() -> None:
             sandbox.spawn()
@@ -87,12 +92,18 @@ def console_connect(
             from ..api.client import RkvstClient
             from ..api.connection import Connection
 
+            serving = sandbox.serving_flavour
+            unlike_asked = (
+                f"the sandbox already serving {data_dir} runs the {serving} flavour, not {asked}: "
+                f"stop it (or the other console using it) and start again to get {asked}"
+            )
             sandbox_connection = Connection(
                 sandbox.base_url,
                 client_id=sandbox.admin_client_id,
                 secret=sandbox.admin_secret,
                 profile="sandbox",
                 is_sandbox=True,
+                warnings=(unlike_asked,) if asked and serving and serving != asked else (),
             )
             return audited(RkvstClient(sandbox_connection))
     else:

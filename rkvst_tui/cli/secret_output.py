@@ -96,6 +96,8 @@ def _print_secret(app: Application, io: Io, *, reason: str, saved: Path | None, 
     io.say(f"{reason} app registration '{clean(app.display_name)}'")
     secret = ("Credentials", f"saved to {saved} (mode 0600)") if saved else ("SECRET", app.secret)
     pairs = [("CLIENT_ID", app.client_id), secret, ("Expires", utc_time(app.valid_until))]
+    if app.roles is not None:  # a service with roles (DataTrails): say whether it administers
+        pairs.append(("Owner", "yes: it administers the tenancy" if app.is_owner else "no"))
     io.say(fields(pairs + (claim_pairs(app) if claims else [])))  # what the server set, as it answered
     if not saved:
         io.note("Take note of the SECRET now: it can not be viewed again.")

@@ -11,7 +11,7 @@ the published key set would not do, since anyone can fetch and replay it.
     record = find_running(data_dir)       # AddressRecord | None; SandboxIdentityError if a stranger answers
     lock = DataDirLock(data_dir)          # the server's: lock.acquire() -> bool, lock.release()
     key = new_key(); ...serve, answering proof(key, challenge)...
-    record = write_address(data_dir, base_url, key)
+    record = write_address(data_dir, base_url, key, flavour)
     clear_address(data_dir, record)
 
 Standard library only: the console's sandbox child imports it before the server.
@@ -56,6 +56,7 @@ class AddressRecord:
     base_url: str
     pid: int
     key: str = field(repr=False)  # hex; proves the server read this data directory
+    flavour: str = ""  # "rkvst" or "datatrails"; "" in a record written before flavours
 
 
 def new_key() -> str:
@@ -119,13 +120,14 @@ def is_served(data_dir: Path) -> bool:
 # -- the record ---------------------------------------------------------------------------------
 
 
-def write_address(data_dir: Path, base_url: str, key: str) -> AddressRecord:
-    """Record where this process serves `data_dir` and the key it proves itself with (call it
-    holding the lock)."""
+def write_address(data_dir: Path, base_url: str, key: str, flavour: str = "") -> AddressRecord:
+    """Record where this process serves `data_dir`, the key it proves itself with and the
+    flavour it serves (call it holding the lock)."""
     from rkvst_tui.api.files import atomic_write_private
 
-    record = AddressRecord(base_url=base_url, pid=os.getpid(), key=key)
-    text = json.dumps({"base_url": record.base_url, "pid": record.pid, "key": record.key}) + "\n"
+    record = AddressRecord(base_url=base_url, pid=os.getpid(), key=key, flavour=flavour)
+    fields = {"base_url": record.base_url, "pid": record.pid, "key": record.key, "flavour": record.flavour}
+    text = json.dumps(fields) + "\n"
     atomic_write_private(Path(data_dir) / ADDRESS_FILE, text, overwrite=True)
     return record
 
@@ -136,7 +138,13 @@ def read_address(data_dir: Path) -> AddressRecord | None:
     try:
         with open(path, "rb") as file:
             data = json.loads(file.read(MAX_ANSWER_BYTES))
-        record = AddressRecord(base_url=data["base_url"], pid=int(data["pid"]), key=data["key"])
+        flavour = data.get("flavour", "")
+        record = AddressRecord(
+            base_url=data["base_url"],
+            pid=int(data["pid"]),
+            key=data["key"],
+            flavour=flavour if flavour in ("rkvst", "datatrails") else "",
+        )
         bytes.fromhex(record.key)
     except (OSError, ValueError, KeyError, TypeError):
         return None

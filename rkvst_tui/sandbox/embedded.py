@@ -73,7 +73,7 @@ class SandboxProcess:
         """`preferred_port`: listen there when it is free (so the URL, and the curl commands the
         console shows, stay the same from one run to the next), else on any free port.
         `flavour`: "rkvst" or "datatrails" (sandbox/state.py FLAVOURS); a sandbox that already
-        serves the data directory keeps the flavour it was started with."""
+        serves the data directory keeps the flavour it was started with (`serving_flavour`)."""
         self.data_dir = Path(data_dir)
         self.preferred_port = preferred_port
         self.flavour = flavour
@@ -162,6 +162,13 @@ class SandboxProcess:
         return self._answer("base_url")
 
     @property
+    def serving_flavour(self) -> str:
+        """The flavour the sandbox in use serves: a shared one keeps its own ("" if unknown)."""
+        if self._ready is None:
+            raise SandboxStartError("the sandbox is not ready yet")
+        return str(self._ready.get("flavour", "")) if self.shared else self.flavour
+
+    @property
     def admin_client_id(self) -> str:
         return self._answer("client_id")
 
@@ -204,7 +211,16 @@ def _share(data_dir: Path, record, out) -> int:
     except RkvstError as exc:
         return _fail(out, f"a sandbox already serves {data_dir} at {record.base_url}, but {exc.message}")
     out.write(
-        json.dumps({"base_url": record.base_url, "client_id": client_id, "secret": secret, "shared": True}) + "\n"
+        json.dumps(
+            {
+                "base_url": record.base_url,
+                "client_id": client_id,
+                "secret": secret,
+                "shared": True,
+                "flavour": record.flavour,
+            }
+        )
+        + "\n"
     )
     out.flush()
     return 0

@@ -361,7 +361,7 @@ class SandboxServer:
                 self._thread.join(timeout=5)
                 self._close_store()
                 raise RuntimeError(f"the sandbox did not start on {self.base_url}: {self._error!r}")
-            self._address = address.write_address(self.data_dir, self.base_url, identity_key)
+            self._address = address.write_address(self.data_dir, self.base_url, identity_key, self.flavour)
             return self
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 
 import pytest
@@ -71,6 +72,21 @@ def test_create_an_owner_and_manage_registrations_with_its_credentials(datatrail
     assert "OWNER" in header and "ROOT" not in header  # no root principals on this service
     owner_row = next(line for line in out.splitlines() if line.startswith("ci-owner"))
     assert owner_row.rstrip().endswith("yes")
+
+
+def test_create_says_whether_the_new_registration_is_an_owner(datatrails, capsys) -> None:
+    code, out, err = run(capsys, "apps", "create", "--name", "plain-owner", "--owner")
+    assert code == 0, err
+    assert re.search(r"^Owner\s+yes: it administers the tenancy$", out, re.M), out
+    code, out, err = run(capsys, "apps", "create", "--name", "plain-reader")
+    assert code == 0, err
+    assert re.search(r"^Owner\s+no$", out, re.M), out
+
+
+def test_create_on_rkvst_has_no_owner_line(rkvst, capsys) -> None:
+    code, out, err = run(capsys, "apps", "create", "--name", "no-roles-here")
+    assert code == 0, err
+    assert "CLIENT_ID" in out and "Owner" not in out
 
 
 def test_update_gives_and_takes_the_owner_role(datatrails, capsys) -> None:
@@ -151,3 +167,45 @@ def test_a_bad_sandbox_flavour_is_a_clear_error(isolated, monkeypatch, capsys) -
     assert "RKVST_TUI_SANDBOX_FLAVOUR='jitsuin' is not a sandbox flavour" in refused.value.message
     code, out, err = run(capsys, "--sandbox-flavour", "jitsuin")
     assert code == 2 and "invalid choice: 'jitsuin'" in err
+
+
+def test_asking_for_a_flavour_the_running_sandbox_lacks_is_said(isolated) -> None:
+    """A sandbox already serving the data keeps its flavour: the console says so, not silently."""
+    import asyncio
+
+    from rkvst_tui.api import state_dirs
+    from rkvst_tui.cli import console as cli_console
+    from rkvst_tui.cli import output
+    from rkvst_tui.cli import parser as cli_parser
+    from rkvst_tui.sandbox.embedded import SandboxProcess
+
+    first = SandboxProcess(state_dirs.sandbox_data_dir(), flavour="rkvst").start()
+    try:
+        args = cli_parser.build_parser().parse_args(["--sandbox-flavour", "datatrails"])
+        connect, servers = cli_console.console_connect(args, output.Io(sys.stdout, sys.stderr, sys.stdin, False))
+
+        async def use():
+            async with await connect() as client:
+                return client.connection.warnings, client.service.name, await client.whoami()
+
+        try:
+            warnings, name, me = asyncio.run(use())
+        finally:
+            for server in servers:
+                server.stop()
+        assert servers[0].shared and servers[0].serving_flavour == "rkvst"
+        assert name == "RKVST" and not me.roles_only  # the running sandbox's flavour, as said:
+        assert len(warnings) == 1 and "runs the rkvst flavour, not datatrails" in warnings[0]
+        assert "stop it" in warnings[0]
+
+        # Asking for the flavour it runs, or for none, gets no warning.
+        for argv in (["--sandbox-flavour", "rkvst"], []):
+            args = cli_parser.build_parser().parse_args(argv)
+            connect, servers = cli_console.console_connect(args, output.Io(sys.stdout, sys.stderr, sys.stdin, False))
+            try:
+                assert asyncio.run(use())[0] == ()
+            finally:
+                for server in servers:
+                    server.stop()
+    finally:
+        first.stop()

@@ -65,7 +65,7 @@ async def test_a_listing_is_retried_only_within_its_bound(sandbox, case: FaultCa
         transport.arm("GET", APPS, case.fault)
         with pytest.raises(RAISED[case.name]):
             await api.list_applications()
-        # The client alone: the console's loader adds its own bounded 429 retries on top.
+        # The client is the one layer that retries (the console passes it a notify hook, no retries of its own).
         bound = 1 + api.max_rate_limit_retries if case.name == "429 storm" else min(case.max_get_attempts, 3)
         assert 1 <= transport.count("GET", APPS) <= bound
         transport.disarm()
