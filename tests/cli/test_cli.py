@@ -225,6 +225,52 @@ def test_plain_http_to_another_machine_needs_insecure(isolated, capsys, monkeypa
     assert "y" * 64 not in err
 
 
+def _this_machines_address() -> str | None:
+    """An address of this machine that is not loopback (traffic to it stays on the machine)."""
+    import socket
+
+    # Connecting a UDP socket sends nothing: it only asks the kernel which address it would use.
+    for target in ("192.0.2.1", "10.255.255.255", "198.51.100.1"):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.connect((target, 9))
+                host = probe.getsockname()[0]
+            except OSError:
+                continue
+        if not host.startswith("127.") and host != "0.0.0.0":
+            return host
+    return None
+
+
+def test_insecure_allows_plain_http_to_an_address_that_is_not_loopback(isolated, make_sandbox, capsys, monkeypatch):
+    host = _this_machines_address()
+    if host is None:
+        pytest.skip("this machine has no address but loopback")
+    served = make_sandbox(host=host)
+    monkeypatch.setenv("RKVST_URL", served.base_url)
+    monkeypatch.setenv("RKVST_CLIENT_ID", served.admin_client_id)
+    monkeypatch.setenv("RKVST_CLIENT_SECRET", served.admin_secret)
+    code, out, err = run(capsys, "apps", "list")
+    assert code == 2 and "unencrypted" in err and "--insecure" in err and out == ""
+    code, out, err = run(capsys, "apps", "list", "--insecure")
+    assert code == 0, err
+    assert "sandbox-admin" in out
+
+    # The same from a profile's allow_insecure.
+    for name in ("RKVST_URL", "RKVST_CLIENT_ID", "RKVST_CLIENT_SECRET"):
+        monkeypatch.delenv(name)
+    config = isolated / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    profile = f'[profiles.lab]\nbase_url = "{served.base_url}"\nclient_id = "{served.admin_client_id}"\n'
+    profile += f'secret_file = "{served.credentials_file}"\n'
+    config.write_text(profile)
+    code, out, err = run(capsys, "--profile", "lab", "apps", "list")
+    assert code == 2 and "--insecure" in err
+    config.write_text(profile + "allow_insecure = true\n")
+    code, out, err = run(capsys, "--profile", "lab", "apps", "list")
+    assert code == 0 and "sandbox-admin" in out, err
+
+
 # -- apps -----------------------------------------------------------------------------------
 
 
