@@ -104,6 +104,13 @@ async def cmd_inspect(args: argparse.Namespace, io: Io) -> int:
             key_text = Path(args.key).expanduser().read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"the key file {args.key} can not be read ({exc})") from None
+        try:  # the key was asked for: one that can not be used is an error, not "not checked"
+            tokens.load_verification_key(key_text)
+        except tokens.KeyLoadError as exc:
+            raise UsageError(
+                f"the key in {args.key} can not be used: {clean(str(exc))}",
+                hint="give a PEM public key or certificate, a JWK or a JWKS",
+            ) from None
     options: dict[str, Any] = {}
     if args.verify:
         from ..api.client import RkvstClient
@@ -115,10 +122,7 @@ async def cmd_inspect(args: argparse.Namespace, io: Io) -> int:
         options.update(expected_issuer=connection.issuer, expected_audience=connection.audience, jwks=jwks)
         if jwks is None:
             options["no_key_reason"] = f"{connection.base_url} publishes no key set (the real service does not)"
-    try:
-        report = tokens.inspect_token(text, key=key_text, **options)
-    except tokens.KeyLoadError as exc:
-        raise UsageError(f"the key in {args.key} can not be used: {exc}") from None
+    report = tokens.inspect_token(text, key=key_text, **options)
     if io.json:
         emit_json(report.to_json(), io.out)
     else:

@@ -513,6 +513,38 @@ def test_inspect_a_token_offline_and_verified(env, capsys, mint_token, isolated,
     assert code == 1 and json.loads(out)["signature"]["state"] == "INVALID"
 
 
+def test_inspect_checks_the_signature_with_a_key_file(env, capsys, mint_token, isolated, rsa_key):
+    """--key PATH: the service's own key as a JWK or as PEM verifies its token; another key does not."""
+    import httpx
+    from cryptography.hazmat.primitives import serialization
+    from jwt.algorithms import RSAAlgorithm
+
+    from rkvst_tui.api.client import JWKS_PATH
+
+    token = mint_token(env)
+    jwk = httpx.get(env.base_url + JWKS_PATH).json()["keys"][0]
+    jwk_file, pem_file, other_file, bad_file = (isolated / name for name in ("k.jwk", "k.pem", "o.pem", "bad"))
+    jwk_file.write_text(json.dumps(jwk))
+    service_key = RSAAlgorithm.from_jwk(json.dumps(jwk))
+    pem = service_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem_file.write_bytes(pem)
+    other = rsa_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    other_file.write_bytes(other)
+    bad_file.write_text("not a key\n")
+    for key_file in (jwk_file, pem_file):
+        code, out, err = run(capsys, "inspect", token, "--key", str(key_file), "--json")
+        assert code == 0, err
+        assert json.loads(out)["signature"]["state"] == "VERIFIED"
+    code, out, err = run(capsys, "inspect", token, "--key", str(other_file), "--json")
+    assert code == 1 and json.loads(out)["signature"]["state"] == "INVALID"
+    code, out, err = run(capsys, "inspect", token, "--key", str(bad_file))
+    assert code == 2 and f"the key in {bad_file} can not be used" in err and "Traceback" not in err
+    code, out, err = run(capsys, "inspect", token, "--key", str(isolated / "missing.pem"))
+    assert code == 2 and "can not be read" in err
+
+
 def test_inspect_without_input(isolated, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", FakeTerminal(""))
     code, _, err = run(capsys, "inspect")
