@@ -38,7 +38,7 @@ token for `inspect`; with --verify, a token the service would refuse: unsigned, 
 signature, expired, not yet valid, wrong issuer or audience); 2 usage or configuration error
 (including claims that break the rules, and the console started without a terminal); 3 authentication or permission (401: credentials refused; 403: not a root
 principal); 4 `apps list --expiring`: some secrets expire within DAYS or have expired; 130 interrupted. Errors go to stderr as one sentence (and a hint), never
-a traceback. The console exits 143 when stopped by SIGTERM.
+a traceback. The console exits 143, 130 or 131 when stopped by SIGTERM, SIGINT or SIGQUIT.
 
 A command that connects first says on stderr (one `note:` line) which registrations a
 console left with a new secret nobody recorded (api/secret_journal.py), and how to fix

@@ -30,6 +30,18 @@ def keep_out_httpx_command_line() -> None:
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
+def no_core_dumps() -> None:
+    """A core file holds what the process held: a one-time secret, a token. None is written
+    (systemd-coredump honours the limit too)."""
+    try:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_CORE)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, hard))
+    except (ImportError, OSError, ValueError):
+        pass  # not on this platform: nothing to change
+
+
 def console_launch() -> Any:
     """What `build_parser().parse_args([])` gives, without importing argparse and building the
     parser (a bare `rkvst-tui` is the console, whose start-up this would slow)."""
@@ -63,6 +75,7 @@ def run_command(args: argparse.Namespace, argv: list[str], io: Io) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     keep_out_httpx_command_line()
+    no_core_dumps()
     if argv[:1] == ["sandbox"]:  # the runner parses its own arguments (`rkvst-tui sandbox -h`)
         from .sandbox import serve
 

@@ -154,7 +154,7 @@ class RkvstApp(TypeAhead, App[None]):
         if self.read_only:
             self.sub_title = "read-only"
         if not self.is_headless:
-            self._stop_cleanly_on_sigterm()
+            self._stop_cleanly_on_signals()
         self.apps_view.table.focus()
         self.connect_and_load()
 
@@ -592,18 +592,25 @@ class RkvstApp(TypeAhead, App[None]):
             return
         reveal.ask_before_quitting(lambda: self.request_quit(return_code))
 
-    def _stop_cleanly_on_sigterm(self) -> None:
-        """SIGTERM (`kill`, a service manager) ends the console as a quit does, restoring the
-        terminal; without this the process died with the terminal left in the console's modes.
+    def _stop_cleanly_on_signals(self) -> None:
+        """SIGTERM (`kill`, a service manager), SIGINT and SIGQUIT (`kill -INT`, `kill -QUIT`:
+        in the console's raw mode ctrl+c and ctrl+\\ are keys, not signals) end the console as a
+        quit does, restoring the terminal and naming a secret left on screen; without this the
+        process died with the terminal left in the console's modes (SIGQUIT with a core file).
         SIGHUP keeps its default: the terminal is gone, there is nothing to restore."""
         import signal
 
-        try:
-            asyncio.get_running_loop().add_signal_handler(
-                signal.SIGTERM, lambda: self.request_quit(128 + signal.SIGTERM, stopped_by="SIGTERM")
-            )
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not the main thread, or a platform without it: the default stays
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+            try:
+                loop.add_signal_handler(number, self._stopped_by, number)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread, or a platform without it: the default stays
+
+    def _stopped_by(self, number: int) -> None:
+        import signal
+
+        self.request_quit(128 + number, stopped_by=signal.Signals(number).name)
 
     async def action_quit(self) -> None:
         """ctrl+q and the command palette's Quit."""
