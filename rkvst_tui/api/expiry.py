@@ -3,7 +3,7 @@
 `expiring(apps, within_days, now)` lists those whose secret expires within `within_days` days
 of `now`, the expired ones included (marked), soonest first. A registration without an expiry
 date is not listed. Used by `rkvst-tui apps list --expiring DAYS`, `apps rotate --expiring DAYS`
-and the console's sign-in notice (within 30 days).
+and the console (its sign-in notice, its `f` filter and its Expiry column: within 30 days).
 """
 
 from __future__ import annotations
@@ -44,8 +44,7 @@ class Expiring:
     @property
     def days_left(self) -> int:
         """Whole days until it expires (0: within a day); negative, whole days since, once expired."""
-        seconds = (self.expires_at - self.now).total_seconds()
-        return math.floor(seconds / DAY) if seconds > 0 else -math.floor(-seconds / DAY)
+        return days_left(self.expires_at, self.now)
 
     def words(self) -> str:
         """'expired 3 days ago', 'expired today', 'expires today', '12 days left'."""
@@ -61,6 +60,27 @@ class Expiring:
         }
 
 
+def days_left(expires_at: datetime, now: datetime) -> int:
+    """Whole days until `expires_at` (0: within a day); once expired, minus the whole days since
+    (0: expired within the last day)."""
+    seconds = (expires_at - now).total_seconds()
+    return math.floor(seconds / DAY) if seconds > 0 else -math.floor(-seconds / DAY)
+
+
+def is_due(expires_at: datetime | None, now: datetime, within_days: int = NOTICE_DAYS) -> bool:
+    """Expired, or expiring within `within_days` days of `now` (no expiry date: never due)."""
+    return expires_at is not None and expires_at <= now + timedelta(days=within_days)
+
+
+def state(expires_at: datetime | None, now: datetime, within_days: int = NOTICE_DAYS) -> str:
+    """ "none" (no expiry date), "expired", "soon" (within `within_days` days) or "ok"."""
+    if expires_at is None:
+        return "none"
+    if expires_at <= now:
+        return "expired"
+    return "soon" if is_due(expires_at, now, within_days) else "ok"
+
+
 def days_left_words(expires_at: datetime | None, now: datetime | None = None) -> str:
     if expires_at is None:
         return ""
@@ -73,24 +93,14 @@ def days_left_words(expires_at: datetime | None, now: datetime | None = None) ->
     return "expires today" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
 
 
-def days_left_short(expires_at: datetime | None, now: datetime | None = None) -> str:
-    """For a narrow column: '12d', '0d', 'expired'."""
-    if expires_at is None:
-        return ""
-    now = now or datetime.now(timezone.utc)
-    seconds = (expires_at - now).total_seconds()
-    return "expired" if seconds <= 0 else f"{math.floor(seconds / DAY)}d"
-
-
 def expiring(apps: Iterable[Application], within_days: int, now: datetime | None = None) -> list[Expiring]:
     """The registrations whose secret expires within `within_days` days (expired ones too),
     soonest first (then by name and id, so the order is stable)."""
     now = now or datetime.now(timezone.utc)
-    horizon = now + timedelta(days=within_days)
     found = [
         Expiring(app.without_secret(), app.valid_until, now)
         for app in apps
-        if app.valid_until is not None and app.valid_until <= horizon
+        if app.valid_until is not None and is_due(app.valid_until, now, within_days)
     ]
     return sorted(found, key=lambda e: (e.expires_at, e.display_name, e.client_id))
 

@@ -129,6 +129,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("copy_client_id", "c", "Copy id", "apps", "Copy client id", "Copy the client id (OSC 52)", needs_row=True),
     Action("refresh", "r", "Refresh", "apps", "Refresh registrations", "Load every page again"),
     Action("filter", "slash", "Filter", "apps", "Filter registrations", "Filter by display name or client id"),
+    Action(
+        "toggle_expiring",
+        "f",
+        "Expiring",
+        "apps",
+        "Show expiring secrets",
+        "Show only the registrations whose secret has expired or expires within 30 days (f again: all)",
+        name="expiring",
+    ),
     Action("clear_filter", "escape", "Clear filter", "apps", show=False),
     # ROOT PRINCIPALS
     Action(

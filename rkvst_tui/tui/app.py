@@ -28,11 +28,12 @@ from textual.containers import Container
 from textual.widgets import ContentSwitcher
 
 from rkvst_tui.api import errors as api_errors
+from rkvst_tui.api.expiry import NOTICE_DAYS
 from rkvst_tui.api.service import own_issuers
 from rkvst_tui.api.state_dirs import data_dir
 from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.tui import actions
-from rkvst_tui.tui.formatting import safe, safe_lines, safe_paste, utc_now
+from rkvst_tui.tui.formatting import expiry_due, expiry_state, safe, safe_lines, safe_paste, utc_now
 from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.typeahead import TypeAhead
@@ -108,6 +109,7 @@ class RkvstApp(TypeAhead, App[None]):
         self._inspector_mounting = asyncio.Lock()  # the tab and "Open in inspector" may both mount it
         self.journal = journal
         self._unrecorded_offered = False
+        self._expiry_noticed = False  # the sign-in notice of expiring secrets: once a session
         # config.toml's [keymap]: action id (tui/actions.py) -> key(s); Textual applies it.
         self.keymap: dict[str, str] = dict(keymap or {})
 
@@ -296,6 +298,11 @@ class RkvstApp(TypeAhead, App[None]):
         """Every notification of the console (widgets' and screens' `notify` come here): many
         quote a server's words or a display name, so each line is made terminal-safe."""
         super().notify(safe_lines(message), title=safe(title), severity=severity, timeout=timeout, markup=markup)
+
+    def key_for(self, action_id: str) -> str:
+        """The (first) key of an action, as a [keymap] in config.toml may have changed it."""
+        action = actions.BY_ID[action_id]
+        return (self.keymap.get(action_id) or action.key).split(",")[0].strip()
 
     def refuse_read_only(self, action: str) -> None:
         words = actions.refusal_words(action)
@@ -533,6 +540,33 @@ class RkvstApp(TypeAhead, App[None]):
             self.journal.settle(client_id)
         except OSError:
             pass  # at worst the next start asks about a secret that was recorded: "It was recorded" ends it
+
+    def offer_expiry_notice(self) -> None:
+        """After the first full load: once a session, how many secrets have expired or expire
+        within 30 days (api/expiry.py), and the key that shows them."""
+        if self._expiry_noticed:
+            return
+        self._expiry_noticed = True
+        now = self.now()
+        due = [app for app in self.registrations().values() if expiry_due(app.valid_until, now)]
+        if not due:
+            return
+        expired = sum(1 for app in due if expiry_state(app.valid_until, now) == "expired")
+        count, plural = len(due), len(due) != 1
+        if expired == count:
+            words = f"{count} secret{'s have' if plural else ' has'} expired"
+        elif not expired:
+            words = f"{count} secret{'s expire' if plural else ' expires'} within {NOTICE_DAYS} days"
+        else:
+            words = f"{count} secrets have expired or expire within {NOTICE_DAYS} days ({expired} expired)"
+        words += f". Press {self.key_for('registrations-expiring')} on APP REGISTRATIONS to show them"
+        self.notify(
+            f"{words}.",
+            title="Secrets expiring",
+            severity="warning",
+            markup=False,
+            timeout=20,
+        )
 
     def offer_unrecorded_secrets(self) -> None:
         """Once signed in: the registrations an earlier console left with a secret nobody recorded."""

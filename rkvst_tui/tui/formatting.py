@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from rich.text import Text
 
-from rkvst_tui.api import time_words
+from rkvst_tui.api import expiry, time_words
 from rkvst_tui.api.terminal_safe import ELLIPSIS, escape_char, is_unsafe, terminal_safe
 
 # Characters of untrusted text drawn at most: a table cell, a title, a name in a sentence.
@@ -22,8 +22,6 @@ CELL_LIMIT = 256
 FIELD_LIMIT = 4096
 # Lines of untrusted text shown at most in one message (a server's answer of many lines).
 LINES_LIMIT = 40
-
-EXPIRY_WARNING = timedelta(days=30)
 
 as_utc = time_words.as_utc  # naive datetimes from the wire are UTC (RFC 3339 with `Z`)
 
@@ -43,33 +41,31 @@ def relative(moment: datetime, now: datetime) -> str:
 
 
 def expiry_state(valid_until: datetime | None, now: datetime) -> str:
-    """ "none", "expired", "soon" (within 30 days) or "ok"."""
-    if valid_until is None:
-        return "none"
-    until = as_utc(valid_until)
-    if until <= as_utc(now):
-        return "expired"
-    if until - as_utc(now) <= EXPIRY_WARNING:
-        return "soon"
-    return "ok"
+    """ "none", "expired", "soon" (within 30 days) or "ok" (api/expiry.py's rules)."""
+    return expiry.state(None if valid_until is None else as_utc(valid_until), as_utc(now))
+
+
+def expiry_due(valid_until: datetime | None, now: datetime) -> bool:
+    """Expired or expiring within 30 days: the `f` filter and the sign-in notice (api/expiry.py)."""
+    return valid_until is not None and expiry.is_due(as_utc(valid_until), as_utc(now))
 
 
 EXPIRY_STYLES = {"expired": "bold red", "soon": "bold yellow", "ok": "", "none": "dim"}
 
 
 def expiry_cell(valid_until: datetime | None, now: datetime) -> Text:
-    """The Expiry Date cell: the date, and a word as well as a colour when it matters
-    (colour alone is lost on a monochrome terminal)."""
+    """The Expiry Date cell, 18 columns at most: the date and the days left ("2027-01-15 · 365d",
+    "2026-02-01 · 17d", "2026-01-15 · today"), or how long ago it expired ("expired 5d ago",
+    "expired today"). Soon and expired are said in words as well as in colour (colour alone is
+    lost on a monochrome terminal)."""
     state = expiry_state(valid_until, now)
     if valid_until is None:
         return Text("no credential", style=EXPIRY_STYLES[state])
-    date = time_words.utc_date(valid_until)
+    days = expiry.days_left(as_utc(valid_until), as_utc(now))
     if state == "expired":
-        return Text(f"{date} expired", style=EXPIRY_STYLES[state])
-    if state == "soon":
-        days = max(0, (as_utc(valid_until) - as_utc(now)).days)
-        return Text(f"{date} in {days}d", style=EXPIRY_STYLES[state])
-    return Text(date)
+        return Text("expired today" if days == 0 else f"expired {-days}d ago", style=EXPIRY_STYLES[state])
+    left = "today" if days == 0 else f"{days}d"
+    return Text(f"{time_words.utc_date(valid_until)} · {left}", style=EXPIRY_STYLES[state])
 
 
 def timestamp(moment: datetime | None) -> str:

@@ -41,11 +41,17 @@ def test_expiry_states_and_cells_carry_a_word_not_only_a_colour():
     assert expiry_state(NOW, NOW) == "expired"
     assert expiry_state(NOW + timedelta(days=30), NOW) == "soon"
     assert expiry_state(NOW + timedelta(days=30, seconds=1), NOW) == "ok"
-    expired = expiry_cell(NOW - timedelta(days=1), NOW)
-    assert expired.plain == "2026-01-14 expired" and "red" in str(expired.style)
+    expired = expiry_cell(NOW - timedelta(days=3, hours=1), NOW)
+    assert expired.plain == "expired 3d ago" and "red" in str(expired.style)
+    assert expiry_cell(NOW - timedelta(hours=1), NOW).plain == "expired today"
     soon = expiry_cell(NOW + timedelta(days=17, hours=2), NOW)
-    assert soon.plain == "2026-02-01 in 17d" and "yellow" in str(soon.style)
+    assert soon.plain == "2026-02-01 · 17d" and "yellow" in str(soon.style)
+    assert expiry_cell(NOW + timedelta(hours=5), NOW).plain == "2026-01-15 · today"
+    later = expiry_cell(NOW + timedelta(days=365), NOW)
+    assert later.plain == "2027-01-15 · 365d" and not str(later.style)
     assert expiry_cell(None, NOW).plain == "no credential"
+    # The column is 18 wide: the longest forms fit uncut.
+    assert max(len(expiry_cell(NOW + timedelta(days=d), NOW).plain) for d in (-999, -1, 0, 1, 999)) <= 18
 
 
 def test_claims_summary_counts_and_truncates_without_markup():

@@ -22,9 +22,10 @@ from textual.widgets import DataTable, Input, Static
 
 from rkvst_tui import gc_policy
 from rkvst_tui.api import errors as api_errors
+from rkvst_tui.api.expiry import NOTICE_DAYS
 from rkvst_tui.api.service import application_caps
 from rkvst_tui.tui import actions
-from rkvst_tui.tui.formatting import claims_summary, expiry_cell, plain, safe
+from rkvst_tui.tui.formatting import claims_summary, expiry_cell, expiry_due, plain, safe
 from rkvst_tui.tui.problems import Problem, describe
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.views.owner_role import confirm_owner_change
@@ -121,6 +122,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         self._restore_cursor_to: str | None = None
         self._last_cursor_id: str | None = None  # survives a filter that shows no rows
         self._cell_cache: dict[str, tuple[object, tuple]] = {}
+        self.expiring_only = False  # `f`: only the secrets expired or expiring within 30 days
 
     # ----------------------------------------------------------------- layout
 
@@ -207,6 +209,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
                 await asyncio.sleep(0)  # let the screen paint between pages
             if first_page:
                 self._reset_rows()
+            self.console.offer_expiry_notice()
         except Exception as exc:  # noqa: BLE001 - shown to the user; the screen stays usable
             self._load_failed(exc)
         self.loading_pages = False
@@ -306,6 +309,14 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             elif self.load_problem is not None and total == 0:
                 problem = self.load_problem
                 empty.update(Text("\n".join(filter(None, [problem.title, problem.message, problem.hint])), style="red"))
+            elif total and self._filter and self.expiring_only:
+                empty.update(
+                    Text(
+                        f"No App Registrations match “{self._filter}” and expire within {NOTICE_DAYS} days", style="dim"
+                    )
+                )
+            elif total and self.expiring_only:
+                empty.update(Text(f"No secret has expired or expires within {NOTICE_DAYS} days", style="dim"))
             elif total and self._filter:
                 empty.update(Text(f"No App Registrations match “{self._filter}”", style="dim"))
             else:
@@ -317,10 +328,18 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             table.styles.height = "auto" if shown == 0 else "1fr"
             table.styles.max_height = 3 if shown == 0 else None
         parts = []
-        if self._filter:
+        if self._filter and self.expiring_only:
+            parts.append(
+                f"{shown:,} of {total:,} registrations match “{self._filter}” and expire within {NOTICE_DAYS} days"
+            )
+        elif self.expiring_only:
+            parts.append(f"{shown:,} of {total:,} registrations expire within {NOTICE_DAYS} days or have expired")
+        elif self._filter:
             parts.append(f"{shown:,} of {total:,} registrations match “{self._filter}”")
         else:
             parts.append(f"{total:,} registration{'s' if total != 1 else ''}")
+        if self.expiring_only:
+            parts.append(f"{self.console.key_for('registrations-expiring')}: show all")
         if self.loading_pages:
             parts.append("loading more…")
         elif self.load_problem is not None:
@@ -348,6 +367,8 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
     # ---------------------------------------------------------------- filter
 
     def _matches(self, application) -> bool:
+        if self.expiring_only and not expiry_due(application.valid_until, self.console.now()):
+            return False
         return application.matches(self._filter)
 
     def _mounted_filter_box(self) -> FilterInput | None:
@@ -405,15 +426,17 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             event.input.display = False
         self.table.focus()
 
-    def _apply_filter(self, value: str) -> None:
-        if value == self._filter and self.table.row_count:
+    def _apply_filter(self, value: str, *, again: bool = False) -> None:
+        """Show the rows matching `value` (and the expiring filter); `again`: even when `value`
+        is the filter already (the expiring filter changed)."""
+        if value == self._filter and self.table.row_count and not again:
             return
         keep = self.current_client_id() or self._last_cursor_id
         previous = self._filter.casefold()
         self._filter = value
         table = self.table
         candidates: Iterable[Application] = self.applications.values()
-        if previous and value.casefold().startswith(previous):
+        if previous and value.casefold().startswith(previous) and not again:
             # Typing on narrows: only the rows shown now can still match (a keystroke at
             # 10,000 rows need not test all 10,000 again).
             applications = self.applications
@@ -434,10 +457,18 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         self.show_state()
         self.refresh_bindings()
 
+    def action_toggle_expiring(self) -> None:
+        """`f`: only the secrets expired or expiring within 30 days, or all again."""
+        self.expiring_only = not self.expiring_only
+        self._apply_filter(self._filter, again=True)
+
     def select(self, client_id: str) -> bool:
         """Put the cursor on a registration (clearing a filter that hides it)."""
         if client_id not in self.applications:
             return False
+        if client_id not in self.table.rows and self.expiring_only:
+            self.expiring_only = False
+            self._apply_filter(self._filter, again=True)
         if client_id not in self.table.rows:
             self._drop_filter()
         self.table.move_cursor(row=self.table.get_row_index(client_id))
