@@ -95,7 +95,7 @@ def console(server: SandboxServer, *, read_only: bool = False) -> RkvstApp:
 
 
 async def settled(pilot: Pilot) -> None:
-    """Wait for the load, then pin everything that moves: token expiry, cursor blink."""
+    """Wait for the load, then pin everything that moves: token expiry, cursor blink, notices."""
     app = pilot.app
     for _ in range(400):
         if app.apps_view.loaded_once and not app.apps_view.loading_pages and app.principals_loaded:
@@ -107,6 +107,9 @@ async def settled(pilot: Pilot) -> None:
     if app.client is not None:
         app.client.tokens.expires_at = TOKEN_EXPIRES_AT
         app.query_one("ConsoleHeader").refresh_token_time()
+    # The sign-in notice of expiring secrets (the scene has two) would cover every shot's
+    # corner: its own snapshot shows it (tests/tui/test_console_hygiene_snapshots.py).
+    app.clear_notifications()
     freeze_inputs(app)
     await pilot.pause()
 
