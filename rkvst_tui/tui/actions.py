@@ -138,6 +138,25 @@ ACTIONS: tuple[Action, ...] = (
         "Show only the registrations whose secret has expired or expires within 30 days (f again: all)",
         name="expiring",
     ),
+    Action(
+        "mark",
+        "space",
+        "Mark",
+        "apps",
+        "Mark / unmark registration",
+        "Mark the registration (or unmark it) for a batch rotation (G)",
+        needs_row=True,
+    ),
+    Action(
+        "rotate_marked",
+        "G",
+        "Rotate marked",
+        "apps",
+        "Rotate marked secrets",
+        "Regenerate the secrets of the marked registrations (none marked: the one under the cursor)",
+        changes_tenant=True,
+        refused="rotating secrets",
+    ),
     Action("clear_filter", "escape", "Clear filter", "apps", show=False),
     # ROOT PRINCIPALS
     Action(

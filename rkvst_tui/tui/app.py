@@ -506,10 +506,24 @@ class RkvstApp(TypeAhead, App[None]):
             )
         )
 
-    def _note_shown(self, application, reason: str) -> Callable[[], None] | None:
+    def reveal_rotated(self, rotated: list, stopped=None) -> None:
+        """The one reveal of a batch rotation: `rotated` holds (Application with its new secret,
+        the callback that ends its journal entry); `stopped`, where a failure stopped it."""
+        from rkvst_tui.tui.screens.rotation_reveal import RotationRevealScreen
+
+        self.push_screen(
+            RotationRevealScreen(rotated, default_save_dir=credentials_dir(), stopped=stopped, clock=self.now)
+        )
+
+    def note_unrecorded(self, application, reason: str) -> Callable[[], None] | None:
+        """The journal's entry for a secret about to be made (a batch rotation notes each one
+        before its regenerate, so a console killed meanwhile still offers to fix it)."""
+        return self._note_shown(application, reason, before=True)
+
+    def _note_shown(self, application, reason: str, *, before: bool = False) -> Callable[[], None] | None:
         """Write the journal's entry for a secret about to be shown; the callback ends it."""
         journal, client_id = self.journal, application.client_id
-        if journal is None or not application.secret:
+        if journal is None or not (application.secret or before):
             return None
         connection = self.client.connection
         try:
@@ -617,9 +631,11 @@ class RkvstApp(TypeAhead, App[None]):
         if reveal is None or stopped_by:
             message = None
             if reveal is not None:
+                what = getattr(reveal, "unrecorded_words", None) or (
+                    f"the new secret of '{terminal_safe(reveal.display_name, 80)}'"
+                )
                 message = Text(
-                    f"rkvst-tui: stopped by {stopped_by} while the new secret of "
-                    f"'{terminal_safe(reveal.display_name, 80)}' was on screen, not recorded. "
+                    f"rkvst-tui: stopped by {stopped_by} while {what} was on screen, not recorded. "
                     "The next start offers to regenerate it."
                 )
             self.exit(return_code=return_code, message=message)

@@ -45,6 +45,7 @@ async def test_loads_every_registration_with_the_console_columns(sandbox):
     async with running_console(sandbox) as (app, pilot):
         table = app.apps_view.table
         assert [str(c.label) for c in table.columns.values()] == [
+            "",  # the mark (space) of a batch rotation
             "Display Name",
             "Client Id",
             "Secret",

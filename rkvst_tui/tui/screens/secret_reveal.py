@@ -77,8 +77,15 @@ def _utc(moment: datetime | None) -> str:
     return "unknown" if moment is None else utc_stamp(moment)
 
 
+SAVE_HELP = (
+    "CLIENT_ID=... and SECRET=... lines (JSON when the name ends in .json). The file is readable by "
+    "you alone (mode 0600) and is never replaced without asking."
+)
+
+
 class SaveCredentialsScreen(ModalScreen["Path | None"]):
-    """Pick where the credentials file goes; `write(path, overwrite)` does the writing.
+    """Pick where the credentials file goes (or, given a `title` and `help_text` that say so, the
+    folder of several: tui/screens/rotation_reveal.py); `write(path, overwrite)` does the writing.
 
     The secret stays with the caller: this screen only holds the writer.
     """
@@ -98,21 +105,28 @@ class SaveCredentialsScreen(ModalScreen["Path | None"]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, default_path: Path, write: Callable[[Path, bool], Path]) -> None:
+    def __init__(
+        self,
+        default_path: Path,
+        write: Callable[[Path, bool], Path],
+        *,
+        title: str = "Save the credentials to a file",
+        help_text: str = SAVE_HELP,
+        prefer: str = ".env",
+    ) -> None:
         super().__init__()
         self._default_path = default_path
         self._write = write
+        self._title = title
+        self._help_text = help_text
+        self._prefer = prefer
 
     def compose(self) -> ComposeResult:
         dialog = Vertical(id="save-dialog")
-        dialog.border_title = "Save the credentials to a file"
+        dialog.border_title = self._title
         with dialog:
-            yield Static(
-                "CLIENT_ID=... and SECRET=... lines (JSON when the name ends in .json). The file is readable by "
-                "you alone (mode 0600) and is never replaced without asking.",
-                id="save-help",
-            )
-            yield Input(str(self._default_path), id="save-path", suggester=PathSuggester(prefer=".env"))
+            yield Static(self._help_text, id="save-help")
+            yield Input(str(self._default_path), id="save-path", suggester=PathSuggester(prefer=self._prefer))
             yield Static("", id="save-error")
             with Horizontal(id="save-buttons"):
                 yield Button("Cancel", id="save-cancel")
@@ -175,6 +189,13 @@ class SaveCredentialsScreen(ModalScreen["Path | None"]):
 
 
 RECORDED_QUESTION = "Have you recorded the secret?"
+
+
+def forget_clipboard_copy(app, secret: str) -> None:
+    """Textual keeps the last copied text for in-app paste: drop it when it is `secret` (the
+    terminal's own copy stays, as the user asked)."""
+    if secret and getattr(app, "_clipboard", None) == secret:
+        app._clipboard = ""
 
 
 class RecordedQuestion(ConfirmScreen):
@@ -549,10 +570,7 @@ class SecretRevealScreen(ModalScreen[None]):
 
     def forget_secret(self) -> None:
         """Drop every copy this screen made or was given; the file the user saved is the only one left."""
-        secret = self._secret
-        if secret and getattr(self.app, "_clipboard", None) == secret:
-            # Textual keeps the last copied text for in-app paste; the terminal's copy stays.
-            self.app._clipboard = ""
+        forget_clipboard_copy(self.app, self._secret)
         for widget_id in ("#reveal-secret", "#reveal-token"):
             self.query_one(widget_id, Static).update("")
         if self._application is not None:

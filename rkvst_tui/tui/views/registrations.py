@@ -47,6 +47,7 @@ DEBOUNCE_SECONDS = 0.2
 # Widths follow the terminal's (FixedColumnsTable.add_fitted_columns): at 80 columns the
 # client id is shortened in the middle and Claims is hidden; Display Name and Root always show.
 COLUMNS = (
+    FittedColumn("", "mark", 1, rank=7, hideable=False),  # ● marked for a batch rotation (space)
     FittedColumn("Display Name", "name", 20, least=16, rank=6, hideable=False),
     FittedColumn("Client Id", "client_id", 36, least=13, rank=4, overflow="middle"),
     FittedColumn("Secret", "secret", 10, rank=2),
@@ -56,6 +57,9 @@ COLUMNS = (
 )
 CLAIMS_SUMMARY_LIMIT = 200  # the column cuts it to its width, ending in …
 SECRET_CELL = Text("shown once", style="dim")
+MARKED_CELL = Text("●", style="bold magenta")
+ROTATE_LIST_LIMIT = 12  # names listed in the batch rotation's question; then "… and N more"
+UNMARKED_CELL = Text("")
 
 
 def without_secret(application):
@@ -123,6 +127,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         self._last_cursor_id: str | None = None  # survives a filter that shows no rows
         self._cell_cache: dict[str, tuple[object, tuple]] = {}
         self.expiring_only = False  # `f`: only the secrets expired or expiring within 30 days
+        self.marked: dict[str, None] = {}  # client ids marked (space), in the order marked
 
     # ----------------------------------------------------------------- layout
 
@@ -171,6 +176,8 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             return False
         if action in ROW_ACTIONS and self.current_application() is None:
             return None
+        if action == "rotate_marked" and not self.marked and self.current_application() is None:
+            return None
         if action in MUTATING_ACTIONS and self.console.why_not_connected() is not None:
             return None
         if action == "refresh" and self.console.client is None:
@@ -209,6 +216,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
                 await asyncio.sleep(0)  # let the screen paint between pages
             if first_page:
                 self._reset_rows()
+            self._drop_gone_marks()
             self.console.offer_expiry_notice()
         except Exception as exc:  # noqa: BLE001 - shown to the user; the screen stays usable
             self._load_failed(exc)
@@ -260,6 +268,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
     def _build_cells(self, application) -> tuple[Text, ...]:
         now = self.console.now()
         return (
+            MARKED_CELL if application.client_id in self.marked else UNMARKED_CELL,
             plain(application.display_name),
             plain(application.client_id),
             SECRET_CELL,
@@ -340,6 +349,12 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             parts.append(f"{total:,} registration{'s' if total != 1 else ''}")
         if self.expiring_only:
             parts.append(f"{self.console.key_for('registrations-expiring')}: show all")
+        if self.marked:
+            hidden = sum(1 for client_id in self.marked if client_id not in table.rows)
+            marked = f"{len(self.marked):,} marked"
+            if hidden:
+                marked += f" ({hidden:,} hidden by the filter)"
+            parts.append(f"{marked}: {self.console.key_for('registrations-rotate-marked')} rotates")
         if self.loading_pages:
             parts.append("loading more…")
         elif self.load_problem is not None:
@@ -592,6 +607,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
     def forget(self, client_id: str) -> None:
         if self.applications.pop(client_id, None) is not None:
             self.refresh_caps()
+        self.marked.pop(client_id, None)
         if client_id in self.table.rows:
             self.table.remove_row(client_id)
         self.show_state()
@@ -654,6 +670,129 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         console.registrations_changed()
         if remove_root:
             console.remove_root_entry(application)
+
+    # ----------------------------------------------------------------- marks
+
+    def action_mark(self) -> None:
+        """`space`: mark the registration under the cursor for a batch rotation, or unmark it."""
+        client_id = self.current_client_id()
+        if client_id is None or client_id not in self.applications:
+            return
+        if client_id in self.marked:
+            del self.marked[client_id]
+        else:
+            self.marked[client_id] = None
+        self._cell_cache.pop(client_id, None)
+        self.table.update_cell(client_id, "mark", MARKED_CELL if client_id in self.marked else UNMARKED_CELL)
+        self.show_state()
+        self.refresh_bindings()
+
+    def _drop_gone_marks(self) -> None:
+        """A reload may have lost marked registrations (deleted elsewhere): they are unmarked."""
+        for client_id in [c for c in self.marked if c not in self.applications]:
+            del self.marked[client_id]
+
+    def clear_marks(self, client_ids: Iterable[str]) -> None:
+        for client_id in client_ids:
+            self.marked.pop(client_id, None)
+            self._cell_cache.pop(client_id, None)
+            if client_id in self.table.rows:
+                self.table.update_cell(client_id, "mark", UNMARKED_CELL)
+        self.show_state()
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------ batch rotation
+
+    def to_rotate(self) -> list[Application]:
+        """The marked registrations (in the order marked), else the one under the cursor; the
+        registration the console is signed in as goes last (its new secret is the console's)."""
+        chosen = [self.applications[c] for c in self.marked if c in self.applications]
+        if not chosen:
+            current = self.current_application()
+            chosen = [current] if current is not None else []
+        me = self.console.signed_in_client_id()
+        return [a for a in chosen if a.client_id != me] + [a for a in chosen if a.client_id == me]
+
+    def action_rotate_marked(self) -> None:
+        """`G`: ask (saying what rotation breaks, naming each), then rotate them one by one."""
+        chosen = self.to_rotate()
+        if not chosen:
+            return
+        count = len(chosen)
+        body = Text()
+        if count == 1:
+            body.append("Make a new secret for this app registration:\n")
+        else:
+            body.append("Make a new secret for each of these ")
+            body.append(f"{count} app registrations", style="bold")
+            body.append(", one by one:\n")
+        for application in chosen[:ROTATE_LIST_LIMIT]:
+            body.append(f"  • {safe(application.display_name or '(no name)', 60)}", style="bold")
+            body.append(f"  {safe(application.client_id, 40)}\n", style="dim")
+        if count > ROTATE_LIST_LIMIT:
+            body.append(f"  … and {count - ROTATE_LIST_LIMIT:,} more\n")
+        body.append("\nWhat rotation breaks: ", style="bold yellow")
+        body.append(
+            "every program that holds the old secret stops getting tokens at once; "
+            "tokens already issued run until they expire (up to an hour).\n"
+        )
+        body.append(
+            "The new secrets are shown once, together: save them to a folder or copy them one by one."
+            if count != 1
+            else "The new secret is shown once: save it to a folder or copy it."
+        )
+        if any(a.client_id == self.console.signed_in_client_id() for a in chosen):
+            body.append(
+                "\n\nIt includes the identity this console is signed in as (rotated last): its configured "
+                "secret stops working, so replace it before the console's next start.",
+                style="bold red",
+            )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._do_rotate(chosen)
+
+        self.console.push_screen(
+            confirm_screen(
+                f"Rotate {count} secret{'s' if count != 1 else ''}?",
+                body,
+                confirm_label=f"Rotate {count}",
+            ),
+            answered,
+        )
+
+    @work(group="apps-change", exit_on_error=False)
+    async def _do_rotate(self, chosen: list[Application]) -> None:
+        """Regenerate each in turn, noting each in the journal first; stop at the first failure.
+        One reveal shows every new secret, and what was not rotated."""
+        from rkvst_tui.tui.screens.rotation_reveal import NotRotated
+
+        console = self.console
+        rotated: list[tuple[Application, object]] = []
+        stopped: NotRotated | None = None
+        for index, application in enumerate(chosen):
+            settle = console.note_unrecorded(application, "rotated")
+            try:
+                fresh = await console.client.regenerate_secret(application.client_id)
+            except Exception as exc:  # noqa: BLE001 - the reveal (or a notification) says what happened
+                lost = api_errors.may_have_acted(exc)
+                if not lost and settle is not None:
+                    settle()  # refused or never sent: no new secret exists, its old one still works
+                stopped = NotRotated(
+                    application,
+                    describe(exc, f"Could not rotate the secret of {application.display_name}"),
+                    answer_lost=lost,
+                    left=chosen[index + 1 :],
+                )
+                break
+            rotated.append((fresh, settle))
+            self.remember(fresh)  # the list keeps no secret; the reveal has it
+        self.clear_marks([fresh.client_id for fresh, _ in rotated])  # the others stay marked: G goes on
+        if not rotated:
+            assert stopped is not None
+            console.report(stopped.problem, extra_hint=stopped.hint())
+            return
+        console.reveal_rotated(rotated, stopped)
 
     def action_regenerate(self) -> None:
         application = self.current_application()
