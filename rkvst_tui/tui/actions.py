@@ -222,6 +222,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("cycle_tab(-1)", "ctrl+pageup", "Previous tab", "", show=False, priority=True, name="previous-tab"),
     Action("quit", "ctrl+q", "Quit", "", show=False, priority=True),
     Action("reconnect", "", "Reconnect", "", "Reconnect", palette_help="Connect and load everything again"),
+    Action(
+        "audit_trail",
+        "",
+        "Audit trail",
+        "",
+        "Audit trail",
+        palette_help="Every change made with rkvst-tui on this machine, newest first (audit.jsonl)",
+        name="audit",
+    ),
 )
 
 BY_ID = {action.id: action for action in ACTIONS}

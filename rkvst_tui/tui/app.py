@@ -750,6 +750,14 @@ class RkvstApp(TypeAhead, App[None]):
         if not self.apps_view.select(client_id):
             self.notify("That registration is no longer loaded: press r to refresh.", markup=False)
 
+    def action_audit_trail(self) -> None:
+        """The palette's "Audit trail": the changes of audit.jsonl, newest first (api/audit.py)."""
+        from rkvst_tui.api.audit import AuditTrail
+        from rkvst_tui.tui.screens.audit_log import AuditLogScreen
+
+        trail = getattr(self.client, "audit", None)  # the one this console's changes go to
+        self.push_screen(AuditLogScreen(trail if isinstance(trail, AuditTrail) else AuditTrail()))
+
     def action_help(self) -> None:
         from rkvst_tui.tui.screens.help import HelpScreen, keys_of
 

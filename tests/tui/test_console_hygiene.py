@@ -11,12 +11,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from textual.widgets import Input
-from tui_helpers import client_for, column, notifications, row_of, running_console, screen_text, wait_until
+from textual.widgets import Input, OptionList
+from tui_helpers import cell_text, client_for, column, notifications, row_of, running_console, screen_text, wait_until
 
+from rkvst_tui.api.audit import AuditTrail
 from rkvst_tui.api.files import read_credentials_file
 from rkvst_tui.api.models import Application
 from rkvst_tui.api.secret_journal import SecretJournal
+from rkvst_tui.tui.screens.audit_log import AuditLogScreen
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.screens.rotation_reveal import RotationRevealScreen
 from rkvst_tui.tui.screens.secret_reveal import RecordedQuestion, SaveCredentialsScreen
@@ -281,3 +283,46 @@ async def test_read_only_refuses_G_out_loud(sandbox):
         await pilot.pause()
         assert app.screen is app.screen_stack[0]
         assert any("rotating secrets is turned off" in text for text in notifications(app))
+
+
+# ---------------------------------------------------------------- the audit trail screen
+
+
+async def open_audit_trail(app, pilot) -> AuditLogScreen:
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: bool(app.screen.query(OptionList)), what="the palette")
+    await pilot.press(*"Audit trail")
+    await wait_until(pilot, lambda: "Audit trail" in screen_text(app), what="the palette's entry")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, AuditLogScreen), what="the audit trail")
+    await wait_until(pilot, lambda: "Reading…" not in screen_text(app), what="the trail read")
+    return app.screen
+
+
+async def test_the_audit_trail_screen_lists_the_sessions_changes_newest_first_without_a_secret(sandbox, tmp_path):
+    await three_to_rotate(sandbox)
+    client = client_for(sandbox)
+    client.audit = AuditTrail(tmp_path / "state" / "audit.jsonl")
+    # A line someone else wrote, with a terminal escape in its name: shown escaped.
+    client.audit(client, "app.delete", target_id="x-1", target_name="evil\x1b[31mred")
+    async with running_console(sandbox, client=client) as (app, pilot):
+        await mark(app, pilot, "feed-a", "feed-b")
+        reveal = await rotate_marked(app, pilot)
+        secrets = [entry.secret for entry in reveal.entries]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecordedQuestion), what="the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.screen is app.screen_stack[0], what="the list")
+        screen = await open_audit_trail(app, pilot)
+        table = screen.query_one("#audit-table")
+        rows = [[cell_text(table.get_cell(key, c)) for c in ("action", "target", "outcome")] for key in table.rows]
+        assert [row[0] for row in rows] == ["app.regenerate", "app.regenerate", "app.delete"]
+        assert rows[0][1].startswith("feed-b (") and rows[1][1].startswith("feed-a (")
+        assert [row[2] for row in rows] == ["done", "done", "done"]
+        shown = screen_text(app)
+        assert "evil\\x1b[31mred" in shown and "\x1b" not in shown
+        assert "3 changes." in shown
+        assert not any(secret in shown for secret in secrets)
+        assert not any(secret in client.audit.path.read_text() for secret in secrets)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.screen_stack[0], what="the list")
