@@ -19,6 +19,13 @@ The progress file `DIR/rotation-progress.json` (0600, atomic) holds **no secret*
 service, and per registration its client id, display name, file and state. A lock beside it
 keeps two runs out of one directory.
 
+With `keyring=True` (`apps rotate --save-keyring`) each new secret goes to the system keyring
+instead of a file, under the service `rkvst-tui` and the client id (where a profile with
+`secret_keyring = true` reads it), before the next one is made; the progress file is kept in
+the state directory (`keyring_progress_dir`). A registration started by a run that died cannot
+be told saved by looking (the keyring held a secret before): `check_keyring` asks the token
+endpoint whether the secret in the keyring works.
+
 What rotation breaks (`ROTATION_BREAKS`, said before asking): every program that holds the old
 secret stops getting tokens at once; tokens already issued with it run until they expire.
 """
@@ -34,7 +41,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ApiError, RkvstError, TargetExists, may_have_acted
+from . import state_dirs
+from .errors import ApiError, RkvstError, may_have_acted
 from .files import _make_private_dirs, atomic_write_private, credentials_text, parse_credentials
 from .models import Application
 from .secret_journal import SecretJournal, service_of
@@ -59,6 +67,32 @@ def credentials_name(client_id: str) -> str:
     return f"{client_id}.env"
 
 
+def keyring_words(client_id: str) -> str:
+    from .config import KEYRING_SERVICE
+
+    return f"the keyring (service {KEYRING_SERVICE}, user {client_id})"
+
+
+def keyring_progress_dir(base_url: str, is_sandbox: bool) -> Path:
+    """Where a --save-keyring rotation of this service keeps its progress (no secret in it)."""
+    import re
+
+    slug = re.sub(r"[^A-Za-z0-9.-]+", "_", service_of(base_url, is_sandbox)).strip("_")[:80] or "service"
+    return state_dirs.state_dir() / "keyring-rotations" / slug
+
+
+def _keyring_module() -> Any:
+    """The optional keyring package; RotationRefused (naming it) when it is not installed."""
+    try:
+        import keyring
+    except Exception:  # noqa: BLE001 - a broken optional package is an absent one
+        raise RotationRefused(
+            "--save-keyring needs the keyring package, which is not installed",
+            hint="install it (pip install 'rkvst-tui[keyring]', or pip install keyring), or use --save-dir DIR",
+        ) from None
+    return keyring
+
+
 def _now_text() -> str:
     return rfc3339(datetime.now(timezone.utc))
 
@@ -74,9 +108,14 @@ class Done:
 
     client_id: str
     display_name: str
-    file: Path | None  # None: its file could not be written and the secret was printed instead
+    file: Path | None  # None: in the keyring, or its file could not be written and it was printed
     at: str
     earlier: bool = False  # by an earlier run
+    in_keyring: bool = False  # saved to the system keyring (--save-keyring)
+
+    @property
+    def saved(self) -> bool:
+        return self.file is not None or self.in_keyring
 
 
 @dataclass
@@ -85,6 +124,7 @@ class RotationPlan:
     todo: list[Application]  # to regenerate, in order
     done: list[Done]  # rotated already (earlier runs), or just now found saved
     redo: set[str] = field(default_factory=set)  # client ids started before whose new secret was lost
+    uncertain: set[str] = field(default_factory=set)  # keyring: started before; check_keyring tells
 
     def file_for(self, app: Application) -> Path:
         return self.save_dir / credentials_name(app.client_id)
@@ -115,9 +155,20 @@ class Rotation:
     """Rotation of registrations of `client`'s service into `save_dir` (see the module docstring)."""
 
     def __init__(
-        self, client: RkvstClient, save_dir: str | os.PathLike[str], *, journal: SecretJournal | None = None
+        self,
+        client: RkvstClient,
+        save_dir: str | os.PathLike[str] | None = None,
+        *,
+        journal: SecretJournal | None = None,
+        keyring: bool = False,
     ) -> None:
         self.client = client
+        self.keyring = _keyring_module() if keyring else None
+        if save_dir is None:
+            if not keyring:
+                raise ValueError("a rotation needs a save_dir, or keyring=True")
+            connection = client.connection
+            save_dir = keyring_progress_dir(connection.base_url, connection.is_sandbox)
         self.save_dir = Path(save_dir).expanduser()
         self.journal = journal if journal is not None else SecretJournal()
         self.progress_path = self.save_dir / PROGRESS_NAME
@@ -170,10 +221,17 @@ class Rotation:
         }
         atomic_write_private(self.progress_path, json.dumps(document, indent=1) + "\n", overwrite=True)
 
+    def where(self, client_id: str) -> str:
+        """Where the new secret of `client_id` goes: its file, or the keyring."""
+        return (
+            keyring_words(client_id) if self.keyring is not None else str(self.save_dir / credentials_name(client_id))
+        )
+
     def _mark(self, app: Application, state: str) -> None:
         self._entries[app.client_id] = {
             "display_name": app.display_name,
-            "file": str(self.save_dir / credentials_name(app.client_id)),
+            "file": "" if self.keyring is not None else self.where(app.client_id),
+            "keyring": "yes" if self.keyring is not None else "",
             "state": state,
             "at": _now_text(),
         }
@@ -219,6 +277,7 @@ class Rotation:
         todo: list[Application] = []
         done: list[Done] = []
         redo: set[str] = set()
+        uncertain: set[str] = set()
         seen: set[str] = set()
         me = self.client.acting_client_id()
         given = list(apps)
@@ -230,29 +289,62 @@ class Rotation:
             entry = self._entries.get(app.client_id)
             path = self.save_dir / credentials_name(app.client_id)
             state = entry.get("state") if entry else None
+            in_keyring = bool(entry and entry.get("keyring"))
             if entry is not None and state in (SAVED, SHOWN):
                 done.append(
                     Done(
                         app.client_id,
                         entry.get("display_name", app.display_name),
-                        path if state == SAVED else None,
+                        path if state == SAVED and not in_keyring else None,
                         entry.get("at", ""),
                         earlier=True,
+                        in_keyring=state == SAVED and in_keyring,
                     )
                 )
+                continue
+            if entry is not None and state == STARTED and self.keyring is not None:
+                uncertain.add(app.client_id)  # check_keyring: does the keyring's secret work?
+                todo.append(app.without_secret())
                 continue
             if entry is not None and state == STARTED:
                 if self._holds_credentials_of(path, app.client_id):
                     done.append(Done(app.client_id, app.display_name, path, entry.get("at", ""), earlier=True))
                     continue
                 redo.add(app.client_id)
-            if path.exists() or path.is_symlink():
+            if self.keyring is None and (path.exists() or path.is_symlink()):
                 raise RotationRefused(
                     f"{path} exists already: a secret in it would be overwritten",
                     hint="move it away (it may hold a secret still in use) or choose another --save-dir",
                 )
             todo.append(app.without_secret())
-        return RotationPlan(self.save_dir, todo, done, redo)
+        return RotationPlan(self.save_dir, todo, done, redo, uncertain)
+
+    async def check_keyring(self, plan: RotationPlan) -> None:
+        """Registrations started by a --save-keyring run that died: saved if the secret the
+        keyring holds for them gets a token now (it is then the new one); else regenerated again."""
+        if self.keyring is None or not plan.uncertain:
+            return
+        from .config import KEYRING_SERVICE
+
+        for app in [a for a in plan.todo if a.client_id in plan.uncertain]:
+            try:
+                secret = self.keyring.get_password(KEYRING_SERVICE, app.client_id)
+            except Exception:  # noqa: BLE001 - keyring backends raise their own types: treat as not saved
+                secret = None
+            works = False
+            if secret:
+                try:
+                    await self.client.request_token(app.client_id, secret)
+                    works = True
+                except RkvstError:
+                    works = False
+            if works:
+                plan.todo.remove(app)
+                entry = self._entries.get(app.client_id, {})
+                plan.done.append(Done(app.client_id, app.display_name, None, entry.get("at", ""), True, True))
+            else:
+                plan.redo.add(app.client_id)
+        plan.uncertain.clear()
 
     # ------------------------------------------------------------------ running
 
@@ -261,7 +353,7 @@ class Rotation:
         changed = False
         for item in plan.done:
             entry = self._entries.get(item.client_id)
-            if entry and entry.get("state") == STARTED and item.file is not None:
+            if entry and entry.get("state") == STARTED and item.saved:
                 entry["state"] = SAVED
                 changed = True
                 with contextlib.suppress(OSError):
@@ -328,9 +420,9 @@ class Rotation:
                     old_works=True,
                 ) from exc
             try:
-                atomic_write_private(path, credentials_text(fresh.client_id, fresh.secret))
-            except (OSError, TargetExists) as exc:
-                reason = getattr(exc, "message", None) or str(exc)
+                self._save(fresh, path)
+            except Exception as exc:  # noqa: BLE001 - OSError, TargetExists, or a keyring backend's own error
+                reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
                 raise stopped(
                     f"'{name}' ({app.client_id}) was rotated but its new credentials could not be saved: "
                     f"{terminal_safe(reason, 300)}",
@@ -338,7 +430,8 @@ class Rotation:
                     old_works=False,
                     unsaved=fresh,
                 ) from None
-            item = Done(app.client_id, app.display_name, path, _now_text())
+            in_keyring = self.keyring is not None
+            item = Done(app.client_id, app.display_name, None if in_keyring else path, _now_text(), False, in_keyring)
             with contextlib.suppress(OSError):
                 self.journal.settle(app.client_id)  # saved: that is its record
             with contextlib.suppress(OSError):
@@ -347,6 +440,14 @@ class Rotation:
             if on_done is not None:
                 on_done(item)
         return done
+
+    def _save(self, fresh: Application, path: Path) -> None:
+        if self.keyring is not None:
+            from .config import KEYRING_SERVICE
+
+            self.keyring.set_password(KEYRING_SERVICE, fresh.client_id, fresh.secret)
+            return
+        atomic_write_private(path, credentials_text(fresh.client_id, fresh.secret))
 
     def _forget(self, app: Application) -> None:
         """It was not rotated after all (refused, or never sent): no new secret exists."""

@@ -4,8 +4,10 @@
         the registrations whose secret expires within DAYS days (expired ones included, marked),
         soonest first. Exit 0 when there are none, 4 (EXIT_EXPIRING) when there are some, so a
         cron job or a monitoring check can use it as it is.
-    rkvst-tui apps rotate (ID ... | --expiring DAYS) --save-dir DIR [--dry-run] [--yes]
-        a new secret for each, saved to DIR/<client id>.env (0600) before the next one is made;
+    rkvst-tui apps rotate (ID ... | --expiring DAYS) (--save-dir DIR | --save-keyring) [--dry-run] [--yes]
+        a new secret for each, saved to DIR/<client id>.env (0600), or with --save-keyring to the
+        system keyring (service rkvst-tui, user the client id: where a profile's secret_keyring =
+        true reads it; needs the optional keyring package), before the next one is made;
         stops at the first failure saying which were rotated and where each secret is; run it
         again to go on with what is left (api/rotation.py). Asks first on a terminal; elsewhere
         it needs --yes. Exit 0 all rotated (or nothing left to do), 1 stopped at a failure.
@@ -69,7 +71,8 @@ def add_rotate_parser(apps_sub: Any) -> None:
         apps_sub,
         "rotate",
         "give several app registrations new secrets, each saved to its own file before the next is made",
-        epilog=f"{ROTATION_BREAKS} Each new secret goes to DIR/<client id>.env (mode 0600). The first failure "
+        epilog=f"{ROTATION_BREAKS} Each new secret goes to DIR/<client id>.env (mode 0600), or with "
+        "--save-keyring to the system keyring (service rkvst-tui, user the client id). The first failure "
         "stops the run and says which were rotated and where each secret is; running the same command "
         "again goes on with what is left (DIR/rotation-progress.json, which holds no secret). "
         "Exit 0 when all are rotated, 1 when it stopped.",
@@ -81,7 +84,16 @@ def add_rotate_parser(apps_sub: Any) -> None:
         metavar="DAYS",
         help="those whose secret expires within DAYS days, expired ones included",
     )
-    rotate.add_argument("--save-dir", metavar="DIR", help="where the new credentials go, one file each (required)")
+    rotate.add_argument(
+        "--save-dir", metavar="DIR", help="where the new credentials go, one file each (this or --save-keyring)"
+    )
+    rotate.add_argument(
+        "--save-keyring",
+        action="store_true",
+        help="save each new secret to the system keyring instead (service rkvst-tui, user the client id, "
+        "where a profile's secret_keyring = true reads it); needs the keyring package: "
+        "pip install 'rkvst-tui[keyring]'",
+    )
     rotate.add_argument("--dry-run", action="store_true", help="say what would be rotated and where; change nothing")
     rotate.add_argument("--yes", action="store_true", help="do not ask (needed when not on a terminal)")
 
@@ -146,19 +158,33 @@ def _done_json(item: Done) -> dict[str, Any]:
         "client_id": item.client_id,
         "display_name": item.display_name,
         "file": str(item.file) if item.file else None,
+        "keyring": item.in_keyring,
         "earlier": item.earlier,
     }
 
 
 def _where(item: Done) -> str:
+    from ..api.rotation import keyring_words
+
+    if item.in_keyring:
+        return f"in {keyring_words(item.client_id)}"
     return f"in {clean(str(item.file))}" if item.file else "printed when it could not be saved"
 
 
-def _say_plan(plan: RotationPlan, api: RkvstClient, io: Io, *, dry_run: bool) -> None:
+def _destination(rotation: Rotation) -> str:
+    """Where each new secret goes, in words."""
+    from ..api.rotation import keyring_words
+
+    if rotation.keyring is not None:
+        return keyring_words("<client id>")
+    return clean(str(rotation.save_dir / "<client id>.env"))
+
+
+def _say_plan(plan: RotationPlan, rotation: Rotation, api: RkvstClient, io: Io, *, dry_run: bool) -> None:
     earlier = [item for item in plan.done if item.earlier]
     if earlier:
         io.note(
-            f"rotated already into {clean(str(plan.save_dir))} by an earlier run: "
+            f"rotated already into {clean(_destination(rotation))} by an earlier run: "
             + ", ".join(f"'{clean(item.display_name)}' ({item.client_id})" for item in earlier)
         )
     if not plan.todo:
@@ -166,7 +192,7 @@ def _say_plan(plan: RotationPlan, api: RkvstClient, io: Io, *, dry_run: bool) ->
     verb = "would rotate" if dry_run else "to rotate"
     io.say(
         f"{verb} {len(plan.todo)} app registration{'s' if len(plan.todo) != 1 else ''}, "
-        f"each into {clean(str(plan.save_dir / '<client id>.env'))}:"
+        f"each into {_destination(rotation)}:"
     )
     rows = [
         (
@@ -206,9 +232,15 @@ def _confirm(args: argparse.Namespace, count: int, io: Io) -> bool:
 async def rotate_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int:
     from ..api.rotation import Rotation, RotationStopped
 
-    if not args.save_dir:
+    if args.save_dir and args.save_keyring:
         raise UsageError(
-            "apps rotate needs --save-dir DIR: each new secret is saved there before the next is made",
+            "apps rotate takes --save-dir DIR or --save-keyring, not both",
+            hint="each new secret is saved in one place before the next is made",
+        )
+    if not args.save_dir and not args.save_keyring:
+        raise UsageError(
+            "apps rotate needs --save-dir DIR (or --save-keyring): each new secret is saved there "
+            "before the next is made",
             hint="e.g. --save-dir ~/rotated (made mode 0700 if it does not exist)",
         )
     if bool(args.ids) == (args.expiring is not None):
@@ -216,15 +248,17 @@ async def rotate_apps(args: argparse.Namespace, api: RkvstClient, io: Io) -> int
             "give the registrations to rotate: client ids, or --expiring DAYS (not both)",
             hint="e.g. `rkvst-tui apps rotate --expiring 30 --save-dir DIR`",
         )
-    rotation = Rotation(api, args.save_dir)
+    rotation = Rotation(api, args.save_dir or None, keyring=args.save_keyring)
     targets = await _targets(args, api)
     if args.dry_run:
         plan = rotation.plan(targets)
+        await rotation.check_keyring(plan)
         return _finish(io, rotation, plan.done, plan.todo, dry_run=True, plan=plan, api=api)
     with rotation.locked():
         plan = rotation.plan(targets)
+        await rotation.check_keyring(plan)
         if not io.json:
-            _say_plan(plan, api, io, dry_run=False)
+            _say_plan(plan, rotation, api, io, dry_run=False)
         if not plan.todo:
             return _finish(io, rotation, plan.done, [], dry_run=False, plan=plan, api=api)
         if not _confirm(args, len(plan.todo), io):
@@ -260,7 +294,11 @@ def _finish(
                 "dry_run": dry_run,
                 "rotated": [_done_json(item) for item in done],
                 "to_rotate": [
-                    {"client_id": a.client_id, "display_name": a.display_name, "file": str(plan.file_for(a))}
+                    {
+                        "client_id": a.client_id,
+                        "display_name": a.display_name,
+                        "file": None if rotation.keyring is not None else str(plan.file_for(a)),
+                    }
                     for a in plan.todo
                 ]
                 if dry_run
@@ -272,7 +310,7 @@ def _finish(
         )
         return EXIT_OK
     if dry_run:
-        _say_plan(plan, api, io, dry_run=True)
+        _say_plan(plan, rotation, api, io, dry_run=True)
         io.note("dry run: nothing was changed" if plan.todo else "dry run: nothing left to rotate")
         return EXIT_OK
     new = [item for item in done if not item.earlier]
@@ -280,7 +318,9 @@ def _finish(
         io.say("nothing left to rotate")
         return EXIT_OK
     io.say(
-        f"{len(new)} rotated; the new secrets are in {clean(str(rotation.save_dir))}/<client id>.env (mode 0600). "
+        f"{len(new)} rotated; the new secrets are in {_destination(rotation)}"
+        + ("" if rotation.keyring is not None else " (mode 0600)")
+        + ". "
         "Give each program its new credentials: the old secrets no longer work; "
         "tokens already issued with them run until they expire."
     )
@@ -289,7 +329,7 @@ def _finish(
         mine = next(item for item in new if item.client_id == me)
         io.note(
             f"note: this command was signed in as {me}, now rotated: replace your secret with the one "
-            f"in {clean(str(mine.file))} before the next command"
+            f"{_where(mine)} before the next command"
         )
     return EXIT_OK
 
@@ -308,7 +348,7 @@ def _stopped(io: Io, rotation: Rotation, stopped: RotationStopped) -> int:
                     {
                         "client_id": a.client_id,
                         "display_name": a.display_name,
-                        "file": str(rotation.save_dir / f"{a.client_id}.env"),
+                        "file": None if rotation.keyring is not None else str(rotation.save_dir / f"{a.client_id}.env"),
                     }
                     for a in stopped.left
                 ],
