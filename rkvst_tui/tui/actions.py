@@ -135,7 +135,7 @@ ACTIONS: tuple[Action, ...] = (
         "Expiring",
         "apps",
         "Show expiring secrets",
-        "Show only the registrations whose secret has expired or expires within 30 days (f again: all)",
+        "Only the secrets expired or expiring within 30 days (again: all)",
         name="expiring",
     ),
     Action(
@@ -146,6 +146,7 @@ ACTIONS: tuple[Action, ...] = (
         "Mark / unmark registration",
         "Mark the registration (or unmark it) for a batch rotation (G)",
         needs_row=True,
+        show=False,  # the footer is full at 120 columns: help, the palette and the status line say it
     ),
     Action(
         "rotate_marked",
@@ -153,9 +154,10 @@ ACTIONS: tuple[Action, ...] = (
         "Rotate marked",
         "apps",
         "Rotate marked secrets",
-        "Regenerate the secrets of the marked registrations (none marked: the one under the cursor)",
+        "Rotate the marked registrations' secrets (none marked: this one)",
         changes_tenant=True,
         refused="rotating secrets",
+        show=False,  # the status line says "N marked: G rotates"
     ),
     Action("clear_filter", "escape", "Clear filter", "apps", show=False),
     # ROOT PRINCIPALS

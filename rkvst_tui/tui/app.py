@@ -574,6 +574,9 @@ class RkvstApp(TypeAhead, App[None]):
         else:
             words = f"{count} secrets have expired or expire within {NOTICE_DAYS} days ({expired} expired)"
         words += f". Press {self.key_for('registrations-expiring')} on APP REGISTRATIONS to show them"
+        if not self.read_only:
+            mark, rotate = self.key_for("registrations-mark"), self.key_for("registrations-rotate-marked")
+            words += f"; {mark} marks one, {rotate} rotates the marked"
         self.notify(
             f"{words}.",
             title="Secrets expiring",

@@ -70,7 +70,7 @@ async def test_signing_in_with_expiring_secrets_says_how_many_once_a_session(san
         await wait_until(pilot, lambda: bool(expiry_notices(app)), what="the expiry notice")
         [notice] = expiry_notices(app)
         assert "2 secrets have expired or expire within 30 days (1 expired)" in notice
-        assert "Press f on APP REGISTRATIONS to show them" in notice
+        assert "Press f on APP REGISTRATIONS to show them; space marks one, G rotates the marked." in notice
         await pilot.press("r")  # a reload is not a new session
         await wait_until(pilot, lambda: not app.apps_view.loading_pages, what="the reload")
         await app.workers.wait_for_complete()

@@ -17,7 +17,7 @@ def expected(app, text: str) -> list[str]:
 
 def shown(app) -> list[str]:
     table = app.apps_view.table
-    return [table.get_cell_at((row, 0)).plain for row in range(table.row_count)]
+    return [table.get_cell(key, "name").plain for key in table.rows]
 
 
 async def test_typing_and_deleting_a_filter_shows_exactly_the_matches_at_each_keystroke(sandbox):

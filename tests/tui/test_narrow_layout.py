@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 from rich.text import Text
+from textual.widgets.data_table import ColumnKey
 from tui_helpers import running_console, screen_text
 
 from rkvst_tui.sandbox.store import PrincipalRecord
@@ -52,13 +53,14 @@ async def test_registrations_at_80_columns_keep_name_and_root_and_follow_the_wid
     record, _ = server.store.create_application("TrafficLight101", {"serial_number": "TL1000000101"})
     async with running_console(server, size=NARROW) as (app, pilot):
         table = app.apps_view.table
-        assert table.visible_column_keys() == ["name", "client_id", "secret", "expiry", "root"]
+        assert table.visible_column_keys() == ["mark", "name", "client_id", "secret", "expiry", "root"]
         assert table.virtual_size.width <= table.size.width  # nothing scrolls sideways
         assert not table.show_horizontal_scrollbar
         lines = table_lines(app, table)
         assert lines[0].split() == ["Display", "Name", "Client", "Id", "Secret", "Expiry", "Date", "Root"]
         row = next(line for line in lines if "TrafficLight101" in line)
-        shortened = f"{record.client_id[:8]}…{record.client_id[-8:]}"
+        kept = table.columns[ColumnKey("client_id")].width - 1  # the characters either side of …
+        shortened = f"{record.client_id[: (kept + 1) // 2]}…{record.client_id[-(kept // 2) :]}"
         assert shortened in row and record.client_id not in row
         # The cell keeps the whole id (copied whole with c, shown whole in the details).
         assert table.get_cell(record.client_id, "client_id").plain == record.client_id
@@ -66,7 +68,7 @@ async def test_registrations_at_80_columns_keep_name_and_root_and_follow_the_wid
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         await pilot.pause()
-        assert table.visible_column_keys() == ["name", "client_id", "secret", "expiry", "claims", "root"]
+        assert table.visible_column_keys() == ["mark", "name", "client_id", "secret", "expiry", "claims", "root"]
         row = next(line for line in table_lines(app, table) if "TrafficLight101" in line)
         assert record.client_id in row and "1: serial_number" in row
 
