@@ -634,12 +634,11 @@ class RkvstApp(TypeAhead, App[None]):
         if reveal is None or stopped_by:
             message = None
             if reveal is not None:
-                what = getattr(reveal, "unrecorded_words", None) or (
-                    f"the new secret of '{terminal_safe(reveal.display_name, 80)}'"
-                )
+                batch = getattr(reveal, "unrecorded_words", None)  # the batch reveal (G)
+                what = batch or f"the new secret of '{terminal_safe(reveal.display_name, 80)}'"
                 message = Text(
-                    f"rkvst-tui: stopped by {stopped_by} while {what} was on screen, not recorded. "
-                    "The next start offers to regenerate it."
+                    f"rkvst-tui: stopped by {stopped_by} while {what} {'were' if batch else 'was'} on screen, "
+                    f"not recorded. The next start offers to regenerate {'them' if batch else 'it'}."
                 )
             self.exit(return_code=return_code, message=message)
             return

@@ -256,6 +256,23 @@ async def test_ctrl_q_on_the_batch_reveal_asks_first_and_back_keeps_it(sandbox, 
         assert len(journal.entries()) == 2
 
 
+async def test_stopped_by_a_signal_on_the_batch_reveal_it_names_the_unrecorded_and_keeps_their_entries(
+    sandbox, journal
+):
+    await three_to_rotate(sandbox)
+    async with running_console(sandbox, journal=journal) as (app, pilot):
+        await mark(app, pilot, "feed-a", "feed-b", "feed-c")
+        reveal = await rotate_marked(app, pilot)
+        await pilot.press("down", "s")  # feed-b is recorded (copied)
+        secrets = [entry.secret for entry in reveal.entries]
+        app.request_quit(143, stopped_by="SIGTERM")
+        await wait_until(pilot, lambda: app._exit_renderables or not app.is_running, what="the console to quit")
+        [said] = [str(message) for message in app._exit_renderables]
+    assert "stopped by SIGTERM while the new secrets of 'feed-a', 'feed-c' were on screen" in said
+    assert "offers to regenerate them" in said and not any(secret in said for secret in secrets)
+    assert sorted(e.display_name for e in journal.entries()) == ["feed-a", "feed-c"]
+
+
 async def test_a_failure_mid_batch_stops_and_the_reveal_says_what_was_and_was_not_rotated(sandbox, journal):
     made = await three_to_rotate(sandbox)
     async with running_console(sandbox, journal=journal) as (app, pilot):
