@@ -33,9 +33,9 @@ OUTCOME_STYLES = {DONE: "green", REFUSED: "bold red", UNKNOWN: "bold yellow"}
 # At 80 columns the action and the target are cut (ending in …); the time is never.
 COLUMNS = (
     FittedColumn("Time (UTC)", "time", 20, rank=5, hideable=False),
-    FittedColumn("Action", "action", 22, least=14, rank=4, hideable=False),
-    FittedColumn("Target", "target", 48, least=16, rank=2, hideable=False),
-    FittedColumn("Outcome", "outcome", 28, least=12, rank=3, hideable=False),
+    FittedColumn("Action", "action", 22, least=14, rank=3, hideable=False),
+    FittedColumn("Target", "target", 48, least=16, rank=4, hideable=False),
+    FittedColumn("Outcome", "outcome", 28, least=10, rank=2, hideable=False),
 )
 
 
