@@ -613,6 +613,58 @@ async def test_access_test_as_a_new_registration_explains_secure_by_default(det_
         assert cell(app, "#ti-payload", "serial_number", 1) == "TL1000000101"
 
 
+LIGHTS_POLICY = {
+    "display_name": "Traffic lights in Cambridge",
+    "filters": [{"or": ["attributes.arc_display_type=Traffic Light"]}, {"or": ["attributes.location=Cambridge"]}],
+    "access_permissions": [
+        {
+            "user_attributes": [{"or": ["jwt_serial_number=TL1000000101"]}],
+            "asset_attributes_read": ["arc_display_name"],
+        }
+    ],
+}
+
+
+async def test_access_test_of_a_shared_registration_names_the_policy_and_its_filter(det_sandbox, admin_client):
+    from rkvst_tui.api.policies import create_policy
+
+    await create_policy(admin_client, LIGHTS_POLICY)
+    registration = create_registration(det_sandbox, "TrafficLight101", {"serial_number": "TL1000000101"})
+    token = sandbox_token(det_sandbox, registration["client_id"], registration["credentials"][0]["secret"])
+    app = InspectorHost(admin_client)
+    async with app.run_test(size=SIZE) as pilot:
+        await paste(pilot, token)
+        await press(pilot, "ti-test")
+        result = shown(app, "#ti-access")
+        assert result.startswith("200 OK: 3 assets: Traffic light 101")
+        words = " ".join(result.split())
+        assert "TrafficLight101 sees 3 assets through 'Traffic lights in Cambridge'" in words
+        assert "(filter `arc_display_type=Traffic Light` AND `location=Cambridge`)" in words
+        assert "named by `jwt_serial_number=TL1000000101`; reads arc_display_name" in words
+        assert "named by a claim" in result
+
+
+async def test_access_test_of_an_unshared_registration_names_its_claims_and_the_nearest_policy(
+    det_sandbox, admin_client
+):
+    from rkvst_tui.api.policies import create_policy
+
+    await create_policy(admin_client, LIGHTS_POLICY)
+    registration = create_registration(det_sandbox, "TrafficLight202", {"serial_number": "TL2000000202"})
+    client_id = registration["client_id"]
+    token = sandbox_token(det_sandbox, client_id, registration["credentials"][0]["secret"])
+    app = InspectorHost(admin_client)
+    async with app.run_test(size=SIZE) as pilot:
+        await paste(pilot, token)
+        await press(pilot, "ti-test")
+        result = " ".join(shown(app, "#ti-access").split())
+        assert result.startswith("200 OK, 0 assets: TrafficLight202 sees no asset")
+        assert f"no policy names this registration (`subject={client_id}`)" in result
+        assert "or its claims (`jwt_serial_number=TL2000000202`)" in result
+        assert "nearest: 'Traffic lights in Cambridge' names `jwt_serial_number=TL1000000101`" in result
+        assert "make it root" in result
+
+
 async def test_access_test_with_a_rejected_token_explains_401(det_sandbox, admin_client):
     expired_token = sandbox_token(det_sandbox)
     det_sandbox.clock.advance(7200)  # two hours on, the sandbox refuses it too

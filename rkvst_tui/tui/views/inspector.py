@@ -39,6 +39,7 @@ from rkvst_tui.api.inspection import (
 )
 from rkvst_tui.api.shell import guide_word
 from rkvst_tui.tui import actions
+from rkvst_tui.tui.access_test import access_test_text
 from rkvst_tui.tui.formatting import FIELD_LIMIT, plain, safe, safe_lines, safe_text
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
     from rkvst_tui.api.client import RkvstClient
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a token file is a few kB; refuse to slurp a disk image
-MAX_ASSET_NAMES = 8
 AUTO_INSPECT_DELAY = 0.3  # seconds of quiet after typing or pasting before inspecting
 
 STATE_CLASSES = {
@@ -56,17 +56,6 @@ STATE_CLASSES = {
     NOT_CHECKED: "-not-checked",
     UNSECURED: "-unsecured",
 }
-
-NOT_SHARED = "this identity is not root and no access policy shares assets with it"
-SECURE_BY_DEFAULT_FIX = (
-    "Fix: make it root (ROOT PRINCIPALS: issuer {issuer}, subject {subject}) or add an access policy "
-    "that shares assets with it."
-)
-OWNER_FIX = (  # where access is managed by roles (DataTrails: no root principals)
-    "Fix: give it the Owner role (rkvst-tui apps update {subject} --owner) or add an access policy "
-    "that shares assets with it."
-)
-
 
 TIMES_COLUMNS = (
     FittedColumn("Claim", "name", 5, rank=6),
@@ -832,60 +821,4 @@ class TokenInspector(Widget):
         self.notify(message, title=title, severity="error", markup=False)
 
 
-async def access_test_text(client: RkvstClient, token: str, report: TokenReport | None) -> Text:
-    """GET /archivist/v2/assets as the token, in words: status, assets, and why an empty list is empty."""
-    try:
-        assets = await client.list_assets(bearer_token=token)
-    except api_errors.Unauthenticated as exc:
-        return Text.assemble(
-            ("401 Unauthenticated", "bold red"),
-            f": the service did not accept this token ({exc.server_message or exc.message}). It is expired, "
-            "altered, signed by another key, or from another backend: check exp, iss, aud and the signature above.",
-        )
-    except api_errors.PermissionDenied as exc:
-        return Text.assemble(
-            ("403 Permission denied", "bold red"),
-            f": the token is genuine but this identity may not read assets ({exc.server_message or exc.message}).",
-        )
-    except api_errors.ApiError as exc:
-        problem = describe(exc, "Access test failed")
-        return Text.assemble((f"{exc.status}", "bold red"), f" {problem.message} {problem.hint}".rstrip())
-    except Exception as exc:  # noqa: BLE001 - shown as the access test's result
-        problem = describe(exc, "Access test failed")
-        return Text.assemble(("Failed", "bold red"), f": {problem.message} {problem.hint}".rstrip())
-
-    if assets:
-        names = [a.display_name or a.identity for a in assets[:MAX_ASSET_NAMES]]
-        more = f" and {len(assets) - MAX_ASSET_NAMES} more" if len(assets) > MAX_ASSET_NAMES else ""
-        noun = "asset" if len(assets) == 1 else "assets"
-        return Text.assemble(("200 OK", "bold green"), f": {len(assets)} {noun}: {', '.join(names)}{more}.")
-
-    payload = report.payload if report is not None and report.payload else {}
-    iss, sub = payload.get("iss"), payload.get("sub")
-    issuer = iss if isinstance(iss, str) else client.connection.issuer
-    subject = sub if isinstance(sub, str) else "?"
-    is_root = await _is_root(client, issuer, subject)
-    roles_only = getattr(getattr(client, "service", None), "roles_only", False)
-    fix = (OWNER_FIX if roles_only else SECURE_BY_DEFAULT_FIX).format(issuer=issuer, subject=subject)
-    if is_root:
-        why = "this identity is root, so the tenant simply has no assets yet."
-    elif is_root is None:
-        why = (
-            'either the tenant has no assets yet or, as for every new app registration, "secure by default": '
-            f"{NOT_SHARED}. {fix}"
-        )
-    else:
-        why = f'"secure by default": {NOT_SHARED}. {fix}'
-    return Text.assemble(("200 OK, 0 assets", "bold yellow"), f": {why}")
-
-
-async def _is_root(client: RkvstClient, issuer: str, subject: str) -> bool | None:
-    """Whether (issuer, subject) is a root principal, as far as the connected identity may tell."""
-    try:
-        principals = await client.get_root_principals()
-    except Exception:  # noqa: BLE001 - not known: the caller may not read root principals
-        return None  # the connected identity is not root either, or the call failed
-    return any(p.issuer == issuer and p.subject == subject for p in principals)
-
-
-__all__ = ["TokenInspector", "access_test_text"]
+__all__ = ["TokenInspector"]
