@@ -159,6 +159,16 @@ ACTIONS: tuple[Action, ...] = (
         refused="rotating secrets",
         show=False,  # the status line says "N marked: G rotates"
     ),
+    Action(
+        "access",
+        "x",
+        "Access",
+        "apps",
+        "Explain registration's access",
+        "What the registration can see and why: which access policies name it, through which filter",
+        needs_row=True,
+        show=False,  # the footer is full at 120 columns: help and the palette say it
+    ),
     Action("clear_filter", "escape", "Clear filter", "apps", show=False),
     # ROOT PRINCIPALS
     Action(

@@ -543,6 +543,15 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             return
         handler(application)
 
+    def action_access(self) -> None:
+        """x: what the registration can see, and why (api/access.py's explanation)."""
+        application = self.current_application()
+        if application is None:
+            return
+        from rkvst_tui.tui.screens.access_explanation import AccessExplanationScreen
+
+        self.console.push_screen(AccessExplanationScreen(self.console.client, application))
+
     def action_copy_client_id(self) -> None:
         application = self.current_application()
         if application is None:

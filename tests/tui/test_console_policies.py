@@ -1,0 +1,88 @@
+"""Access in the console against a real sandbox: on a registration's row, x explains what its
+tokens see and why (api/access.py's words), the policies' names escaped; it says the same as
+the registration's own GET /archivist/v2/assets."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from tui_helpers import client_for, running_console, screen_text, wait_until
+
+from rkvst_tui.api.models import Application
+from rkvst_tui.api.policies import create_policy
+from rkvst_tui.tui.screens.access_explanation import AccessExplanationScreen
+
+
+def lights_policy(name: str, serial: str) -> dict:
+    return {
+        "display_name": name,
+        "filters": [{"or": ["attributes.arc_display_type=Traffic Light"]}, {"or": ["attributes.location=Cambridge"]}],
+        "access_permissions": [
+            {
+                "user_attributes": [{"or": [f"jwt_serial_number={serial}"]}],
+                "asset_attributes_read": ["arc_display_name"],
+            }
+        ],
+    }
+
+
+def words(app) -> str:
+    return " ".join(re.sub(r"[█▀▄▌▐▔▁┃│]", " ", screen_text(app)).split())
+
+
+async def explained(app, pilot, application: Application) -> str:
+    app.apps_view.table.move_cursor(row=app.apps_view.table.get_row_index(application.client_id))
+    await pilot.press("x")
+    await wait_until(pilot, lambda: isinstance(app.screen, AccessExplanationScreen), what="the explanation screen")
+    screen = app.screen
+    await wait_until(pilot, lambda: not screen.text.startswith("Reading"), what="the explanation")
+    await pilot.pause()
+    return words(app)
+
+
+def own_assets(sandbox, application: Application) -> list[dict]:
+    token = httpx.post(
+        sandbox.base_url + "/archivist/iam/v1/appidp/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": application.client_id,
+            "client_secret": application.secret,
+        },
+    ).json()["access_token"]
+    answer = httpx.get(sandbox.base_url + "/archivist/v2/assets", headers={"Authorization": f"Bearer {token}"})
+    return answer.json()["assets"]
+
+
+async def test_x_explains_a_shared_registration_as_its_token_sees_it(sandbox):
+    async with client_for(sandbox) as client:
+        shared = await client.create_application("TrafficLight101", {"serial_number": "TL1000000101"})
+        await create_policy(client, lights_policy("Traffic lights in Cambridge", "TL1000000101"))
+    async with running_console(sandbox, size=(120, 40)) as (app, pilot):
+        text = await explained(app, pilot, shared)
+        assert "TrafficLight101 sees 3 assets through 'Traffic lights in Cambridge'" in text
+        assert "(filter `arc_display_type=Traffic Light` AND `location=Cambridge`)" in text
+        assert "named by a claim: every registration with the same claim value sees the same" in text
+        seen = own_assets(sandbox, shared)
+        assert len(seen) == 3
+        for asset in seen:
+            assert asset["identity"] in text
+            assert set(asset["attributes"]) == {"arc_display_name"}
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, AccessExplanationScreen), what="back to the list")
+
+
+async def test_x_on_an_unshared_registration_names_the_nearest_policy_escaped(sandbox):
+    async with client_for(sandbox) as client:
+        lonely = await client.create_application("TrafficLight202", {"serial_number": "TL2000000202"})
+        await create_policy(client, lights_policy("Lights\x1b[2J\x07 of Ely", "TL2000000201"))
+    async with running_console(sandbox, size=(80, 24)) as (app, pilot):
+        text = await explained(app, pilot, lonely)
+        assert "TrafficLight202 sees no asset: no policy names this registration" in text
+        assert f"no policy names this registration (`subject={lonely.client_id}`)" in app.screen.text
+        assert r"nearest: 'Lights\x1b[2J\x07 of Ely' names `jwt_serial_number=TL2000000201`" in app.screen.text
+        assert "nearest: 'Lights" in text
+        raw = screen_text(app)
+        assert "\x1b" not in raw and "\x07" not in raw
+        assert "of Ely" in text
+        assert own_assets(sandbox, lonely) == []
