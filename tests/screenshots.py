@@ -100,6 +100,7 @@ def all_scenes(server) -> dict[str, Scene]:
 NARROW_SHOTS = {
     "app_registrations_80x24": "app_registrations",
     "registration_details_80x24": "registration_details_commands",
+    "access_policies_80x24": "access_policies",
 }
 
 

@@ -20,11 +20,27 @@ from dataclasses import dataclass
 from textual.binding import Binding
 
 # The tabs: (id, label). The id names the tab, its pane, and its actions' tab.
-TABS = (("apps", "APP REGISTRATIONS"), ("principals", "ROOT PRINCIPALS"), ("inspector", "TOKEN INSPECTOR"))
+TABS = (
+    ("apps", "APP REGISTRATIONS"),
+    ("principals", "ROOT PRINCIPALS"),
+    ("inspector", "TOKEN INSPECTOR"),
+    ("policies", "ACCESS POLICIES"),
+)
 TAB_IDS = tuple(tab_id for tab_id, _ in TABS)
-TAB_NAMES = {"apps": "App registrations", "principals": "Root principals", "inspector": "Token inspector"}
+TAB_NAMES = {
+    "apps": "App registrations",
+    "principals": "Root principals",
+    "inspector": "Token inspector",
+    "policies": "Access policies",
+}
 # The prefix of a tab's action ids in a keymap ("" is the console, anywhere).
-_ID_PREFIX = {"apps": "registrations", "principals": "principals", "inspector": "inspector", "": "console"}
+_ID_PREFIX = {
+    "apps": "registrations",
+    "principals": "principals",
+    "inspector": "inspector",
+    "policies": "policies",
+    "": "console",
+}
 
 
 @dataclass(frozen=True)
@@ -197,6 +213,21 @@ ACTIONS: tuple[Action, ...] = (
     # TOKEN INSPECTOR (its buttons are in the palette too: commands.button_commands)
     Action("clear", "ctrl+l", "Clear inspector", "inspector", "Clear the token inspector"),
     Action("test_access", "ctrl+t", "Test access", "inspector", "Test access with the inspected token"),
+    # ACCESS POLICIES ("enter" on the table opens the details: the table's own binding)
+    Action("details", "", "Details", "policies", "Show access policy details", needs_row=True),
+    Action(
+        "delete_policy",  # not "delete": the read-only words are found by the action's name
+        "d",
+        "Delete",
+        "policies",
+        "Delete access policy",
+        "Delete the access policy (after a confirmation)",
+        changes_tenant=True,
+        needs_row=True,
+        refused="deleting access policies",
+        name="delete",
+    ),
+    Action("refresh", "r", "Refresh", "policies", "Refresh access policies", "Read the access policies again"),
     # The console, anywhere
     Action("help", "question_mark", "Help", "", "Help: keys", "Every key of the current screen"),
     Action(
@@ -228,6 +259,16 @@ ACTIONS: tuple[Action, ...] = (
         show=False,
         palette_help="The third tab",
         name="tab-inspector",
+    ),
+    Action(
+        "show_tab('policies')",
+        "4",
+        "Policies tab",
+        "",
+        "Go to ACCESS POLICIES",
+        show=False,
+        palette_help="The fourth tab",
+        name="tab-policies",
     ),
     # Work from inside text fields too (digits type there): the browsers' tab keys.
     Action("cycle_tab(1)", "ctrl+pagedown", "Next tab", "", show=False, priority=True, name="next-tab"),

@@ -37,6 +37,7 @@ from rkvst_tui.tui.formatting import expiry_due, expiry_state, safe, safe_lines,
 from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.typeahead import TypeAhead
+from rkvst_tui.tui.views.policies import AccessPoliciesView
 from rkvst_tui.tui.views.principals import RootPrincipalsView
 from rkvst_tui.tui.views.registrations import AppRegistrationsView
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
@@ -128,6 +129,8 @@ class RkvstApp(TypeAhead, App[None]):
             # Empty until first shown: the inspector is half the console's widgets, and
             # composing and styling them delayed the first frame.
             yield Container(id="inspector")
+            with Container(id="policies"):
+                yield AccessPoliciesView(id="policies-view")  # loads when first shown
         yield ConsoleFooter(compact=True)
 
     def _inspector(self):
@@ -142,6 +145,10 @@ class RkvstApp(TypeAhead, App[None]):
     @property
     def principals_view(self) -> RootPrincipalsView:
         return self.query_one(RootPrincipalsView)
+
+    @property
+    def policies_view(self) -> AccessPoliciesView:
+        return self.query_one(AccessPoliciesView)
 
     async def on_unmount(self) -> None:
         if self._owns_client and self.client is not None:
@@ -672,7 +679,7 @@ class RkvstApp(TypeAhead, App[None]):
 
     @property
     def active_tab(self) -> str:
-        """The id of the tab shown: apps, principals or inspector."""
+        """The id of the tab shown: apps, principals, inspector or policies."""
         return self.query_one(ConsoleTabs).active
 
     def _switch_to(self, tab: str) -> bool:
@@ -705,6 +712,9 @@ class RkvstApp(TypeAhead, App[None]):
         elif tab == "principals":
             await self.principals_view.build()
             self.principals_view.table.focus()
+        elif tab == "policies":
+            self.policies_view.first_shown()
+            self.policies_view.table.focus()
         else:
             self.run_worker(self._open_inspector(), group="inspector", exclusive=True)
         self.refresh_bindings()
@@ -796,12 +806,17 @@ class RkvstApp(TypeAhead, App[None]):
             else:
                 await self.run_action(command.action, inspector)
             return
-        view = self.apps_view if command.tab == "apps" else self.principals_view
+        views: dict[str, AppRegistrationsView | RootPrincipalsView | AccessPoliciesView] = {
+            "apps": self.apps_view,
+            "principals": self.principals_view,
+            "policies": self.policies_view,
+        }
+        view = views[command.tab]
         if view.refuse_if_turned_off(command.action):
             return
         state = view.check_action(command.action, ())
         if not state:
-            what = "registration" if command.tab == "apps" else "root principal"
+            what = {"apps": "registration", "principals": "root principal"}.get(command.tab, "access policy")
             self.notify(
                 f"{command.title}: select a {what} first (or wait for the list to load).",
                 severity="warning",

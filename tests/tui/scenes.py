@@ -17,6 +17,7 @@ from textual.widgets import Input
 
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
+from rkvst_tui.sandbox.policies import policies_of
 from rkvst_tui.sandbox.server import SandboxServer
 from rkvst_tui.sandbox.store import PrincipalRecord
 from rkvst_tui.tui.app import RkvstApp
@@ -69,6 +70,37 @@ def build_sandbox(data_dir: Path, port: int = SCENE_PORT) -> SandboxServer:
             PrincipalRecord("", records["build-pipeline"].client_id, "build-pipeline", "", own_issuer=True),
             PrincipalRecord("https://login.example.com", "auth0|5f1a2b3c4d", "Ada Lovelace", "ada@example.com"),
         ]
+    )
+    # Two access policies: the guide's light shares itself by its claim; the partner by its client id.
+    shared = policies_of(store)
+    shared.create(
+        {
+            "display_name": "Traffic lights in Cambridge",
+            "description": "for the lights themselves",
+            "filters": [
+                {"or": ["attributes.arc_display_type=Traffic Light"]},
+                {"or": ["attributes.location=Cambridge"]},
+            ],
+            "access_permissions": [
+                {
+                    "user_attributes": [{"or": ["jwt_serial_number=TL1000000101"]}],
+                    "asset_attributes_read": ["arc_display_name", "serial_number"],
+                }
+            ],
+        }
+    )
+    shared.create(
+        {
+            "display_name": "Weather for Acme",
+            "description": "the partner's feed",
+            "filters": [{"or": ["attributes.arc_display_type=Weather Station"]}],
+            "access_permissions": [
+                {
+                    "user_attributes": [{"or": [f"subject={records['partner-feed'].client_id}"]}],
+                    "asset_attributes_read": ["arc_display_name", "location"],
+                }
+            ],
+        }
     )
     return server
 
@@ -254,6 +286,34 @@ async def _token_inspector(pilot: Pilot) -> None:
     await pilot.wait_for_scheduled_animations()
 
 
+async def _access_policies(pilot: Pilot) -> None:
+    await settled(pilot)
+    await pilot.press("4")
+    await _until(pilot, lambda: pilot.app.policies_view.loaded, "the access policies")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _policy_details(pilot: Pilot) -> None:
+    await _access_policies(pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def _access_explanation(pilot: Pilot) -> None:
+    from rkvst_tui.tui.screens.access_explanation import LOADING, AccessExplanationScreen
+
+    await _main(pilot)
+    await pilot.press("x")
+    await _until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, AccessExplanationScreen) and pilot.app.screen.text != LOADING,
+        "the explanation",
+    )
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 SCENES = {
     "app_registrations": (_main, ()),
     "registration_details": (_details, ("enter",)),
@@ -262,6 +322,8 @@ SCENES = {
     "root_principals": (_principals, ("2",)),
     "filter": (_filter, ("slash", "T", "r", "a", "f")),
     "help": (_main, ("question_mark",)),
+    "access_policies": (_access_policies, ()),
+    "access_explanation": (_access_explanation, ()),
 }
 # Scenes only the snapshot tests show.
 TEST_SCENES = {
@@ -269,4 +331,5 @@ TEST_SCENES = {
     "palette": (_palette, ()),
     "token_inspector": (_token_inspector, ()),
     "registration_details_commands": (_details_at_the_commands, ()),
+    "policy_details": (_policy_details, ()),
 }

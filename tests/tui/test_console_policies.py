@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import httpx
-from tui_helpers import client_for, running_console, screen_text, wait_until
+from tui_helpers import client_for, notifications, running_console, screen_text, wait_until
 
 from rkvst_tui.api.models import Application
 from rkvst_tui.api.policies import create_policy
@@ -86,3 +86,85 @@ async def test_x_on_an_unshared_registration_names_the_nearest_policy_escaped(sa
         assert "\x1b" not in raw and "\x07" not in raw
         assert "of Ely" in text
         assert own_assets(sandbox, lonely) == []
+
+
+# --------------------------------------------------------------------------- the ACCESS POLICIES tab
+
+
+async def open_policies_tab(app, pilot) -> None:
+    await pilot.press("4")
+    view = app.policies_view
+    await wait_until(pilot, lambda: view.loaded, what="the policies list")
+    await pilot.pause()
+
+
+async def test_the_tab_lists_policies_in_words_and_escapes_hostile_names(sandbox):
+    async with client_for(sandbox) as client:
+        await create_policy(client, lights_policy("Traffic lights in Cambridge", "TL1000000101"))
+        await create_policy(client, lights_policy("Evil\x1b]52;c;AAAA\x07\u202e name", "TL9"))
+    async with running_console(sandbox, size=(120, 40)) as (app, pilot):
+        await open_policies_tab(app, pilot)
+        text = words(app)
+        assert "ACCESS POLICIES" in text and "2 access policies" in text
+        assert "Traffic lights in Cambridge" in text
+        assert "Name Description Filters Granted to" in text
+        raw = screen_text(app)
+        assert "\x1b" not in raw and "\x07" not in raw and "\u202e" not in raw
+        assert r"Evil\x1b]52;c;AAAA\x07" in raw
+
+
+async def test_delete_asks_first_and_then_the_policy_is_gone(sandbox):
+    from rkvst_tui.api.policies import list_policies
+    from rkvst_tui.tui.screens.confirm import ConfirmScreen
+
+    async with client_for(sandbox) as client:
+        await create_policy(client, lights_policy("Traffic lights in Cambridge", "TL1000000101"))
+    async with running_console(sandbox, size=(120, 40)) as (app, pilot):
+        await open_policies_tab(app, pilot)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        text = words(app)
+        assert "Delete the access policy 'Traffic lights in Cambridge'?" in text
+        assert "no longer see the assets it shares" in text
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="the list again")
+        async with client_for(sandbox) as client:
+            assert len(await list_policies(client)) == 1
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        app.screen.query_one("#confirm").press()
+        await wait_until(pilot, lambda: "1 access" not in words(app), what="the list without it")
+        await wait_until(pilot, lambda: "0 access policies" in words(app), what="the empty list")
+        async with client_for(sandbox) as client:
+            assert await list_policies(client) == []
+
+
+async def test_read_only_refuses_delete_and_says_why(sandbox):
+    async with client_for(sandbox) as client:
+        await create_policy(client, lights_policy("Traffic lights in Cambridge", "TL1000000101"))
+    async with running_console(sandbox, read_only=True, size=(120, 40)) as (app, pilot):
+        await open_policies_tab(app, pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        assert any("deleting access policies is turned off" in n for n in notifications(app))
+        async with client_for(sandbox) as client:
+            from rkvst_tui.api.policies import list_policies
+
+            assert len(await list_policies(client)) == 1
+
+
+async def test_enter_shows_the_details_at_80_columns(sandbox):
+    from rkvst_tui.tui.screens.policy_details import PolicyDetailsScreen
+
+    async with client_for(sandbox) as client:
+        await create_policy(client, lights_policy("Traffic lights in Cambridge", "TL1000000101"))
+    async with running_console(sandbox, size=(80, 24)) as (app, pilot):
+        await open_policies_tab(app, pilot)
+        assert "…" in screen_text(app)  # the columns are cut, not wrapped
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PolicyDetailsScreen), what="the details")
+        await pilot.pause()
+        text = words(app)
+        assert "Reads arc_display_name" in text
+        assert "Granted to whoever has the claim serial_number='TL1000000101'" in text
+        assert "any of: attributes.arc_display_type=Traffic Light" in text

@@ -152,11 +152,15 @@ async def test_tabs_switch_with_digits_and_with_ctrl_pagedown_even_from_a_text_f
         await pilot.press("3")
         assert app.active_tab == "inspector"
         await pilot.press("ctrl+pagedown")
+        assert app.active_tab == "policies" and app.focused is app.policies_view.table
+        await pilot.press("ctrl+pagedown")
         assert app.active_tab == "apps" and app.focused is app.apps_view.table
         await pilot.press("slash", "ctrl+pagedown")  # from inside the filter box
         assert app.active_tab == "principals" and app.focused is app.principals_view.table
         await pilot.press("ctrl+pageup", "ctrl+pageup")
-        assert app.active_tab == "inspector"
+        assert app.active_tab == "policies"
+        await pilot.press("4", "1")
+        assert app.active_tab == "apps"
 
 
 async def test_a_click_on_a_tab_label_shows_that_tab(sandbox):

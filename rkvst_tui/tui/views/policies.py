@@ -1,0 +1,222 @@
+"""ACCESS POLICIES: which assets the tenant shares, with whom (RKVST's ABAC policies).
+
+The list (name, description, the filters in words, who is granted), enter for the details,
+d deletes after a confirmation, r reads the list again. Every name and value came from the
+server: cells go through formatting.plain (api/terminal_safe.py), cut to their column with …
+The rules the words follow are api/access_rules.py's (docs/access-policies.md).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from rkvst_tui.api.policies import Policy, delete_policy, list_policies
+from rkvst_tui.tui import actions
+from rkvst_tui.tui.formatting import plain, safe
+from rkvst_tui.tui.problems import describe
+from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
+from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
+
+MUTATING_ACTIONS = actions.changing_the_tenant("policies")
+ROW_ACTIONS = actions.needing_a_row("policies")
+
+# At 80 columns the description goes first, then the names and the filters are cut (ending in …).
+COLUMNS = (
+    FittedColumn("Name", "name", 28, least=14, rank=8, hideable=False),
+    FittedColumn("Description", "description", 24, least=12, rank=3),
+    FittedColumn("Filters", "filters", 40, least=20, rank=7, hideable=False),
+    FittedColumn("Granted to", "granted", 30, least=16, rank=6, hideable=False),
+)
+
+
+class PolicyTable(FixedColumnsTable):
+    HELP_GROUP = "Table"
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Details", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
+
+class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
+    HELP_GROUP = "Access policies"
+    MUTATING_ACTIONS = MUTATING_ACTIONS
+    BINDINGS = actions.bindings("policies")  # tui/actions.py
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.policies: list[Policy] = []
+        self.loaded = False
+        self._problem: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Text(
+                "An access policy shares the assets its filters match with the registrations its permissions name "
+                "(subject=<client id> or a jwt_<claim>), and only the attributes it lets them read.",
+                style="dim",
+            ),
+            id="policies-intro",
+        )
+        yield PolicyTable(id="policies-table", cursor_type="row", zebra_stripes=True)
+        yield Static(Text("Loading access policies…", style="dim"), id="policies-empty")
+        yield Static("", id="policies-status")
+
+    def on_mount(self) -> None:
+        self.table.add_fitted_columns(COLUMNS)
+
+    @property
+    def table(self) -> PolicyTable:
+        return self.query_one("#policies-table", PolicyTable)
+
+    @property
+    def console(self):
+        return self.app
+
+    def current_policy(self) -> Policy | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        try:
+            row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # noqa: BLE001 - a cursor outside a table that just changed: no policy
+            return None
+        return next((p for p in self.policies if p.identity == row_key.value), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MUTATING_ACTIONS and self.console.read_only:
+            return False
+        if action in ROW_ACTIONS and self.current_policy() is None:
+            return None
+        if action in MUTATING_ACTIONS and self.console.why_not_connected() is not None:
+            return None
+        if action == "refresh" and self.console.client is None:
+            return None
+        return True
+
+    # ------------------------------------------------------------------ loading
+
+    def first_shown(self) -> None:
+        if not self.loaded:
+            self.load()
+
+    @work(exclusive=True, group="policies-load", exit_on_error=False)
+    async def load(self) -> None:
+        client = self.console.client
+        if client is None:
+            return
+        try:
+            policies = await list_policies(client)
+        except Exception as exc:  # noqa: BLE001 - a refusal or a failure is said in the tab
+            problem = describe(exc, "Could not load access policies")
+            self.loaded = True
+            self._problem = f"{problem.message}\n{problem.hint}"
+            self.show([])
+            return
+        self.loaded = True
+        self._problem = None
+        self.show(policies)
+
+    def show(self, policies: list[Policy]) -> None:
+        current = self.current_policy()
+        self.policies = list(policies)
+        table = self.table
+        table.clear()
+        for policy in self.policies:
+            table.add_row(
+                plain(policy.display_name or "(no name)"),
+                plain(policy.description, style="dim"),
+                plain(policy.filters_in_words()),
+                plain(policy.grantees_in_words()),
+                key=policy.identity,
+            )
+        if current is not None and current.identity in table.rows:
+            table.move_cursor(row=table.get_row_index(current.identity))
+        count = len(self.policies)
+        empty = self.query_one("#policies-empty", Static)
+        if self._problem:
+            empty.update(Text(self._problem, style="red"))
+        else:
+            empty.update(Text("No access policies: nothing is shared with non-root registrations", style="dim"))
+        self.set_class(count == 0, "-empty")
+        self.query_one("#policies-status", Static).update(
+            Text(
+                f"{count} access polic{'ies' if count != 1 else 'y'}"
+                + ("  ·  read-only" if self.console.read_only else ""),
+                style="dim",
+            )
+        )
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------------ actions
+
+    @on(DataTable.RowHighlighted, "#policies-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#policies-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_details()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_details(self) -> None:
+        policy = self.current_policy()
+        if policy is None:
+            return
+        from rkvst_tui.tui.screens.policy_details import PolicyDetailsScreen
+
+        def chosen(action: str | None) -> None:
+            if action == "delete" and not self.refuse_if_turned_off("delete_policy"):
+                self._confirm_delete(policy)
+
+        self.console.push_screen(PolicyDetailsScreen(policy, read_only=self.console.read_only), chosen)
+
+    def action_delete_policy(self) -> None:
+        policy = self.current_policy()
+        if policy is not None:
+            self._confirm_delete(policy)
+
+    def _confirm_delete(self, policy: Policy) -> None:
+        from rkvst_tui.tui.screens.confirm import ConfirmScreen
+
+        name = safe(policy.display_name or policy.identity)
+        body = Text(
+            f"Delete the access policy '{name}'? The registrations it names ({safe(policy.grantees_in_words())}) "
+            f"no longer see the assets it shares ({safe(policy.filters_in_words())}) unless another policy "
+            "shares them. This cannot be undone."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(policy)
+            else:
+                self.console.notify(f"Kept '{name}'; nothing deleted.", markup=False)
+
+        self.console.push_screen(ConfirmScreen("Delete access policy?", body, confirm_label="Delete"), answered)
+
+    @work(group="policies-change", exit_on_error=False)
+    async def _delete(self, policy: Policy) -> None:
+        name = safe(policy.display_name or policy.identity)
+        try:
+            await delete_policy(self.console.client, policy)
+        except Exception as exc:  # noqa: BLE001 - said in a notification: what failed, what to do
+            problem = describe(exc, f"Could not delete '{name}'")
+            self.console.notify(
+                f"{problem.message} {problem.hint}".strip(), title=problem.title, severity="error", markup=False
+            )
+            return
+        self.console.notify(f"Deleted the access policy '{name}'.", title="Deleted", markup=False)
+        self.load()
+
+
+__all__ = ["AccessPoliciesView"]
