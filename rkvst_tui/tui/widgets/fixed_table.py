@@ -55,7 +55,6 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual._border import BORDER_CHARS
 from textual._segment_tools import line_crop
 from textual._two_way_dict import TwoWayDict
 from textual.cache import LRUCache
@@ -888,9 +887,3 @@ class FixedColumnsTable(DataTable):
             self._highlight_cursor()
         self.check_idle()
         self.refresh()
-
-
-def left_border_char(edge: str) -> str:
-    """The character Textual draws for a left border of type `edge` ("" when none). Here
-    because this module is the one place the console touches Textual's internals."""
-    return BORDER_CHARS[edge][1][0] if edge not in ("", "none", "hidden") else ""  # type: ignore[index]
