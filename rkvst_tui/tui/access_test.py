@@ -32,7 +32,7 @@ OWNER_FIX = (  # where access is managed by roles (DataTrails: no root principal
     "Fix: give it the Owner role (rkvst-tui apps update {subject} --owner) or add an access policy "
     "that shares assets with it."
 )
-SHARE_HINT = "Share assets with it: APP REGISTRATIONS, its row, s."
+SHARE_HINT = "To share assets with it: rkvst-tui policies create --help."
 
 
 async def access_test_text(client: RkvstClient, token: str, report: TokenReport | None) -> Text:
@@ -101,7 +101,7 @@ def _explained(assets: list[Asset], explanation: Explanation, fix: str) -> Text:
     if explanation.status == "none":
         body += f'\n"secure by default": {NOT_SHARED}. {fix} {SHARE_HINT}'
     elif explanation.status == "named":
-        body += "\nWiden the policy's filter (ACCESS POLICIES, e) or share other assets (APP REGISTRATIONS, s)."
+        body += "\nWiden the policy's filter (rkvst-tui policies update --help) or share other assets."
     return head + Text(body)
 
 

@@ -41,13 +41,13 @@ async def explained(app, pilot, application: Application) -> str:
     return words(app)
 
 
-def own_assets(sandbox, application: Application) -> list[dict]:
+def own_assets(sandbox, client_id: str, secret: str) -> list[dict]:
     token = httpx.post(
         sandbox.base_url + "/archivist/iam/v1/appidp/token",
         data={
             "grant_type": "client_credentials",
-            "client_id": application.client_id,
-            "client_secret": application.secret,
+            "client_id": client_id,
+            "client_secret": secret,
         },
     ).json()["access_token"]
     answer = httpx.get(sandbox.base_url + "/archivist/v2/assets", headers={"Authorization": f"Bearer {token}"})
@@ -63,7 +63,7 @@ async def test_x_explains_a_shared_registration_as_its_token_sees_it(sandbox):
         assert "TrafficLight101 sees 3 assets through 'Traffic lights in Cambridge'" in text
         assert "(filter `arc_display_type=Traffic Light` AND `location=Cambridge`)" in text
         assert "named by a claim: every registration with the same claim value sees the same" in text
-        seen = own_assets(sandbox, shared)
+        seen = own_assets(sandbox, shared.client_id, shared.secret)
         assert len(seen) == 3
         for asset in seen:
             assert asset["identity"] in text
@@ -85,7 +85,7 @@ async def test_x_on_an_unshared_registration_names_the_nearest_policy_escaped(sa
         raw = screen_text(app)
         assert "\x1b" not in raw and "\x07" not in raw
         assert "of Ely" in text
-        assert own_assets(sandbox, lonely) == []
+        assert own_assets(sandbox, lonely.client_id, lonely.secret) == []
 
 
 # --------------------------------------------------------------------------- the ACCESS POLICIES tab
@@ -168,3 +168,54 @@ async def test_enter_shows_the_details_at_80_columns(sandbox):
         assert "Reads arc_display_name" in text
         assert "Granted to whoever has the claim serial_number='TL1000000101'" in text
         assert "any of: attributes.arc_display_type=Traffic Light" in text
+
+
+async def test_a_registration_created_in_the_console_and_shared_sees_exactly_what_x_says(sandbox):
+    """Done when (issue 17): created in the console, shared by a policy naming its client id, its
+    own token gets exactly the granted assets with only the granted attributes, as x says."""
+    from textual.widgets import Input
+
+    from rkvst_tui.tui.screens.app_form import AppFormScreen
+    from rkvst_tui.tui.screens.secret_reveal import RecordedQuestion, SecretRevealScreen
+
+    async with running_console(sandbox, size=(120, 40)) as (app, pilot):
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
+        app.screen.query_one("#display-name", Input).value = "WeatherReader"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecretRevealScreen), what="the one-time secret")
+        (made,) = sandbox.store.list_applications(display_name="WeatherReader")
+        secret = app.screen._secret
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecordedQuestion), what="the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.screen is app.screen_stack[0], what="the list again")
+        async with client_for(sandbox) as client:
+            await create_policy(
+                client,
+                {
+                    "display_name": "Weather stations",
+                    "filters": [{"or": ["attributes.arc_display_type=Weather Station"]}],
+                    "access_permissions": [
+                        {
+                            "user_attributes": [{"or": [f"subject={made.client_id}"]}],
+                            "asset_attributes_read": ["arc_display_name", "location"],
+                        }
+                    ],
+                },
+            )
+        await wait_until(pilot, lambda: made.client_id in app.apps_view.applications, what="the new row")
+        text = await explained(app, pilot, app.apps_view.applications[made.client_id])
+        seen = own_assets(sandbox, made.client_id, secret)
+        expected = [
+            body["identity"]
+            for _, body in sandbox.store.list_assets(limit=1000)
+            if body["attributes"].get("arc_display_type") == "Weather Station"
+        ]
+        assert sorted(a["identity"] for a in seen) == sorted(expected) and expected
+        for asset in seen:
+            assert set(asset["attributes"]) <= {"arc_display_name", "location"}
+            assert asset["identity"] in app.screen.text
+        n = len(expected)
+        assert f"WeatherReader sees {n} asset{'s' if n != 1 else ''} through 'Weather stations'" in text
+        assert f"named by `subject={made.client_id}`" in app.screen.text
