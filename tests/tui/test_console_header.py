@@ -3,19 +3,16 @@ widgets it replaced did, and repaints only when what it shows changes."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.color import Color
-from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Static
 
-from rkvst_tui.tui.widgets.header import ConsoleHeader, connection_text, identity_text, token_time_text
+from rkvst_tui.tui.widgets.header import ConsoleHeader
 
 NOW = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -421,98 +418,6 @@ def test_text_can_be_read_before_the_header_is_mounted():
     assert header.text == (
         "Manage RKVST   SANDBOX   sandbox · http://127.0.0.1:29311 · local sandbox: test data only\nsigning in…"
     )
-
-
-# ------------------------------------------------------------------ the same look as before
-
-
-class WidgetsHeader(Widget):
-    """The header as it was: a row of two Labels and two Statics over a Static, styled by
-    the rules app.tcss had for them. Its screenshots are what ConsoleHeader must draw."""
-
-    DEFAULT_CSS = """
-    WidgetsHeader {
-        dock: top; height: 2; background: $panel; color: $foreground; padding: 0 1;
-        #header-top { height: 1; }
-        #header-title { text-style: bold; color: $accent; width: auto; margin-right: 2; }
-        #sandbox-badge {
-            background: $warning; color: $background; text-style: bold; width: auto; margin-right: 2;
-        }
-        #header-connection { width: 1fr; height: 1; }
-        #header-token { width: auto; height: 1; margin-left: 2; }
-        #header-identity { height: 1; }
-    }
-    """
-
-    def __init__(self, clock) -> None:
-        super().__init__()
-        self.clock = clock
-        self._tokens = None
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="header-top"):
-            yield Label("Manage RKVST", id="header-title")
-            yield Label(" SANDBOX ", id="sandbox-badge")
-            yield Static(Text("connecting…", style="dim"), id="header-connection")
-            yield Static("", id="header-token")
-        yield Static(Text("signing in…", style="dim"), id="header-identity")
-
-    def on_mount(self) -> None:
-        self.query_one("#sandbox-badge").display = False
-
-    # The same texts as ConsoleHeader (its text builders): what is compared is how they are
-    # laid out and styled.
-    def show_connection(self, connection) -> None:
-        self.query_one("#sandbox-badge").display = connection.is_sandbox
-        self.query_one("#header-connection", Static).update(connection_text(connection))
-
-    def show_connecting(self, what: str) -> None:
-        self.query_one("#header-connection", Static).update(Text(what, style="dim"))
-
-    def show_identity(self, identity, tokens) -> None:
-        self._tokens = tokens
-        self.query_one("#header-identity", Static).update(identity_text(identity))
-        self.refresh_token_time()
-
-    def show_signed_out(self, reason: str) -> None:
-        self.query_one("#header-identity", Static).update(Text(reason, style="bold red"))
-        self.query_one("#header-token", Static).update("")
-
-    def refresh_token_time(self) -> None:
-        self.query_one("#header-token", Static).update(token_time_text(self._tokens, self.clock()))
-
-
-STATES = {
-    "connecting": lambda h: None,
-    "connecting-to-sandbox": lambda h: h.show_connecting("connecting… (starting the local sandbox can take a moment)"),
-    "connected": lambda h: h.show_connection(WORK),
-    "sandbox-root": lambda h: (h.show_connection(SANDBOX), h.show_identity(ROOT, tokens(2530))),
-    "not-root-5-minutes": lambda h: (h.show_connection(SANDBOX), h.show_identity(NOT_ROOT, tokens(200))),
-    "unknown-no-token": lambda h: (h.show_connection(WORK), h.show_identity(UNKNOWN, tokens(None))),
-    "expired-file": lambda h: (h.show_connection(WORK), h.show_identity(UNKNOWN, tokens(-1, fixed=True))),
-    "expired-renewable": lambda h: (h.show_connection(WORK), h.show_identity(ROOT, tokens(-1))),
-    "signed-out": lambda h: (h.show_connection(SANDBOX), h.show_signed_out("Could not sign in: 401")),
-}
-
-
-def screenshot(app: App) -> str:
-    # The same normalisation as the snapshot tests: the SVG's id is a hash of the segments.
-    return re.sub(r"\bterminal-\d+-", "terminal-", app.export_screenshot())
-
-
-@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "nord"])
-@pytest.mark.parametrize("state", list(STATES))
-async def test_same_screenshot_as_the_six_widgets(state, theme):
-    shots = []
-    for kind in (WidgetsHeader, ConsoleHeader):
-        app = HeaderApp()
-        app.header = kind(app.clock)
-        async with app.run_test(size=(120, 3)) as pilot:
-            app.theme = theme
-            STATES[state](app.header)
-            await pilot.pause()
-            shots.append(screenshot(app))
-    assert shots[0] == shots[1]
 
 
 async def test_a_sandbox_reached_by_its_url_alone_gets_the_badge_from_what_it_answers(sandbox):

@@ -1,10 +1,8 @@
 """The frame's header: where the console is connected, as whom, and for how long.
 
-One widget with no children that draws its two lines itself. It used to be a Horizontal
-with two Labels and two Statics over one more Static (six widgets, each with its mount, CSS,
-layout and render cost in the first frame); this draws the same cells. The lines are kept
-as one Content, rebuilt only when what they show, the width or the styles change: the
-token time is recomputed every second, but a tick that gives the same text repaints nothing.
+One widget with no children whose render() returns its two lines (one Content), rebuilt
+only when what they show, the width or the styles change: the token time is recomputed
+every second, but a tick that gives the same text repaints nothing.
 
 Line one: the title, the SANDBOX badge (for a sandbox only), the connection (cropped to the
 room left, never wrapped) and the token time at the right edge. Line two: who is signed in.
@@ -17,11 +15,7 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.content import Content
-from textual.css.styles import RulesMap
 from textual.selection import Selection
-from textual.strip import Strip
-from textual.style import Style
-from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
 
 from rkvst_tui.tui.formatting import as_utc, safe, span
@@ -31,34 +25,6 @@ BADGE = " SANDBOX "
 # The margins the header's parts had as widgets in a horizontal layout: 2 cells after the
 # title and after the badge, 2 before the token time (kept even when there is no token time).
 GAP = 2
-
-
-class _Lines(Visual):
-    """The header's two lines, drawn as Textual draws Content, except that the cells outside
-    the parts (the gaps between them, the room after the connection) get the background only:
-    they were no widget's text, just the header's background, and their cells stay the same."""
-
-    def __init__(self, content: Content, cuts: tuple[int, ...]) -> None:
-        self.content = content
-        self.cuts = cuts  # where line one's parts and gaps meet
-
-    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
-        # Each part carries its own full style (a span), so only the gaps see this one.
-        strips = self.content.render_strips(width, height, Style(background=style.background), options)
-        if strips and self.cuts:
-            # Cut line one where the widgets' boundaries were: blanks of the same style on
-            # either side (the room after the connection, the gap before the token time)
-            # stay two segments, so screenshots stay the same to the byte.
-            top = strips[0]
-            cuts = [cut for cut in self.cuts if 0 < cut < top.cell_length] + [top.cell_length]
-            strips[0] = Strip.join(top.divide(cuts))
-        return strips
-
-    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
-        return self.content.get_optimal_width(rules, container_width)
-
-    def get_height(self, rules: RulesMap, width: int) -> int:
-        return 2
 
 
 SANDBOX_NOTE = " · local sandbox: test data only"
@@ -258,10 +224,8 @@ class ConsoleHeader(Widget):
         super().notify_style_update()
         self._lines = None
 
-    def render(self) -> Visual:
-        # Called after a refresh (what is shown, the size or the styles changed); Textual
-        # renders the strips from this once and keeps them until the next refresh.
-        return _Lines(*self._get_lines())
+    def render(self) -> Content:
+        return self._get_lines()[0]
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         # As a Static's: the text under the mouse selection, to copy.
