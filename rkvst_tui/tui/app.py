@@ -380,6 +380,7 @@ class RkvstApp(TypeAhead, App[None]):
             self.principals_loaded = True  # answered, if only with a refusal
             if self.client.service.roles_only:  # no root principals here: say how access works instead
                 self.principals_view.show_roles_only()
+                self.apps_view.show_roles_only()
                 return
             problem = describe(exc, "Could not load root principals")
             self.principals_view.show_problem(problem)

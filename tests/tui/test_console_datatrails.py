@@ -5,6 +5,7 @@ explaining roles, the Owner box of the form, the quota line (real sandbox, App.r
 from __future__ import annotations
 
 from textual.widgets import Checkbox, Input, Static
+from textual.widgets.data_table import ColumnKey
 from tui_helpers import cell_text, client_for, running_console, screen_text, wait_until
 
 from rkvst_tui.tui.screens.app_form import AppFormScreen
@@ -23,6 +24,9 @@ async def test_datatrails_header_owner_marks_and_roles_only_principals(make_sand
         table = app.apps_view.table
         assert cell_text(table.get_cell(owner.client_id, "root")) == "Owner"
         assert cell_text(table.get_cell(plain.client_id, "root")) == ""
+        await wait_until(
+            pilot, lambda: table.columns[ColumnKey("root")].label.plain == "Owner", what="the Owner heading"
+        )
         await pilot.press("2")
         await pilot.pause()
         empty = str(app.principals_view.query_one("#principals-empty", Static).render())
@@ -68,6 +72,7 @@ async def test_the_form_offers_the_owner_role_and_warns_before_the_last_registra
 async def test_rkvst_keeps_its_title_and_offers_no_owner_role(sandbox):
     async with running_console(sandbox) as (app, pilot):
         assert app.query_one(ConsoleHeader).text.startswith("Manage RKVST")
+        assert app.apps_view.table.columns[ColumnKey("root")].label.plain == "Root"
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
         assert not app.screen.query("#owner-role")

@@ -289,6 +289,11 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         for column, cell in zip(COLUMNS, self._cells(application)):
             table.update_cell(application.client_id, column.key, cell)
 
+    def show_roles_only(self) -> None:
+        """No root principals on this service: the Owner role is what administers, and the
+        column says so."""
+        self.table.relabel_column("root", "Owner")
+
     def root_principals_changed(self) -> None:
         """Update only the Root column (a refresh of principals never reloads the registrations)."""
         self._cell_cache.clear()

@@ -332,6 +332,14 @@ class FixedColumnsTable(DataTable):
         self._fitted += tuple(columns)
         self.fit_columns()
 
+    def relabel_column(self, key: str, label: str) -> None:
+        """Give column `key` a new heading (its width stays)."""
+        column = self.columns[ColumnKey(key)]
+        if column.label.plain != label:
+            column.label = Text(label)
+            self._clear_caches()
+            self.refresh()
+
     def fit_columns(self) -> None:
         if not self._fitted or not self.size.width:
             return
