@@ -11,7 +11,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
@@ -20,7 +19,7 @@ from rkvst_tui.tui import actions
 from rkvst_tui.tui.formatting import plain, safe
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
-from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
+from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable, row_bindings
 
 MUTATING_ACTIONS = actions.changing_the_tenant("policies")
 ROW_ACTIONS = actions.needing_a_row("policies")
@@ -36,13 +35,7 @@ COLUMNS = (
 
 class PolicyTable(FixedColumnsTable):
     HELP_GROUP = "Table"
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Details", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
-    ]
+    BINDINGS = row_bindings("Details")
 
 
 class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
@@ -81,14 +74,8 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
         return self.app
 
     def current_policy(self) -> Policy | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        try:
-            row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:  # noqa: BLE001 - a cursor outside a table that just changed: no policy
-            return None
-        return next((p for p in self.policies if p.identity == row_key.value), None)
+        identity = self.table.cursor_row_key()
+        return next((p for p in self.policies if p.identity == identity), None) if identity else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MUTATING_ACTIONS and self.console.read_only:

@@ -11,14 +11,13 @@ import asyncio
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from rkvst_tui.tui import actions
 from rkvst_tui.tui.formatting import plain
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
-from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
+from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable, row_bindings
 
 MUTATING_ACTIONS = actions.changing_the_tenant("principals")
 ROW_ACTIONS = actions.needing_a_row("principals")
@@ -37,13 +36,7 @@ COLUMNS = (
 
 class PrincipalTable(FixedColumnsTable):
     HELP_GROUP = "Table"
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Open registration", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("home", "scroll_top", "First row", show=False),  # as in APP REGISTRATIONS
-        Binding("end", "scroll_bottom", "Last row", show=False),
-    ]
+    BINDINGS = row_bindings("Open registration")  # as in APP REGISTRATIONS
 
 
 class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
@@ -95,16 +88,10 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
     def current_principal(self):
         if not self.built:
             return None
-        table = self.table
-        if table.row_count == 0:
+        key = self.table.cursor_row_key()
+        if key is None:
             return None
-        try:
-            row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:  # noqa: BLE001 - a cursor outside a table that just changed: no principal
-            return None
-        if row_key.value is None:
-            return None
-        index = int(row_key.value)
+        index = int(key)
         return self.principals[index] if index < len(self.principals) else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

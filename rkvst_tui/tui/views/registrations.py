@@ -30,7 +30,7 @@ from rkvst_tui.tui.problems import Problem, describe
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.views.owner_role import confirm_owner_change
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
-from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
+from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable, row_bindings
 
 if TYPE_CHECKING:
     from rkvst_tui.api.models import Application
@@ -81,13 +81,7 @@ class RegistrationTable(FixedColumnsTable):
     FixedColumnsTable.add_keyed_rows)."""
 
     HELP_GROUP = "Table"
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Details"),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
-    ]
+    BINDINGS = row_bindings("Details", show_enter=True)
 
 
 class FilterInput(Input):
@@ -154,14 +148,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         return self.app
 
     def current_client_id(self) -> str | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        try:
-            row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:  # noqa: BLE001 - the cursor can sit outside a table that just shrank
-            return None
-        return row_key.value
+        return self.table.cursor_row_key()
 
     def current_application(self):
         client_id = self.current_client_id()

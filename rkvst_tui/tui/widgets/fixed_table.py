@@ -57,6 +57,7 @@ from rich.text import Text
 from textual import events
 from textual._segment_tools import line_crop
 from textual._two_way_dict import TwoWayDict
+from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.color import Color
 from textual.geometry import Region, Size
@@ -300,6 +301,17 @@ class _OneLineOffsets(Sequence):
         pass
 
 
+def row_bindings(enter: str, *, show_enter: bool = False) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
+    """A table's row keys: enter (named `enter`), j/k, home/end."""
+    return [
+        Binding("enter", "select_cursor", enter, show=show_enter),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
+
 class FixedColumnsTable(DataTable):
     _one_line_checked: tuple[int, bool] = (-1, False)  # (update count, answer)
 
@@ -331,6 +343,15 @@ class FixedColumnsTable(DataTable):
             self._overflow[fitted.key] = fitted.overflow
         self._fitted += tuple(columns)
         self.fit_columns()
+
+    def cursor_row_key(self) -> str | None:
+        """The key of the row under the cursor; None when there is none."""
+        if self.row_count == 0:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # noqa: BLE001 - the cursor can sit outside a table that just shrank
+            return None
 
     def relabel_column(self, key: str, label: str) -> None:
         """Give column `key` a new heading (its width stays)."""
