@@ -16,34 +16,16 @@ from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
 from rkvst_tui.api.secret_journal import SecretJournal
 from rkvst_tui.tui.screens.unrecorded import UnrecordedSecretsScreen
-from tests.cli.test_console_signals import SECRET, Terminal, journal_entries
+from tests.cli.test_console_signals import (  # noqa: F401 - console_env is the same pytest fixture
+    SECRET,
+    Terminal,
+    console_env,
+    journal_entries,
+)
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="pseudo-terminals and signals as on Linux")
 
 NAMES = ("feed-a", "feed-b", "feed-c")
-
-
-@pytest.fixture
-def console_env(tmp_path: Path, sandbox) -> dict[str, str]:
-    import os
-
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("RKVST", "DATATRAILS", "BEARER_TOKEN", "XDG_"))
-    }
-    for name in ("config", "data", "state"):
-        env[f"XDG_{name.upper()}_HOME"] = str(tmp_path / f"xdg-{name}")
-        env[f"RKVST_TUI_{name.upper()}_DIR"] = str(tmp_path / name)
-    env.update(
-        TERM="xterm-256color",
-        RKVST_URL=sandbox.base_url,
-        RKVST_CLIENT_ID=sandbox.admin_client_id,
-        RKVST_CLIENT_SECRET_FILE=str(sandbox.credentials_file),
-        TEXTUAL="",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
 
 
 async def test_a_console_killed_on_the_batch_reveal_offers_each_rotated_registration_next_time(
