@@ -41,6 +41,7 @@ class PolicyTable(FixedColumnsTable):
 class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
     HELP_GROUP = "Access policies"
     MUTATING_ACTIONS = MUTATING_ACTIONS
+    ROW_ACTIONS = ROW_ACTIONS
     BINDINGS = actions.bindings("policies")  # tui/actions.py
 
     def __init__(self, **kwargs) -> None:
@@ -78,15 +79,7 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
         return next((p for p in self.policies if p.identity == identity), None) if identity else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in MUTATING_ACTIONS and self.console.read_only:
-            return False
-        if action in ROW_ACTIONS and self.current_policy() is None:
-            return None
-        if action in MUTATING_ACTIONS and self.console.why_not_connected() is not None:
-            return None
-        if action == "refresh" and self.console.client is None:
-            return None
-        return True
+        return self.tenant_check(action, lambda: self.current_policy() is not None)
 
     # ------------------------------------------------------------------ loading
 

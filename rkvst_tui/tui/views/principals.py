@@ -42,6 +42,7 @@ class PrincipalTable(FixedColumnsTable):
 class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
     HELP_GROUP = "Root principals"
     MUTATING_ACTIONS = MUTATING_ACTIONS
+    ROW_ACTIONS = ROW_ACTIONS
     BINDINGS = actions.bindings("principals")  # tui/actions.py
 
     def __init__(self, **kwargs) -> None:
@@ -97,19 +98,12 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if getattr(self, "_roles_only", False) and action != "help":
             return False  # no root principals on this service: nothing to add, remove, open or reload
-        if action in MUTATING_ACTIONS and self.console.read_only:
-            return False
-        if action in ROW_ACTIONS and self.current_principal() is None:
-            return None
-        if action == "go_to_registration":
+        verdict = self.tenant_check(action, lambda: self.current_principal() is not None)
+        if verdict and action == "go_to_registration":
             principal = self.current_principal()
             if principal is None or self.console.registration_for(principal) is None:
                 return None
-        if action in MUTATING_ACTIONS and self.console.why_not_connected() is not None:
-            return None
-        if action == "refresh" and self.console.client is None:
-            return None
-        return True
+        return verdict
 
     def show_issuer(self, issuer: str) -> None:
         self._issuer = issuer

@@ -103,6 +103,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
 
     HELP_GROUP = "App registrations"
     MUTATING_ACTIONS = MUTATING_ACTIONS
+    ROW_ACTIONS = ROW_ACTIONS
     BINDINGS = actions.bindings("apps")  # tui/actions.py: keys, words, palette, read-only
 
     # The contract's largest page: 10,000 registrations in 10 round trips instead of 100
@@ -155,19 +156,14 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         return self.applications.get(client_id) if client_id else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in MUTATING_ACTIONS and self.console.read_only:
-            return False
+        verdict = self.tenant_check(action, lambda: self.current_application() is not None)
+        if not verdict:
+            return verdict
         if action == "clear_filter" and not self._filter:
             return False
         if action == "filter" and isinstance(self.screen.focused, FilterInput):
             return False
-        if action in ROW_ACTIONS and self.current_application() is None:
-            return None
         if action == "rotate_marked" and not self.marked and self.current_application() is None:
-            return None
-        if action in MUTATING_ACTIONS and self.console.why_not_connected() is not None:
-            return None
-        if action == "refresh" and self.console.client is None:
             return None
         return True
 

@@ -7,6 +7,8 @@ before the console has signed in, `d` or `n` then seemed broken. A tab's view mi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events
 from textual.binding import Binding
 
@@ -15,6 +17,22 @@ class ExplainsTurnedOffKeys:
     """Mixed into a tab's view; the view names the actions that change the tenant."""
 
     MUTATING_ACTIONS: frozenset[str] = frozenset()
+    ROW_ACTIONS: frozenset[str] = frozenset()
+
+    def tenant_check(self, action: str, has_row: Callable[[], bool]) -> bool | None:
+        """What every tab's `check_action` answers first: False (hidden) for a change in read-only
+        mode; None (dimmed) for a row action without a row, a change before signing in, or a
+        refresh without a client; True when none of these stops it."""
+        console = self.app  # type: ignore[attr-defined]
+        if action in self.MUTATING_ACTIONS and console.read_only:
+            return False
+        if action in self.ROW_ACTIONS and not has_row():
+            return None
+        if action in self.MUTATING_ACTIONS and console.why_not_connected() is not None:
+            return None
+        if action == "refresh" and console.client is None:
+            return None
+        return True
 
     def refuse_if_turned_off(self, action: str) -> bool:
         """Say why `action` cannot run now and return True; False when it can."""
