@@ -62,3 +62,8 @@ def sandbox_admin_credentials(env: Mapping[str, str] | None = None) -> Path:
 def secret_journal_file(env: Mapping[str, str] | None = None) -> Path:
     """The registrations whose one-time secret was shown and not yet recorded (no secret in it)."""
     return state_dir(env) / SECRET_JOURNAL_NAME
+
+
+def credentials_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where the reveal screens offer to save credentials files (they create it, mode 0700)."""
+    return data_dir(env) / "credentials"

@@ -18,7 +18,6 @@ import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -28,14 +27,13 @@ from textual.containers import Container
 from textual.widgets import ContentSwitcher
 
 from rkvst_tui.api import errors as api_errors
-from rkvst_tui.api.expiry import NOTICE_DAYS
-from rkvst_tui.api.service import own_issuers
-from rkvst_tui.api.state_dirs import data_dir
+from rkvst_tui.api.state_dirs import credentials_dir
 from rkvst_tui.api.terminal_safe import terminal_safe
-from rkvst_tui.tui import actions
-from rkvst_tui.tui.formatting import expiry_due, expiry_state, safe, safe_lines, safe_paste, utc_now
-from rkvst_tui.tui.problems import Problem, describe, is_connection_failure
+from rkvst_tui.tui import actions, messages
+from rkvst_tui.tui.formatting import safe, safe_lines, safe_paste, utc_now
+from rkvst_tui.tui.problems import Problem, describe, is_connection_failure, report
 from rkvst_tui.tui.screens import confirm_screen
+from rkvst_tui.tui.session import ConsoleSession
 from rkvst_tui.tui.typeahead import TypeAhead
 from rkvst_tui.tui.views.policies import AccessPoliciesView
 from rkvst_tui.tui.views.principals import RootPrincipalsView
@@ -54,11 +52,6 @@ if TYPE_CHECKING:
 TABS, TAB_IDS = actions.TABS, actions.TAB_IDS
 
 
-def credentials_dir() -> Path:
-    """Where the reveal screen offers to save credentials files (it creates it, mode 0700)."""
-    return data_dir() / "credentials"
-
-
 # The palette's providers are imported when it opens, not with the console: every module the
 # console imports delays its first rows (tests/benchmarks/bench_first_frame.py).
 
@@ -75,6 +68,19 @@ def _registration_commands() -> type[Provider]:
     return RegistrationCommands
 
 
+class _InSession:
+    """An App attribute that lives in its ConsoleSession (the App's own code reads it there too)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, app: RkvstApp | None, owner: type | None = None):
+        return self if app is None else getattr(app.session, self.name)
+
+    def __set__(self, app: RkvstApp, value) -> None:
+        setattr(app.session, self.name, value)
+
+
 class RkvstApp(TypeAhead, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Manage RKVST"
@@ -83,6 +89,16 @@ class RkvstApp(TypeAhead, App[None]):
     # Screens get -narrow below the width of the widest dialog (app.tcss lays them out for it).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (112, "-wide")]
     BINDINGS = actions.bindings("")  # tui/actions.py: the console's keys, anywhere
+
+    client = _InSession()
+    read_only = _InSession()
+    now = _InSession()
+    identity = _InSession()
+    root_principals = _InSession()
+    principals_loaded = _InSession()
+    connection_problem = _InSession()
+    journal = _InSession()
+    keymap = _InSession()
 
     def __init__(
         self,
@@ -96,23 +112,16 @@ class RkvstApp(TypeAhead, App[None]):
     ) -> None:
         if client is None and connect is None:
             raise ValueError("RkvstApp needs a client or a connect callable")
+        # config.toml's [keymap]: action id (tui/actions.py) -> key(s); Textual applies it too.
+        self.session = ConsoleSession(
+            client, now=clock or utc_now, read_only=read_only, keymap=dict(keymap or {}), journal=journal
+        )
         super().__init__()
-        self.client = client
         self._connect = connect
-        self.read_only = read_only
-        self.now: Callable[[], datetime] = clock or utc_now
-        self.identity = None
-        self.root_principals: list = []
-        self.principals_loaded = False
         self._problem_shown = False
-        self.connection_problem: Problem | None = None
         self._owns_client = client is None  # a client from `connect` is closed on exit
         self._inspector_mounting = asyncio.Lock()  # the tab and "Open in inspector" may both mount it
-        self.journal = journal
         self._unrecorded_offered = False
-        self._expiry_noticed = False  # the sign-in notice of expiring secrets: once a session
-        # config.toml's [keymap]: action id (tui/actions.py) -> key(s); Textual applies it.
-        self.keymap: dict[str, str] = dict(keymap or {})
 
     # ------------------------------------------------------------------ layout
 
@@ -123,14 +132,14 @@ class RkvstApp(TypeAhead, App[None]):
         yield ConsoleTabs(list(TABS), active="apps", id="tabs")
         with ContentSwitcher(initial="apps", id="panes"):
             with Container(id="apps"):
-                yield AppRegistrationsView(id="apps-view")
+                yield AppRegistrationsView(self.session, id="apps-view")
             with Container(id="principals"):
-                yield RootPrincipalsView(id="principals-view")  # its widgets come when first shown
+                yield RootPrincipalsView(self.session, id="principals-view")  # its widgets come when first shown
             # Empty until first shown: the inspector is half the console's widgets, and
             # composing and styling them delayed the first frame.
             yield Container(id="inspector")
             with Container(id="policies"):
-                yield AccessPoliciesView(id="policies-view")  # loads when first shown
+                yield AccessPoliciesView(self.session, id="policies-view")  # loads when first shown
         yield ConsoleFooter(compact=True)
 
     def _inspector(self):
@@ -216,7 +225,7 @@ class RkvstApp(TypeAhead, App[None]):
             if is_connection_failure(exc):
                 self.show_connection_problem(problem, self._where())
             else:
-                self.report(problem)
+                report(self, problem)
             return
         header.show_identity(self.identity, self.client.tokens)
         self.connection_problem = None
@@ -267,26 +276,6 @@ class RkvstApp(TypeAhead, App[None]):
         wait = max(1.0, seconds)
         self.notify(f"Rate limited, retrying in {wait:.0f}s.", severity="warning", markup=False, timeout=wait + 1)
 
-    def report(self, problem: Problem, *, extra_hint: str = "") -> None:
-        """A failure as an error notification: the server's words, a hint, never markup."""
-        body = problem.message
-        hint = extra_hint or problem.hint
-        if hint:
-            body += "\n" + hint
-        self.notify(body, title=problem.title, severity="error", markup=False, timeout=10)
-
-    def why_not_connected(self) -> str | None:
-        """Why nothing can be changed for want of a connection; None once signed in."""
-        if self.connection_problem is not None:
-            first_line = self.connection_problem.message.splitlines()[0] if self.connection_problem.message else ""
-            return (
-                f"Not connected: {first_line}. Nothing can be changed until the console is signed in: "
-                "fix the connection, then run Reconnect from the palette (ctrl+p)."
-            )
-        if self.client is None or self.identity is None:
-            return "Not connected yet: the console is still signing in. Try again in a moment."
-        return None
-
     async def on_event(self, event: events.Event) -> None:
         # A paste is text that did not come from us, and a text field draws it as it is.
         if isinstance(event, events.Paste) and not event.is_forwarded and event.text:
@@ -306,63 +295,18 @@ class RkvstApp(TypeAhead, App[None]):
         quote a server's words or a display name, so each line is made terminal-safe."""
         super().notify(safe_lines(message), title=safe(title), severity=severity, timeout=timeout, markup=markup)
 
-    def key_for(self, action_id: str) -> str:
-        """The (first) key of an action, as a [keymap] in config.toml may have changed it."""
-        action = actions.BY_ID[action_id]
-        return (self.keymap.get(action_id) or action.key).split(",")[0].strip()
-
     def refuse_read_only(self, action: str) -> None:
-        words = actions.refusal_words(action)
-        self.notify(
-            f"Read-only mode: {words} is turned off. Start rkvst-tui without --read-only to change the tenant.",
-            title="Refused",
-            severity="warning",
-            markup=False,
-        )
+        self.notify(self.session.read_only_refusal(action), title="Refused", severity="warning", markup=False)
 
     # ----------------------------------------------------------- shared state
 
-    def registrations(self) -> dict:
-        return self.apps_view.applications
-
-    def signed_in_client_id(self) -> str | None:
-        if self.identity is not None:
-            return self.identity.client_id
-        connection = getattr(self.client, "connection", None)
-        return getattr(connection, "client_id", None)
-
-    def _issuer(self) -> str | None:
-        connection = getattr(self.client, "connection", None)
-        return getattr(connection, "issuer", None)
-
-    def _own_issuers(self) -> frozenset:
-        """The issuers of this tenant's registrations: the connection's, and either era's on the
-        real service (a tenant moved from RKVST to DataTrails keeps app.rkvst.io entries)."""
-        if self.client is None:
-            return frozenset({self._issuer()})
-        return own_issuers(self.client)
-
-    def is_signed_in_principal(self, principal) -> bool:
-        return (
-            principal.issuer in self._own_issuers()
-            and principal.subject == self.signed_in_client_id()
-            and principal.subject is not None
-        )
-
-    def is_root_registration(self, client_id: str) -> bool:
-        issuers = self._own_issuers()
-        return any(p.issuer in issuers and p.subject == client_id for p in self.root_principals)
-
-    def registration_for(self, principal):
-        """The app registration a root principal names, if it is one of this tenant's."""
-        if principal.issuer not in self._own_issuers():
-            return None
-        return self.registrations().get(principal.subject)
-
-    def registrations_changed(self) -> None:
+    def on_registrations_changed(self, message: messages.RegistrationsChanged) -> None:
         self.principals_view.names_changed()
         if self.client is not None and self.identity is not None:
             self.query_one(ConsoleHeader).show_service(self.client.service.name)
+
+    def on_root_principals_wanted(self, message: messages.RootPrincipalsWanted) -> None:
+        self.load_root_principals()
 
     def set_root_principals(self, principals: list) -> None:
         self.root_principals = list(principals)
@@ -387,7 +331,7 @@ class RkvstApp(TypeAhead, App[None]):
             if isinstance(exc, api_errors.PermissionDenied):
                 self._learn_root(False)  # the registrations tab already says so
             else:
-                self.report(problem)
+                report(self, problem)
             return
         self._learn_root(True)  # only a root principal may read the list
         self.set_root_principals(principals)
@@ -400,21 +344,22 @@ class RkvstApp(TypeAhead, App[None]):
 
     # ------------------------------------------------------------ root changes
 
-    def ask_add_root_principal(self) -> None:
+    def on_add_root_principal_wanted(self, message: messages.AddRootPrincipalWanted) -> None:
         if self.read_only:
             self.refuse_read_only("add")
             return
         from rkvst_tui.tui.screens.principal_form import AddPrincipalScreen
 
-        names = {client_id: app.display_name for client_id, app in self.registrations().items()}
+        names = {client_id: app.display_name for client_id, app in self.session.registrations.items()}
 
         def done(principal) -> None:
             if principal is not None:
                 self._change_root(principal, add=True, name=principal.display_name or principal.subject)
 
-        self.push_screen(AddPrincipalScreen(self._issuer() or "", names), done)
+        self.push_screen(AddPrincipalScreen(self.session.issuer() or "", names), done)
 
-    def confirm_make_root(self, application) -> None:
+    def on_make_root_wanted(self, message: messages.MakeRootWanted) -> None:
+        application = message.application
         if self.read_only:
             self.refuse_read_only("toggle_root")
             return
@@ -434,11 +379,15 @@ class RkvstApp(TypeAhead, App[None]):
             confirm_screen("Make this registration root?", body, confirm_label="Make root", destructive=False), answered
         )
 
-    def confirm_remove_root(self, principal, name: str) -> None:
+    def on_remove_root_wanted(self, message: messages.RemoveRootWanted) -> None:
+        principal, name = message.principal, message.name
+        if not message.confirm:  # asked already (delete and remove root)
+            self._change_root(principal, add=False, name=name)
+            return
         if self.read_only:
             self.refuse_read_only("remove")
             return
-        if self.is_signed_in_principal(principal):
+        if self.session.is_signed_in_principal(principal):
             self.notify(
                 f"Refused: {name} is the identity this console is signed in as; removing it, "
                 "you would lose access to this tenant. Sign in as another root identity to remove it.",
@@ -461,10 +410,6 @@ class RkvstApp(TypeAhead, App[None]):
 
         self.push_screen(confirm_screen("Remove root principal?", body, confirm_label="Remove"), answered)
 
-    def remove_root_entry(self, application) -> None:
-        """After deleting a root registration, on request: its entry in ROOT PRINCIPALS too."""
-        self._change_root(self.client.app_principal(application), add=False, name=application.display_name)
-
     @work(group="principals-change", exit_on_error=False)
     async def _change_root(self, principal, *, add: bool, name: str) -> None:
         client = self.client
@@ -484,7 +429,7 @@ class RkvstApp(TypeAhead, App[None]):
             return
         except Exception as exc:  # noqa: BLE001 - shown as a notification (describe), the tab stays usable
             verb = "add" if add else "remove"
-            self.report(describe(exc, f"Could not {verb} the root principal {name}"))
+            report(self, describe(exc, f"Could not {verb} the root principal {name}"))
             return
         self.set_root_principals(change.principals)  # as read again after the write
         concurrent = change.concurrent_change()
@@ -497,100 +442,20 @@ class RkvstApp(TypeAhead, App[None]):
 
     # ------------------------------------------------------------------ screens
 
-    def form_screen(self, existing):
-        """The create/edit form."""
-        from rkvst_tui.tui.screens.app_form import AppFormScreen
-
-        return AppFormScreen(self.client, existing=existing)
+    def on_reveal_secret(self, message: messages.RevealSecret) -> None:
+        self.reveal_secret(message.application, reason=message.reason)
 
     def reveal_secret(self, application, *, reason: str) -> None:
         """The one-time secret screen; the secret goes nowhere else. The journal notes it first."""
         from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
 
-        on_recorded = self._note_shown(application, reason)
+        on_recorded, warning = self.session.note_secret(application, reason)
+        if warning:
+            self.notify(warning, title="Record the secret now", severity="warning", markup=False, timeout=15)
         self.push_screen(
             SecretRevealScreen(
                 application, self.client, default_save_dir=credentials_dir(), reason=reason, on_recorded=on_recorded
             )
-        )
-
-    def reveal_rotated(self, rotated: list, stopped=None) -> None:
-        """The one reveal of a batch rotation: `rotated` holds (Application with its new secret,
-        the callback that ends its journal entry); `stopped`, where a failure stopped it."""
-        from rkvst_tui.tui.screens.rotation_reveal import RotationRevealScreen
-
-        self.push_screen(
-            RotationRevealScreen(rotated, default_save_dir=credentials_dir(), stopped=stopped, clock=self.now)
-        )
-
-    def note_unrecorded(self, application, reason: str) -> Callable[[], None] | None:
-        """The journal's entry for a secret about to be made (a batch rotation notes each one
-        before its regenerate, so a console killed meanwhile still offers to fix it)."""
-        return self._note_shown(application, reason, before=True)
-
-    def _note_shown(self, application, reason: str, *, before: bool = False) -> Callable[[], None] | None:
-        """Write the journal's entry for a secret about to be shown; the callback ends it."""
-        journal, client_id = self.journal, application.client_id
-        if journal is None or not (application.secret or before):
-            return None
-        connection = self.client.connection
-        try:
-            journal.record_shown(
-                client_id=client_id,
-                display_name=application.display_name,
-                base_url=connection.base_url,
-                profile=connection.profile,
-                is_sandbox=connection.is_sandbox,
-                reason=reason,
-            )
-        except OSError as exc:
-            self.notify(
-                f"Could not note the new secret in {journal.path} ({exc.strerror or exc}): if the console "
-                "is closed before you record it, the next start can not remind you.",
-                title="Record the secret now",
-                severity="warning",
-                markup=False,
-                timeout=15,
-            )
-            return None
-        return lambda: self._settle(client_id)
-
-    def _settle(self, client_id: str) -> None:
-        if self.journal is None:
-            return
-        try:
-            self.journal.settle(client_id)
-        except OSError:
-            pass  # at worst the next start asks about a secret that was recorded: "It was recorded" ends it
-
-    def offer_expiry_notice(self) -> None:
-        """After the first full load: once a session, how many secrets have expired or expire
-        within 30 days (api/expiry.py), and the key that shows them."""
-        if self._expiry_noticed:
-            return
-        self._expiry_noticed = True
-        now = self.now()
-        due = [app for app in self.registrations().values() if expiry_due(app.valid_until, now)]
-        if not due:
-            return
-        expired = sum(1 for app in due if expiry_state(app.valid_until, now) == "expired")
-        count, plural = len(due), len(due) != 1
-        if expired == count:
-            words = f"{count} secret{'s have' if plural else ' has'} expired"
-        elif not expired:
-            words = f"{count} secret{'s expire' if plural else ' expires'} within {NOTICE_DAYS} days"
-        else:
-            words = f"{count} secrets have expired or expire within {NOTICE_DAYS} days ({expired} expired)"
-        words += f". Press {self.key_for('registrations-expiring')} on APP REGISTRATIONS to show them"
-        if not self.read_only:
-            mark, rotate = self.key_for("registrations-mark"), self.key_for("registrations-rotate-marked")
-            words += f"; {mark} marks one, {rotate} rotates the marked"
-        self.notify(
-            f"{words}.",
-            title="Secrets expiring",
-            severity="warning",
-            markup=False,
-            timeout=20,
         )
 
     def offer_unrecorded_secrets(self) -> None:
@@ -615,11 +480,16 @@ class RkvstApp(TypeAhead, App[None]):
 
         def deleted(client_id: str) -> None:
             self.apps_view.forget(client_id)
-            self.registrations_changed()
+            self.post_message(messages.RegistrationsChanged())
 
         self.push_screen(
             UnrecordedSecretsScreen(
-                self.client, left, settle=self._settle, reveal=regenerated, deleted=deleted, read_only=self.read_only
+                self.client,
+                left,
+                settle=self.session.settle_secret,
+                reveal=regenerated,
+                deleted=deleted,
+                read_only=self.read_only,
             )
         )
 
@@ -737,6 +607,9 @@ class RkvstApp(TypeAhead, App[None]):
             focusable[0].focus()
         self.refresh_bindings()
 
+    def on_open_in_inspector(self, message: messages.OpenInInspector) -> None:
+        self.open_in_inspector(message.token, message.origin)
+
     def open_in_inspector(self, token: str, origin: str) -> None:
         """Show the TOKEN INSPECTOR tab with `token` inspected (the secret reveal's "Open in inspector").
 
@@ -756,7 +629,8 @@ class RkvstApp(TypeAhead, App[None]):
             inspect_text(token, origin=origin)
         await self.action_show_tab("inspector")
 
-    def go_to_registration(self, client_id: str) -> None:
+    def on_go_to_registration(self, message: messages.GoToRegistration) -> None:
+        client_id = message.client_id
         self._switch_to("apps")
         self.apps_view.table.focus()
         self.refresh_bindings()

@@ -17,6 +17,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from rkvst_tui.tui import actions
 from rkvst_tui.tui.formatting import safe
+from rkvst_tui.tui.messages import GoToRegistration
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,6 @@ class _Console(Protocol):
 
     async def run_console_command(self, command: ConsoleCommand) -> None: ...
 
-    def go_to_registration(self, client_id: str) -> None: ...
-
 
 def _console(provider: Provider) -> _Console:
     return cast(_Console, provider.app)
@@ -154,7 +153,8 @@ class RegistrationCommands(Provider):
     MAX_HITS = 50  # a palette with 10,000 entries helps nobody
 
     async def search(self, query: str) -> Hits:
-        applications = list(getattr(self.app, "registrations", lambda: {})().values())
+        session = getattr(self.app, "session", None)  # the console's (a bare host App has none)
+        applications = list(session.registrations.values()) if session is not None else []
         text = query.strip()
         for prefix in ("go to registration", "go to", "registration"):
             if text.lower().startswith(prefix):
@@ -180,7 +180,7 @@ class RegistrationCommands(Provider):
             yield Hit(
                 score,
                 display,
-                partial(_console(self).go_to_registration, application.client_id),
+                partial(self.app.post_message, GoToRegistration(application.client_id)),
                 text=title,
                 help=safe(application.client_id),
             )

@@ -8,9 +8,14 @@ is not an `RkvstError` is described by its type and message, never with a traceb
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.tui.formatting import safe, safe_lines
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.widget import Widget
 
 
 @dataclass(frozen=True)
@@ -86,3 +91,12 @@ def describe(exc: BaseException, doing: str) -> Problem:
 def is_connection_failure(exc: BaseException) -> bool:
     """Failures that make the whole connection unusable (as opposed to one refused action)."""
     return isinstance(exc, (api_errors.NetworkError, api_errors.Unauthenticated, api_errors.ConfigError))
+
+
+def report(node: Widget | App, problem: Problem, *, extra_hint: str = "") -> None:
+    """A failure as an error notification: the server's words, a hint, never markup."""
+    body = problem.message
+    hint = extra_hint or problem.hint
+    if hint:
+        body += "\n" + hint
+    node.notify(body, title=problem.title, severity="error", markup=False, timeout=10)

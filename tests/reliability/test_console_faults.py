@@ -490,7 +490,9 @@ async def test_a_lost_answer_to_making_a_registration_root_is_settled_by_a_refre
         assert transport.count("PATCH", ROOTS) == 1, "a root-principal write is never re-sent on its own"
         assert any(p.subject == made.uuid for p in sandbox.store.get_root_principals()), "the server did act"
         await pilot.press("r")
-        await wait_until(pilot, lambda: app.is_root_registration(made.client_id), what="the refreshed principals")
+        await wait_until(
+            pilot, lambda: app.session.is_root_registration(made.client_id), what="the refreshed principals"
+        )
         assert "✔" in str(app.apps_view.table.get_cell(made.client_id, "root"))
         # Asking again now offers the removal: nothing is added twice.
         await pilot.press("m")

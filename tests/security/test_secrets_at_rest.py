@@ -22,8 +22,7 @@ from console_helpers import running_console, wait_until
 from security_helpers import TALLY
 from textual.widgets import Button, Input, Static
 
-from rkvst_tui.api.state_dirs import ADMIN_CREDENTIALS_NAME
-from rkvst_tui.tui.app import credentials_dir
+from rkvst_tui.api.state_dirs import ADMIN_CREDENTIALS_NAME, credentials_dir
 
 REPO = Path(__file__).resolve().parents[2]
 HEX_RUN = re.compile(r"[0-9a-f]{32,}")

@@ -43,7 +43,9 @@ async def test_r_deletes_the_registration_and_its_root_entry(sandbox):
         assert labels == ["Cancel (n)", "Delete (y)", "Delete and remove root (r)"]
         await pilot.press("r")
         await wait_until(pilot, lambda: device.client_id not in _root_subjects(sandbox), what="the entry to go")
-        await wait_until(pilot, lambda: not app.is_root_registration(device.client_id), what="the console's list")
+        await wait_until(
+            pilot, lambda: not app.session.is_root_registration(device.client_id), what="the console's list"
+        )
         assert sandbox.store.list_applications(display_name="Gateway") == []
         assert device.client_id not in app.apps_view.applications
         assert any("Gateway is no longer a root principal." in n.message for n in app._notifications)

@@ -125,7 +125,7 @@ async def test_delete_removes_the_registration_and_the_entry(sandbox, journal, l
         await pilot.press("y")
         await wait_until(pilot, lambda: app.screen is app.screen_stack[0], what="the offer to close")
         assert journal.entries() == []
-        assert lost.client_id not in app.registrations()
+        assert lost.client_id not in app.session.registrations
     async with client_for(sandbox) as client:
         with pytest.raises(api_errors.NotFound):
             await client.get_application(lost.client_id)

@@ -42,6 +42,7 @@ from rkvst_tui.api.files import shared_directory_warning, write_credentials_file
 from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.api.time_words import utc_stamp
 from rkvst_tui.tui.formatting import FIELD_LIMIT, plain, safe_lines, safe_text
+from rkvst_tui.tui.messages import OpenInInspector
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
@@ -502,9 +503,9 @@ class SecretRevealScreen(ModalScreen[None]):
             f"the token got with the new credentials of {self._display_name} "
             f"(client id {self._client_id}) on the secret screen"
         )
-        open_in_inspector = self.app.open_in_inspector  # type: ignore[attr-defined]
+        app = self.app  # the screen is gone when the answer comes: the App shows the tab
         self._ask_to_close(
-            lambda: open_in_inspector(token, origin),
+            lambda: app.post_message(OpenInInspector(token, origin)),
             confirm_label="Yes, close and inspect",
             note="The token opens in the TOKEN INSPECTOR; the secret does not go there. ",
         )

@@ -8,6 +8,8 @@ The rules the words follow are api/access_rules.py's (docs/access-policies.md).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +22,9 @@ from rkvst_tui.tui.formatting import plain, safe
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable, row_bindings
+
+if TYPE_CHECKING:
+    from rkvst_tui.tui.session import ConsoleSession
 
 MUTATING_ACTIONS = actions.changing_the_tenant("policies")
 ROW_ACTIONS = actions.needing_a_row("policies")
@@ -44,8 +49,9 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
     ROW_ACTIONS = ROW_ACTIONS
     BINDINGS = actions.bindings("policies")  # tui/actions.py
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, session: ConsoleSession, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.session = session
         self.policies: list[Policy] = []
         self.loaded = False
         self._problem: str | None = None
@@ -70,10 +76,6 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
     def table(self) -> PolicyTable:
         return self.query_one("#policies-table", PolicyTable)
 
-    @property
-    def console(self):
-        return self.app
-
     def current_policy(self) -> Policy | None:
         identity = self.table.cursor_row_key()
         return next((p for p in self.policies if p.identity == identity), None) if identity else None
@@ -89,7 +91,7 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
 
     @work(exclusive=True, group="policies-load", exit_on_error=False)
     async def load(self) -> None:
-        client = self.console.client
+        client = self.session.client
         if client is None:
             return
         try:
@@ -129,7 +131,7 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
         self.query_one("#policies-status", Static).update(
             Text(
                 f"{count} access polic{'ies' if count != 1 else 'y'}"
-                + ("  ·  read-only" if self.console.read_only else ""),
+                + ("  ·  read-only" if self.session.read_only else ""),
                 style="dim",
             )
         )
@@ -159,7 +161,7 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
             if action == "delete" and not self.refuse_if_turned_off("delete_policy"):
                 self._confirm_delete(policy)
 
-        self.console.push_screen(PolicyDetailsScreen(policy, read_only=self.console.read_only), chosen)
+        self.app.push_screen(PolicyDetailsScreen(policy, read_only=self.session.read_only), chosen)
 
     def action_delete_policy(self) -> None:
         policy = self.current_policy()
@@ -180,22 +182,22 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
             if yes:
                 self._delete(policy)
             else:
-                self.console.notify(f"Kept '{name}'; nothing deleted.", markup=False)
+                self.notify(f"Kept '{name}'; nothing deleted.", markup=False)
 
-        self.console.push_screen(ConfirmScreen("Delete access policy?", body, confirm_label="Delete"), answered)
+        self.app.push_screen(ConfirmScreen("Delete access policy?", body, confirm_label="Delete"), answered)
 
     @work(group="policies-change", exit_on_error=False)
     async def _delete(self, policy: Policy) -> None:
         name = safe(policy.display_name or policy.identity)
         try:
-            await delete_policy(self.console.client, policy)
+            await delete_policy(self.session.connected_client(), policy)
         except Exception as exc:  # noqa: BLE001 - said in a notification: what failed, what to do
             problem = describe(exc, f"Could not delete '{name}'")
-            self.console.notify(
+            self.notify(
                 f"{problem.message} {problem.hint}".strip(), title=problem.title, severity="error", markup=False
             )
             return
-        self.console.notify(f"Deleted the access policy '{name}'.", title="Deleted", markup=False)
+        self.notify(f"Deleted the access policy '{name}'.", title="Deleted", markup=False)
         self.load()
 
 

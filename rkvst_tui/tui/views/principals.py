@@ -1,23 +1,27 @@
 """ROOT PRINCIPALS: who may manage this tenant.
 
-The list lives on the App (both tabs need it); this view shows it, names the subjects
-that are app registrations of this tenant, marks the signed-in identity, and adds or
-removes entries through the App (which owns the refusal to remove yourself).
+The list lives in the ConsoleSession (both tabs need it); this view shows it, names the
+subjects that are app registrations of this tenant, marks the signed-in identity, and asks
+the App to add or remove entries (tui/messages.py; it owns the refusal to remove yourself).
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from rkvst_tui.tui import actions
+from rkvst_tui.tui import actions, messages
 from rkvst_tui.tui.formatting import plain
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable, row_bindings
+
+if TYPE_CHECKING:
+    from rkvst_tui.tui.session import ConsoleSession
 
 MUTATING_ACTIONS = actions.changing_the_tenant("principals")
 ROW_ACTIONS = actions.needing_a_row("principals")
@@ -45,8 +49,9 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
     ROW_ACTIONS = ROW_ACTIONS
     BINDINGS = actions.bindings("principals")  # tui/actions.py
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, session: ConsoleSession, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.session = session
         self.principals: list = []  # in the server's order; row keys are their indexes
         self.built = False
         self._building = asyncio.Lock()
@@ -82,10 +87,6 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
     def table(self) -> PrincipalTable:
         return self.query_one("#principals-table", PrincipalTable)
 
-    @property
-    def console(self):
-        return self.app
-
     def current_principal(self):
         if not self.built:
             return None
@@ -101,7 +102,7 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         verdict = self.tenant_check(action, lambda: self.current_principal() is not None)
         if verdict and action == "go_to_registration":
             principal = self.current_principal()
-            if principal is None or self.console.registration_for(principal) is None:
+            if principal is None or self.session.registration_for(principal) is None:
                 return None
         return verdict
 
@@ -154,12 +155,12 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         self.refresh_bindings()
 
     def _you(self, principal) -> Text:
-        if self.console.is_signed_in_principal(principal):
+        if self.session.is_signed_in_principal(principal):
             return Text("★", style="bold green")
         return Text("")
 
     def _app_name(self, principal) -> Text:
-        application = self.console.registration_for(principal)
+        application = self.session.registration_for(principal)
         if application is None:
             return Text("")
         return plain(application.display_name or application.client_id)
@@ -192,7 +193,7 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
             return
         if problem is not None:
             empty.update(Text(f"{problem.message}\n{problem.hint}", style="red"))
-        elif self.console.client is None or not self.console.principals_loaded:
+        elif self.session.client is None or not self.session.principals_loaded:
             empty.update(Text("Loading root principals…", style="dim"))
         else:
             empty.update(Text("No root principals to display", style="dim"))
@@ -200,7 +201,7 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         status.update(
             Text(
                 f"{count} root principal{'s' if count != 1 else ''}"
-                + ("  ·  read-only" if self.console.read_only else ""),
+                + ("  ·  read-only" if self.session.read_only else ""),
                 style="dim",
             )
         )
@@ -222,28 +223,28 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
             self.action_go_to_registration()
 
     def action_refresh(self) -> None:
-        self.console.load_root_principals()
+        self.post_message(messages.RootPrincipalsWanted())
 
     def action_add(self) -> None:
-        self.console.ask_add_root_principal()
+        self.post_message(messages.AddRootPrincipalWanted())
 
     def action_remove(self) -> None:
         principal = self.current_principal()
         if principal is None:
             return
-        application = self.console.registration_for(principal)
+        application = self.session.registration_for(principal)
         name = application.display_name if application is not None else (principal.display_name or principal.subject)
-        self.console.confirm_remove_root(principal, name)
+        self.post_message(messages.RemoveRootWanted(principal, name))
 
     def action_copy_subject(self) -> None:
         principal = self.current_principal()
         if principal is None:
             return
-        self.console.copy_to_clipboard(principal.subject)
-        self.console.notify("Subject sent to your terminal's clipboard (OSC 52).", title="Copy", markup=False)
+        self.app.copy_to_clipboard(principal.subject)
+        self.notify("Subject sent to your terminal's clipboard (OSC 52).", title="Copy", markup=False)
 
     def action_go_to_registration(self) -> None:
         principal = self.current_principal()
-        application = self.console.registration_for(principal) if principal is not None else None
+        application = self.session.registration_for(principal) if principal is not None else None
         if application is not None:
-            self.console.go_to_registration(application.client_id)
+            self.post_message(messages.GoToRegistration(application.client_id))

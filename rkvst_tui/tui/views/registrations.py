@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -24,9 +24,10 @@ from rkvst_tui import gc_policy
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.expiry import NOTICE_DAYS
 from rkvst_tui.api.service import application_caps
-from rkvst_tui.tui import actions
-from rkvst_tui.tui.formatting import claims_summary, expiry_cell, expiry_due, plain, safe
-from rkvst_tui.tui.problems import Problem, describe
+from rkvst_tui.api.state_dirs import credentials_dir
+from rkvst_tui.tui import actions, messages
+from rkvst_tui.tui.formatting import claims_summary, expiry_cell, expiry_due, expiry_state, plain, safe
+from rkvst_tui.tui.problems import Problem, describe, report
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.views.owner_role import confirm_owner_change
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
@@ -34,6 +35,7 @@ from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable, r
 
 if TYPE_CHECKING:
     from rkvst_tui.api.models import Application
+    from rkvst_tui.tui.session import ConsoleSession
 
 # Actions that change the tenant: hidden and refused in read-only mode.
 MUTATING_ACTIONS = actions.changing_the_tenant("apps")
@@ -110,9 +112,9 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
     # (each page also costs a repaint of the table while loading).
     page_size: int | None = 1000
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, session: ConsoleSession, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.applications: dict[str, Application] = {}  # client id -> Application, in creation order
+        self.session = session
         self.loading_pages = False
         self.loaded_once = False
         self.load_problem: Problem | None = None
@@ -142,11 +144,16 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
     def table(self) -> RegistrationTable:
         return self.query_one("#apps-table", RegistrationTable)
 
-    # ------------------------------------------------------------------ state
-
     @property
-    def console(self):
-        return self.app
+    def applications(self) -> dict[str, Application]:
+        """client id -> Application, in creation order: the session's, which the other tabs read."""
+        return self.session.registrations
+
+    @applications.setter
+    def applications(self, applications: dict[str, Application]) -> None:
+        self.session.registrations = applications
+
+    # ------------------------------------------------------------------ state
 
     def current_client_id(self) -> str | None:
         return self.table.cursor_row_key()
@@ -174,7 +181,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
 
     @work(exclusive=True, group="apps-load", exit_on_error=False)
     async def load_all_pages(self) -> None:
-        client = self.console.client
+        client = self.session.client
         if client is None:
             return
         self._restore_cursor_to = self.current_client_id() or self._restore_cursor_to
@@ -200,7 +207,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             if first_page:
                 self._reset_rows()
             self._drop_gone_marks()
-            self.console.offer_expiry_notice()
+            self._offer_expiry_notice()
         except Exception as exc:  # noqa: BLE001 - shown to the user; the screen stays usable
             self._load_failed(exc)
         self.loading_pages = False
@@ -208,12 +215,37 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         self.refresh_caps()
         self.show_state()
         self.refresh_bindings()
-        self.console.registrations_changed()
+        self.post_message(messages.RegistrationsChanged())
         self.set_timer(GC_SETTLE_DELAY, gc_policy.collect_frozen_garbage)
+
+    def _offer_expiry_notice(self) -> None:
+        """After the first full load: once a session, how many secrets have expired or expire
+        within 30 days (api/expiry.py), and the key that shows them."""
+        session = self.session
+        if session.expiry_noticed:
+            return
+        session.expiry_noticed = True
+        now = session.now()
+        due = [app for app in self.applications.values() if expiry_due(app.valid_until, now)]
+        if not due:
+            return
+        expired = sum(1 for app in due if expiry_state(app.valid_until, now) == "expired")
+        count, plural = len(due), len(due) != 1
+        if expired == count:
+            words = f"{count} secret{'s have' if plural else ' has'} expired"
+        elif not expired:
+            words = f"{count} secret{'s expire' if plural else ' expires'} within {NOTICE_DAYS} days"
+        else:
+            words = f"{count} secrets have expired or expire within {NOTICE_DAYS} days ({expired} expired)"
+        words += f". Press {session.key_for('registrations-expiring')} on APP REGISTRATIONS to show them"
+        if not session.read_only:
+            mark, rotate = session.key_for("registrations-mark"), session.key_for("registrations-rotate-marked")
+            words += f"; {mark} marks one, {rotate} rotates the marked"
+        self.notify(f"{words}.", title="Secrets expiring", severity="warning", markup=False, timeout=20)
 
     def _load_failed(self, exc: BaseException) -> None:
         self.load_problem = describe(exc, "Could not load app registrations")
-        self.console.report(self.load_problem)
+        report(self, self.load_problem)
 
     def _reset_rows(self) -> None:
         self.applications = {}
@@ -249,7 +281,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         return cells
 
     def _build_cells(self, application) -> tuple[Text, ...]:
-        now = self.console.now()
+        now = self.session.now()
         return (
             MARKED_CELL if application.client_id in self.marked else UNMARKED_CELL,
             plain(application.display_name),
@@ -262,10 +294,10 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
 
     def _root_cell(self, client_id: str, application=None) -> Text:
         application = application or self.applications.get(client_id)
-        if not self.console.is_root_registration(client_id):
+        if not self.session.is_root_registration(client_id):
             # Where access is managed by roles (DataTrails), the Owner role is what administers.
             return Text("Owner", style="bold green") if application is not None and application.is_owner else Text("")
-        return Text("✔ you" if client_id == self.console.signed_in_client_id() else "✔", style="bold green")
+        return Text("✔ you" if client_id == self.session.signed_in_client_id() else "✔", style="bold green")
 
     def _replace_row(self, application) -> None:
         table = self.table
@@ -292,7 +324,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         empty = self.query_one("#apps-empty", Static)
         status = self.query_one("#apps-status", Static)
         if shown == 0:
-            problem = self.console.connection_problem
+            problem = self.session.connection_problem
             if problem is not None:
                 empty.update(
                     Text(
@@ -301,7 +333,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
                         style="red",
                     )
                 )
-            elif self.console.client is None or self.console.identity is None or (self.loading_pages and total == 0):
+            elif self.session.client is None or self.session.identity is None or (self.loading_pages and total == 0):
                 empty.update(Text("Loading app registrations…", style="dim"))
             elif self.load_problem is not None and total == 0:
                 problem = self.load_problem
@@ -336,13 +368,13 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         else:
             parts.append(f"{total:,} registration{'s' if total != 1 else ''}")
         if self.expiring_only:
-            parts.append(f"{self.console.key_for('registrations-expiring')}: show all")
+            parts.append(f"{self.session.key_for('registrations-expiring')}: show all")
         if self.marked:
             hidden = sum(1 for client_id in self.marked if client_id not in table.rows)
             marked = f"{len(self.marked):,} marked"
             if hidden:
                 marked += f" ({hidden:,} hidden by the filter)"
-            parts.append(f"{marked}: {self.console.key_for('registrations-rotate-marked')} rotates")
+            parts.append(f"{marked}: {self.session.key_for('registrations-rotate-marked')} rotates")
         if self.loading_pages:
             parts.append("loading more…")
         elif self.load_problem is not None:
@@ -351,14 +383,14 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         caps = getattr(self, "caps", None)
         if caps is not None:  # the quota the service publishes
             parts.append(caps.words())
-        if self.console.read_only:
+        if self.session.read_only:
             parts.append("read-only")
         status.update(Text("  ·  ".join(parts), style="dim"))
 
     @work(exclusive=True, group="apps-caps", exit_on_error=False)
     async def refresh_caps(self) -> None:
         """Read the app registration quota again (after a load, a create, a delete)."""
-        client = self.console.client
+        client = self.session.client
         if client is None:
             return
         try:
@@ -370,7 +402,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
     # ---------------------------------------------------------------- filter
 
     def _matches(self, application) -> bool:
-        if self.expiring_only and not expiry_due(application.valid_until, self.console.now()):
+        if self.expiring_only and not expiry_due(application.valid_until, self.session.now()):
             return False
         return application.matches(self._filter)
 
@@ -493,7 +525,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
 
     def action_refresh(self) -> None:
         self.load_all_pages()
-        self.console.load_root_principals()
+        self.post_message(messages.RootPrincipalsWanted())
 
     def action_details(self) -> None:
         application = self.current_application()
@@ -501,23 +533,23 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             return
         from rkvst_tui.tui.screens.details import AppDetailsScreen
 
-        console = self.console
-        connection = console.client.connection
+        session = self.session
+        connection = session.connected_client().connection
         screen = AppDetailsScreen(
             application,
             base_url=connection.base_url,
             issuer=connection.issuer,
-            is_root=console.is_root_registration(application.client_id),
-            is_self=application.client_id == console.signed_in_client_id(),
-            now=console.now,
-            read_only=console.read_only,
+            is_root=session.is_root_registration(application.client_id),
+            is_self=application.client_id == session.signed_in_client_id(),
+            now=session.now,
+            read_only=session.read_only,
         )
 
         def chosen(action: str | None) -> None:
             if action:
                 self.run_on(action, application.client_id)
 
-        console.push_screen(screen, chosen)
+        self.app.push_screen(screen, chosen)
 
     def run_on(self, action: str, client_id: str) -> None:
         """Run a row action on a given registration (from the details screen or the palette)."""
@@ -538,30 +570,28 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             return
         from rkvst_tui.tui.screens.access_explanation import AccessExplanationScreen
 
-        self.console.push_screen(AccessExplanationScreen(self.console.client, application))
+        self.app.push_screen(AccessExplanationScreen(self.session.connected_client(), application))
 
     def action_copy_client_id(self) -> None:
         application = self.current_application()
         if application is None:
             return
-        self.console.copy_to_clipboard(application.client_id)
-        self.console.notify(
+        self.app.copy_to_clipboard(application.client_id)
+        self.notify(
             "Client id sent to your terminal's clipboard (OSC 52).",
             title="Copy",
             markup=False,
         )
 
     def action_create(self) -> None:
-        form = self.console.form_screen(None)
-        if form is None:
-            return
+        form = self._form(None)
 
         def done(result) -> None:
             if result is None:
                 return
             self._form_result(result)
 
-        self.console.push_screen(form, done)
+        self.app.push_screen(form, done)
 
     def action_edit(self) -> None:
         application = self.current_application()
@@ -569,25 +599,28 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             self._edit(application)
 
     def _edit(self, application) -> None:
-        form = self.console.form_screen(application)
-        if form is None:
-            return
+        form = self._form(application)
 
         def done(result) -> None:
             if result is not None:
                 self._form_result(result)
 
-        self.console.push_screen(form, done)
+        self.app.push_screen(form, done)
+
+    def _form(self, existing):
+        from rkvst_tui.tui.screens.app_form import AppFormScreen
+
+        return AppFormScreen(self.session.connected_client(), existing=existing)
 
     def _form_result(self, result) -> None:
         application = result.application
         self.remember(application)
         self.select(application.client_id)
         verb = "Created" if result.created else "Saved"
-        self.console.notify(f"{verb} {application.display_name}.", markup=False)
+        self.notify(f"{verb} {application.display_name}.", markup=False)
         if result.needs_reveal:
-            self.console.reveal_secret(application, reason=result.reveal_reason)
-        self.console.registrations_changed()
+            self.post_message(messages.RevealSecret(application, result.reveal_reason))
+        self.post_message(messages.RegistrationsChanged())
 
     def remember(self, application) -> None:
         """Add or update one registration in the list and the table, keeping it secret-free."""
@@ -616,15 +649,15 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             self._delete(application)
 
     def _delete(self, application) -> None:
-        console = self.console
+        session = self.session
         body = Text()
         body.append("Delete the app registration ")
         body.append(safe(application.display_name or "(no name)"), style="bold")
         body.append(f"\nclient id {safe(application.client_id)}?\n\n")
         # The service refuses a deleted registration's tokens too (unlike a regenerate's).
         body.append("Its secret and the tokens already issued with it stop working at once.")
-        me = application.client_id == console.signed_in_client_id()
-        root = not me and console.is_root_registration(application.client_id)
+        me = application.client_id == session.signed_in_client_id()
+        root = not me and session.is_root_registration(application.client_id)
         if me:
             body.append(
                 "\n\nThis is the identity this console is signed in as: the console will lose access to this tenant.",
@@ -641,7 +674,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             if yes:
                 self._do_delete(application, remove_root=yes == "also")
 
-        console.push_screen(
+        self.app.push_screen(
             confirm_screen(
                 f"Delete {application.display_name}?",
                 body,
@@ -653,20 +686,21 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
 
     @work(group="apps-change", exit_on_error=False)
     async def _do_delete(self, application, *, remove_root: bool = False) -> None:
-        console = self.console
+        session = self.session
         try:
-            await console.client.delete_application(application.client_id)
+            await session.connected_client().delete_application(application.client_id)
         except api_errors.NotFound:
-            console.notify(f"{application.display_name} was already deleted.", markup=False)
+            self.notify(f"{application.display_name} was already deleted.", markup=False)
         except Exception as exc:  # noqa: BLE001 - shown as a notification (describe), the list stays as it was
-            console.report(describe(exc, f"Could not delete {application.display_name}"))
+            report(self, describe(exc, f"Could not delete {application.display_name}"))
             return
         else:
-            console.notify(f"Deleted {application.display_name}.", markup=False)
+            self.notify(f"Deleted {application.display_name}.", markup=False)
         self.forget(application.client_id)
-        console.registrations_changed()
+        self.post_message(messages.RegistrationsChanged())
         if remove_root:
-            console.remove_root_entry(application)
+            principal = session.connected_client().app_principal(application)
+            self.post_message(messages.RemoveRootWanted(principal, application.display_name, confirm=False))
 
     # ----------------------------------------------------------------- marks
 
@@ -707,7 +741,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         if not chosen:
             current = self.current_application()
             chosen = [current] if current is not None else []
-        me = self.console.signed_in_client_id()
+        me = self.session.signed_in_client_id()
         return [a for a in chosen if a.client_id != me] + [a for a in chosen if a.client_id == me]
 
     def action_rotate_marked(self) -> None:
@@ -738,7 +772,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             if count != 1
             else "The new secret is shown once: save it to a folder or copy it."
         )
-        if any(a.client_id == self.console.signed_in_client_id() for a in chosen):
+        if any(a.client_id == self.session.signed_in_client_id() for a in chosen):
             body.append(
                 "\n\nIt includes the identity this console is signed in as (rotated last): its configured "
                 "secret stops working, so replace it before the console's next start.",
@@ -749,7 +783,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             if yes:
                 self._do_rotate(chosen)
 
-        self.console.push_screen(
+        self.app.push_screen(
             confirm_screen(
                 f"Rotate {count} secret{'s' if count != 1 else ''}?",
                 body,
@@ -762,15 +796,17 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
     async def _do_rotate(self, chosen: list[Application]) -> None:
         """Regenerate each in turn, noting each in the journal first; stop at the first failure.
         One reveal shows every new secret, and what was not rotated."""
-        from rkvst_tui.tui.screens.rotation_reveal import NotRotated
+        from rkvst_tui.tui.screens.rotation_reveal import NotRotated, RotationRevealScreen
 
-        console = self.console
-        rotated: list[tuple[Application, object]] = []
+        session = self.session
+        rotated: list[tuple[Application, Callable[[], None] | None]] = []
         stopped: NotRotated | None = None
         for index, application in enumerate(chosen):
-            settle = console.note_unrecorded(application, "rotated")
+            settle, warning = session.note_secret(application, "rotated", before=True)
+            if warning:
+                self.notify(warning, title="Record the secret now", severity="warning", markup=False, timeout=15)
             try:
-                fresh = await console.client.regenerate_secret(application.client_id)
+                fresh = await session.connected_client().regenerate_secret(application.client_id)
             except Exception as exc:  # noqa: BLE001 - the reveal (or a notification) says what happened
                 lost = api_errors.may_have_acted(exc)
                 if not lost and settle is not None:
@@ -787,9 +823,12 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         self.clear_marks([fresh.client_id for fresh, _ in rotated])  # the others stay marked: G goes on
         if not rotated:
             assert stopped is not None
-            console.report(stopped.problem, extra_hint=stopped.hint())
+            report(self, stopped.problem, extra_hint=stopped.hint())
             return
-        console.reveal_rotated(rotated, stopped)
+        # The one reveal of the batch: every new secret, and what was not rotated.
+        self.app.push_screen(
+            RotationRevealScreen(rotated, default_save_dir=credentials_dir(), stopped=stopped, clock=session.now)
+        )
 
     def action_regenerate(self) -> None:
         application = self.current_application()
@@ -797,7 +836,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             self._regenerate(application)
 
     def _regenerate(self, application) -> None:
-        console = self.console
+        session = self.session
         body = Text()
         body.append("Make a new secret for ")
         body.append(safe(application.display_name or "(no name)"), style="bold")
@@ -806,7 +845,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         body.append(
             "Tokens already issued with it live on until they expire (up to an hour). The new secret is shown once."
         )
-        if application.client_id == console.signed_in_client_id():
+        if application.client_id == session.signed_in_client_id():
             body.append(
                 "\n\nThis is the identity this console is signed in as: its configured secret "
                 "stops working, so the next token request of this console will fail.",
@@ -817,31 +856,32 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             if yes:
                 self._do_regenerate(application)
 
-        console.push_screen(
+        self.app.push_screen(
             confirm_screen(f"Regenerate the secret of {application.display_name}?", body, confirm_label="Regenerate"),
             answered,
         )
 
     @work(group="apps-change", exit_on_error=False)
     async def _do_regenerate(self, application) -> None:
-        console = self.console
+        session = self.session
         try:
-            fresh = await console.client.regenerate_secret(application.client_id)
+            fresh = await session.connected_client().regenerate_secret(application.client_id)
         except api_errors.ConnectionLost as exc:
             if getattr(exc, "request_sent", True):
-                console.report(
+                report(
+                    self,
                     describe(exc, f"The answer to regenerating {application.display_name} was lost"),
                     extra_hint="The server may have replaced the secret: regenerate again (g) "
                     "to get a secret you can see.",
                 )
                 self._offer_regenerate_again(application)
             else:
-                console.report(describe(exc, f"Could not regenerate the secret of {application.display_name}"))
+                report(self, describe(exc, f"Could not regenerate the secret of {application.display_name}"))
             return
         except Exception as exc:  # noqa: BLE001 - shown as a notification (describe), the list stays as it was
-            console.report(describe(exc, f"Could not regenerate the secret of {application.display_name}"))
+            report(self, describe(exc, f"Could not regenerate the secret of {application.display_name}"))
             return
-        console.reveal_secret(fresh, reason="regenerated")
+        self.post_message(messages.RevealSecret(fresh, "regenerated"))
         self.remember(fresh)
 
     def _offer_regenerate_again(self, application) -> None:
@@ -856,7 +896,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             if yes:
                 self._do_regenerate(application)
 
-        self.console.push_screen(
+        self.app.push_screen(
             confirm_screen(
                 "The new secret was lost on the way",
                 body,
@@ -873,10 +913,12 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             self._toggle_root(application)
 
     def _toggle_root(self, application) -> None:
-        console = self.console
-        if console.client is not None and console.client.service.roles_only:
-            confirm_owner_change(console, application)  # no root principals: give or take the Owner role
-        elif console.is_root_registration(application.client_id):
-            console.confirm_remove_root(console.client.app_principal(application), application.display_name)
+        session = self.session
+        if session.client is not None and session.client.service.roles_only:
+            # No root principals here: give or take the Owner role.
+            confirm_owner_change(self, session, application, self.remember)
+        elif session.is_root_registration(application.client_id):
+            principal = session.connected_client().app_principal(application)
+            self.post_message(messages.RemoveRootWanted(principal, application.display_name))
         else:
-            console.confirm_make_root(application)
+            self.post_message(messages.MakeRootWanted(application))
