@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,58 @@ def test_the_checker_sees_a_planted_circle_and_an_arrow_back_up() -> None:
         "rkvst_tui.tui.widgets._probe_b (widgets) imports rkvst_tui.tui.screens.confirm (screens)"
         in layer_violations(graph)
     )
+
+
+# Textual's public API only (issue 15): the one module allowed to reach into Textual's private
+# modules is the fixed-columns table, whose internals are kept together and guarded by its tests.
+PRIVATE_TEXTUAL_ALLOWED = {"rkvst_tui/tui/widgets/fixed_table.py"}
+PRIVATE_TEXTUAL = re.compile(r"\btextual(?:\.[A-Za-z]\w*)*\._\w+")
+
+
+def _private_textual_names(path: Path) -> set[str]:
+    """Private Textual modules a file imports, or names in a string (sys.modules lookups)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names = [node.value]
+        found.update(match.group(0) for name in names for match in PRIVATE_TEXTUAL.finditer(name))
+    return found
+
+
+def private_textual_uses(root: Path = PACKAGE) -> list[str]:
+    return sorted(
+        f"{path.relative_to(root.parent)} names {name}"
+        for path in sorted(root.rglob("*.py"))
+        if str(path.relative_to(root.parent)) not in PRIVATE_TEXTUAL_ALLOWED
+        for name in _private_textual_names(path)
+    )
+
+
+def test_only_the_table_module_uses_textuals_private_modules() -> None:
+    assert private_textual_uses() == []
+
+
+def test_the_checker_sees_private_textual_modules(tmp_path: Path) -> None:
+    """Guard against a checker that can never fail: each way of reaching a private module."""
+    package = tmp_path / "rkvst_tui"
+    package.mkdir()
+    (package / "probe.py").write_text(
+        "import sys\n"
+        "import textual._border\n"
+        "from textual import _segment_tools\n"
+        "from textual.widgets._data_table import DataTable\n"
+        "from textual.widgets import Input, TextArea\n"  # public: not reported
+        "AREA = sys.modules.get('textual.widgets._text_area')\n"
+    )
+    assert private_textual_uses(package) == [
+        "rkvst_tui/probe.py names textual._border",
+        "rkvst_tui/probe.py names textual._segment_tools",
+        "rkvst_tui/probe.py names textual.widgets._data_table",
+        "rkvst_tui/probe.py names textual.widgets._text_area",
+    ]

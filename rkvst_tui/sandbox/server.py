@@ -76,8 +76,8 @@ class _CoalescingTransport:
     """A transport that joins the writes of one event-loop step into one send.
 
     uvicorn writes a response's headers and its body separately: two send() system calls
-    and two packets per answer (with TCP_NODELAY), a sixth of the token endpoint's cost
-    besides signing (profiled). Both writes happen in the same step, so sending what was
+    and two packets per answer (with TCP_NODELAY), a large share of the token endpoint's
+    cost besides signing. Both writes happen in the same step, so sending what was
     written at the end of that step (call_soon) sends each answer at once.
     """
 
@@ -276,7 +276,7 @@ class SandboxServer:
     def _bind(self) -> socket.socket:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
-        # listening socket says TCP; without it every keep-alive answer waits ~40 ms (Nagle).
+        # listening socket says TCP; without it every keep-alive answer waits for Nagle's delay.
         sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

@@ -148,7 +148,7 @@ class KeyRing:
             records = self._store.signing_keys()
         keys = {}
         for record in records:
-            # Our own keys, written by us: skip the slow RSA consistency check (~30 ms a key).
+            # Our own keys, written by us: skip the RSA consistency check, slow for each key.
             private_key = serialization.load_pem_private_key(
                 record.private_pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True
             )

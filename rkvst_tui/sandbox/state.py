@@ -67,7 +67,7 @@ def base_url(request: Request) -> str:
         server = request.scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}"
     # The scheme straight from the ASGI scope: request.url parses a whole URL object, twice
-    # per token (issuer and audience), ~10% of the token endpoint's non-signing work.
+    # per token (issuer and audience), a noticeable share of the token endpoint's work.
     return f"{request.scope.get('scheme', 'http')}://{host}"
 
 

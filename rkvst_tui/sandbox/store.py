@@ -335,7 +335,7 @@ class Store:
         valid_from, valid_until = self._validity()
         with self._write() as db:
             if max_apps is not None:
-                # A plain COUNT(*) walks the smallest index (~1 ms at 100,000 rows; `uuid != ?` was 6).
+                # A plain COUNT(*) walks the smallest index; `uuid != ?` would scan the table.
                 count = db.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
                 if (
                     exclude_from_quota
@@ -389,7 +389,7 @@ class Store:
         if display_name is not None:
             sql += " WHERE display_name = ?"  # the index on (display_name, seq)
             params.append(display_name)
-        count = self._read(sql, params)[0]["n"]  # ~1 ms at 100,000 rows (an index scan; `uuid != ?` was 6)
+        count = self._read(sql, params)[0]["n"]  # an index scan, not a table scan
         excluded = self.get_application(exclude) if exclude else None
         if excluded is not None and display_name in (None, excluded.display_name):
             count -= 1

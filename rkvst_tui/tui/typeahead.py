@@ -14,7 +14,6 @@ focused when the key is read. Without help, the keys after one that moves the fo
 
 from __future__ import annotations
 
-import sys
 from functools import partial
 
 from textual import events
@@ -30,12 +29,12 @@ LONGEST_HOLD_SECONDS = 3.0
 
 
 def is_text_field(widget: object) -> bool:
-    """An Input or a TextArea; TextArea is not imported for the question (~4 ms of the console's
-    start-up): if nothing has imported it, no TextArea exists."""
+    """An Input or a TextArea. TextArea is imported here, at the first key, not at start-up."""
     if isinstance(widget, Input):
         return True
-    module = sys.modules.get("textual.widgets._text_area")
-    return module is not None and isinstance(widget, module.TextArea)
+    from textual.widgets import TextArea
+
+    return isinstance(widget, TextArea)
 
 
 class TypeAhead:

@@ -260,6 +260,7 @@ async def _token_inspector(pilot: Pilot) -> None:
     from textual.widgets import TextArea
 
     from rkvst_tui.tui.views.inspector import TokenInspector
+    from rkvst_tui.tui.widgets.token_report import TokenReportView
 
     app = pilot.app
     await settled(pilot)
@@ -276,9 +277,10 @@ async def _token_inspector(pilot: Pilot) -> None:
     await _until(pilot, lambda: app.query_one(TokenInspector).report is not None, "the report")
     inspector = app.query_one(TokenInspector)
     assert inspector.report.signature_state == "VERIFIED"
+    report = app.query_one(TokenReportView)
     # The tables are laid out again for the pane's width after a layout: wait for that, and
     # show both panes from their top.
-    await _until(pilot, lambda: inspector._fitted_width == inspector._details_width(), "the tables' widths")
+    await _until(pilot, lambda: report.fitted_width == report.details_width(), "the tables' widths")
     await pilot.pause(0.1)
     for pane in ("#ti-inputs", "#ti-details"):
         app.query_one(pane).scroll_home(animate=False)

@@ -1,113 +1,49 @@
 """The TOKEN INSPECTOR tab: paste, open or fetch a token and see what it says and whether it holds.
 
-The decoding, checking and verifying is `rkvst_tui.api.inspection`; this widget only gathers
-the input, asks the connected backend for its key set, a fresh token or an access test,
-and shows the report. Everything a token or a server says is shown as `rich.text.Text`
-(never markup), and nothing pasted outlives a Clear or the app, unless the user saves it.
+The decoding, checking and verifying is `rkvst_tui.api.inspection`; this pane composes the
+input column (widgets/token_input.py) and the report (widgets/token_report.py), asks the
+connected backend for its key set, a fresh token or an access test, and does what the buttons
+say. Everything a token or a server says is shown as `rich.text.Text` (never markup), and
+nothing pasted outlives a Clear or the app, unless the user saves it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Input, Label, Static, TextArea
+from textual.widgets import Button, Input, TextArea
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.files import write_bearer_token_file
 from rkvst_tui.api.inspection import (
-    INVALID,
-    NOT_CHECKED,
     TIME_CLAIMS,
     TIME_WARNING_CODES,
-    UNSECURED,
-    VERIFIED,
     TokenReport,
     claim_times,
     inspect_token,
-    shorten,
     time_warnings,
 )
 from rkvst_tui.api.shell import guide_word
 from rkvst_tui.tui import actions
 from rkvst_tui.tui.access_test import access_test_text
-from rkvst_tui.tui.formatting import FIELD_LIMIT, plain, safe, safe_lines, safe_text
+from rkvst_tui.tui.formatting import safe_lines
 from rkvst_tui.tui.problems import describe
-from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable
+from rkvst_tui.tui.widgets.token_input import TokenFileError, TokenInput, read_token_file
+from rkvst_tui.tui.widgets.token_report import ACCESS_NOT_RUN, TokenReportView
 
 if TYPE_CHECKING:
     from rkvst_tui.api.client import RkvstClient
 
-MAX_FILE_BYTES = 2 * 1024 * 1024  # a token file is a few kB; refuse to slurp a disk image
 AUTO_INSPECT_DELAY = 0.3  # seconds of quiet after typing or pasting before inspecting
-
-STATE_CLASSES = {
-    VERIFIED: "-verified",
-    INVALID: "-invalid",
-    NOT_CHECKED: "-not-checked",
-    UNSECURED: "-unsecured",
-}
-
-TIMES_COLUMNS = (
-    FittedColumn("Claim", "name", 5, rank=6),
-    FittedColumn("UTC", "utc", 23, rank=5),
-    FittedColumn("Local", "local", 23, rank=8, hideable=False),
-    FittedColumn("Relative", "relative", 21, least=18, rank=9, hideable=False),
-)
-DEFAULT_DETAILS_WIDTH = 85  # the details pane at 120 columns, until it has a size
-WIDE_ENOUGH_FOR_KIND = 60  # narrower, the payload's Kind column goes (Meaning says it too)
-NAME_WIDTH_LIMIT = 24  # a claim name longer than this wraps
-
-
-def _name_width(names: list[str], label: str) -> int:
-    return min(NAME_WIDTH_LIMIT, max([len(label), *(len(name) for name in names)]))
-
-
-def _set_columns(table: DataTable, columns: list[tuple[str, str, int]]) -> None:
-    """Give an emptied table these columns, unless it has them already."""
-    if [(str(column.label), column.key.value, column.width) for column in table.ordered_columns] == columns:
-        return
-    table.clear(columns=True)
-    for label, key, width in columns:
-        table.add_column(label, key=key, width=width)
-
-
-ACCESS_NOT_RUN = "Not run: Test access (ctrl+t) calls GET /archivist/v2/assets with this token."
-
-
-class _PasteBox(TextArea):
-    """The paste box: a paste over a token already inspected replaces it instead of gluing two together."""
-
-    inspected_text = ""
-    typed_since_paste = False  # keys typed into the box make its text the user's own
-
-    def on_key(self, event: events.Key) -> None:
-        if event.is_printable or event.key in ("backspace", "delete", "enter", "tab"):
-            self.typed_since_paste = True
-
-    def load_text(self, text: str) -> None:
-        super().load_text(text)  # put there by the inspector (a file, a token it got, clear)
-        self.typed_since_paste = False
-
-    def _on_paste(self, event: events.Paste) -> None:  # type: ignore[override]  # runs before TextArea's own (async) one
-        # Textual runs TextArea's own paste handler after this one (handlers run down the
-        # MRO), and it replaces the selection: selecting everything is all this needs to do.
-        if self.text and self.text == self.inspected_text and not self.typed_since_paste:
-            self.select_all()
-        self.typed_since_paste = False
-
-
-class _InputPane(VerticalScroll, can_focus=False):
-    """The input column: not a focus stop itself, so focus lands on the paste box first."""
 
 
 def _utc_now() -> datetime:
@@ -169,149 +105,20 @@ class TokenInspector(Widget):
         self._ticker: Timer | None = None
         self._debounce: Timer | None = None
         self._generation = 0  # bumps on every new input; late answers for old input are dropped
-        self._fitted_width = 0  # the details pane's width the tables were laid out for
 
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        with _InputPane(id="ti-inputs"):
-            yield Label("Paste a token", classes="ti-title")
-            yield _PasteBox(
-                id="ti-paste",
-                soft_wrap=False,  # a megabyte on one line must stay cheap to draw
-                show_line_numbers=False,
-                compact=True,
-                placeholder="JWT, Bearer line, Authorization header or HTTP request",
-            )
-            with Horizontal(classes="ti-row"):
-                yield Button("Inspect", id="ti-inspect", variant="primary", compact=True)
-                yield Button(
-                    "My token", id="ti-mine", compact=True, tooltip="Inspect the signed-in identity's current token"
-                )
-                yield Button("Clear", id="ti-clear", compact=True, tooltip="Forget everything on this tab (ctrl+l)")
-            yield Label("Open a file", classes="ti-title")
-            with Horizontal(classes="ti-row"):
-                yield Input(placeholder="bearer_token file path", id="ti-file", compact=True)
-                yield Button("Open", id="ti-open", compact=True)
-            yield Label("Get a token from the backend", classes="ti-title")
-            yield Input(placeholder="client id", id="ti-client-id", compact=True)
-            with Horizontal(classes="ti-row"):
-                yield Input(placeholder="secret", password=True, id="ti-secret", compact=True)
-                yield Button("Get", id="ti-get", compact=True)
-            yield Label("Verify with a key (optional)", classes="ti-title")
-            yield TextArea(
-                id="ti-key",
-                soft_wrap=True,
-                show_line_numbers=False,
-                compact=True,
-                placeholder="the issuer's public key: PEM, JWK or JWKS",
-            )
-            yield Label("Save as a bearer_token file", classes="ti-title")
-            with Horizontal(classes="ti-row"):
-                yield Input(placeholder="path, e.g. ~/bearer_token", id="ti-save-path", compact=True)
-                yield Button("Save", id="ti-save", compact=True)
-            yield Label("Use it", classes="ti-title")
-            with Horizontal(classes="ti-row"):
-                yield Button(
-                    "Test access",
-                    id="ti-test",
-                    compact=True,
-                    tooltip="GET /archivist/v2/assets with this token (ctrl+t)",
-                )
-                yield Button("Copy token", id="ti-copy-token", compact=True)
-            with Horizontal(classes="ti-row"):
-                yield Button("Copy header", id="ti-copy-header", compact=True)
-                yield Button("Copy payload", id="ti-copy-payload", compact=True)
-            with Horizontal(classes="ti-row"):
-                yield Button("Copy signature", id="ti-copy-signature", compact=True)
-        with Vertical(id="ti-report"):
-            # Outside the scrolling part: the signature state stays in view however far one scrolls.
-            yield Static(Text("SIGNATURE  —  nothing inspected yet"), id="ti-signature", classes="-not-checked")
-            with VerticalScroll(id="ti-details"):
-                yield from self._compose_details()
+        yield TokenInput(id="ti-inputs")
+        yield TokenReportView(id="ti-report")
 
-    def _compose_details(self) -> ComposeResult:
-        yield Static(Text(""), id="ti-source")
-        yield Static(Text(""), id="ti-errors")
-        yield Static(Text(""), id="ti-warnings")
-        # "Is it still valid, and does it get in?" are the first questions about a token.
-        yield Label("TIMES", classes="ti-title")
-        yield FixedColumnsTable(id="ti-times", cursor_type="row")
-        yield Label("ACCESS TEST", classes="ti-title")
-        yield Static(Text(ACCESS_NOT_RUN), id="ti-access")
-        yield Label("HEADER", classes="ti-title")
-        yield DataTable(id="ti-header", cursor_type="row", zebra_stripes=True)
-        yield Label("PAYLOAD", classes="ti-title")
-        yield DataTable(id="ti-payload", cursor_type="row", zebra_stripes=True)
-        yield Label("RAW HEADER", classes="ti-title")
-        yield TextArea(
-            id="ti-raw-header",
-            read_only=True,
-            soft_wrap=True,
-            compact=True,
-            highlight_cursor_line=False,
-            classes="ti-raw",
-        )
-        yield Label("RAW PAYLOAD", classes="ti-title")
-        yield TextArea(
-            id="ti-raw-payload",
-            read_only=True,
-            soft_wrap=True,
-            compact=True,
-            highlight_cursor_line=False,
-            classes="ti-raw",
-        )
-        yield Label("SIGNATURE PART", classes="ti-title")
-        yield TextArea(
-            id="ti-raw-signature",
-            read_only=True,
-            soft_wrap=True,
-            compact=True,
-            highlight_cursor_line=False,
-            classes="ti-raw",
-        )
+    @property
+    def _inputs(self) -> TokenInput:
+        return self.query_one(TokenInput)
 
-    def on_mount(self) -> None:
-        # Widths that follow the pane's width: the times give up UTC, then the claim's name
-        # (the relative time names it: "expires in…"), never Local and the live countdown.
-        self.query_one("#ti-times", FixedColumnsTable).add_fitted_columns(TIMES_COLUMNS)
-        self._fit_claim_tables(None)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.call_after_refresh(self._refit)  # the panes have their new sizes after the layout
-
-    def _refit(self) -> None:
-        if self.is_attached and self._details_width() != self._fitted_width:
-            self._show(self.report)
-
-    def _details_width(self) -> int:
-        return self.query_one("#ti-details", VerticalScroll).scrollable_content_region.width or DEFAULT_DETAILS_WIDTH
-
-    def _fit_claim_tables(self, report: TokenReport | None) -> None:
-        """Header and payload columns for the pane's width, the name column as wide as the
-        longest name (up to a limit): a claim name never wraps mid-word, and nothing scrolls
-        sideways. Long values and meanings wrap in their cells."""
-        width = self._details_width()
-        self._fitted_width = width
-        rows = report.claims if report is not None else ()
-        header_names = [row.name for row in rows if row.kind == "header"]
-        payload_names = [row.name for row in rows if row.kind != "header"]
-        entry = _name_width(header_names, "Entry")
-        rest = max(20, width - (entry + 2) - 4)
-        value = max(10, min(22, rest * 2 // 5))
-        _set_columns(
-            self.query_one("#ti-header", DataTable),
-            [("Entry", "name", entry), ("Value", "value", value), ("Meaning", "meaning", rest - value)],
-        )
-        claim = _name_width(payload_names, "Claim")
-        kind = 10 if width >= WIDE_ENOUGH_FOR_KIND else 0
-        rest = max(20, width - (claim + 2) - (kind + 2 if kind else 0) - 4)
-        value = max(10, min(36, rest // 2))
-        columns = [("Claim", "name", claim), ("Value", "value", value)]
-        if kind:
-            columns.append(("Kind", "kind", kind))
-        columns.append(("Meaning", "meaning", rest - value))
-        _set_columns(self.query_one("#ti-payload", DataTable), columns)
+    @property
+    def _report_view(self) -> TokenReportView:
+        return self.query_one(TokenReportView)
 
     def on_unmount(self) -> None:
         self._forget()
@@ -320,8 +127,7 @@ class TokenInspector(Widget):
 
     def inspect_text(self, text: str, origin: str = "handed to the inspector") -> None:
         """Inspect `text` as if it had been pasted (used by other screens: "inspect this token")."""
-        paste = self.query_one("#ti-paste", TextArea)
-        paste.load_text(safe_lines(text, None))
+        self._inputs.show_source(text)
         self._start(text, origin)
 
     @property
@@ -332,20 +138,20 @@ class TokenInspector(Widget):
 
     @on(TextArea.Changed, "#ti-paste")
     def _pasted(self) -> None:
-        if self.query_one("#ti-paste", TextArea).text in (self._source_text, safe_lines(self._source_text, None)):
+        if self._inputs.pasted in (self._source_text, safe_lines(self._source_text, None)):
             return  # our own load_text of what is already inspected (or cleared)
         if self._debounce is not None:
             self._debounce.stop()
         self._debounce = self.set_timer(AUTO_INSPECT_DELAY, self._inspect_paste)
 
     def _inspect_paste(self) -> None:
-        text = self.query_one("#ti-paste", TextArea).text
+        text = self._inputs.pasted
         if text.strip():
             self._start(text, "pasted")
 
     @on(Button.Pressed, "#ti-inspect")
     def _inspect_pressed(self) -> None:
-        text = self.query_one("#ti-paste", TextArea).text
+        text = self._inputs.pasted
         if not text.strip():
             self.notify(
                 "Paste a token first (or open a file, or get one with a client id and secret).",
@@ -365,7 +171,7 @@ class TokenInspector(Widget):
     @on(Button.Pressed, "#ti-open")
     @on(Input.Submitted, "#ti-file")
     def _open_file(self) -> None:
-        raw_path = self.query_one("#ti-file", Input).value.strip()
+        raw_path = self._inputs.field("#ti-file")
         if not raw_path:
             self.notify(
                 "Type the path of a file that holds a token (such as a bearer_token file).",
@@ -375,40 +181,19 @@ class TokenInspector(Widget):
             return
         path = Path(raw_path).expanduser()
         try:
-            size = path.stat().st_size
-            if path.is_dir():
-                raise IsADirectoryError
-            if size > MAX_FILE_BYTES:
-                self._show_problem(
-                    f"Could not open {path}",
-                    f"it is {size:,} bytes: a token file is a few kilobytes. Choose the token file.",
-                )
-                return
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            self._show_problem(f"Could not open {path}", "no such file: check the path.")
-            return
-        except IsADirectoryError:
-            self._show_problem(f"Could not open {path}", "it is a directory: give the path of a file.")
-            return
-        except PermissionError:
-            self._show_problem(f"Could not open {path}", "permission denied: check the file's owner and mode.")
-            return
-        except UnicodeDecodeError:
-            self._show_problem(f"Could not open {path}", "it is not UTF-8 text, so it holds no token.")
-            return
-        except OSError as exc:
-            self._show_problem(f"Could not open {path}", f"{exc.strerror or exc}.")
+            text = read_token_file(path)
+        except TokenFileError as exc:
+            self._show_problem(f"Could not open {path}", str(exc))
             return
         # A file's text (and a server's token, below) is shown terminal-safe; the raw text is inspected.
-        self.query_one("#ti-paste", TextArea).load_text(safe_lines(text, None))
+        self._inputs.show_source(text)
         self._start(text, f"from the file {path}")
 
     @on(Button.Pressed, "#ti-get")
     @on(Input.Submitted, "#ti-secret")
     def _get_pressed(self) -> None:
-        client_id = self.query_one("#ti-client-id", Input).value.strip()
-        secret = self.query_one("#ti-secret", Input).value.strip()
+        client_id = self._inputs.field("#ti-client-id")
+        secret = self._inputs.field("#ti-secret")
         if not client_id or not secret:
             missing = "client id" if not client_id else "secret"
             self.notify(f"Type the {missing} of the app registration first.", severity="warning", markup=False)
@@ -435,8 +220,8 @@ class TokenInspector(Widget):
             self._show_problem(problem.title, problem.message + (f" {problem.hint}" if problem.hint else ""))
             return
         # The secret did its job: do not leave it lying in the form.
-        self.query_one("#ti-secret", Input).value = ""
-        self.query_one("#ti-paste", TextArea).load_text(safe_lines(answer.access_token, None))
+        self._inputs.forget_secret()
+        self._inputs.show_source(answer.access_token)
         self._start(answer.access_token, f"from the token endpoint for {client_id}")
 
     @on(Button.Pressed, "#ti-mine")
@@ -455,7 +240,7 @@ class TokenInspector(Widget):
             problem = describe(exc, "Could not get the current token")
             self._show_problem(problem.title, problem.message + (f" {problem.hint}" if problem.hint else ""))
             return
-        self.query_one("#ti-paste", TextArea).load_text(safe_lines(token, None))
+        self._inputs.show_source(token)
         self._start(token, "the signed-in identity's current token")
 
     # ------------------------------------------------------------------ inspection
@@ -463,14 +248,14 @@ class TokenInspector(Widget):
     def _start(self, text: str, origin: str) -> None:
         self._generation += 1
         self._source_text = text
-        self.query_one("#ti-paste", _PasteBox).inspected_text = text
+        self._inputs.mark_inspected(text)
         self._origin = origin
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
         self._set_access(Text(ACCESS_NOT_RUN))
         client = self._client_getter()
-        if client is None or self._user_key():
+        if client is None or self._inputs.key:
             self.report = self._make_report(client)
             return
         # Show the decoded token at once; the signature state follows the key set.
@@ -493,11 +278,8 @@ class TokenInspector(Widget):
         if generation == self._generation:
             self.report = self._make_report(client)
 
-    def _user_key(self) -> str:
-        return self.query_one("#ti-key", TextArea).text.strip()
-
     def _make_report(self, client: RkvstClient | None, *, pending: bool = False) -> TokenReport:
-        key = self._user_key() or None
+        key = self._inputs.key or None
         connection = getattr(client, "connection", None)
         if pending:
             reason = "checking with the connected backend's key set…"
@@ -526,102 +308,11 @@ class TokenInspector(Widget):
     # ------------------------------------------------------------------ showing the report
 
     def watch_report(self, report: TokenReport | None) -> None:
-        self._show(report)
-
-    def _show(self, report: TokenReport | None) -> None:
-        signature = self.query_one("#ti-signature", Static)
-        for css_class in STATE_CLASSES.values():
-            signature.remove_class(css_class)
-        header_table = self.query_one("#ti-header", DataTable)
-        payload_table = self.query_one("#ti-payload", DataTable)
-        times_table = self.query_one("#ti-times", DataTable)
-        for table in (header_table, payload_table, times_table):
-            table.clear()
-        self._fit_claim_tables(report)
-        raw = {name: self.query_one(f"#ti-raw-{name}", TextArea) for name in ("header", "payload", "signature")}
-        if report is None:
-            signature.add_class(STATE_CLASSES[NOT_CHECKED])
-            signature.update(Text("SIGNATURE  —  nothing inspected yet"))
-            for widget_id in ("#ti-source", "#ti-errors", "#ti-warnings"):
-                self.query_one(widget_id, Static).update(Text(""))
-            for area in raw.values():
-                area.load_text("")
-            self._stop_ticker()
-            return
-
-        signature.add_class(STATE_CLASSES.get(report.signature_state, "-not-checked"))
-        line = Text()
-        line.append("SIGNATURE  ", style="bold")
-        line.append(f" {report.signature_state} ", style="bold reverse")
-        line.append(f"\n{safe_lines(report.signature_reason)}")  # may quote the token's kid or alg
-        if report.ignored_header_keys:
-            line.append(
-                f"\nIgnored (the key never comes from the token): {', '.join(map(safe, report.ignored_header_keys))}",
-                style="italic",
-            )
-        signature.update(line)
-
-        where = self._origin if report.input_note == "as given" else f"{report.input_note} ({self._origin})"
-        source = Text(
-            f"{safe(where[:1].upper() + where[1:], FIELD_LIMIT)}: {len(report.token):,} characters, "
-            f"fingerprint {report.fingerprint}.",
-            style="dim",
-        )
-        self.query_one("#ti-source", Static).update(source)
-
-        # Errors and warnings quote the token's own text: each made terminal-safe.
-        errors = Text("\n".join(f"✗ {safe(error, FIELD_LIMIT)}" for error in report.errors))
-        self.query_one("#ti-errors", Static).update(errors)
-        self._show_warnings(report, report.warnings)
-
-        for row in report.claims:
-            # Claim names and values are the token's: terminal-safe and bounded.
-            name, value = plain(row.name), plain(row.shown_value, limit=FIELD_LIMIT)
-            if row.kind == "header":
-                header_table.add_row(name, value, Text(row.meaning), key=f"h:{row.name}", height=None)
-            else:
-                cells: tuple[Text, ...] = (name, value, Text(row.kind), Text(row.meaning))
-                if "kind" not in payload_table.columns:
-                    cells = cells[:2] + cells[3:]
-                payload_table.add_row(*cells, key=f"p:{row.name}", height=None)
-                if row.times is not None:
-                    times_table.add_row(
-                        name,
-                        Text(row.times.utc),
-                        Text(row.times.local),
-                        Text(row.times.relative),
-                        key=row.name,
-                    )
-        if report.omitted_claims:
-            more = [Text("…"), Text(f"{report.omitted_claims} more not shown")]
-            payload_table.add_row(*more, *[Text("")] * (len(payload_table.columns) - 2))
-
-        for part_name, area in raw.items():
-            part = report.part(part_name)
-            if part is None:
-                area.load_text(f"({part_name} missing)")  # below: the token's text, terminal-safe
-            elif part_name == "signature":
-                size = len(part.decoded) if isinstance(part.decoded, bytes) else 0
-                text = part.error or f"{size} bytes, {report.signature_algorithm or 'no alg'}"
-                area.load_text(safe_lines(f"{text}\n{shorten(part.raw, 8192)}", None))
-            elif part.error:
-                area.load_text(safe_lines(f"{part.error}\n{part.shown_json or shorten(part.raw, 8192)}", None))
-            else:
-                area.load_text(safe_lines(part.shown_json or "", None))
-        if any(row.times for row in report.claims):
+        self._report_view.show(report, self._origin)
+        if report is not None and any(row.times for row in report.claims):
             self._start_ticker()
         else:
             self._stop_ticker()
-
-    def _show_warnings(self, report: TokenReport, warnings: Sequence[str]) -> None:
-        if warnings:
-            # Warnings quote the token's own text: each made terminal-safe.
-            text = Text("\n".join(f"⚠ {safe(warning, FIELD_LIMIT)}" for warning in warnings))
-        elif report.ok:
-            text = Text("No warnings.", style="dim")
-        else:
-            text = Text("")
-        self.query_one("#ti-warnings", Static).update(text)
 
     def _start_ticker(self) -> None:
         if self._ticker is None:
@@ -646,16 +337,13 @@ class TokenInspector(Widget):
             return
         if now_true != was:
             fresh = iter(now_true)
-            self._show_warnings(
+            self._report_view.show_warnings(
                 report, [next(fresh) if warning.code in TIME_WARNING_CODES else warning for warning in report.warnings]
             )
-        table = self.query_one("#ti-times", DataTable)
         for name in TIME_CLAIMS:
-            value = report.payload.get(name)
-            times = claim_times(value, now, name, self._local_tz)
-            if times is None or name not in {row.key.value for row in table.rows.values()}:
-                continue
-            table.update_cell(name, "relative", Text(times.relative))
+            times = claim_times(report.payload.get(name), now, name, self._local_tz)
+            if times is not None:
+                self._report_view.show_relative(name, times.relative)
 
     # ------------------------------------------------------------------ actions
 
@@ -712,7 +400,7 @@ class TokenInspector(Widget):
         token = self._require_token("save")
         if token is None:
             return
-        raw_path = self.query_one("#ti-save-path", Input).value.strip()
+        raw_path = self._inputs.field("#ti-save-path")
         if not raw_path:
             self.notify("Type the path to save the bearer_token file to.", severity="warning", markup=False)
             return
@@ -771,11 +459,10 @@ class TokenInspector(Widget):
         result = await access_test_text(client, token, report)
         if generation == self._generation:
             self._set_access(result)
-            access = self.query_one("#ti-access", Static)
-            self.query_one("#ti-details", VerticalScroll).scroll_to_widget(access, animate=False)
+            self._report_view.scroll_to_access()
 
     def _set_access(self, text: Text) -> None:
-        self.query_one("#ti-access", Static).update(safe_text(text))  # quotes the server and asset names
+        self._report_view.set_access(text)
 
     @on(Button.Pressed, "#ti-clear")
     def action_clear(self) -> None:
@@ -793,12 +480,7 @@ class TokenInspector(Widget):
         self._source_text = ""
         self._origin = ""
         try:
-            self.query_one("#ti-paste", _PasteBox).inspected_text = ""
-            # load_text also drops the undo history, which would otherwise keep the paste.
-            self.query_one("#ti-paste", TextArea).load_text("")
-            self.query_one("#ti-key", TextArea).load_text("")
-            for input_id in ("#ti-file", "#ti-client-id", "#ti-secret", "#ti-save-path"):
-                self.query_one(input_id, Input).value = ""
+            self._inputs.clear()
             self._set_access(Text(ACCESS_NOT_RUN))
         except Exception:  # noqa: BLE001 - while unmounting the children may already be gone
             pass

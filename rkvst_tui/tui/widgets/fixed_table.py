@@ -1,14 +1,14 @@
 """FixedColumnsTable: a DataTable for many one-line rows in fixed-width columns.
 
-Profiling the registrations table at 10,000 rows (tests/benchmarks/bench_scale.py) found
-DataTable's costs grow with the whole table, not with what is on screen:
+DataTable's costs grow with the whole table, not with what is on screen (the figures are in
+tests/benchmarks/README.md, measured by bench_scale.py):
 
-- it measures every cell of every new row (rich's measure, ~50 µs a cell) to size
-  auto-width columns, and re-measures a whole column when an updated cell got narrower:
-  1.15 s to paint 10,000 fresh rows, quadratic for a column-wide update_cell;
+- it measures every cell of every new row (rich's measure) to size auto-width columns, and
+  re-measures a whole column when an updated cell got narrower: quadratic for a column-wide
+  update_cell;
 - every change (a page appended off screen, a filter) invalidates every cached cell
-  rendering, so each frame re-renders all visible cells (~90-180 ms at 120x40), and
-  rebuilds a list of every row's line offsets;
+  rendering, so each frame re-renders all visible cells, and rebuilds a list of every
+  row's line offsets;
 - replacing the rows (a filter keystroke) means clear() plus one add_row per row.
 
 When every column has a fixed width and every row is one line without a label, none of
@@ -16,29 +16,26 @@ that changes what is shown. This table then skips the measuring, lays out each c
 text once per content (a row that moves, changes stripe or passes under the cursor is
 only restyled), answers line offsets and regions arithmetically, and replaces all rows
 in one pass (`replace_rows`). A one-line Text cell is laid out without rich's general
-renderer (Padding, wrapping, line splitting: ~60 µs a cell, ~14 ms of the console's
-first rows at 120x40) by `_one_line_cell`, which gives the same segments in ~8 µs. Anything else takes DataTable's own path. It relies on
+renderer (Padding, wrapping, line splitting) by `_one_line_cell`, which gives the same
+segments for a fraction of the work. Anything else takes DataTable's own path. It relies on
 DataTable internals of the pinned Textual minor version; tests/tui/test_fixed_table.py
 compares what it shows with a plain DataTable's.
 
 Drawing then skips DataTable's `_render_line`/`_render_line_in_row`/`_render_cell` path,
 which per line reads a dozen reactives and the widget's and two component rich styles
 (each a walk up the DOM) and per cell pickles the mouse metadata and adds four Styles per
-segment: with the text layout already kept, ~0.25 ms a line, 11 ms the console's first
-rows. Here (`render_line`, `_draw_line`) what the lines of one paint share (stripe, header,
+segment: most of a paint's time, even with the text layout already kept. Here (`render_line`, `_draw_line`) what the lines of one paint share (stripe, header,
 cursor and hover styles, column widths, scroll offset) is read once per paint (`_Paint`);
 a segment's style is its plain style (row, component, segment and post styles, combined
 once per paint) with the cell's metadata set on it, which changes no other field; a cell's
 equal neighbours are joined as Strip.simplify joins them. The Strips have the same
 segments, styles, metadata and lengths as DataTable's (the tests compare them line by line).
-40 rows x 6 columns at 120 wide: 26 ms (DataTable), 11.7 ms (this table's text layout
-only), 5 ms now, text layout included.
 
 A drawn line is kept (LRU, `LINE_CACHE_LIMIT` lines) while everything it depends on is the
 same: the paint's stamp, the row's index and cursor/hover state, and its cell objects. A
 page appended off screen bumps DataTable's update count, which drops all of DataTable's own
-caches; here the visible rows repaint from the kept lines (~1.3 ms for the screen, most of
-it Textual's own per-line work). A cell is known by its object: replace it, or put an
+caches; here the visible rows repaint from the kept lines (what is left is mostly Textual's own
+per-line work). A cell is known by its object: replace it, or put an
 object edited in place back with update_cell. The one-line header is drawn the same way but
 redrawn after every table change, as DataTable redraws it (a label may be edited in place).
 """
