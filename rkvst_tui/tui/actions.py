@@ -185,6 +185,18 @@ ACTIONS: tuple[Action, ...] = (
         needs_row=True,
         show=False,  # the footer is full at 120 columns: help and the palette say it
     ),
+    Action(
+        "share",
+        "s",
+        "Share",
+        "apps",
+        "Share assets with registration",
+        "Write an access policy sharing the assets you pick, and the attributes it may read, with it",
+        changes_tenant=True,
+        needs_row=True,
+        refused="sharing assets",
+        show=False,  # the footer is full at 120 columns: help and the palette say it
+    ),
     Action("clear_filter", "escape", "Clear filter", "apps", show=False),
     # ROOT PRINCIPALS
     Action(
