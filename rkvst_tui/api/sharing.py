@@ -66,7 +66,7 @@ def _values_of(held: Any) -> list[str]:
 
 
 def attribute_values(assets: Iterable[Asset]) -> list[AttributeValues]:
-    """The values that exist on these assets, per attribute name (sorted), bounded."""
+    """The values that exist on these assets, per attribute, fewest distinct values first; bounded."""
     counts: dict[str, Counter[str]] = {}
     for asset in assets:
         for name, held in asset.attributes.items():
@@ -76,7 +76,9 @@ def attribute_values(assets: Iterable[Asset]) -> list[AttributeValues]:
             if values:
                 counts.setdefault(name, Counter()).update(values)
     found = []
-    for name in sorted(counts)[:MAX_ATTRIBUTES]:
+    # Attributes that group assets (few distinct values: a type, a location) first; the ones
+    # unique to each asset (a name, a serial number) after them.
+    for name in sorted(counts, key=lambda n: (len(counts[n]), n))[:MAX_ATTRIBUTES]:
         ranked = sorted(counts[name].items(), key=lambda item: (-item[1], item[0]))
         found.append(AttributeValues(name, tuple(ranked[:MAX_VALUES]), max(0, len(ranked) - MAX_VALUES)))
     return found

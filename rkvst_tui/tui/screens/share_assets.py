@@ -56,7 +56,7 @@ class ShareAssetsScreen(ModalScreen[Policy | None]):
     #share-naming { height: auto; width: 100%; }
     .share-heading { text-style: bold; margin-top: 1; }
     #share-error { color: $error; }
-    #share-buttons { height: auto; align-horizontal: right; }
+    #share-buttons { height: auto; align-horizontal: right; margin-top: 1; }
     #share-buttons Button { margin-left: 2; }
     """
     BINDINGS = [
@@ -137,8 +137,8 @@ class ShareAssetsScreen(ModalScreen[Policy | None]):
                 )
                 yield Static("", id="share-error")
             with Horizontal(id="share-buttons"):
-                yield Button("Cancel", id="share-cancel")
-                yield Button("Create (ctrl+s)", id="share-create", variant="primary", disabled=True)
+                yield Button("Cancel", id="share-cancel", compact=True)
+                yield Button("Create (ctrl+s)", id="share-create", variant="primary", disabled=True, compact=True)
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
