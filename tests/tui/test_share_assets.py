@@ -192,3 +192,40 @@ async def test_nothing_picked_is_refused_with_what_to_do(sandbox):
         assert isinstance(app.screen, ShareAssetsScreen)
         async with client_for(sandbox) as client:
             assert await list_policies(client) == []
+
+
+async def test_assets_that_cannot_be_read_say_so_and_create_stays_off(sandbox):
+    async with client_for(sandbox) as client:
+        made = await client.create_application("Reader")
+    async with running_console(sandbox, size=(80, 24)) as (app, pilot):
+        app.apps_view.table.move_cursor(row=app.apps_view.table.get_row_index(made.client_id))
+        sandbox.stop()
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ShareAssetsScreen), what="the share screen")
+        screen = app.screen
+        await wait_until(
+            pilot, lambda: "Could not read the tenant's assets" in said(screen), timeout=30, what="the error"
+        )
+        assert not screen.loaded and screen.query_one("#share-create").disabled
+        assert "Traceback" not in screen_text(app)
+
+
+async def test_a_caller_that_is_not_root_is_told_why_before_anything_is_read():
+    from textual.app import App
+
+    made = Application("applications/x", "Reader", "client-x")
+
+    class Host(App):
+        def on_mount(self) -> None:
+            # No client: nothing may be asked of a server for a caller that is not root.
+            self.push_screen(ShareAssetsScreen(None, made, [made], caller_is_admin=False))  # type: ignore[arg-type]
+
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ShareAssetsScreen)
+        assert "You are not signed in as a root principal (or Owner)" in said(screen)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ShareAssetsScreen) and not screen.loaded
