@@ -87,7 +87,7 @@ def attribute_values(assets: Iterable[Asset]) -> list[AttributeValues]:
 def attribute_names(assets: Iterable[Asset]) -> list[str]:
     """Every attribute name the assets carry (what a share may let the registration read)."""
     names = {name for asset in assets for name in asset.attributes if _offerable_name(name)}
-    return sorted(names)[: MAX_ATTRIBUTES * 2]
+    return sorted(names)[: rules.MAX_LIST]  # include_attributes holds at most this many
 
 
 @dataclass(frozen=True)

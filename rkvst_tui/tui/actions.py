@@ -191,7 +191,7 @@ ACTIONS: tuple[Action, ...] = (
         "Share",
         "apps",
         "Share assets with registration",
-        "Write an access policy sharing the assets you pick, and the attributes it may read, with it",
+        "Share the assets you pick with it, through a new access policy",
         changes_tenant=True,
         needs_row=True,
         refused="sharing assets",
