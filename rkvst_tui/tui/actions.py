@@ -185,6 +185,18 @@ ACTIONS: tuple[Action, ...] = (
         needs_row=True,
         show=False,  # the footer is full at 120 columns: help and the palette say it
     ),
+    Action(
+        "share",
+        "s",
+        "Share",
+        "apps",
+        "Share assets with registration",
+        "Share the assets you pick with it, through a new access policy",
+        changes_tenant=True,
+        needs_row=True,
+        refused="sharing assets",
+        show=False,  # the footer is full at 120 columns: help and the palette say it
+    ),
     Action("clear_filter", "escape", "Clear filter", "apps", show=False),
     # ROOT PRINCIPALS
     Action(

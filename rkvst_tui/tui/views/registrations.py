@@ -572,6 +572,35 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
 
         self.app.push_screen(AccessExplanationScreen(self.session.connected_client(), application))
 
+    def action_share(self) -> None:
+        """s: write an access policy sharing picked assets with the registration (screens/share_assets.py)."""
+        application = self.current_application()
+        if application is None:
+            return
+        from rkvst_tui.tui.screens.share_assets import ShareAssetsScreen
+
+        console = self.console
+        identity = console.identity
+        if console.is_root_registration(application.client_id):
+            sees_everything = "root"
+        elif application.is_owner:
+            sees_everything = "Owner"
+        else:
+            sees_everything = ""
+        screen = ShareAssetsScreen(
+            console.client,
+            application,
+            list(self.applications.values()),
+            caller_is_admin=identity.is_admin if identity is not None else None,
+            sees_everything=sees_everything,
+        )
+
+        def shared(policy) -> None:
+            if policy is not None:
+                console.policies_view.loaded = False  # read again when the tab is next shown
+
+        console.push_screen(screen, shared)
+
     def action_copy_client_id(self) -> None:
         application = self.current_application()
         if application is None:
