@@ -305,6 +305,9 @@ class RkvstApp(TypeAhead, App[None]):
         if self.client is not None and self.identity is not None:
             self.query_one(ConsoleHeader).show_service(self.client.service.name)
 
+    def on_policies_changed(self, message: messages.PoliciesChanged) -> None:
+        self.policies_view.stale()
+
     def on_root_principals_wanted(self, message: messages.RootPrincipalsWanted) -> None:
         self.load_root_principals()
 

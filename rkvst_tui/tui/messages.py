@@ -16,6 +16,10 @@ class RegistrationsChanged(Message):
     """The loaded registrations changed (a load, a create, an edit, a delete)."""
 
 
+class PoliciesChanged(Message):
+    """An access policy was written or deleted outside the ACCESS POLICIES tab."""
+
+
 class RootPrincipalsWanted(Message):
     """Read ROOT PRINCIPALS again (r on either tab)."""
 

@@ -85,6 +85,10 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
 
     # ------------------------------------------------------------------ loading
 
+    def stale(self) -> None:
+        """A policy changed elsewhere (from another tab): read the list again when next shown."""
+        self.loaded = False
+
     def first_shown(self) -> None:
         if not self.loaded:
             self.load()

@@ -579,16 +579,16 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             return
         from rkvst_tui.tui.screens.share_assets import ShareAssetsScreen
 
-        console = self.console
-        identity = console.identity
-        if console.is_root_registration(application.client_id):
+        session = self.session
+        identity = session.identity
+        if session.is_root_registration(application.client_id):
             sees_everything = "root"
         elif application.is_owner:
             sees_everything = "Owner"
         else:
             sees_everything = ""
         screen = ShareAssetsScreen(
-            console.client,
+            session.connected_client(),
             application,
             list(self.applications.values()),
             caller_is_admin=identity.is_admin if identity is not None else None,
@@ -597,9 +597,9 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
 
         def shared(policy) -> None:
             if policy is not None:
-                console.policies_view.loaded = False  # read again when the tab is next shown
+                self.post_message(messages.PoliciesChanged())
 
-        console.push_screen(screen, shared)
+        self.app.push_screen(screen, shared)
 
     def action_copy_client_id(self) -> None:
         application = self.current_application()
