@@ -93,7 +93,8 @@ def field_of(issue: rules.Issue) -> tuple[str, str]:
     ):
         if where.startswith(prefix):
             return name, where_in_words(where[len(prefix) :])
-    return "other", f"{where}: " if where else ""
+    other = re.sub(r"^access_permissions\[(\d+)\]\.?", lambda m: f"permission {int(m[1]) + 1} ", where).strip()
+    return "other", f"{other}: " if other else ""
 
 
 class PolicyFormScreen(ModalScreen["Policy | None"]):
@@ -106,7 +107,7 @@ class PolicyFormScreen(ModalScreen["Policy | None"]):
         width: 104; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; border-title-style: bold; background: $surface; padding: 0 1;
     }
-    PolicyFormScreen #policy-form-body { height: auto; max-height: 1fr; }
+    PolicyFormScreen #policy-form-body { height: auto; max-height: 65vh; }
     PolicyFormScreen Input { background: $panel; }
     PolicyFormScreen Input:focus { background: $primary 30%; }
     PolicyFormScreen TextArea { height: 4; background: $panel; }
@@ -181,7 +182,7 @@ class PolicyFormScreen(ModalScreen["Policy | None"]):
                 yield Label("ASSETS: FILTERS", classes="form-section")
                 yield Static(
                     "Every line must match (AND); entries of a line separated by | are alternatives (OR). "
-                    "attributes.NAME=VALUE, attributes.NAME!=VALUE, VALUE * for any.",
+                    "attributes.NAME=VALUE or attributes.NAME!=VALUE; the value * matches any value.",
                     classes="field-hint",
                 )
                 yield TextArea(
