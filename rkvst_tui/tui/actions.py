@@ -228,6 +228,29 @@ ACTIONS: tuple[Action, ...] = (
     # ACCESS POLICIES ("enter" on the table opens the details: the table's own binding)
     Action("details", "", "Details", "policies", "Show access policy details", needs_row=True),
     Action(
+        "create_policy",  # not "create": the read-only words are found by the action's name
+        "n",
+        "New",
+        "policies",
+        "Create access policy",
+        "Create an access policy: its filters, who it names and what they read",
+        changes_tenant=True,
+        refused="creating access policies",
+        name="create",
+    ),
+    Action(
+        "edit_policy",
+        "e",
+        "Edit",
+        "policies",
+        "Edit access policy",
+        "Edit the access policy's name, filters and permission",
+        changes_tenant=True,
+        needs_row=True,
+        refused="editing access policies",
+        name="edit",
+    ),
+    Action(
         "delete_policy",  # not "delete": the read-only words are found by the action's name
         "d",
         "Delete",

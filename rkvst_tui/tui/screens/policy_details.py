@@ -1,6 +1,6 @@
 """Everything about one access policy: its filters and each permission, in words and as written.
 
-Dismisses "delete" (the ACCESS POLICIES view confirms and deletes) or None. Every value came
+Dismisses "edit" (the view opens the form), "delete" (the view confirms and deletes) or None. Every value came
 from the server and is escaped (api/terminal_safe.py) before it is drawn.
 """
 
@@ -28,6 +28,7 @@ class PolicyDetailsScreen(ModalScreen[str | None]):
     """
     BINDINGS = [
         Binding("escape,q", "close", "Back"),
+        Binding("e", "choose('edit')", "Edit"),
         Binding("d", "choose('delete')", "Delete"),
         Binding("question_mark", "app.help", "Help"),
     ]

@@ -55,6 +55,7 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
         self.policies: list[Policy] = []
         self.loaded = False
         self._problem: str | None = None
+        self._select_after_load: str | None = None  # the policy just saved: the cursor goes to it
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -123,14 +124,19 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
                 plain(policy.grantees_in_words()),
                 key=policy.identity,
             )
-        if current is not None and current.identity in table.rows:
-            table.move_cursor(row=table.get_row_index(current.identity))
+        wanted = self._select_after_load or (current.identity if current is not None else None)
+        self._select_after_load = None
+        if wanted is not None and wanted in table.rows:
+            table.move_cursor(row=table.get_row_index(wanted))
         count = len(self.policies)
         empty = self.query_one("#policies-empty", Static)
         if self._problem:
             empty.update(Text(self._problem, style="red"))
         else:
-            empty.update(Text("No access policies: nothing is shared with non-root registrations", style="dim"))
+            words = "No access policies: nothing is shared with non-root registrations"
+            if not self.console.read_only:
+                words += f". Press {self.console.key_for('policies-create')} to create one."
+            empty.update(Text(words, style="dim"))
         self.set_class(count == 0, "-empty")
         self.query_one("#policies-status", Static).update(
             Text(
@@ -164,8 +170,36 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
         def chosen(action: str | None) -> None:
             if action == "delete" and not self.refuse_if_turned_off("delete_policy"):
                 self._confirm_delete(policy)
+            elif action == "edit" and not self.refuse_if_turned_off("edit_policy"):
+                self._open_form(policy)
 
         self.app.push_screen(PolicyDetailsScreen(policy, read_only=self.session.read_only), chosen)
+
+    def action_create_policy(self) -> None:
+        self._open_form(None)
+
+    def action_edit_policy(self) -> None:
+        policy = self.current_policy()
+        if policy is not None:
+            self._open_form(policy)
+
+    def _open_form(self, policy: Policy | None) -> None:
+        from rkvst_tui.api.access import who_of
+        from rkvst_tui.tui.screens.policy_form import PolicyFormScreen
+
+        registrations = [who_of(app) for app in self.console.registrations().values()]
+
+        def saved(result: Policy | None) -> None:
+            if result is None:
+                return
+            name = safe(result.display_name or result.identity)
+            verb = "Created" if policy is None else "Saved"
+            self.console.notify(f"{verb} the access policy '{name}'.", title=verb, markup=False)
+            self._select_after_load = result.identity
+            self.load()
+
+        form = PolicyFormScreen(self.console.client, existing=policy, registrations=registrations)
+        self.console.push_screen(form, saved)
 
     def action_delete_policy(self) -> None:
         policy = self.current_policy()
