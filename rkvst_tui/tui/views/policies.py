@@ -134,8 +134,8 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
             empty.update(Text(self._problem, style="red"))
         else:
             words = "No access policies: nothing is shared with non-root registrations"
-            if not self.console.read_only:
-                words += f". Press {self.console.key_for('policies-create')} to create one."
+            if not self.session.read_only:
+                words += f". Press {self.session.key_for('policies-create')} to create one."
             empty.update(Text(words, style="dim"))
         self.set_class(count == 0, "-empty")
         self.query_one("#policies-status", Static).update(
@@ -187,19 +187,19 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
         from rkvst_tui.api.access import who_of
         from rkvst_tui.tui.screens.policy_form import PolicyFormScreen
 
-        registrations = [who_of(app) for app in self.console.registrations().values()]
+        registrations = [who_of(app) for app in self.session.registrations.values()]
 
         def saved(result: Policy | None) -> None:
             if result is None:
                 return
             name = safe(result.display_name or result.identity)
             verb = "Created" if policy is None else "Saved"
-            self.console.notify(f"{verb} the access policy '{name}'.", title=verb, markup=False)
+            self.notify(f"{verb} the access policy '{name}'.", title=verb, markup=False)
             self._select_after_load = result.identity
             self.load()
 
-        form = PolicyFormScreen(self.console.client, existing=policy, registrations=registrations)
-        self.console.push_screen(form, saved)
+        form = PolicyFormScreen(self.session.connected_client(), existing=policy, registrations=registrations)
+        self.app.push_screen(form, saved)
 
     def action_delete_policy(self) -> None:
         policy = self.current_policy()
