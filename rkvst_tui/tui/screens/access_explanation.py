@@ -12,16 +12,12 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Label, Static
 
 from rkvst_tui.api.access import explain_access
 from rkvst_tui.tui.formatting import safe, safe_lines
 from rkvst_tui.tui.problems import describe
-from rkvst_tui.tui.widgets.footer import ConsoleFooter
+from rkvst_tui.tui.screens.text_dialog import TextDialog
 
 if TYPE_CHECKING:
     from rkvst_tui.api.client import RkvstClient
@@ -30,15 +26,11 @@ if TYPE_CHECKING:
 LOADING = "Reading the access policies, the assets and the root principals…"
 
 
-class AccessExplanationScreen(ModalScreen[None]):
+class AccessExplanationScreen(TextDialog[None]):
     """The explanation's lines, then what its tokens get from GET /archivist/v2/assets."""
 
     HELP_GROUP = "Access explanation"
-    DEFAULT_CSS = """
-    AccessExplanationScreen { align: center middle; }
-    #access-dialog { width: 100; max-width: 100%; height: auto; max-height: 100%; }
-    #access-body { height: auto; max-height: 30; }
-    """
+    TEXT_ID = "access-lines"
     BINDINGS = [
         Binding("escape,q", "close", "Back"),
         Binding("r", "reload", "Reload"),
@@ -51,13 +43,11 @@ class AccessExplanationScreen(ModalScreen[None]):
         self.application = application
         self.text = LOADING
 
-    def compose(self) -> ComposeResult:
-        name = self.application.display_name or self.application.client_id
-        with Vertical(id="access-dialog", classes="dialog"):
-            yield Label(Text(f"Access: {safe(name)}"), id="access-title", classes="dialog-title")
-            with VerticalScroll(id="access-body"):
-                yield Static(Text(LOADING, style="dim"), id="access-lines")
-        yield ConsoleFooter()
+    def dialog_title(self) -> Text:
+        return Text(f"Access: {safe(self.application.display_name or self.application.client_id)}")
+
+    def dialog_text(self) -> Text:
+        return Text(LOADING, style="dim")
 
     def on_mount(self) -> None:
         self._explain()
@@ -66,12 +56,9 @@ class AccessExplanationScreen(ModalScreen[None]):
         self._show(Text(LOADING, style="dim"))
         self._explain()
 
-    def action_close(self) -> None:
-        self.dismiss(None)
-
     def _show(self, text: Text) -> None:
         self.text = text.plain
-        self.query_one("#access-lines", Static).update(text)
+        self.show_text(text)
 
     @work(exclusive=True, exit_on_error=False)
     async def _explain(self) -> None:

@@ -7,25 +7,17 @@ from the server and is escaped (api/terminal_safe.py) before it is drawn.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Label, Static
 
 from rkvst_tui.api import access_rules as rules
 from rkvst_tui.api.policies import Policy
 from rkvst_tui.tui.formatting import safe
-from rkvst_tui.tui.widgets.footer import ConsoleFooter
+from rkvst_tui.tui.screens.text_dialog import TextDialog
 
 
-class PolicyDetailsScreen(ModalScreen[str | None]):
+class PolicyDetailsScreen(TextDialog[str | None]):
     HELP_GROUP = "Access policy details"
-    DEFAULT_CSS = """
-    PolicyDetailsScreen { align: center middle; }
-    #policy-dialog { width: 100; max-width: 100%; height: auto; max-height: 100%; }
-    #policy-body { height: auto; max-height: 30; }
-    """
+    TEXT_ID = "policy-words"
     BINDINGS = [
         Binding("escape,q", "close", "Back"),
         Binding("e", "choose('edit')", "Edit"),
@@ -43,15 +35,10 @@ class PolicyDetailsScreen(ModalScreen[str | None]):
             return False
         return True
 
-    def compose(self) -> ComposeResult:
-        policy = self.policy
-        with Vertical(id="policy-dialog", classes="dialog"):
-            yield Label(Text(safe(policy.display_name or "(no name)")), id="policy-title", classes="dialog-title")
-            with VerticalScroll(id="policy-body"):
-                yield Static(self._words(), id="policy-words")
-        yield ConsoleFooter()
+    def dialog_title(self) -> Text:
+        return Text(safe(self.policy.display_name or "(no name)"))
 
-    def _words(self) -> Text:
+    def dialog_text(self) -> Text:
         policy = self.policy
         text = Text()
         text.append("Identity     ", style="dim")
@@ -81,9 +68,6 @@ class PolicyDetailsScreen(ModalScreen[str | None]):
         if not policy.access_permissions:
             text.append("\nNo permission: it shares nothing with anyone.", style="yellow")
         return text
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

@@ -197,16 +197,17 @@ class RotationRevealScreen(ModalScreen[None]):
                         yield Static(entry.heading(), classes="rotated-heading")
                         yield Static(self._secret_text(entry), classes="rotated-secret")
             with Horizontal(id="rotation-actions"):
-                yield Button("Copy secret (s)", id="copy-secret", compact=True)
-                yield Button("Copy id (c)", id="copy-client-id", compact=True)
+                yield Button("Copy secret (s)", id="copy-secret", action="screen.copy_secret", compact=True)
+                yield Button("Copy id (c)", id="copy-client-id", action="screen.copy_client_id", compact=True)
                 yield Button(
                     "Save all (f)",
                     id="save-all",
+                    action="screen.save_all",
                     compact=True,
                     tooltip="Save every new secret to a folder, one 0600 file each",
                 )
-                yield Button("Hide (h)", id="toggle-secrets", compact=True)
-                yield Button("Done (esc)", id="done", variant="primary", compact=True)
+                yield Button("Hide (h)", id="toggle-secrets", action="screen.toggle_secrets", compact=True)
+                yield Button("Done (esc)", id="done", action="screen.close", variant="primary", compact=True)
             yield Static("", id="rotation-status")
         yield ConsoleFooter()
 
@@ -396,20 +397,6 @@ class RotationRevealScreen(ModalScreen[None]):
     @on(ListView.Selected)
     def _selected(self, event: ListView.Selected) -> None:
         event.stop()  # enter on a secret does nothing (a stray enter must not act)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        actions = {
-            "copy-secret": self.action_copy_secret,
-            "copy-client-id": self.action_copy_client_id,
-            "save-all": self.action_save_all,
-            "toggle-secrets": self.action_toggle_secrets,
-            "done": self.action_close,
-        }
-        action = actions.get(event.button.id or "")
-        if action is not None:
-            action()
 
     def on_click(self, event: events.Click) -> None:
         # A click on the dimmed background (outside the dialog) asks before closing.

@@ -314,22 +314,23 @@ class SecretRevealScreen(ModalScreen[None]):
                     id="reveal-root-note",
                 )
             with Horizontal(id="reveal-actions"):
-                yield Button("Copy id (c)", id="copy-client-id", compact=True)
-                yield Button("Copy secret (s)", id="copy-secret", compact=True)
-                yield Button("Save (f)", id="save", compact=True)
-                yield Button("Get token (t)", id="get-token", compact=True)
-                yield Button("Hide (h)", id="toggle-secret", compact=True)
+                yield Button("Copy id (c)", id="copy-client-id", action="screen.copy_client_id", compact=True)
+                yield Button("Copy secret (s)", id="copy-secret", action="screen.copy_secret", compact=True)
+                yield Button("Save (f)", id="save", action="screen.save", compact=True)
+                yield Button("Get token (t)", id="get-token", action="screen.get_token", compact=True)
+                yield Button("Hide (h)", id="toggle-secret", action="screen.toggle_secret", compact=True)
             yield Static("", id="reveal-status")
             yield Static("", id="reveal-token")
             with Horizontal(id="reveal-token-actions"):
                 yield Button(
                     "Open in inspector (i)",
                     id="open-inspector",
+                    action="screen.open_in_inspector",
                     compact=True,
                     tooltip="Close this screen (after asking) and inspect the token, not the secret",
                 )
             with Horizontal(id="reveal-done-row"):
-                yield Button("Done (esc)", id="done", variant="primary")
+                yield Button("Done (esc)", id="done", action="screen.close", variant="primary")
         yield ConsoleFooter()
 
     def _fit_secret(self, width: int) -> None:
@@ -582,22 +583,6 @@ class SecretRevealScreen(ModalScreen[None]):
         self._token = ""
 
     # ------------------------------------------------------------------ events
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        actions = {
-            "copy-client-id": self.action_copy_client_id,
-            "copy-secret": self.action_copy_secret,
-            "save": self.action_save,
-            "get-token": self.action_get_token,
-            "toggle-secret": self.action_toggle_secret,
-            "open-inspector": self.action_open_in_inspector,
-            "done": self.action_close,
-        }
-        action = actions.get(event.button.id or "")
-        if action is not None:
-            action()
 
     def on_click(self, event: events.Click) -> None:
         # A click on the dimmed background (outside the dialog) asks before closing.
