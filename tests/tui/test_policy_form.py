@@ -172,6 +172,7 @@ async def test_a_bad_filter_is_refused_with_check_policys_words_and_save_is_disa
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, PolicyFormScreen)
+        assert "Not sent: fix what is marked ✗" in str(app.screen.query_one("#policy-form-error", Static).render())
         app.screen.query_one("#policy-filters", TextArea).clear()
         await type_into(pilot, app, "#policy-filters", "attributes.location=")
         assert "has no value: write a value, or * for any value" in issues(app, "filters")
