@@ -172,6 +172,7 @@ async def test_a_bad_filter_is_refused_with_check_policys_words_and_save_is_disa
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, PolicyFormScreen)
+        assert "Not sent: fix what is marked ✗" in str(app.screen.query_one("#policy-form-error", Static).render())
         app.screen.query_one("#policy-filters", TextArea).clear()
         await type_into(pilot, app, "#policy-filters", "attributes.location=")
         assert "has no value: write a value, or * for any value" in issues(app, "filters")
@@ -261,3 +262,24 @@ async def test_read_only_refuses_new_and_edit(sandbox):
         said = "\n".join(notifications(app))
         assert "creating access policies is turned off" in said
         assert "editing access policies is turned off" in said
+
+
+async def test_the_empty_tab_offers_the_create_key_the_keymap_sets(sandbox):
+    async with running_console(sandbox, size=(120, 40), keymap={"policies-create": "N"}) as (app, pilot):
+        await open_tab(app, pilot)
+        assert "Press N to create one." in words(app)
+        await open_form(app, pilot, "N")
+
+
+async def test_e_on_the_details_opens_the_form_on_that_policy(sandbox):
+    from rkvst_tui.tui.screens.policy_details import PolicyDetailsScreen
+
+    async with client_for(sandbox) as client:
+        policy = await create_policy(client, two_permissions("Lamps"))
+    async with running_console(sandbox, size=(120, 40)) as (app, pilot):
+        await open_tab(app, pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PolicyDetailsScreen), what="the details")
+        screen = await open_form(app, pilot, "e")
+        assert screen.existing == policy
+        assert screen.query_one("#policy-name", Input).value == "Lamps"

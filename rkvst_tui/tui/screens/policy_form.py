@@ -352,6 +352,8 @@ class PolicyFormScreen(ModalScreen["Policy | None"]):
             summary.append(f"! {len(warnings)} warning{'s' if len(warnings) > 1 else ''}: allowed, but read them.")
         self.query_one("#policy-summary", Static).update(summary)
         self.query_one("#policy-submit", Button).disabled = bool(issues) or self._busy
+        if not issues and "Not sent" in str(self.query_one("#policy-form-error", Static).render()):
+            self._show_error(None)  # no longer holds
         return issues
 
     # ------------------------------------------------------------------ events
@@ -399,7 +401,10 @@ class PolicyFormScreen(ModalScreen["Policy | None"]):
         )
 
     def action_submit(self) -> None:
-        if self._busy or self._validate():
+        if self._busy:
+            return
+        if self._validate():
+            self._show_error(Text("Not sent: fix what is marked ✗ and try again.", style="red"))
             return
         if not self.is_create and not self.is_dirty():
             self._show_error(Text("Nothing changed: edit a field, or press escape to close."))
