@@ -66,6 +66,45 @@ async def _create_form_with_errors(pilot) -> None:
     await pilot.pause()
 
 
+async def _policy_form(pilot) -> None:
+    """n on ACCESS POLICIES: a policy typed with a filter that is refused and a claim nobody carries."""
+    from textual.widgets import TextArea
+
+    from rkvst_tui.tui.screens.policy_form import PolicyFormScreen
+
+    app = pilot.app
+    await scenes.settled(pilot)
+    await pilot.press("4")
+    await _until(pilot, lambda: app.policies_view.loaded, "the access policies")
+    await pilot.press("n")
+    await _until(pilot, lambda: isinstance(app.screen, PolicyFormScreen), "the policy form")
+    await pilot.press(*"Lamps in Cambridge")
+    app.screen.query_one("#policy-filters", TextArea).focus()
+    await pilot.press(*"location=Cambridge", "enter", *"attributes.arc_display_type=Traffic Light")
+    app.screen.query_one("#policy-who", TextArea).focus()
+    await pilot.press(*"jwt_colour=red")
+    await app.workers.wait_for_complete()
+    for area in app.screen.query(TextArea):
+        area.cursor_blink = False
+
+
+async def _share_assets(pilot) -> None:
+    """s on TrafficLight101's row: the Cambridge traffic lights picked, named by client id."""
+    from textual.widgets import SelectionList
+
+    from rkvst_tui.tui.screens.share_assets import ShareAssetsScreen
+
+    app = pilot.app
+    await scenes._main(pilot)
+    await pilot.press("s")
+    await _until(pilot, lambda: isinstance(app.screen, ShareAssetsScreen) and app.screen.loaded, "the share screen")
+    screen = app.screen
+    values = screen.query_one("#share-values", SelectionList)
+    for pair in (("arc_display_type", "Traffic Light"), ("location", "Cambridge")):
+        values.select(screen.pairs.index(pair))
+    await app.workers.wait_for_complete()
+
+
 def _secret_reveal(server) -> Callable[..., Awaitable[None]]:
     async def run(pilot) -> None:
         from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
@@ -92,6 +131,8 @@ def all_scenes(server) -> dict[str, Scene]:
         **scenes.SCENES,
         "create_form_errors": (_create_form_with_errors, ()),
         "token_inspector": (scenes.TEST_SCENES["token_inspector"][0], ()),
+        "policy_form": (_policy_form, ()),
+        "share_assets": (_share_assets, ()),
         "secret_reveal": (_secret_reveal(server), ()),
     }
 

@@ -142,6 +142,18 @@ ACTIONS: tuple[Action, ...] = (
         needs_row=True,
         refused="changing root principals",
     ),
+    # The same key where a service has no root principals (DataTrails): the view shows one of the two.
+    Action(
+        "toggle_owner",
+        "m",
+        "Owner ±",
+        "apps",
+        "Give / take the Owner role",
+        "Give the registration the Owner role, or take it (where access is managed by roles)",
+        changes_tenant=True,
+        needs_row=True,
+        refused="changing the Owner role",
+    ),
     Action("copy_client_id", "c", "Copy id", "apps", "Copy client id", "Copy the client id (OSC 52)", needs_row=True),
     Action("refresh", "r", "Refresh", "apps", "Refresh registrations", "Load every page again"),
     Action("filter", "slash", "Filter", "apps", "Filter registrations", "Filter by display name or client id"),

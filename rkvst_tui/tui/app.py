@@ -127,8 +127,8 @@ class RkvstApp(TypeAhead, App[None]):
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader(self.now, id="header")
-        # One widget for the strip of tabs, not TabbedContent's twelve: those cost the first
-        # frame ~40 ms (tests/benchmarks/bench_first_frame.py).
+        # One widget for the strip of tabs, not TabbedContent's twelve: those delayed the first
+        # frame (tests/benchmarks/README.md).
         yield ConsoleTabs(list(TABS), active="apps", id="tabs")
         with ContentSwitcher(initial="apps", id="panes"):
             with Container(id="apps"):
@@ -693,6 +693,9 @@ class RkvstApp(TypeAhead, App[None]):
         if view.refuse_if_turned_off(command.action):
             return
         state = view.check_action(command.action, ())
+        if state is False:  # hidden: e.g. root principals where access is managed by roles
+            self.notify(f"{command.title}: not available here.", severity="warning", markup=False)
+            return
         if not state:
             what = {"apps": "registration", "principals": "root principal"}.get(command.tab, "access policy")
             self.notify(

@@ -36,6 +36,7 @@ class ConsoleSession:
     root_principals: list[Principal] = field(default_factory=list)
     principals_loaded: bool = False  # the server answered (if only with a refusal)
     registrations: dict[str, Application] = field(default_factory=dict)  # client id -> Application, loaded
+    registrations_complete: bool = False  # every page was read (not loading, the last load did not fail)
     expiry_noticed: bool = False  # the sign-in notice of expiring secrets is said once a session
 
     # ----------------------------------------------------------- who is signed in

@@ -36,6 +36,9 @@ async def test_datatrails_header_owner_marks_and_roles_only_principals(make_sand
 
         await pilot.press("1")
         assert app.apps_view.select(plain.client_id)
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "m Owner ±" in footer and "Root ±" not in footer  # the footer names what m does here
         await pilot.press("m")  # "make root" becomes "give the Owner role", and says so
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the Owner dialog")
         body = str(app.screen.query_one("#confirm-body").render())
@@ -73,6 +76,9 @@ async def test_rkvst_keeps_its_title_and_offers_no_owner_role(sandbox):
     async with running_console(sandbox) as (app, pilot):
         assert app.query_one(ConsoleHeader).text.startswith("Manage RKVST")
         assert app.apps_view.table.columns[ColumnKey("root")].label.plain == "Root"
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "m Root ±" in footer and "Owner ±" not in footer
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
         assert not app.screen.query("#owner-role")

@@ -187,7 +187,11 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
         from rkvst_tui.api.access import who_of
         from rkvst_tui.tui.screens.policy_form import PolicyFormScreen
 
-        registrations = [who_of(app) for app in self.session.registrations.values()]
+        # Unknown until every page is read: "no registration carries this claim" would be a guess.
+        session = self.session
+        registrations = (
+            [who_of(app) for app in session.registrations.values()] if session.registrations_complete else None
+        )
 
         def saved(result: Policy | None) -> None:
             if result is None:

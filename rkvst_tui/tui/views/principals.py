@@ -59,7 +59,7 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         self._problem = None
 
     # Empty until first shown (`build`): the tab starts hidden, and composing and styling
-    # its widgets cost the console's first frame ~15 ms (tests/benchmarks/bench_first_frame.py).
+    # its widgets delayed the console's first frame (tests/benchmarks/README.md).
     # Until then the methods below only remember what to show.
 
     async def build(self) -> None:

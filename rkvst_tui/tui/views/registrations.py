@@ -43,7 +43,7 @@ MUTATING_ACTIONS = actions.changing_the_tenant("apps")
 ROW_ACTIONS = actions.needing_a_row("apps")
 
 # Filtering this many rows or more waits for a pause in typing.
-DEBOUNCE_ROWS = 50_000  # below this a keystroke filters in well under 50 ms (bench_scale.py)
+DEBOUNCE_ROWS = 50_000  # below this a keystroke filters faster than typing (bench_scale.py)
 DEBOUNCE_SECONDS = 0.2
 
 # Widths follow the terminal's (FixedColumnsTable.add_fitted_columns): at 80 columns the
@@ -130,7 +130,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
 
     def compose(self) -> ComposeResult:
         # The filter box is mounted above the table on the first `/` (`_filter_box`): an
-        # Input in the first frame cost it ~5 ms of styling while hidden.
+        # Input in the first frame cost it styling while hidden (tests/benchmarks/README.md).
         yield RegistrationTable(id="apps-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="apps-empty")
         yield Static("", id="apps-status")
@@ -168,6 +168,8 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             return verdict
         if action == "clear_filter" and not self._filter:
             return False
+        if action in ("toggle_root", "toggle_owner") and (action == "toggle_owner") != self._roles_only():
+            return False  # m is "Root ±" or, where access is managed by roles, "Owner ±"
         if action == "filter" and isinstance(self.screen.focused, FilterInput):
             return False
         if action == "rotate_marked" and not self.marked and self.current_application() is None:
@@ -186,6 +188,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             return
         self._restore_cursor_to = self.current_client_id() or self._restore_cursor_to
         self.loading_pages = True
+        self.session.registrations_complete = False
         self.load_problem = None
         self.show_state()
         first_page = True
@@ -207,6 +210,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             if first_page:
                 self._reset_rows()
             self._drop_gone_marks()
+            self.session.registrations_complete = True
             self._offer_expiry_notice()
         except Exception as exc:  # noqa: BLE001 - shown to the user; the screen stays usable
             self._load_failed(exc)
@@ -308,6 +312,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         """No root principals on this service: the Owner role is what administers, and the
         column says so."""
         self.table.relabel_column("root", "Owner")
+        self.refresh_bindings()  # m is Owner ± here
 
     def root_principals_changed(self) -> None:
         """Update only the Root column (a refresh of principals never reloads the registrations)."""
@@ -351,8 +356,8 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             else:
                 empty.update(Text("No App Registrations to display", style="dim"))
         if empty.display != (shown == 0):
-            # Styles set here, not by a class: a class change restyles the whole view (~3 ms when
-            # the first rows arrive; tests/benchmarks/bench_first_frame.py).
+            # Styles set here, not by a class: a class change restyles the whole view when the
+            # first rows arrive (tests/benchmarks/README.md).
             empty.display = shown == 0
             table.styles.height = "auto" if shown == 0 else "1fr"
             table.styles.max_height = 3 if shown == 0 else None
@@ -936,14 +941,20 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             answered,
         )
 
+    def _roles_only(self) -> bool:
+        client = self.session.client
+        return client is not None and client.service.roles_only
+
     def action_toggle_root(self) -> None:
         application = self.current_application()
         if application is not None:
             self._toggle_root(application)
 
+    action_toggle_owner = action_toggle_root
+
     def _toggle_root(self, application) -> None:
         session = self.session
-        if session.client is not None and session.client.service.roles_only:
+        if self._roles_only():
             # No root principals here: give or take the Owner role.
             confirm_owner_change(self, session, application, self.remember)
         elif session.is_root_registration(application.client_id):
