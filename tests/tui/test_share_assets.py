@@ -194,6 +194,25 @@ async def test_nothing_picked_is_refused_with_what_to_do(sandbox):
             assert await list_policies(client) == []
 
 
+async def test_a_choice_that_matches_no_asset_asks_before_it_is_created(sandbox):
+    async with client_for(sandbox) as client:
+        made = await client.create_application("Reader")
+    async with running_console(sandbox, size=(80, 24)) as (app, pilot):
+        screen = await open_share(app, pilot, made)
+        pick(screen, ("arc_display_type", "Weather Station"), ("has_cyclist_light", "true"))  # no such asset
+        await pilot.pause()
+        assert "No asset matches" in said(screen)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "share nothing today" in screen.error and "ctrl+s again" in screen.error
+        async with client_for(sandbox) as client:
+            assert await list_policies(client) == []
+        await pilot.press("ctrl+s")  # said twice: created
+        await wait_until(pilot, lambda: not isinstance(app.screen, ShareAssetsScreen), what="the policy")
+        async with client_for(sandbox) as client:
+            assert [p.display_name for p in await list_policies(client)] == ["Share with Reader"]
+
+
 async def test_assets_that_cannot_be_read_say_so_and_create_stays_off(sandbox):
     async with client_for(sandbox) as client:
         made = await client.create_application("Reader")

@@ -81,6 +81,7 @@ class ShareAssetsScreen(ModalScreen[Policy | None]):
         self.registrations = list(registrations)
         self.caller_is_admin = caller_is_admin
         self.sees_everything = sees_everything
+        self._unconfirmed_empty: sharing.Choice | None = None  # a choice matching no asset, warned about once
         self.assets: list[Asset] = []
         self.pairs: list[tuple[str, str]] = []  # the value list's options, by index
         self.readable_names: list[str] = []
@@ -218,7 +219,10 @@ class ShareAssetsScreen(ModalScreen[Policy | None]):
         else:
             matched = self.matches()
             count = len(matched)
-            text.append(f"{count} asset{'s' if count != 1 else ''} match", style="bold")
+            if count == 0:
+                text.append("No asset matches", style="bold yellow")
+            else:
+                text.append(f"{count} asset{'s' if count != 1 else ''} match", style="bold")
             text.append(f": {safe(choice.words(), limit=200)}")
             for asset in matched[:SHOWN_MATCHES]:
                 text.append("\n  " + safe(asset.display_name or asset.identity, limit=60))
@@ -275,11 +279,20 @@ class ShareAssetsScreen(ModalScreen[Policy | None]):
             self._show_error("Give the policy a name (it is how the ACCESS POLICIES tab lists it).")
             self.query_one("#share-name", Input).focus()
             return
+        count = len(self.matches())
+        if count == 0 and self._unconfirmed_empty != choice:
+            # Allowed (assets that match later are shared), but never by accident.
+            self._unconfirmed_empty = choice
+            self._show_error(
+                "No asset on the tenant matches what you picked, so the policy would share nothing today. "
+                "Press ctrl+s again to create it anyway (assets that match later will be shared)."
+            )
+            return
         body = sharing.share_body(self.application, choice, self.readable(), claim=self.claim(), display_name=name)
         self._show_error("")
         self.creating = True
         self.query_one("#share-create", Button).disabled = True
-        self._create(body, len(self.matches()))
+        self._create(body, count)
 
     @work(exclusive=True, group="share-create", exit_on_error=False)
     async def _create(self, body: dict, count: int) -> None:
