@@ -300,13 +300,18 @@ class RkvstApp(TypeAhead, App[None]):
 
     # ----------------------------------------------------------- shared state
 
+    # A message may arrive as the console closes, its panes gone: handlers query, never assume.
+
     def on_registrations_changed(self, message: messages.RegistrationsChanged) -> None:
-        self.principals_view.names_changed()
+        for view in self.query(RootPrincipalsView):
+            view.names_changed()
         if self.client is not None and self.identity is not None:
-            self.query_one(ConsoleHeader).show_service(self.client.service.name)
+            for header in self.query(ConsoleHeader):
+                header.show_service(self.client.service.name)
 
     def on_policies_changed(self, message: messages.PoliciesChanged) -> None:
-        self.policies_view.stale()
+        for view in self.query(AccessPoliciesView):
+            view.stale()
 
     def on_root_principals_wanted(self, message: messages.RootPrincipalsWanted) -> None:
         self.load_root_principals()

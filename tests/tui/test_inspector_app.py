@@ -8,10 +8,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from test_inspector import NOW_TS, SIZE, Clock, InspectorHost, sandbox_token, settle, shown
 from textual.widgets import Input, TextArea
+from tui_helpers import wait_until
 
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
 from rkvst_tui.tui.views.inspector import TokenInspector
+from rkvst_tui.tui.widgets.token_report import TokenReportView
 
 # A fixed Ed25519 key: Ed25519 signatures are deterministic, so the token, its
 # fingerprint and every cell of the screen are the same on every run.
@@ -51,6 +53,12 @@ def test_inspector_snapshot(snap_compare, size):
             widget.cursor_blink = False
         pilot.app.query_one("#ti-key", TextArea).load_text(SNAPSHOT_PEM)
         pilot.app.query_one(TokenInspector).inspect_text(f"Authorization: Bearer {SNAPSHOT_TOKEN}\n")
+        await settle(pilot)
+        # The tables are laid out again for the pane's width once the layout settles (a
+        # scrollbar may come or go): wait for that, as the console's scenes do.
+        report = pilot.app.query_one(TokenReportView)
+        await wait_until(pilot, lambda: report.fitted_width == report.details_width(), what="the tables' widths")
+        await pilot.pause(0.1)
         await settle(pilot)
 
     assert snap_compare(InspectorHost(clock=Clock()), terminal_size=size, run_before=run_before)
