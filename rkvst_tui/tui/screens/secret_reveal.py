@@ -309,8 +309,8 @@ class SecretRevealScreen(ModalScreen[None]):
                         yield Static(plain(value, limit=FIELD_LIMIT), id=value_id, classes="field-value")
             if self.reason == "created":
                 yield Static(
-                    "Note: a new registration's tokens see no assets (an empty list, not an error) until an "
-                    "access policy shares some (s in the list: pick which) or m makes it root (Owner on DataTrails).",
+                    "Note: its tokens see no assets (an empty list, not an error) until an access policy "
+                    "shares some (s in the list) or m makes it root.",
                     id="reveal-root-note",
                 )
             with Horizontal(id="reveal-actions"):
