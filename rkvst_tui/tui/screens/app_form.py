@@ -53,7 +53,7 @@ from rkvst_tui.api.service import application_caps, owner_roles
 from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.tui.formatting import safe_lines, safe_text
 from rkvst_tui.tui.problems import describe
-from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.screens.confirm import close_form
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
 from rkvst_tui.tui.widgets.path_input import PathSuggester, unquote_path
 
@@ -686,23 +686,7 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
                 severity="warning",
             )
             return
-        if not self.is_dirty():
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmScreen(
-                "Discard this form?",
-                "What you typed is not saved anywhere." if self.is_create else "Your changes are not saved.",
-                confirm_label="Discard",
-                cancel_label="Keep editing",
-            ),
-            answered,
-        )
+        close_form(self, dirty=self.is_dirty(), creating=self.is_create)
 
     def action_submit(self) -> None:
         if self._busy:

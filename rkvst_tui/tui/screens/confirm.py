@@ -83,3 +83,24 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool | str) -> None:
         self.dismiss(yes)  # type: ignore[arg-type]  # True, False or ALSO (see _pressed)
+
+
+def close_form(form: ModalScreen, *, dirty: bool, creating: bool) -> None:
+    """Escape on a form: close it at once when nothing was typed, else ask before discarding."""
+    if not dirty:
+        form.dismiss(None)
+        return
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            form.dismiss(None)
+
+    form.app.push_screen(
+        ConfirmScreen(
+            "Discard this form?",
+            "What you typed is not saved anywhere." if creating else "Your changes are not saved.",
+            confirm_label="Discard",
+            cancel_label="Keep editing",
+        ),
+        answered,
+    )

@@ -35,7 +35,7 @@ from rkvst_tui.api.policies import Permission, Policy, create_policy, update_pol
 from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.tui.formatting import safe, safe_lines
 from rkvst_tui.tui.problems import describe
-from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.screens.confirm import close_form
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
 
 if TYPE_CHECKING:
@@ -382,23 +382,7 @@ class PolicyFormScreen(ModalScreen["Policy | None"]):
         if self._busy:
             self.notify("Waiting for the server's answer: the form closes when it arrives.", markup=False)
             return
-        if not self.is_dirty():
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmScreen(
-                "Discard this form?",
-                "What you typed is not saved anywhere." if self.is_create else "Your changes are not saved.",
-                confirm_label="Discard",
-                cancel_label="Keep editing",
-            ),
-            answered,
-        )
+        close_form(self, dirty=self.is_dirty(), creating=self.is_create)
 
     def action_submit(self) -> None:
         if self._busy:
