@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.app import App
 from textual.widgets import Input, Static
-from tui_helpers import guide_application
+from tui_helpers import APP_CSS, guide_application
 
 from rkvst_tui.api import claims as rules
 from rkvst_tui.api.application_file import read_application_file
@@ -27,6 +27,8 @@ SIZE = (120, 40)
 
 class FormHost(App):
     """A bare app that opens the form and records what it dismissed with."""
+
+    CSS_PATH = APP_CSS
 
     def __init__(self, client: RkvstClient | None = None, existing: Application | None = None) -> None:
         super().__init__()

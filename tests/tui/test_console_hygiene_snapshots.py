@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 import scenes
 from textual.app import App
-from tui_helpers import guide_application
+from tui_helpers import APP_CSS, guide_application
 
-import rkvst_tui.tui
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.app import RkvstApp
@@ -25,7 +24,6 @@ from rkvst_tui.tui.screens.rotation_reveal import NotRotated, RotationRevealScre
 # Its own fixed port (the header shows the URL): pytest-xdist may run the other scenes' files,
 # which hold theirs, at the same time in another worker.
 HYGIENE_SCENE_PORT = 29314
-APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")
 SIZES = {"120x40": scenes.SIZE, "80x24": scenes.NARROW}
 
 

@@ -26,6 +26,7 @@ from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Static, TextArea
+from tui_helpers import APP_CSS
 
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.connection import Connection
@@ -54,6 +55,8 @@ class Clock:
 
 class InspectorHost(App):
     """A bare app holding only the inspector, recording every notification."""
+
+    CSS_PATH = APP_CSS
 
     def __init__(self, client: RkvstClient | None = None, clock: Clock | None = None) -> None:
         super().__init__()

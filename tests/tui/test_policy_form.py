@@ -9,7 +9,7 @@ import re
 import httpx
 from textual.app import App
 from textual.widgets import Button, Input, Static, TextArea
-from tui_helpers import client_for, notifications, running_console, screen_text, wait_until
+from tui_helpers import APP_CSS, client_for, notifications, running_console, screen_text, wait_until
 
 from rkvst_tui.api import access_rules as rules
 from rkvst_tui.api.client import RkvstClient
@@ -194,6 +194,8 @@ async def test_a_claim_no_registration_carries_is_a_warning_that_does_not_block(
 
 
 class FormHost(App):
+    CSS_PATH = APP_CSS
+
     def __init__(self, client: RkvstClient) -> None:
         super().__init__()
         self.client = client

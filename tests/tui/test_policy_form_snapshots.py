@@ -7,21 +7,18 @@ intended change with `uv run pytest tests/tui/test_policy_form_snapshots.py --sn
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
+from tui_helpers import APP_CSS
 
-import rkvst_tui.tui
 from rkvst_tui.api import access_rules as rules
 from rkvst_tui.api.policies import Policy
 from rkvst_tui.tui.screens.policy_form import PolicyFormScreen
 
 SIZE = (120, 40)
 NARROW = (80, 24)
-APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")
 ASSETS = [
     {"arc_display_type": "Traffic Light", "location": "Cambridge", "arc_display_name": "TL 1"},
     {"arc_display_type": "Weather Station", "location": "Ely", "arc_display_name": "WS 1"},

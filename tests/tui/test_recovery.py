@@ -12,9 +12,8 @@ import httpx
 import pytest
 from textual.app import App
 from textual.widgets import Static
-from tui_helpers import client_for, open_app_form, wait_until
+from tui_helpers import APP_CSS, client_for, open_app_form, wait_until
 
-import rkvst_tui.tui
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.screens.app_form import AppFormResult, AppFormScreen
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
@@ -22,7 +21,6 @@ from rkvst_tui.tui.screens.lost_create import LostCreateScreen, lost_candidates
 from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
 
 SIZE = (120, 40)
-APP_CSS = str(rkvst_tui.tui.__file__).rsplit("/", 1)[0] + "/app.tcss"
 APPLICATIONS = "/archivist/iam/v1/applications"
 
 
@@ -119,7 +117,7 @@ async def form_message(pilot, app: App) -> str:
 async def test_a_lost_create_is_found_and_its_secret_regenerated_and_shown(sandbox, tmp_path) -> None:
     transport = LosingTransport()
     async with client_for(sandbox, transport=transport) as client:
-        app = App()
+        app = App(css_path=APP_CSS)
         done: list[Application | None] = []
         async with app.run_test(size=SIZE) as pilot:
             open_app_form(app, client, default_save_dir=tmp_path, on_done=done.append)
@@ -295,7 +293,7 @@ async def test_a_gateway_error_after_the_server_made_it_is_found_and_regenerated
 async def test_regenerating_after_a_502_shows_the_new_secret_once(sandbox, tmp_path) -> None:
     transport = LosingTransport(answer=502)
     async with client_for(sandbox, transport=transport) as client:
-        app = App()
+        app = App(css_path=APP_CSS)
         done: list[Application | None] = []
         async with app.run_test(size=SIZE) as pilot:
             open_app_form(app, client, default_save_dir=tmp_path, on_done=done.append)

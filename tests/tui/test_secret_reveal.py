@@ -18,9 +18,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import Worker
-from tui_helpers import client_for, guide_application, open_app_form, wait_until
+from tui_helpers import APP_CSS, client_for, guide_application, open_app_form, wait_until
 
-import rkvst_tui.tui
 from rkvst_tui.api.files import read_credentials_file
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
@@ -33,7 +32,6 @@ from rkvst_tui.tui.screens.secret_reveal import (
 )
 
 SIZE = (120, 40)
-APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")
 FAKE_SECRET = "0" * 64
 CLOSING_KEYS = ("escape", "q", "y", "n", "enter")
 

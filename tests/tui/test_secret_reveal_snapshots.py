@@ -11,16 +11,14 @@ from pathlib import Path
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
-from tui_helpers import guide_application
+from tui_helpers import APP_CSS, guide_application
 
-import rkvst_tui.tui
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.app import RkvstApp
 from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
 
 SIZE = (120, 40)
 NARROW = (80, 24)
-APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")
 FAKE_SECRET = "0" * 64
 
 

@@ -7,19 +7,14 @@ Update after an intended change with
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from tui_helpers import client_for, wait_until
+from tui_helpers import APP_CSS, client_for, wait_until
 
-import rkvst_tui.tui
 from rkvst_tui.api.secret_journal import UnrecordedSecret
 from rkvst_tui.sandbox.server import SandboxServer
 from rkvst_tui.tui.screens.unrecorded import UnrecordedSecretsScreen
-
-APP_CSS = str(Path(rkvst_tui.tui.__file__).parent / "app.tcss")
 
 
 @pytest.fixture(scope="module")

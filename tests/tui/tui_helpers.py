@@ -3,6 +3,8 @@ settle (from tests/console_helpers.py), and reading its tables."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from console_helpers import (  # noqa: F401 - the console tests import them from here
     SIZE,
     notifications,
@@ -14,9 +16,13 @@ from console_helpers import (  # noqa: F401 - the console tests import them from
 )
 from rich.text import Text
 
+import rkvst_tui.tui.app
 from rkvst_tui.api.client import RkvstClient
 from rkvst_tui.api.models import Application
 from rkvst_tui.tui.app import RkvstApp
+
+# The console's stylesheet, for test hosts that show one of its screens or views alone.
+APP_CSS = str(Path(rkvst_tui.tui.app.__file__).parent / str(RkvstApp.CSS_PATH))
 
 
 def client_for(server, client_id: str | None = None, secret: str | None = None, **kwargs) -> RkvstClient:

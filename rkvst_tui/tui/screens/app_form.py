@@ -210,48 +210,6 @@ class AppFormScreen(ModalScreen["AppFormResult | None"]):
     """Create a registration (existing=None) or edit one (existing=the Application)."""
 
     HELP_GROUP = "App registration form"
-    DEFAULT_CSS = """
-    AppFormScreen { align: center middle; }
-    AppFormScreen > #form-dialog {
-        width: 104; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; border-title-style: bold; background: $surface; padding: 0 1;
-    }
-    AppFormScreen Input { background: $panel; }
-    AppFormScreen Input:focus { background: $primary 30%; }
-    AppFormScreen ClaimInputRow Input.-error { background: $error 30%; }
-    AppFormScreen ClaimInputRow Input.-warning { background: $warning 25%; }
-    AppFormScreen ClaimInputRow Input.-error:focus { background: $error 45%; }
-    AppFormScreen ClaimInputRow Input.-warning:focus { background: $warning 40%; }
-    AppFormScreen #form-body { height: auto; max-height: 70vh; }
-    AppFormScreen .form-section { text-style: bold; color: $text-accent; margin-top: 1; }
-    AppFormScreen #display-name { width: 1fr; margin-left: 5; margin-right: 6; }
-    AppFormScreen #display-name.-error { background: $error 30%; }
-    AppFormScreen #display-name-error { color: $error; padding-left: 5; display: none; }
-    AppFormScreen #display-name-error.-shown { display: block; }
-    AppFormScreen #claims-header { height: 1; color: $text-muted; }
-    AppFormScreen #claims-header .claim-number { width: 4; }
-    AppFormScreen #claims-header .claims-header-name { width: 33; }
-    AppFormScreen #claims { height: auto; max-height: 12; }
-    AppFormScreen #claims-empty { color: $text-muted; padding-left: 5; }
-    AppFormScreen #claims-tools { height: 1; margin-top: 1; padding-left: 5; }
-    AppFormScreen #claims-tools Button { margin-right: 2; }
-    AppFormScreen #claims-level { padding-left: 5; height: auto; display: none; }
-    AppFormScreen #json-row { height: 1; padding-left: 5; }
-    AppFormScreen #json-path { width: 1fr; margin-right: 1; }
-    AppFormScreen #load-status { padding-left: 5; height: auto; display: none; }
-    AppFormScreen #load-status.-error { color: $error; }
-    AppFormScreen #load-status.-ok { color: $success; }
-    AppFormScreen #owner-role { margin-left: 5; height: auto; border: none; padding: 0; }
-    AppFormScreen #quota-note { padding-left: 5; height: auto; color: $warning; display: none; }
-    AppFormScreen #form-summary { margin-top: 1; height: auto; }
-    AppFormScreen #form-summary.-empty { display: none; }
-    AppFormScreen #form-error {
-        height: auto; display: none; border-left: thick $error; padding-left: 1; margin-top: 1; color: $text;
-    }
-    AppFormScreen #form-error.-shown { display: block; }
-    AppFormScreen #form-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    AppFormScreen #form-buttons Button { margin-left: 2; }
-    """
 
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit"),

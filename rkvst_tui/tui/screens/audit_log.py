@@ -43,16 +43,6 @@ class AuditLogScreen(ModalScreen[None]):
     """The trail's entries, newest first; `r` reads the file again."""
 
     HELP_GROUP = "Audit trail"
-    DEFAULT_CSS = """
-    AuditLogScreen { align: center middle; }
-    AuditLogScreen > #audit-dialog {
-        width: 124; max-width: 100%; height: 100%; border: thick $primary; border-title-style: bold;
-        background: $surface; padding: 0 1;
-    }
-    AuditLogScreen #audit-about { color: $text-muted; height: auto; }
-    AuditLogScreen #audit-table { height: 1fr; margin-top: 1; }
-    AuditLogScreen #audit-status { height: auto; color: $text-muted; }
-    """
     BINDINGS = [
         Binding("r", "reload", "Reload"),
         Binding("escape,q", "close", "Close"),

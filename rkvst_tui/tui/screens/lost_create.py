@@ -89,21 +89,6 @@ class LostCreateScreen(ModalScreen[RecoveryOutcome]):
     """Explains the lost answer, finds the registration, and regenerates or deletes it."""
 
     HELP_GROUP = "Lost create answer"
-    DEFAULT_CSS = """
-    LostCreateScreen { align: center middle; }
-    LostCreateScreen > #recovery-dialog {
-        width: 90; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $warning; border-title-style: bold; background: $surface; padding: 1 2;
-    }
-    LostCreateScreen #recovery-intro { margin-bottom: 1; }
-    LostCreateScreen #recovery-state { margin-bottom: 1; }
-    LostCreateScreen #recovery-candidates { height: auto; max-height: 8; margin-bottom: 1; display: none; }
-    LostCreateScreen #recovery-candidates.-shown { display: block; }
-    LostCreateScreen #recovery-error { color: $error; display: none; margin-bottom: 1; }
-    LostCreateScreen #recovery-error.-shown { display: block; }
-    LostCreateScreen #recovery-buttons { height: auto; align-horizontal: right; }
-    LostCreateScreen #recovery-buttons Button { margin-left: 2; }
-    """
 
     BINDINGS = [
         Binding("r", "regenerate", "Regenerate secret"),

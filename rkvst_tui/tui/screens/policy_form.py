@@ -101,32 +101,6 @@ class PolicyFormScreen(ModalScreen["Policy | None"]):
     """Create an access policy (existing=None) or edit one (existing=the Policy as read)."""
 
     HELP_GROUP = "Access policy form"
-    DEFAULT_CSS = """
-    PolicyFormScreen { align: center middle; }
-    PolicyFormScreen > #policy-form-dialog {
-        width: 104; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; border-title-style: bold; background: $surface; padding: 0 1;
-    }
-    PolicyFormScreen #policy-form-body { height: auto; max-height: 65vh; }
-    PolicyFormScreen Input { background: $panel; }
-    PolicyFormScreen Input:focus { background: $primary 30%; }
-    PolicyFormScreen TextArea { height: 4; background: $panel; }
-    PolicyFormScreen TextArea:focus { background: $primary 30%; }
-    PolicyFormScreen .-error { background: $error 30%; }
-    PolicyFormScreen .form-section { text-style: bold; color: $text-accent; margin-top: 1; }
-    PolicyFormScreen .field-hint { color: $text-muted; height: auto; }
-    PolicyFormScreen .field-issues { height: auto; display: none; }
-    PolicyFormScreen .field-issues.-shown { display: block; }
-    PolicyFormScreen #policy-kept { height: auto; color: $warning; display: none; }
-    PolicyFormScreen #policy-kept.-shown { display: block; }
-    PolicyFormScreen #policy-assets-note { height: auto; color: $text-muted; }
-    PolicyFormScreen #policy-form-error {
-        height: auto; display: none; border-left: thick $error; padding-left: 1; margin-top: 1;
-    }
-    PolicyFormScreen #policy-form-error.-shown { display: block; }
-    PolicyFormScreen #policy-form-buttons { height: auto; align-horizontal: right; }
-    PolicyFormScreen #policy-form-buttons Button { margin-left: 2; }
-    """
     BINDINGS = [
         Binding("ctrl+s", "submit", "Save"),
         Binding("escape", "cancel", "Cancel"),

@@ -136,24 +136,6 @@ class RotationRevealScreen(ModalScreen[None]):
     """Every new secret of a batch rotation, shown once."""
 
     HELP_GROUP = "Record the new secrets"
-    DEFAULT_CSS = """
-    RotationRevealScreen { align: center middle; }
-    RotationRevealScreen > #rotation-dialog {
-        width: 104; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $warning; border-title-style: bold; background: $surface; padding: 0 1;
-    }
-    RotationRevealScreen #rotation-caution {
-        background: $warning 20%; color: $text; text-style: bold; padding: 0 1; margin-top: 1;
-    }
-    RotationRevealScreen #rotation-broken { color: $text-muted; padding: 0 1; }
-    RotationRevealScreen #rotation-stopped { height: auto; margin-top: 1; padding: 0 1; }
-    RotationRevealScreen #rotation-list { height: auto; max-height: 1fr; margin-top: 1; background: $surface; }
-    RotationRevealScreen #rotation-list > ListItem { padding: 0 1; }
-    RotationRevealScreen .rotated-secret { text-style: bold; color: $text-warning; padding-left: 2; }
-    RotationRevealScreen #rotation-actions { height: auto; margin-top: 1; }
-    RotationRevealScreen #rotation-actions Button { margin-right: 1; min-width: 0; width: auto; }
-    RotationRevealScreen #rotation-status { height: auto; }
-    """
 
     BINDINGS = [
         Binding("s", "copy_secret", "Copy secret"),

@@ -92,18 +92,6 @@ class SaveCredentialsScreen(ModalScreen["Path | None"]):
     """
 
     HELP_GROUP = "Save credentials"
-    DEFAULT_CSS = """
-    SaveCredentialsScreen { align: center middle; }
-    SaveCredentialsScreen > #save-dialog {
-        width: 90; max-width: 100%; height: auto; border: thick $primary; border-title-style: bold;
-        background: $surface; padding: 1 2;
-    }
-    SaveCredentialsScreen #save-path { margin: 1 0; }
-    SaveCredentialsScreen #save-help { color: $text-muted; }
-    SaveCredentialsScreen #save-error { color: $error; height: auto; }
-    SaveCredentialsScreen #save-buttons { height: auto; align-horizontal: right; margin-top: 1; }
-    SaveCredentialsScreen #save-buttons Button { margin-left: 2; }
-    """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(
@@ -214,34 +202,6 @@ class SecretRevealScreen(ModalScreen[None]):
     """CLIENT_ID and SECRET, shown once."""
 
     HELP_GROUP = "Record the secret"
-    DEFAULT_CSS = """
-    SecretRevealScreen { align: center middle; }
-    SecretRevealScreen > #reveal-dialog {
-        width: 104; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $warning; border-title-style: bold; background: $surface; padding: 0 1;
-    }
-    SecretRevealScreen #reveal-caution {
-        background: $warning 20%; color: $text; text-style: bold; padding: 0 1; margin: 1 0;
-    }
-    SecretRevealScreen #reveal-regenerated { margin-bottom: 1; }
-    SecretRevealScreen #reveal-root-note { color: $text-muted; margin-top: 1; }
-    SecretRevealScreen #reveal-fields { height: auto; }
-    SecretRevealScreen .field-row { height: auto; }
-    SecretRevealScreen .field-label { width: 16; color: $text-muted; text-style: bold; }
-    SecretRevealScreen .field-value { width: 1fr; }
-    /* Too narrow for label and secret side by side: the secret gets a line of its own, so it
-       is never wrapped (a wrapped secret pastes with a line break in it). */
-    SecretRevealScreen #reveal-secret-row.-narrow { layout: vertical; }
-    SecretRevealScreen #reveal-secret { text-style: bold; color: $text-warning; }
-    SecretRevealScreen #reveal-actions { height: auto; margin-top: 1; }
-    SecretRevealScreen #reveal-actions Button { margin-right: 1; min-width: 0; width: auto; }
-    SecretRevealScreen #reveal-status { height: auto; margin-top: 1; }
-    SecretRevealScreen #reveal-token { height: auto; max-height: 14; display: none; }
-    SecretRevealScreen #reveal-token.-shown { display: block; }
-    SecretRevealScreen #reveal-token-actions { height: auto; display: none; }
-    SecretRevealScreen #reveal-token-actions.-shown { display: block; }
-    SecretRevealScreen #reveal-done-row { height: auto; align-horizontal: right; margin-top: 1; }
-    """
 
     BINDINGS = [
         Binding("c", "copy_client_id", "Copy client id"),

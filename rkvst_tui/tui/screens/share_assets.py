@@ -46,19 +46,6 @@ class ShareAssetsScreen(ModalScreen[Policy | None]):
     """Pick the assets and the readable attributes; Create writes the policy and returns it."""
 
     HELP_GROUP = "Share assets"
-    DEFAULT_CSS = """
-    ShareAssetsScreen { align: center middle; }
-    #share-dialog { width: 110; max-width: 100%; height: 100%; max-height: 40; }
-    #share-body { height: 1fr; }
-    #share-body Static { width: 100%; }
-    #share-values { height: auto; max-height: 12; }
-    #share-readable { height: auto; max-height: 8; }
-    #share-naming { height: auto; width: 100%; }
-    .share-heading { text-style: bold; margin-top: 1; }
-    #share-error { color: $error; }
-    #share-buttons { height: auto; align-horizontal: right; margin-top: 1; }
-    #share-buttons Button { margin-left: 2; }
-    """
     BINDINGS = [
         Binding("ctrl+s", "create", "Create"),
         Binding("escape", "cancel", "Cancel"),

@@ -23,11 +23,6 @@ class TextDialog(ModalScreen[ResultType]):
     """Subclasses give `dialog_title()`, `dialog_text()`, `TEXT_ID` and their BINDINGS
     (their own order is the footer's); escape closes with None through `action_close`."""
 
-    DEFAULT_CSS = """
-    TextDialog { align: center middle; }
-    #text-dialog { width: 100; max-width: 100%; height: auto; max-height: 100%; }
-    #text-dialog-body { height: auto; max-height: 30; }
-    """
     TEXT_ID = "text-dialog-text"
 
     def dialog_title(self) -> Text:

@@ -72,19 +72,6 @@ class Left:
 
 class UnrecordedSecretsScreen(ModalScreen[None]):
     HELP_GROUP = "Secrets never recorded"
-    DEFAULT_CSS = """
-    UnrecordedSecretsScreen { align: center middle; }
-    UnrecordedSecretsScreen > #unrecorded-dialog {
-        width: 100; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $warning; border-title-style: bold; background: $surface; padding: 0 1;
-    }
-    UnrecordedSecretsScreen #unrecorded-intro { margin: 1 0; }
-    UnrecordedSecretsScreen #unrecorded-list { height: auto; max-height: 10; margin-bottom: 1; }
-    UnrecordedSecretsScreen #unrecorded-error { color: $error; display: none; margin-bottom: 1; }
-    UnrecordedSecretsScreen #unrecorded-error.-shown { display: block; }
-    UnrecordedSecretsScreen #unrecorded-buttons { height: auto; align-horizontal: right; margin-bottom: 1; }
-    UnrecordedSecretsScreen #unrecorded-buttons Button { margin-left: 1; min-width: 0; }
-    """
     BINDINGS = [
         Binding("r", "regenerate", "Regenerate secret"),
         Binding("d", "delete", "Delete it"),

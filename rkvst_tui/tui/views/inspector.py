@@ -53,31 +53,6 @@ def _utc_now() -> datetime:
 class TokenInspector(Widget):
     """The third tab's content. `client_getter()` is None until (or unless) connected."""
 
-    DEFAULT_CSS = """
-    TokenInspector { height: 1fr; layout: horizontal; }
-    TokenInspector #ti-inputs { width: 34; padding: 0 1 0 0; scrollbar-size-vertical: 1; }
-    TokenInspector #ti-report { width: 1fr; }
-    TokenInspector #ti-details { height: 1fr; scrollbar-size-vertical: 1; }
-    TokenInspector .ti-title { text-style: bold; margin: 1 0 0 0; color: $text-accent; }
-    TokenInspector .ti-row { height: auto; margin: 0 0 0 0; }
-    TokenInspector .ti-row Input { width: 1fr; }
-    TokenInspector .ti-row Button { margin: 0 1 0 0; width: auto; min-width: 0; }
-    TokenInspector Input { margin: 0 0 0 0; }
-    TokenInspector #ti-inputs > Input { margin: 0 0 1 0; }
-    TokenInspector #ti-paste { height: 5; scrollbar-size-horizontal: 0; }
-    TokenInspector #ti-key { height: 3; }
-    TokenInspector #ti-signature { padding: 0 1; height: auto; }
-    TokenInspector #ti-signature.-verified { background: $success 30%; }
-    TokenInspector #ti-signature.-invalid { background: $error 40%; }
-    TokenInspector #ti-signature.-unsecured { background: $error 40%; }
-    TokenInspector #ti-signature.-not-checked { background: $warning 25%; }
-    TokenInspector #ti-errors { color: $text-error; height: auto; }
-    TokenInspector #ti-warnings { color: $text-warning; height: auto; }
-    TokenInspector DataTable { height: auto; }
-    TokenInspector .ti-raw { height: auto; max-height: 12; }
-    TokenInspector #ti-access { height: auto; }
-    """
-
     BINDINGS = [
         *actions.bindings("inspector"),  # tui/actions.py
     ]
