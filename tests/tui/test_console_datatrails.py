@@ -111,3 +111,24 @@ async def test_details_on_datatrails_offer_the_owner_role_not_a_root_entry(make_
         command = app.screen.query_one("#details-owner-command").laid_out(120)
         assert command == f"rkvst-tui apps update {plain.client_id} --owner"
         assert "Owner role      no" in screen_text(app)
+        footer = screen_text(app).splitlines()[-1]
+        assert "m Owner ±" in footer and "root" not in footer  # m on the details says what it does here
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the Owner dialog")
+        assert "the Owner role?" in str(app.screen.query_one("#confirm-body").render())
+        await pilot.press("y")
+        await wait_until(pilot, lambda: server.store.get_application(plain.client_id).is_owner, what="the role")
+
+
+async def test_details_on_rkvst_offer_to_make_root(sandbox):
+    async with client_for(sandbox) as admin:
+        plain = await admin.create_application("plain-rkvst", {})
+    async with running_console(sandbox) as (app, pilot):
+        assert app.apps_view.select(plain.client_id)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.query("#details-root-entry"), what="the details")
+        footer = screen_text(app).splitlines()[-1]
+        assert "m Make/remove root" in footer and "Owner" not in footer
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the root dialog")
+        assert "root" in str(app.screen.query_one("#confirm-body").render())

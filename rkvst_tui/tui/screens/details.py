@@ -18,12 +18,12 @@ from rkvst_tui.tui.formatting import EXPIRY_STYLES, FIELD_LIMIT, expiry_state, p
 from rkvst_tui.tui.widgets.command_block import CommandBlock
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
 
-MUTATING = {"edit", "regenerate", "delete", "toggle_root"}
+MUTATING = {"edit", "regenerate", "delete", "toggle_root", "toggle_owner"}
 
 
 class AppDetailsScreen(ModalScreen[str | None]):
     """Dismisses with the name of an action to run on this registration (edit, regenerate,
-    delete, toggle_root) or None; the APP REGISTRATIONS view runs it."""
+    delete, toggle_root, toggle_owner) or None; the APP REGISTRATIONS view runs it."""
 
     HELP_GROUP = "Registration details"
     BINDINGS = [
@@ -34,6 +34,7 @@ class AppDetailsScreen(ModalScreen[str | None]):
         Binding("g", "choose('regenerate')", "Regenerate secret"),
         Binding("d", "choose('delete')", "Delete"),
         Binding("m", "choose('toggle_root')", "Make/remove root"),
+        Binding("m", "choose('toggle_owner')", "Owner ±"),  # where access is managed by roles
         Binding("question_mark", "app.help", "Help"),
     ]
 
@@ -58,9 +59,17 @@ class AppDetailsScreen(ModalScreen[str | None]):
         self.read_only = read_only
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.read_only and action == "choose" and parameters and parameters[0] in MUTATING:
+        choice = parameters[0] if action == "choose" and parameters else None
+        if self.read_only and choice in MUTATING:
+            return False
+        if choice in ("toggle_root", "toggle_owner") and (choice == "toggle_owner") != self.has_roles:
             return False
         return True
+
+    @property
+    def has_roles(self) -> bool:
+        """DataTrails: the Owner role administers, not a root principal entry."""
+        return self.application.roles is not None
 
     def compose(self) -> ComposeResult:
         app = self.application
@@ -76,7 +85,7 @@ class AppDetailsScreen(ModalScreen[str | None]):
                 yield CommandBlock(
                     snippets.token_request_command(self.base_url, app.client_id), id="details-token-command"
                 )
-                if app.roles is not None:  # DataTrails: the Owner role administers, not a root principal entry
+                if self.has_roles:
                     yield Label("OWNER ROLE (lets this registration administer the tenancy)", classes="section-title")
                     yield CommandBlock(snippets.owner_role_command(app.client_id), id="details-owner-command")
                 else:
@@ -116,7 +125,7 @@ class AppDetailsScreen(ModalScreen[str | None]):
         if self.is_self:
             root.append("  (the identity signed in to this console)", style="dim")
         table.add_row("Root principal", root)
-        if app.roles is not None:  # the service has roles (DataTrails)
+        if self.has_roles:
             table.add_row("Owner role", Text("yes: administers the tenancy" if app.is_owner else "no"))
         for key, value in sorted((app.extra or {}).items()):
             table.add_row(plain(key), plain(value, limit=FIELD_LIMIT))

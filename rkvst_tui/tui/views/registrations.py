@@ -962,3 +962,5 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             self.post_message(messages.RemoveRootWanted(principal, application.display_name))
         else:
             self.post_message(messages.MakeRootWanted(application))
+
+    _toggle_owner = _toggle_root  # m on the details screen where access is managed by roles
