@@ -33,7 +33,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,7 +41,7 @@ from typing import Any
 
 from . import state_dirs
 from .errors import ApiError, InvalidArgument, InvalidResponse, NetworkError, SelfRemovalRefused
-from .files import _make_private_dirs
+from .files import locked_beside, make_private_dirs
 from .terminal_safe import terminal_safe
 from .time_words import rfc3339
 
@@ -280,7 +280,7 @@ class AuditTrail:
     def append(self, entry: AuditEntry) -> None:
         """Append one line (OSError if it can not be written)."""
         line = entry.line()
-        with self._locked():
+        with locked_beside(self.path):
             fd = self._open_for_append()
             try:
                 size = os.fstat(fd).st_size
@@ -300,7 +300,7 @@ class AuditTrail:
 
     def _open_for_append(self) -> int:
         path = self.path
-        _make_private_dirs(path.parent)
+        make_private_dirs(path.parent)
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
             os.fchmod(fd, 0o600)
@@ -320,25 +320,6 @@ class AuditTrail:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        _make_private_dirs(self.path.parent)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            try:
-                import fcntl
-            except ImportError:  # pragma: no cover - no advisory locks: appends are still whole lines
-                yield
-                return
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
 
     # ------------------------------------------------------------------ reading
 

@@ -20,6 +20,8 @@ import os
 import re
 import secrets as _random
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import ConfigError, RkvstError, TargetExists
@@ -81,7 +83,7 @@ def _write_failure_reason(exc: OSError, target: Path) -> str:
     return reasons.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
-def _make_private_dirs(directory: Path) -> None:
+def make_private_dirs(directory: Path) -> None:
     """Create `directory` and any missing parents, each new one mode 0700."""
     missing: list[Path] = []
     current = directory
@@ -96,6 +98,28 @@ def _make_private_dirs(directory: Path) -> None:
         except FileExistsError:
             continue
         os.chmod(path, 0o700)  # the umask may have taken bits away; say exactly what we mean
+
+
+@contextmanager
+def locked_beside(path: Path) -> Iterator[None]:
+    """Hold an advisory lock in `path`.lock (made private): consoles that read, change and
+    write `path` take turns. Where there are no advisory locks, writers still write whole
+    files or lines, so the lock is skipped."""
+    make_private_dirs(path.parent)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on POSIX
+            yield
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -128,7 +152,7 @@ def atomic_write_private(path: str | os.PathLike[str], text: str, overwrite: boo
 
 def _write_private(target: Path, text: str, overwrite: bool) -> Path:
     directory = target.parent
-    _make_private_dirs(directory)
+    make_private_dirs(directory)
     temporary = directory / f".{target.name}.{_random.token_hex(6)}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import state_dirs
 from .errors import ApiError, RkvstError, may_have_acted
-from .files import _make_private_dirs, atomic_write_private, credentials_text, parse_credentials
+from .files import atomic_write_private, credentials_text, make_private_dirs, parse_credentials
 from .models import Application
 from .secret_journal import SecretJournal, service_of
 from .terminal_safe import terminal_safe
@@ -240,7 +240,7 @@ class Rotation:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the directory for one run (RotationRefused if another run holds it)."""
-        _make_private_dirs(self.save_dir)
+        make_private_dirs(self.save_dir)
         fd = os.open(self.save_dir / (PROGRESS_NAME + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             try:

@@ -16,16 +16,14 @@ entry that does not have the expected shape is dropped.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import state_dirs
-from .files import _make_private_dirs, atomic_write_private
+from .files import atomic_write_private, locked_beside
 
 JOURNAL_VERSION = 1
 MAX_BYTES = 256 * 1024  # far beyond MAX_ENTRIES; a bigger file is not ours
@@ -162,14 +160,14 @@ class SecretJournal:
             pid=os.getpid(),
             process_start=_process_start(os.getpid()),
         )
-        with self._locked():
+        with locked_beside(self.path):
             kept = [e for e in self.entries() if e.client_id != client_id]  # an older secret of it is dead now
             self._write([*kept, entry][-MAX_ENTRIES:])
         return entry
 
     def settle(self, client_id: str) -> None:
         """The secret of `client_id` was recorded, or the registration was regenerated or deleted."""
-        with self._locked():
+        with locked_beside(self.path):
             entries = self.entries()
             kept = [e for e in entries if e.client_id != client_id]
             if len(kept) != len(entries):
@@ -178,23 +176,3 @@ class SecretJournal:
     def _write(self, entries: list[UnrecordedSecret]) -> None:
         document = {"version": JOURNAL_VERSION, "unrecorded_secrets": [asdict(e) for e in entries]}
         atomic_write_private(self.path, json.dumps(document, indent=1) + "\n", overwrite=True)
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        """An advisory lock beside the journal: two consoles read, change and write it in turn."""
-        _make_private_dirs(self.path.parent)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            try:
-                import fcntl
-            except ImportError:  # no advisory locks here: the write is still atomic
-                yield
-                return
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
