@@ -209,6 +209,8 @@ class ClaimInputRow(Vertical):
 class AppFormScreen(ModalScreen["AppFormResult | None"]):
     """Create a registration (existing=None) or edit one (existing=the Application)."""
 
+    CSS_PATH = "app_form.tcss"
+
     HELP_GROUP = "App registration form"
 
     BINDINGS = [

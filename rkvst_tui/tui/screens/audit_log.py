@@ -42,6 +42,8 @@ COLUMNS = (
 class AuditLogScreen(ModalScreen[None]):
     """The trail's entries, newest first; `r` reads the file again."""
 
+    CSS_PATH = "audit_log.tcss"
+
     HELP_GROUP = "Audit trail"
     BINDINGS = [
         Binding("r", "reload", "Reload"),

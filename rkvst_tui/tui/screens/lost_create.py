@@ -88,6 +88,8 @@ def _when(app: Application) -> str:
 class LostCreateScreen(ModalScreen[RecoveryOutcome]):
     """Explains the lost answer, finds the registration, and regenerates or deletes it."""
 
+    CSS_PATH = "lost_create.tcss"
+
     HELP_GROUP = "Lost create answer"
 
     BINDINGS = [

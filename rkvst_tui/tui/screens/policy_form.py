@@ -100,6 +100,8 @@ def field_of(issue: rules.Issue) -> tuple[str, str]:
 class PolicyFormScreen(ModalScreen["Policy | None"]):
     """Create an access policy (existing=None) or edit one (existing=the Policy as read)."""
 
+    CSS_PATH = "policy_form.tcss"
+
     HELP_GROUP = "Access policy form"
     BINDINGS = [
         Binding("ctrl+s", "submit", "Save"),

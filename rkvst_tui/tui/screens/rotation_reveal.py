@@ -135,6 +135,8 @@ class Rotated:
 class RotationRevealScreen(ModalScreen[None]):
     """Every new secret of a batch rotation, shown once."""
 
+    CSS_PATH = "rotation_reveal.tcss"
+
     HELP_GROUP = "Record the new secrets"
 
     BINDINGS = [

@@ -91,6 +91,8 @@ class SaveCredentialsScreen(ModalScreen["Path | None"]):
     The secret stays with the caller: this screen only holds the writer.
     """
 
+    CSS_PATH = "secret_reveal.tcss"
+
     HELP_GROUP = "Save credentials"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -200,6 +202,8 @@ class RecordedQuestion(ConfirmScreen):
 
 class SecretRevealScreen(ModalScreen[None]):
     """CLIENT_ID and SECRET, shown once."""
+
+    CSS_PATH = "secret_reveal.tcss"
 
     HELP_GROUP = "Record the secret"
 

@@ -45,6 +45,8 @@ NOT_ADMIN = (
 class ShareAssetsScreen(ModalScreen[Policy | None]):
     """Pick the assets and the readable attributes; Create writes the policy and returns it."""
 
+    CSS_PATH = "share_assets.tcss"
+
     HELP_GROUP = "Share assets"
     BINDINGS = [
         Binding("ctrl+s", "create", "Create"),

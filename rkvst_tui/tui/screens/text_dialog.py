@@ -23,6 +23,8 @@ class TextDialog(ModalScreen[ResultType]):
     """Subclasses give `dialog_title()`, `dialog_text()`, `TEXT_ID` and their BINDINGS
     (their own order is the footer's); escape closes with None through `action_close`."""
 
+    CSS_PATH = "text_dialog.tcss"
+
     TEXT_ID = "text-dialog-text"
 
     def dialog_title(self) -> Text:

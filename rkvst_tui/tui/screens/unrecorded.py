@@ -71,6 +71,8 @@ class Left:
 
 
 class UnrecordedSecretsScreen(ModalScreen[None]):
+    CSS_PATH = "unrecorded.tcss"
+
     HELP_GROUP = "Secrets never recorded"
     BINDINGS = [
         Binding("r", "regenerate", "Regenerate secret"),
