@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from rkvst_tui.api.policies import Policy, delete_policy, list_policies
 from rkvst_tui.tui import actions
 from rkvst_tui.tui.formatting import plain, safe
 from rkvst_tui.tui.problems import describe
@@ -24,6 +23,7 @@ from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable, row_bindings
 
 if TYPE_CHECKING:
+    from rkvst_tui.api.policies import Policy
     from rkvst_tui.tui.session import ConsoleSession
 
 MUTATING_ACTIONS = actions.changing_the_tenant("policies")
@@ -99,6 +99,9 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
         client = self.session.client
         if client is None:
             return
+        # Imported when the tab is first shown: the policy rules are not needed for the first rows.
+        from rkvst_tui.api.policies import list_policies
+
         try:
             policies = await list_policies(client)
         except Exception as exc:  # noqa: BLE001 - a refusal or a failure is said in the tab
@@ -230,6 +233,8 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
 
     @work(group="policies-change", exit_on_error=False)
     async def _delete(self, policy: Policy) -> None:
+        from rkvst_tui.api.policies import delete_policy
+
         name = safe(policy.display_name or policy.identity)
         try:
             await delete_policy(self.session.connected_client(), policy)
