@@ -101,9 +101,10 @@ def make_private_dirs(directory: Path) -> None:
 
 
 @contextmanager
-def locked_beside(path: Path) -> Iterator[None]:
+def locked_beside(path: Path, *, wait: bool = True) -> Iterator[None]:
     """Hold an advisory lock in `path`.lock (made private): consoles that read, change and
-    write `path` take turns. Where there are no advisory locks, writers still write whole
+    write `path` take turns. With `wait=False` a lock another process holds raises
+    BlockingIOError at once. Where there are no advisory locks, writers still write whole
     files or lines, so the lock is skipped."""
     make_private_dirs(path.parent)
     fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
@@ -113,7 +114,7 @@ def locked_beside(path: Path) -> Iterator[None]:
         except ImportError:  # pragma: no cover - not on POSIX
             yield
             return
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         try:
             yield
         finally:

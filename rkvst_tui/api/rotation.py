@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import state_dirs
 from .errors import ApiError, RkvstError, may_have_acted
-from .files import atomic_write_private, credentials_text, make_private_dirs, parse_credentials
+from .files import atomic_write_private, credentials_text, locked_beside, parse_credentials
 from .models import Application
 from .secret_journal import SecretJournal, service_of
 from .terminal_safe import terminal_safe
@@ -240,26 +240,15 @@ class Rotation:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the directory for one run (RotationRefused if another run holds it)."""
-        make_private_dirs(self.save_dir)
-        fd = os.open(self.save_dir / (PROGRESS_NAME + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        held = contextlib.ExitStack()
         try:
-            try:
-                import fcntl
-            except ImportError:  # pragma: no cover
-                yield
-                return
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise RotationRefused(
-                    f"another rotation is running in {self.save_dir}", hint="wait for it to finish, then run again"
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+            held.enter_context(locked_beside(self.save_dir / PROGRESS_NAME, wait=False))
+        except BlockingIOError:
+            raise RotationRefused(
+                f"another rotation is running in {self.save_dir}", hint="wait for it to finish, then run again"
+            ) from None
+        with held:
+            yield
 
     # ------------------------------------------------------------------ planning
 
