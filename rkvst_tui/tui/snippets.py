@@ -64,9 +64,9 @@ def root_principal_entry(issuer: str, client_id: str) -> str:
     return f"issuer:  {issuer}\nsubject: {client_id}"
 
 
-def owner_role_command(client_id: str) -> Command:
-    """The command that gives a registration the Owner role (DataTrails)."""
-    return (("rkvst-tui", "apps", "update", word(client_id), "--owner"),)
+def owner_role_command(client_id: str, *, give: bool = True) -> Command:
+    """The command that gives a registration the Owner role (DataTrails), or takes it away."""
+    return (("rkvst-tui", "apps", "update", word(client_id), "--owner" if give else "--no-owner"),)
 
 
 def assets_test(base_url: str) -> str:

@@ -4,6 +4,8 @@ explaining roles, the Owner box of the form, the quota line (real sandbox, App.r
 
 from __future__ import annotations
 
+import re
+
 from textual.widgets import Checkbox, Input, Static
 from textual.widgets.data_table import ColumnKey
 from tui_helpers import cell_text, client_for, running_console, screen_text, wait_until
@@ -110,7 +112,10 @@ async def test_details_on_datatrails_offer_the_owner_role_not_a_root_entry(make_
         assert not app.screen.query("#details-root-entry")
         command = app.screen.query_one("#details-owner-command").laid_out(120)
         assert command == f"rkvst-tui apps update {plain.client_id} --owner"
-        assert "Owner role      no" in screen_text(app)
+        shown = screen_text(app)
+        assert re.search(r"Owner role +no", shown)
+        assert "Root principal" not in shown  # DataTrails has none: the Owner role is the row
+        assert "DataTrails shows a secret once" in shown
         footer = screen_text(app).splitlines()[-1]
         assert "m Owner ±" in footer and "root" not in footer  # m on the details says what it does here
         await pilot.press("m")
@@ -118,6 +123,20 @@ async def test_details_on_datatrails_offer_the_owner_role_not_a_root_entry(make_
         assert "the Owner role?" in str(app.screen.query_one("#confirm-body").render())
         await pilot.press("y")
         await wait_until(pilot, lambda: server.store.get_application(plain.client_id).is_owner, what="the role")
+
+
+async def test_details_of_an_owner_give_the_command_that_takes_the_role_away(make_sandbox):
+    server = make_sandbox(flavour="datatrails")
+    async with client_for(server) as admin:
+        owner = await admin.create_application("second-owner", {}, owner=True)
+    async with running_console(server) as (app, pilot):
+        assert app.apps_view.select(owner.client_id)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.query("#details-owner-command"), what="the details")
+        command = app.screen.query_one("#details-owner-command").laid_out(120)
+        assert command == f"rkvst-tui apps update {owner.client_id} --no-owner"
+        assert "OWNER ROLE (takes the role away)" in screen_text(app)
+        assert re.search(r"Owner role +yes: administers the tenancy", screen_text(app))
 
 
 async def test_details_on_rkvst_offer_to_make_root(sandbox):

@@ -85,7 +85,12 @@ class AppDetailsScreen(ModalScreen[str | None]):
                 yield CommandBlock(
                     snippets.token_request_command(self.base_url, app.client_id), id="details-token-command"
                 )
-                if self.has_roles:
+                if self.has_roles and app.is_owner:
+                    yield Label("OWNER ROLE (takes the role away)", classes="section-title")
+                    yield CommandBlock(
+                        snippets.owner_role_command(app.client_id, give=False), id="details-owner-command"
+                    )
+                elif self.has_roles:
                     yield Label("OWNER ROLE (lets this registration administer the tenancy)", classes="section-title")
                     yield CommandBlock(snippets.owner_role_command(app.client_id), id="details-owner-command")
                 else:
@@ -107,9 +112,10 @@ class AppDetailsScreen(ModalScreen[str | None]):
         table.add_row("Client id", plain(app.client_id))
         table.add_row("Identity", plain(app.identity))
         table.add_row("Tenant", plain(app.tenant_id))
+        service = "DataTrails" if self.has_roles else "RKVST"
         table.add_row(
             "Secret",
-            Text("not shown: RKVST shows a secret once, when it is created or regenerated (g)", style="dim"),
+            Text(f"not shown: {service} shows a secret once, when it is created or regenerated (g)", style="dim"),
         )
         valid_from, valid_until = app.valid_from, app.valid_until
         table.add_row("Valid from", Text(timestamp(valid_from)))
@@ -121,12 +127,14 @@ class AppDetailsScreen(ModalScreen[str | None]):
         table.add_row("Valid until", until)
         if len(app.credentials) > 1:
             table.add_row("Credentials", Text(f"{len(app.credentials)} (the dates above are the first one's)"))
-        root = Text("yes" if self.is_root else "no")
-        if self.is_self:
-            root.append("  (the identity signed in to this console)", style="dim")
-        table.add_row("Root principal", root)
+        # DataTrails has no root principals: there the Owner role says who administers.
         if self.has_roles:
-            table.add_row("Owner role", Text("yes: administers the tenancy" if app.is_owner else "no"))
+            access = Text("yes: administers the tenancy" if app.is_owner else "no")
+        else:
+            access = Text("yes" if self.is_root else "no")
+        if self.is_self:
+            access.append("  (the identity signed in to this console)", style="dim")
+        table.add_row("Owner role" if self.has_roles else "Root principal", access)
         for key, value in sorted((app.extra or {}).items()):
             table.add_row(plain(key), plain(value, limit=FIELD_LIMIT))
         return table
