@@ -43,6 +43,7 @@ class ConsoleFooter(Footer):
         self._check_scheduled = False
         self._hidden: frozenset[str] = frozenset()  # actions left out for want of room
         self._ready = False  # as Footer: nothing is shown before the first bindings update
+        self._first_asked = False  # the first keys' compose is on its way
 
     # ------------------------------------------------------------------ which keys
 
@@ -117,7 +118,12 @@ class ConsoleFooter(Footer):
     def bindings_changed(self, screen: Screen) -> None:
         self._ready = True
         if self._shown is None:
-            super().bindings_changed(screen)  # the first keys: as Footer, at once
+            # The first keys: as Footer, at once, and once: a second change before they are
+            # composed would rebuild the same keys (they are the bindings of compose time).
+            if not self._first_asked:
+                super().bindings_changed(screen)
+                # Footer composes only for its own screen, attached, while the app has focus.
+                self._first_asked = screen.app.app_focus and self.is_attached and screen is self.screen
         elif self.is_attached and screen is self.screen and not self._check_scheduled:
             self._check_scheduled = True  # a burst of changes in one frame: one look after it
             self.call_after_refresh(self._check, screen)
