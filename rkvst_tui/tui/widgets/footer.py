@@ -5,6 +5,7 @@
 - It rebuilds its keys only when what it would show changes: the console changes its
   bindings several times in one frame while it starts and loads (focus, the first rows,
   the cursor's first row, each page), and most of those changes leave the keys as they are.
+  Each key it builds is styled once, not twice (compose).
 
 Everything else (the keys' widgets, their CSS, hover, clicks, tooltips, the palette key,
 sideways scrolling) is Footer's own.
@@ -110,9 +111,15 @@ class ConsoleFooter(Footer):
             self._shown = self._keys_to_show()
             self._hidden = self._shown[-1]
         for widget in super().compose():
-            # FooterKey keeps its binding's action; the palette key is never left out.
-            if getattr(widget, "action", None) in self._hidden and not widget.has_class("-command-palette"):
+            action = getattr(widget, "action", None)  # a FooterKey keeps its binding's action
+            if action is None:
+                yield widget
                 continue
+            if action in self._hidden and not widget.has_class("-command-palette"):
+                continue  # the palette key is never left out
+            # A FooterKey's `compact` starts True and its watcher then adds -compact, which
+            # styles the mounted key a second time; with the class already there it does not.
+            widget.add_class("-compact", update=False)
             yield widget
 
     def bindings_changed(self, screen: Screen) -> None:
