@@ -139,7 +139,7 @@ class RkvstApp(TypeAhead, App[None]):
             # composing and styling them delayed the first frame.
             yield Container(id="inspector")
             with Container(id="policies"):
-                yield AccessPoliciesView(self.session, id="policies-view")  # loads when first shown
+                yield AccessPoliciesView(self.session, id="policies-view")  # built and loaded when first shown
         yield ConsoleFooter(compact=True)
 
     def _inspector(self):
@@ -592,6 +592,7 @@ class RkvstApp(TypeAhead, App[None]):
             await self.principals_view.build()
             self.principals_view.table.focus()
         elif tab == "policies":
+            await self.policies_view.build()
             self.policies_view.first_shown()
             self.policies_view.table.focus()
         else:

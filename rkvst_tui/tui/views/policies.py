@@ -8,11 +8,11 @@ The rules the words follow are api/access_rules.py's (docs/access-policies.md).
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
@@ -56,28 +56,45 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
         self.loaded = False
         self._problem: str | None = None
         self._select_after_load: str | None = None  # the policy just saved: the cursor goes to it
+        self.built = False
+        self._building = asyncio.Lock()
 
-    def compose(self) -> ComposeResult:
-        yield Static(
-            Text(
-                "An access policy shares the assets its filters match with the registrations its permissions name "
-                "(subject=<client id> or a jwt_<claim>), and only the attributes it lets them read.",
-                style="dim",
-            ),
-            id="policies-intro",
-        )
-        yield PolicyTable(id="policies-table", cursor_type="row", zebra_stripes=True)
-        yield Static(Text("Loading access policies…", style="dim"), id="policies-empty")
-        yield Static("", id="policies-status")
+    # Empty until first shown (`build`), as ROOT PRINCIPALS: the tab starts hidden, and its
+    # table's widgets would be composed and styled before the console's first rows.
 
-    def on_mount(self) -> None:
-        self.table.add_fitted_columns(COLUMNS)
+    async def build(self) -> None:
+        """Compose the tab's widgets and show the policies read so far (once)."""
+        async with self._building:  # the tab's key and its Activated message may both ask
+            if self.built:
+                return
+            await self.mount_all(
+                [
+                    Static(
+                        Text(
+                            "An access policy shares the assets its filters match with the registrations its "
+                            "permissions name (subject=<client id> or a jwt_<claim>), and only the attributes "
+                            "it lets them read.",
+                            style="dim",
+                        ),
+                        id="policies-intro",
+                    ),
+                    PolicyTable(id="policies-table", cursor_type="row", zebra_stripes=True),
+                    Static(Text("Loading access policies…", style="dim"), id="policies-empty"),
+                    Static("", id="policies-status"),
+                ]
+            )
+            self.table.add_fitted_columns(COLUMNS)
+            self.built = True
+            if self.loaded:
+                self.show(self.policies)
 
     @property
     def table(self) -> PolicyTable:
         return self.query_one("#policies-table", PolicyTable)
 
     def current_policy(self) -> Policy | None:
+        if not self.built:
+            return None
         identity = self.table.cursor_row_key()
         return next((p for p in self.policies if p.identity == identity), None) if identity else None
 
@@ -117,6 +134,8 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
     def show(self, policies: list[Policy]) -> None:
         current = self.current_policy()
         self.policies = list(policies)
+        if not self.built:
+            return  # build shows them
         table = self.table
         table.clear()
         for policy in self.policies:
