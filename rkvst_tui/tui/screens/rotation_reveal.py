@@ -35,13 +35,13 @@ from textual.widgets import Button, ListItem, ListView, Static
 from rkvst_tui.api.errors import TargetExists
 from rkvst_tui.api.files import SaveFailed, shared_directory_warning, write_credentials_file
 from rkvst_tui.api.terminal_safe import terminal_safe
+from rkvst_tui.tui.clipboard import forget_copy
 from rkvst_tui.tui.formatting import FIELD_LIMIT, plain, safe, safe_lines, safe_text
 from rkvst_tui.tui.screens.secret_reveal import (
     HIDDEN,
     RecordedQuestion,
     SaveCredentialsScreen,
     default_credentials_path,
-    forget_clipboard_copy,
 )
 from rkvst_tui.tui.widgets.footer import ConsoleFooter
 
@@ -371,7 +371,7 @@ class RotationRevealScreen(ModalScreen[None]):
     def forget_secrets(self) -> None:
         """Drop every copy this screen made or was given; the files the user saved are all that is left."""
         for entry in self.entries:
-            forget_clipboard_copy(self.app, entry.secret)
+            forget_copy(self.app, entry.secret)
             entry.forget()
         for widget in self.query(".rotated-secret").results(Static):
             widget.update("")

@@ -41,6 +41,7 @@ from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.files import shared_directory_warning, write_credentials_file
 from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.api.time_words import utc_stamp
+from rkvst_tui.tui.clipboard import forget_copy
 from rkvst_tui.tui.formatting import FIELD_LIMIT, plain, safe_lines, safe_text
 from rkvst_tui.tui.messages import OpenInInspector
 from rkvst_tui.tui.problems import describe
@@ -180,13 +181,6 @@ class SaveCredentialsScreen(ModalScreen["Path | None"]):
 
 
 RECORDED_QUESTION = "Have you recorded the secret?"
-
-
-def forget_clipboard_copy(app, secret: str) -> None:
-    """Textual keeps the last copied text for in-app paste: drop it when it is `secret` (the
-    terminal's own copy stays, as the user asked)."""
-    if secret and getattr(app, "_clipboard", None) == secret:
-        app._clipboard = ""
 
 
 class RecordedQuestion(ConfirmScreen):
@@ -536,7 +530,7 @@ class SecretRevealScreen(ModalScreen[None]):
 
     def forget_secret(self) -> None:
         """Drop every copy this screen made or was given; the file the user saved is the only one left."""
-        forget_clipboard_copy(self.app, self._secret)
+        forget_copy(self.app, self._secret)
         for widget_id in ("#reveal-secret", "#reveal-token"):
             self.query_one(widget_id, Static).update("")
         if self._application is not None:

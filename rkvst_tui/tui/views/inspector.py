@@ -35,6 +35,7 @@ from rkvst_tui.api.inspection import (
 from rkvst_tui.api.shell import guide_word
 from rkvst_tui.tui import actions
 from rkvst_tui.tui.access_test import access_test_text
+from rkvst_tui.tui.clipboard import forget_copy
 from rkvst_tui.tui.formatting import safe_lines
 from rkvst_tui.tui.problems import describe
 from rkvst_tui.tui.widgets.token_input import TokenFileError, TokenInput, read_token_file
@@ -459,14 +460,8 @@ class TokenInspector(Widget):
             self._set_access(Text(ACCESS_NOT_RUN))
         except Exception:  # noqa: BLE001 - while unmounting the children may already be gone
             pass
-        # The app keeps the last copied text for its own paste; a copied token must not outlive the tab.
-        if (
-            getattr(self.app, "_clipboard", "")
-            and self.report is not None
-            and self.report.token
-            and (self.report.token in getattr(self.app, "_clipboard", ""))
-        ):
-            self.app._clipboard = ""
+        if self.report is not None:
+            forget_copy(self.app, self.report.token)  # a copied token must not outlive the tab
         if self.is_mounted and self.children:
             try:
                 self.report = None
