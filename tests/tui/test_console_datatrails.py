@@ -147,7 +147,7 @@ async def test_details_on_rkvst_offer_to_make_root(sandbox):
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen.query("#details-root-entry"), what="the details")
         footer = screen_text(app).splitlines()[-1]
-        assert "m Make/remove root" in footer and "Owner" not in footer
+        assert "m Root ±" in footer and "Owner" not in footer
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the root dialog")
         assert "root" in str(app.screen.query_one("#confirm-body").render())

@@ -336,6 +336,22 @@ async def test_help_lists_the_keys_of_the_current_screen(sandbox):
         assert "Add" in descriptions and "Create an app registration" not in descriptions
 
 
+async def test_help_on_the_details_puts_their_own_keys_before_scrolling(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, AppDetailsScreen), what="the details")
+        footer = screen_text(app).splitlines()[-1]
+        await pilot.press("question_mark")
+        await pilot.pause()
+        rows = app.screen.rows
+        where = [row.where for row in rows]
+        assert where[0] == "Registration details" and "Scrolling" in where
+        assert where.index("Scrolling") > max(i for i, w in enumerate(where) if w == "Registration details")
+        # The footer's short labels; help says them in full.
+        descriptions = [row.description for row in rows]
+        assert "Make the registration root, or remove it from root" in descriptions and "m Root ±" in footer
+
+
 async def test_a_thousand_registrations_fill_in_pages_while_the_table_stays_usable(sandbox):
     sandbox.store.seed_applications(1000)
     async with running_console(sandbox, page_size=50, wait=False) as (app, pilot):

@@ -26,15 +26,17 @@ class AppDetailsScreen(ModalScreen[str | None]):
     delete, toggle_root, toggle_owner) or None; the APP REGISTRATIONS view runs it."""
 
     HELP_GROUP = "Registration details"
+    # Short labels, so that every key fits a footer of 80 columns; help shows the tooltips.
     BINDINGS = [
         Binding("escape,q", "close", "Back"),
-        Binding("c", "copy_client_id", "Copy client id"),
-        Binding("t", "copy_token_command", "Copy token command"),
-        Binding("e", "choose('edit')", "Edit"),
-        Binding("g", "choose('regenerate')", "Regenerate secret"),
-        Binding("d", "choose('delete')", "Delete"),
-        Binding("m", "choose('toggle_root')", "Make/remove root"),
-        Binding("m", "choose('toggle_owner')", "Owner ±"),  # where access is managed by roles
+        Binding("c", "copy_client_id", "Copy id", tooltip="Copy the client id (OSC 52)"),
+        Binding("t", "copy_token_command", "Copy curl", tooltip="Copy the token command (curl, with ${SECRET})"),
+        Binding("e", "choose('edit')", "Edit", tooltip="Edit the display name and custom claims"),
+        Binding("g", "choose('regenerate')", "Regenerate", tooltip="Regenerate the secret (the old one stops working)"),
+        Binding("d", "choose('delete')", "Delete", tooltip="Delete the registration"),
+        Binding("m", "choose('toggle_root')", "Root ±", tooltip="Make the registration root, or remove it from root"),
+        # where access is managed by roles (DataTrails)
+        Binding("m", "choose('toggle_owner')", "Owner ±", tooltip="Give the registration the Owner role, or take it"),
         Binding("question_mark", "app.help", "Help"),
     ]
 

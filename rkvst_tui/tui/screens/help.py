@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import ScrollableContainer, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label, Static
 
@@ -32,6 +32,8 @@ def _owner_name(node: object) -> str:
         return "Console"
     if isinstance(node, Screen):
         return "Screen"
+    if isinstance(node, ScrollableContainer):
+        return "Scrolling"  # Textual's scroll keys: after the keys of the screen itself
     return type(node).__name__
 
 
@@ -61,7 +63,7 @@ def keys_of(screen: Screen) -> list[KeyHelp]:
             )
         )
     # The screen's own keys first (most specific), the console-wide ones last.
-    rank = {"Table": 1, "Screen": 2, "Console": 3}
+    rank = {"Table": 1, "Screen": 2, "Scrolling": 3, "Console": 4}
     return sorted(rows, key=lambda row: rank.get(row.where, 0))
 
 
