@@ -44,6 +44,7 @@ class AppDetailsScreen(ModalScreen[str | None]):
         self,
         application,
         *,
+        service: str,
         base_url: str,
         issuer: str,
         is_root: bool,
@@ -53,6 +54,7 @@ class AppDetailsScreen(ModalScreen[str | None]):
     ) -> None:
         super().__init__()
         self.application = application
+        self.service = service  # "RKVST" or "DataTrails" (api/service.ServiceFacts.name)
         self.base_url = base_url
         self.issuer = issuer
         self.is_root = is_root
@@ -87,14 +89,12 @@ class AppDetailsScreen(ModalScreen[str | None]):
                 yield CommandBlock(
                     snippets.token_request_command(self.base_url, app.client_id), id="details-token-command"
                 )
-                if self.has_roles and app.is_owner:
-                    yield Label("OWNER ROLE (takes the role away)", classes="section-title")
+                if self.has_roles:
+                    purpose = "takes the role away" if app.is_owner else "lets this registration administer the tenancy"
+                    yield Label(f"OWNER ROLE ({purpose})", classes="section-title")
                     yield CommandBlock(
-                        snippets.owner_role_command(app.client_id, give=False), id="details-owner-command"
+                        snippets.owner_role_command(app.client_id, give=not app.is_owner), id="details-owner-command"
                     )
-                elif self.has_roles:
-                    yield Label("OWNER ROLE (lets this registration administer the tenancy)", classes="section-title")
-                    yield CommandBlock(snippets.owner_role_command(app.client_id), id="details-owner-command")
                 else:
                     yield Label("ROOT PRINCIPAL ENTRY (makes this registration root)", classes="section-title")
                     yield Static(
@@ -114,10 +114,9 @@ class AppDetailsScreen(ModalScreen[str | None]):
         table.add_row("Client id", plain(app.client_id))
         table.add_row("Identity", plain(app.identity))
         table.add_row("Tenant", plain(app.tenant_id))
-        service = "DataTrails" if self.has_roles else "RKVST"
         table.add_row(
             "Secret",
-            Text(f"not shown: {service} shows a secret once, when it is created or regenerated (g)", style="dim"),
+            Text(f"not shown: {self.service} shows a secret once, when it is created or regenerated (g)", style="dim"),
         )
         valid_from, valid_until = app.valid_from, app.valid_until
         table.add_row("Valid from", Text(timestamp(valid_from)))

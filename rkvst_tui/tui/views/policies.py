@@ -8,17 +8,18 @@ The rules the words follow are api/access_rules.py's (docs/access-policies.md).
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from rkvst_tui.tui import actions
 from rkvst_tui.tui.formatting import plain, safe
 from rkvst_tui.tui.problems import describe
+from rkvst_tui.tui.views.built_when_shown import BuiltWhenShown
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable, row_bindings
 
@@ -43,7 +44,7 @@ class PolicyTable(FixedColumnsTable):
     BINDINGS = row_bindings("Details")
 
 
-class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
+class AccessPoliciesView(ExplainsTurnedOffKeys, BuiltWhenShown, Vertical):
     HELP_GROUP = "Access policies"
     MUTATING_ACTIONS = MUTATING_ACTIONS
     ROW_ACTIONS = ROW_ACTIONS
@@ -56,37 +57,24 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, Vertical):
         self.loaded = False
         self._problem: str | None = None
         self._select_after_load: str | None = None  # the policy just saved: the cursor goes to it
-        self.built = False
-        self._building = asyncio.Lock()
 
-    # Empty until first shown (`build`), as ROOT PRINCIPALS: the tab starts hidden, and its
-    # table's widgets would be composed and styled before the console's first rows.
+    def first_widgets(self) -> list[Widget]:
+        intro = Text(
+            "An access policy shares the assets its filters match with the registrations its permissions name "
+            "(subject=<client id> or a jwt_<claim>), and only the attributes it lets them read.",
+            style="dim",
+        )
+        return [
+            Static(intro, id="policies-intro"),
+            PolicyTable(id="policies-table", cursor_type="row", zebra_stripes=True),
+            Static(Text("Loading access policies…", style="dim"), id="policies-empty"),
+            Static("", id="policies-status"),
+        ]
 
-    async def build(self) -> None:
-        """Compose the tab's widgets and show the policies read so far (once)."""
-        async with self._building:  # the tab's key and its Activated message may both ask
-            if self.built:
-                return
-            await self.mount_all(
-                [
-                    Static(
-                        Text(
-                            "An access policy shares the assets its filters match with the registrations its "
-                            "permissions name (subject=<client id> or a jwt_<claim>), and only the attributes "
-                            "it lets them read.",
-                            style="dim",
-                        ),
-                        id="policies-intro",
-                    ),
-                    PolicyTable(id="policies-table", cursor_type="row", zebra_stripes=True),
-                    Static(Text("Loading access policies…", style="dim"), id="policies-empty"),
-                    Static("", id="policies-status"),
-                ]
-            )
-            self.table.add_fitted_columns(COLUMNS)
-            self.built = True
-            if self.loaded:
-                self.show(self.policies)
+    def after_build(self) -> None:
+        self.table.add_fitted_columns(COLUMNS)
+        if self.loaded:
+            self.show(self.policies)
 
     @property
     def table(self) -> PolicyTable:

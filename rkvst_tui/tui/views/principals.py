@@ -7,16 +7,17 @@ the App to add or remove entries (tui/messages.py; it owns the refusal to remove
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from rkvst_tui.tui import actions, messages
 from rkvst_tui.tui.formatting import plain
+from rkvst_tui.tui.views.built_when_shown import BuiltWhenShown
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable, row_bindings
 
@@ -43,7 +44,7 @@ class PrincipalTable(FixedColumnsTable):
     BINDINGS = row_bindings("Open registration")  # as in APP REGISTRATIONS
 
 
-class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
+class RootPrincipalsView(ExplainsTurnedOffKeys, BuiltWhenShown, Vertical):
     HELP_GROUP = "Root principals"
     MUTATING_ACTIONS = MUTATING_ACTIONS
     ROW_ACTIONS = ROW_ACTIONS
@@ -53,35 +54,23 @@ class RootPrincipalsView(ExplainsTurnedOffKeys, Vertical):
         super().__init__(**kwargs)
         self.session = session
         self.principals: list = []  # in the server's order; row keys are their indexes
-        self.built = False
-        self._building = asyncio.Lock()
         self._issuer = "<base>/appidpv1"
         self._problem = None
 
-    # Empty until first shown (`build`): the tab starts hidden, and composing and styling
-    # its widgets delayed the console's first frame (tests/benchmarks/README.md).
-    # Until then the methods below only remember what to show.
+    def first_widgets(self) -> list[Widget]:
+        return [
+            Static(self._intro(), id="principals-intro"),
+            PrincipalTable(id="principals-table", cursor_type="row", zebra_stripes=True),
+            Static("", id="principals-empty"),
+            Static("", id="principals-status"),
+        ]
 
-    async def build(self) -> None:
-        """Compose the tab's widgets and show what it was given so far (once)."""
-        async with self._building:  # the tab's key and its Activated message may both ask
-            if self.built:
-                return
-            await self.mount_all(
-                [
-                    Static(self._intro(), id="principals-intro"),
-                    PrincipalTable(id="principals-table", cursor_type="row", zebra_stripes=True),
-                    Static("", id="principals-empty"),
-                    Static("", id="principals-status"),
-                ]
-            )
-            table = self.table
-            table.add_fitted_columns(COLUMNS)
-            self.built = True
-            problem = self._problem
-            self.show(self.principals)
-            if problem is not None:
-                self.show_problem(problem)
+    def after_build(self) -> None:
+        self.table.add_fitted_columns(COLUMNS)
+        problem = self._problem
+        self.show(self.principals)
+        if problem is not None:
+            self.show_problem(problem)
 
     @property
     def table(self) -> PrincipalTable:

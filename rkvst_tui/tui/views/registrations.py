@@ -539,9 +539,11 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         from rkvst_tui.tui.screens.details import AppDetailsScreen
 
         session = self.session
-        connection = session.connected_client().connection
+        client = session.connected_client()
+        connection = client.connection
         screen = AppDetailsScreen(
             application,
+            service=client.service.name,
             base_url=connection.base_url,
             issuer=connection.issuer,
             is_root=session.is_root_registration(application.client_id),
