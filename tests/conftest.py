@@ -110,3 +110,24 @@ def rsa_key():
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def snap_compare(snap_compare, request):
+    """pytest-textual-snapshot's snap_compare, which on a mismatch fails with the text diff of
+    the two screens (its HTML report stays on the machine that ran the test)."""
+    import pickle
+
+    from pytest_textual_snapshot import node_to_report_path
+    from snapshot_text import text_diff
+
+    def compare(*args, **kwargs) -> bool:
+        __tracebackhide__ = True  # the diff is the message; the fixture's frame adds nothing
+        if snap_compare(*args, **kwargs):
+            return True
+        expected, actual = pickle.loads(node_to_report_path(request.node).read_bytes())[1:3]
+        if not expected or expected == "None":
+            return False  # no snapshot yet: the plugin says so
+        raise AssertionError(f"the screen differs from its snapshot:\n{text_diff(expected, actual)}")
+
+    return compare

@@ -229,3 +229,26 @@ async def test_keys_behind_a_slowly_handled_tab_still_land_in_the_next_field(san
         second = app.screen.query_one("#second", Input)
         await wait_until(pilot, lambda: second.value == "b", timeout=5, what="b in the second field")
         assert app.screen.query_one("#first", Input).value == "a"
+
+
+# -- the filter box does not reshape the table --------------------------------------------
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_opening_the_filter_keeps_the_tables_width_and_columns(sandbox, size):
+    """Pressing `/` adds a line above the table and nothing else: the table keeps the pane's
+    full width and its columns, and shows no scrollbar, however long the screen waits (a side
+    margin on the box once took two columns off the table, and sometimes drew a scrollbar)."""
+    sandbox.store.seed_applications(3, prefix="svc-")
+    async with running_console(sandbox, size=size) as (app, pilot):
+        table = app.apps_view.table
+        before = (table.size.width, [c.get_render_width(table) for c in table.ordered_columns])
+        await pilot.press("slash", "s", "v")
+        await wait_until(pilot, lambda: app.apps_view._filter == "sv", what="the filter 'sv'")
+        for _ in range(5):
+            await pilot.pause(0.02)
+        assert table.size.width == app.apps_view.size.width == before[0]
+        assert [c.get_render_width(table) for c in table.ordered_columns] == before[1]
+        assert not table.show_horizontal_scrollbar and not table.show_vertical_scrollbar
