@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 # (id, label): the id names the tab, its pane and its action (`show_tab(id)`).
 TABS, TAB_IDS = actions.TABS, actions.TAB_IDS
+FIRST_KEYS_WAIT = 0.3  # seconds the footer's first keys wait for the first rows
 
 
 # The palette's providers are imported when it opens, not with the console: every module the
@@ -140,7 +141,9 @@ class RkvstApp(TypeAhead, App[None]):
             yield Container(id="inspector")
             with Container(id="policies"):
                 yield AccessPoliciesView(self.session, id="policies-view")  # built and loaded when first shown
-        yield ConsoleFooter(compact=True)
+        # The first keys come with the first rows (or after FIRST_KEYS_WAIT): before them most
+        # keys are dim, and building the keys twice delayed the rows (tests/benchmarks/README.md).
+        yield ConsoleFooter(compact=True, hold_first_keys=FIRST_KEYS_WAIT)
 
     def _inspector(self):
         from rkvst_tui.tui.views.inspector import TokenInspector
@@ -190,6 +193,7 @@ class RkvstApp(TypeAhead, App[None]):
                 self.connection_problem = describe(exc, "Could not connect to RKVST")
                 self.apps_view.show_state()
                 self.refresh_bindings()  # the keys for changes dim
+                self._show_footer_keys()
                 self.show_connection_problem(self.connection_problem, "")
                 return
         if getattr(self.client, "on_rate_limit", "absent") is None:  # the client retries 429s; we say so
@@ -222,6 +226,7 @@ class RkvstApp(TypeAhead, App[None]):
             self.connection_problem = problem
             self.apps_view.show_state()
             self.refresh_bindings()
+            self._show_footer_keys()
             if is_connection_failure(exc):
                 self.show_connection_problem(problem, self._where())
             else:
@@ -302,7 +307,12 @@ class RkvstApp(TypeAhead, App[None]):
 
     # A message may arrive as the console closes, its panes gone: handlers query, never assume.
 
+    def _show_footer_keys(self) -> None:
+        for footer in self.query(ConsoleFooter):
+            footer.show_keys()
+
     def on_registrations_changed(self, message: messages.RegistrationsChanged) -> None:
+        self._show_footer_keys()
         for view in self.query(RootPrincipalsView):
             view.names_changed()
         if self.client is not None and self.identity is not None:

@@ -271,3 +271,83 @@ async def test_keys_that_do_not_fit_scroll_sideways_under_the_mouse_wheel():
         await pilot.click(ConsoleFooter, offset=(column(app, "? Help"), 0))
         await settle(pilot)
         assert app.ran == ["help"]
+
+
+# -- the first keys can wait for the screen's first content -------------------------------
+
+
+async def test_held_first_keys_come_once_when_shown_and_not_before():
+    footer = ConsoleFooter(compact=True, hold_first_keys=5.0)
+    rebuilds = counting_rebuilds(footer)
+    app = FooterApp(footer)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.disabled = {"edit"}
+        app.screen.refresh_bindings()  # the screen's content changes what is enabled
+        await settle(pilot)
+        assert line(app).strip() == "" and rebuilds == []
+        footer.show_keys()
+        await settle(pilot)
+        assert "n New" in line(app) and "? Help" in line(app) and rebuilds == [1]
+        # Built with the state of show time: Edit is dim (another colour than Refresh).
+        assert cells(app, column(app, "e Edit"), "e Edit") != cells(app, column(app, "r Refresh"), "e Edit")
+
+
+async def test_held_first_keys_come_after_the_wait_if_nobody_shows_them():
+    app = FooterApp(ConsoleFooter(compact=True, hold_first_keys=0.2))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert line(app).strip() == ""
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert "n New" in line(app) and "^p palette" in line(app)
+
+
+# -- the console's footer: its first keys come with its first rows -------------------------
+
+import asyncio  # noqa: E402
+
+from textual.widgets._footer import FooterKey  # noqa: E402 - the keys' widget class, to count them
+from tui_helpers import running_console, wait_until  # noqa: E402
+
+from rkvst_tui.tui.app import FIRST_KEYS_WAIT, RkvstApp  # noqa: E402
+
+
+def console_keys(app) -> dict[str, bool]:
+    """The main screen's footer keys: description -> enabled."""
+    footer = app.screen_stack[0].query_one(ConsoleFooter)
+    return {key.description: not key.has_class("-disabled") for key in footer.query(FooterKey)}
+
+
+async def test_the_consoles_first_keys_come_with_its_rows_and_the_row_keys_are_live(sandbox):
+    async with running_console(sandbox) as (app, pilot):
+        await wait_until(pilot, lambda: console_keys(app), what="the footer's keys")
+        keys = console_keys(app)
+        assert keys["Delete"] and keys["Details"] and "Help" in keys  # a row is under the cursor
+
+
+async def test_while_a_server_is_slow_to_answer_the_keys_come_after_the_wait():
+    never = asyncio.Event()
+
+    async def connect():
+        await never.wait()  # a server that takes its time to answer
+
+    app = RkvstApp(connect=connect)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(FIRST_KEYS_WAIT / 3)
+        assert console_keys(app) == {}  # not yet: the rows may still come
+        await wait_until(pilot, lambda: "Help" in console_keys(app), what="the keys after the wait")
+        assert app.apps_view.table.row_count == 0
+        never.set()
+
+
+async def test_when_connecting_fails_the_keys_come_at_once():
+    async def connect():
+        raise ConnectionRefusedError("nobody listens")
+
+    app = RkvstApp(connect=connect)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.connection_problem is not None, what="the connection problem")
+        await pilot.pause()
+        await pilot.pause()
+        assert "Help" in console_keys(app)

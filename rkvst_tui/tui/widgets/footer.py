@@ -2,6 +2,9 @@
 
 - When the keys do not fit (80 columns), it leaves out the least important ones
   (`footer_rank`) instead of cutting the line at the right, where help and the filter are.
+- It can wait for the screen's first content before it shows its first keys (`hold_first_keys`):
+  the console's keys while its list is empty are mostly dim, and the first rows change them all
+  again, so the keys are built once, with the rows (or after the wait, whichever comes first).
 - It rebuilds its keys only when what it would show changes: the console changes its
   bindings several times in one frame while it starts and loads (focus, the first rows,
   the cursor's first row, each page), and most of those changes leave the keys as they are.
@@ -38,8 +41,13 @@ def footer_rank(binding: Binding, enabled: bool) -> int:
 class ConsoleFooter(Footer):
     """Footer that keeps the important keys when they do not all fit."""
 
-    def __init__(self, *, show_command_palette: bool = True, compact: bool = False, **kwargs) -> None:
+    def __init__(
+        self, *, show_command_palette: bool = True, compact: bool = False, hold_first_keys: float = 0.0, **kwargs
+    ) -> None:
+        """`hold_first_keys`: seconds the first keys may wait for `show_keys()` (0: at once)."""
         super().__init__(show_command_palette=show_command_palette, compact=compact, **kwargs)
+        self._hold_seconds = hold_first_keys
+        self._held: Screen | None = None  # the first bindings update, waiting for show_keys
         self._shown: tuple | None = None  # what the last compose showed (None: nothing yet)
         self._check_scheduled = False
         self._hidden: frozenset[str] = frozenset()  # actions left out for want of room
@@ -125,6 +133,11 @@ class ConsoleFooter(Footer):
     def bindings_changed(self, screen: Screen) -> None:
         self._ready = True
         if self._shown is None:
+            if self._hold_seconds > 0:
+                if self._held is None:
+                    self.set_timer(self._hold_seconds, self.show_keys)
+                self._held = screen
+                return
             # The first keys: as Footer, at once, and once: a second change before they are
             # composed would rebuild the same keys (they are the bindings of compose time).
             if not self._first_asked:
@@ -134,6 +147,18 @@ class ConsoleFooter(Footer):
         elif self.is_attached and screen is self.screen and not self._check_scheduled:
             self._check_scheduled = True  # a burst of changes in one frame: one look after it
             self.call_after_refresh(self._check, screen)
+
+    def show_keys(self) -> None:
+        """Show the first keys now, if they are still held (`hold_first_keys`)."""
+        self._hold_seconds = 0.0
+        # On the footer's own message loop: Footer's compose binds its keys to the footer
+        # it runs in, so it must not run in the caller's.
+        self.call_later(self._release)
+
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        if held is not None and self.is_attached:
+            self.bindings_changed(held)
 
     def _check(self, screen: Screen) -> None:
         self._check_scheduled = False
