@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -24,12 +24,12 @@ from rkvst_tui import gc_policy
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.expiry import NOTICE_DAYS
 from rkvst_tui.api.service import application_caps
-from rkvst_tui.api.state_dirs import credentials_dir
 from rkvst_tui.tui import actions, messages
 from rkvst_tui.tui.formatting import claims_summary, expiry_cell, expiry_due, expiry_state, plain, safe
 from rkvst_tui.tui.problems import Problem, describe, report
 from rkvst_tui.tui.screens import confirm_screen
 from rkvst_tui.tui.views.owner_role import confirm_owner_change
+from rkvst_tui.tui.views.secret_rotation import SecretRotation
 from rkvst_tui.tui.views.turned_off import ExplainsTurnedOffKeys
 from rkvst_tui.tui.widgets.fixed_table import FittedColumn, FixedColumnsTable, row_bindings
 
@@ -60,7 +60,6 @@ COLUMNS = (
 CLAIMS_SUMMARY_LIMIT = 200  # the column cuts it to its width, ending in …
 SECRET_CELL = Text("shown once", style="dim")
 MARKED_CELL = Text("●", style="bold magenta")
-ROTATE_LIST_LIMIT = 12  # names listed in the batch rotation's question; then "… and N more"
 UNMARKED_CELL = Text("")
 
 
@@ -125,6 +124,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         self._cell_cache: dict[str, tuple[object, tuple]] = {}
         self.expiring_only = False  # `f`: only the secrets expired or expiring within 30 days
         self.marked: dict[str, None] = {}  # client ids marked (space), in the order marked
+        self.rotation = SecretRotation(self, session, remember=self.remember, clear_marks=self.clear_marks)
 
     # ----------------------------------------------------------------- layout
 
@@ -781,90 +781,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
         return [a for a in chosen if a.client_id != me] + [a for a in chosen if a.client_id == me]
 
     def action_rotate_marked(self) -> None:
-        """`G`: ask (saying what rotation breaks, naming each), then rotate them one by one."""
-        chosen = self.to_rotate()
-        if not chosen:
-            return
-        count = len(chosen)
-        body = Text()
-        if count == 1:
-            body.append("Make a new secret for this app registration:\n")
-        else:
-            body.append("Make a new secret for each of these ")
-            body.append(f"{count} app registrations", style="bold")
-            body.append(", one by one:\n")
-        for application in chosen[:ROTATE_LIST_LIMIT]:
-            body.append(f"  • {safe(application.display_name or '(no name)', 60)}", style="bold")
-            body.append(f"  {safe(application.client_id, 40)}\n", style="dim")
-        if count > ROTATE_LIST_LIMIT:
-            body.append(f"  … and {count - ROTATE_LIST_LIMIT:,} more\n")
-        body.append("\nWhat rotation breaks: ", style="bold yellow")
-        body.append(
-            "every program that holds the old secret stops getting tokens at once; "
-            "tokens already issued run until they expire (up to an hour).\n"
-        )
-        body.append(
-            "The new secrets are shown once, together: save them to a folder or copy them one by one."
-            if count != 1
-            else "The new secret is shown once: save it to a folder or copy it."
-        )
-        if any(a.client_id == self.session.signed_in_client_id() for a in chosen):
-            body.append(
-                "\n\nIt includes the identity this console is signed in as (rotated last): its configured "
-                "secret stops working, so replace it before the console's next start.",
-                style="bold red",
-            )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._do_rotate(chosen)
-
-        self.app.push_screen(
-            confirm_screen(
-                f"Rotate {count} secret{'s' if count != 1 else ''}?",
-                body,
-                confirm_label=f"Rotate {count}",
-            ),
-            answered,
-        )
-
-    @work(group="apps-change", exit_on_error=False)
-    async def _do_rotate(self, chosen: list[Application]) -> None:
-        """Regenerate each in turn, noting each in the journal first; stop at the first failure.
-        One reveal shows every new secret, and what was not rotated."""
-        from rkvst_tui.tui.screens.rotation_reveal import NotRotated, RotationRevealScreen
-
-        session = self.session
-        rotated: list[tuple[Application, Callable[[], None] | None]] = []
-        stopped: NotRotated | None = None
-        for index, application in enumerate(chosen):
-            settle, warning = session.note_secret(application, "rotated", before=True)
-            if warning:
-                self.notify(warning, title="Record the secret now", severity="warning", markup=False, timeout=15)
-            try:
-                fresh = await session.connected_client().regenerate_secret(application.client_id)
-            except Exception as exc:  # noqa: BLE001 - the reveal (or a notification) says what happened
-                lost = api_errors.may_have_acted(exc)
-                if not lost and settle is not None:
-                    settle()  # refused or never sent: no new secret exists, its old one still works
-                stopped = NotRotated(
-                    application,
-                    describe(exc, f"Could not rotate the secret of {application.display_name}"),
-                    answer_lost=lost,
-                    left=chosen[index + 1 :],
-                )
-                break
-            rotated.append((fresh, settle))
-            self.remember(fresh)  # the list keeps no secret; the reveal has it
-        self.clear_marks([fresh.client_id for fresh, _ in rotated])  # the others stay marked: G goes on
-        if not rotated:
-            assert stopped is not None
-            report(self, stopped.problem, extra_hint=stopped.hint())
-            return
-        # The one reveal of the batch: every new secret, and what was not rotated.
-        self.app.push_screen(
-            RotationRevealScreen(rotated, default_save_dir=credentials_dir(), stopped=stopped, clock=session.now)
-        )
+        self.rotation.ask_to_rotate(self.to_rotate())
 
     def action_regenerate(self) -> None:
         application = self.current_application()
@@ -872,76 +789,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             self._regenerate(application)
 
     def _regenerate(self, application) -> None:
-        session = self.session
-        body = Text()
-        body.append("Make a new secret for ")
-        body.append(safe(application.display_name or "(no name)"), style="bold")
-        body.append(f" ({safe(application.client_id)}).\n\n")
-        body.append("The old secret stops working at once. ", style="bold yellow")
-        body.append(
-            "Tokens already issued with it live on until they expire (up to an hour). The new secret is shown once."
-        )
-        if application.client_id == session.signed_in_client_id():
-            body.append(
-                "\n\nThis is the identity this console is signed in as: its configured secret "
-                "stops working, so the next token request of this console will fail.",
-                style="bold red",
-            )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._do_regenerate(application)
-
-        self.app.push_screen(
-            confirm_screen(f"Regenerate the secret of {application.display_name}?", body, confirm_label="Regenerate"),
-            answered,
-        )
-
-    @work(group="apps-change", exit_on_error=False)
-    async def _do_regenerate(self, application) -> None:
-        session = self.session
-        try:
-            fresh = await session.connected_client().regenerate_secret(application.client_id)
-        except api_errors.ConnectionLost as exc:
-            if getattr(exc, "request_sent", True):
-                report(
-                    self,
-                    describe(exc, f"The answer to regenerating {application.display_name} was lost"),
-                    extra_hint="The server may have replaced the secret: regenerate again (g) "
-                    "to get a secret you can see.",
-                )
-                self._offer_regenerate_again(application)
-            else:
-                report(self, describe(exc, f"Could not regenerate the secret of {application.display_name}"))
-            return
-        except Exception as exc:  # noqa: BLE001 - shown as a notification (describe), the list stays as it was
-            report(self, describe(exc, f"Could not regenerate the secret of {application.display_name}"))
-            return
-        self.post_message(messages.RevealSecret(fresh, "regenerated"))
-        self.remember(fresh)
-
-    def _offer_regenerate_again(self, application) -> None:
-        """A secret nobody saw is as good as lost: offer a new one straight away."""
-        body = Text()
-        body.append("The answer to regenerating the secret of ")
-        body.append(safe(application.display_name or application.client_id), style="bold")
-        body.append(" did not arrive. The server may have replaced the secret, and nobody has seen the new one.\n\n")
-        body.append("Regenerate again now to get a secret you can record?")
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._do_regenerate(application)
-
-        self.app.push_screen(
-            confirm_screen(
-                "The new secret was lost on the way",
-                body,
-                confirm_label="Regenerate again",
-                cancel_label="Not now",
-                destructive=False,
-            ),
-            answered,
-        )
+        self.rotation.ask_to_regenerate(application)
 
     def _roles_only(self) -> bool:
         client = self.session.client
