@@ -47,12 +47,19 @@ async def settle(app: RkvstApp, pilot: Pilot) -> None:
     await wait_until(
         pilot,
         lambda: (
-            (app.apps_view.loaded_once and not app.apps_view.loading_pages and app.principals_loaded)
+            (app.apps_view.loaded_once and not app.apps_view.loading_pages and app.principals_loaded and has_keys(app))
             or app.screen is not app.screen_stack[0]
         ),
         what="the console to load",
     )
     await pilot.pause()
+
+
+def has_keys(app: RkvstApp) -> bool:
+    """The main screen's footer shows its keys (they come just after the first rows)."""
+    from textual.widgets import Footer
+
+    return any(footer.children for footer in app.screen_stack[0].query(Footer))
 
 
 @asynccontextmanager

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from console_helpers import has_keys
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -130,7 +131,7 @@ async def settled(pilot: Pilot) -> None:
     """Wait for the load, then pin everything that moves: token expiry, cursor blink, notices."""
     app = pilot.app
     for _ in range(400):
-        if app.apps_view.loaded_once and not app.apps_view.loading_pages and app.principals_loaded:
+        if app.apps_view.loaded_once and not app.apps_view.loading_pages and app.principals_loaded and has_keys(app):
             break
         await pilot.pause(0.025)
     else:
