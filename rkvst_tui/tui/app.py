@@ -308,8 +308,10 @@ class RkvstApp(TypeAhead, App[None]):
     # A message may arrive as the console closes, its panes gone: handlers query, never assume.
 
     def _show_footer_keys(self) -> None:
-        for footer in self.query(ConsoleFooter):
-            footer.show_keys()
+        """The main screen's footer shows its first keys now (a dialog may be on top of it)."""
+        for screen in self.screen_stack[:1]:
+            for footer in screen.query(ConsoleFooter):
+                footer.show_keys()
 
     def on_registrations_changed(self, message: messages.RegistrationsChanged) -> None:
         self._show_footer_keys()

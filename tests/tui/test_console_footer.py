@@ -307,7 +307,6 @@ async def test_held_first_keys_come_after_the_wait_if_nobody_shows_them():
 
 import asyncio  # noqa: E402
 
-from textual.widgets._footer import FooterKey  # noqa: E402 - the keys' widget class, to count them
 from tui_helpers import running_console, wait_until  # noqa: E402
 
 from rkvst_tui.tui.app import FIRST_KEYS_WAIT, RkvstApp  # noqa: E402
@@ -316,7 +315,9 @@ from rkvst_tui.tui.app import FIRST_KEYS_WAIT, RkvstApp  # noqa: E402
 def console_keys(app) -> dict[str, bool]:
     """The main screen's footer keys: description -> enabled."""
     footer = app.screen_stack[0].query_one(ConsoleFooter)
-    return {key.description: not key.has_class("-disabled") for key in footer.query(FooterKey)}
+    return {
+        key.description: not key.has_class("-disabled") for key in footer.query("FooterKey")
+    }  # by CSS type: FooterKey is not exported
 
 
 async def test_the_consoles_first_keys_come_with_its_rows_and_the_row_keys_are_live(sandbox):
