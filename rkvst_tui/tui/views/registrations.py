@@ -1,4 +1,5 @@
-"""APP REGISTRATIONS: the table of registrations and every action on one of them.
+"""APP REGISTRATIONS: the table of registrations and the actions on them (new secrets, g and
+G, are views/secret_rotation.py).
 
 Rows are keyed by client id. Pages are appended as they arrive (never a rebuild per
 page), the filter works on the list in memory, and the cursor follows the same client
