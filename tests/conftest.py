@@ -125,8 +125,9 @@ def snap_compare(snap_compare, request):
         __tracebackhide__ = True  # the diff is the message; the fixture's frame adds nothing
         if snap_compare(*args, **kwargs):
             return True
-        expected, actual = pickle.loads(node_to_report_path(request.node).read_bytes())[1:3]
-        if not expected or expected == "None":
+        report = pickle.loads(node_to_report_path(request.node).read_bytes())
+        expected, actual, snapshot_exists = report[1], report[2], report[-1]
+        if not snapshot_exists:
             return False  # no snapshot yet: the plugin says so
         raise AssertionError(f"the screen differs from its snapshot:\n{text_diff(expected, actual)}")
 
