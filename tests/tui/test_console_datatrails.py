@@ -12,6 +12,7 @@ from tui_helpers import cell_text, client_for, running_console, screen_text, wai
 
 from rkvst_tui.tui.screens.app_form import AppFormScreen
 from rkvst_tui.tui.screens.confirm import ConfirmScreen
+from rkvst_tui.tui.screens.secret_reveal import SecretRevealScreen
 from rkvst_tui.tui.widgets.header import ConsoleHeader
 
 
@@ -72,6 +73,10 @@ async def test_the_form_offers_the_owner_role_and_warns_before_the_last_registra
         await wait_until(pilot, lambda: server.store.list_applications(display_name="second-owner"), what="the create")
         (made,) = server.store.list_applications(display_name="second-owner")
         assert made.is_owner
+        # The reveal does not say its tokens see nothing: an Owner administers the tenancy.
+        await wait_until(pilot, lambda: isinstance(app.screen, SecretRevealScreen), what="the reveal")
+        note = str(app.screen.query_one("#reveal-root-note", Static).render())
+        assert "has the Owner role" in note and "see no assets" not in note
 
 
 async def test_rkvst_keeps_its_title_and_offers_no_owner_role(sandbox):
@@ -151,3 +156,27 @@ async def test_details_on_rkvst_offer_to_make_root(sandbox):
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the root dialog")
         assert "root" in str(app.screen.query_one("#confirm-body").render())
+
+
+async def create_in_form(app, pilot, name: str) -> str:
+    """n, a name, ctrl+s: the reveal's note on what the new registration's tokens see."""
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(app.screen, AppFormScreen), what="the form")
+    app.screen.query_one("#display-name", Input).value = name
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: isinstance(app.screen, SecretRevealScreen), what="the reveal")
+    return str(app.screen.query_one("#reveal-root-note", Static).render())
+
+
+async def test_a_new_registration_is_told_how_to_see_assets_in_its_services_words(make_sandbox, sandbox):
+    async with running_console(make_sandbox(flavour="datatrails")) as (app, pilot):
+        note = await create_in_form(app, pilot, "plain-dt")
+        assert "see no assets" in note and "m gives it the Owner role" in note and "root" not in note
+        app.screen.dismiss()  # recorded or not does not matter here: the sandbox is the test's
+        await pilot.press("4")
+        await wait_until(pilot, lambda: app.policies_view.loaded, what="the access policies")
+        empty = str(app.policies_view.query_one("#policies-empty", Static).render())
+        assert "nothing is shared with registrations that are not Owner" in empty
+    async with running_console(sandbox) as (app, pilot):
+        note = await create_in_form(app, pilot, "plain-rkvst")
+        assert "see no assets" in note and "m makes it root" in note

@@ -63,7 +63,10 @@ async def test_create_through_the_form_makes_exactly_the_typed_policy(sandbox):
         await client.create_application("TrafficLight101", {"serial_number": "TL1000000101"})
     async with running_console(sandbox, size=(120, 40)) as (app, pilot):
         await open_tab(app, pilot)
-        assert "No access policies: nothing is shared with non-root registrations. Press n to create one." in words(app)
+        assert (
+            "No access policies: nothing is shared with registrations that are not root. Press n to create one."
+            in words(app)
+        )
         await open_form(app, pilot)
         await type_into(pilot, app, "#policy-name", "Lights in Cambridge")
         await type_into(pilot, app, "#policy-description", "for the lamps")

@@ -240,6 +240,24 @@ class SecretRevealScreen(ModalScreen[None]):
 
     # ------------------------------------------------------------------ layout
 
+    def _access_note(self) -> str:
+        """What a new registration's tokens can see, in the words of the service's access model
+        (root principals, or the Owner role where access is managed by roles)."""
+        if self.reason != "created":
+            return ""
+        roles_only = getattr(getattr(self._client, "service", None), "roles_only", False)
+        if not roles_only:
+            return (
+                "Note: its tokens see no assets (an empty list, not an error) until an access policy "
+                "shares some (s in the list) or m makes it root."
+            )
+        if self._application is not None and self._application.is_owner:
+            return "Note: it has the Owner role: its tokens administer the tenancy and see every asset."
+        return (
+            "Note: its tokens see no assets (an empty list, not an error) until an access policy "
+            "shares some (s in the list) or m gives it the Owner role."
+        )
+
     def compose(self) -> ComposeResult:
         dialog = VerticalScroll(id="reveal-dialog")
         dialog.border_title = (
@@ -265,12 +283,9 @@ class SecretRevealScreen(ModalScreen[None]):
                     with Horizontal(classes="field-row", id=f"{value_id}-row"):
                         yield Label(label, classes="field-label")
                         yield Static(plain(value, limit=FIELD_LIMIT), id=value_id, classes="field-value")
-            if self.reason == "created":
-                yield Static(
-                    "Note: its tokens see no assets (an empty list, not an error) until an access policy "
-                    "shares some (s in the list) or m makes it root.",
-                    id="reveal-root-note",
-                )
+            note = self._access_note()
+            if note:
+                yield Static(note, id="reveal-root-note")
             with Horizontal(id="reveal-actions"):
                 yield Button("Copy id (c)", id="copy-client-id", action="screen.copy_client_id", compact=True)
                 yield Button("Copy secret (s)", id="copy-secret", action="screen.copy_secret", compact=True)

@@ -143,7 +143,9 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, BuiltWhenShown, Vertical):
         if self._problem:
             empty.update(Text(self._problem, style="red"))
         else:
-            words = "No access policies: nothing is shared with non-root registrations"
+            client = self.session.client
+            admins = "Owner" if client is not None and client.service.roles_only else "root"
+            words = f"No access policies: nothing is shared with registrations that are not {admins}"
             if not self.session.read_only:
                 words += f". Press {self.session.key_for('policies-create')} to create one."
             empty.update(Text(words, style="dim"))
