@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rkvst_tui.api.service import own_issuers
+from rkvst_tui.api.service import facts_of, own_issuers
 from rkvst_tui.tui import actions
 
 if TYPE_CHECKING:
@@ -62,6 +62,11 @@ class ConsoleSession:
         if self.client is None or principal.subject is None:
             return False
         return self.client.is_caller(principal)
+
+    @property
+    def roles_only(self) -> bool:
+        """Access is managed by roles (DataTrails): the Owner role, no root principals."""
+        return self.client is not None and facts_of(self.client).roles_only
 
     def is_root_registration(self, client_id: str) -> bool:
         issuers = self.own_issuers()

@@ -39,6 +39,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from rkvst_tui.api import errors as api_errors
 from rkvst_tui.api.files import shared_directory_warning, write_credentials_file
+from rkvst_tui.api.service import facts_of
 from rkvst_tui.api.terminal_safe import terminal_safe
 from rkvst_tui.api.time_words import utc_stamp
 from rkvst_tui.tui.clipboard import forget_copy
@@ -245,8 +246,7 @@ class SecretRevealScreen(ModalScreen[None]):
         (root principals, or the Owner role where access is managed by roles)."""
         if self.reason != "created":
             return ""
-        roles_only = getattr(getattr(self._client, "service", None), "roles_only", False)
-        if not roles_only:
+        if self._client is None or not facts_of(self._client).roles_only:
             return (
                 "Note: its tokens see no assets (an empty list, not an error) until an access policy "
                 "shares some (s in the list) or m makes it root."

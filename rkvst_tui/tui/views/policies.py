@@ -143,8 +143,7 @@ class AccessPoliciesView(ExplainsTurnedOffKeys, BuiltWhenShown, Vertical):
         if self._problem:
             empty.update(Text(self._problem, style="red"))
         else:
-            client = self.session.client
-            admins = "Owner" if client is not None and client.service.roles_only else "root"
+            admins = "Owner" if self.session.roles_only else "root"
             words = f"No access policies: nothing is shared with registrations that are not {admins}"
             if not self.session.read_only:
                 words += f". Press {self.session.key_for('policies-create')} to create one."

@@ -169,7 +169,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
             return verdict
         if action == "clear_filter" and not self._filter:
             return False
-        if action in ("toggle_root", "toggle_owner") and (action == "toggle_owner") != self._roles_only():
+        if action in ("toggle_root", "toggle_owner") and (action == "toggle_owner") != self.session.roles_only:
             return False  # m is "Root ±" or, where access is managed by roles, "Owner ±"
         if action == "filter" and isinstance(self.screen.focused, FilterInput):
             return False
@@ -792,10 +792,6 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
     def _regenerate(self, application) -> None:
         self.rotation.ask_to_regenerate(application)
 
-    def _roles_only(self) -> bool:
-        client = self.session.client
-        return client is not None and client.service.roles_only
-
     def action_toggle_root(self) -> None:
         application = self.current_application()
         if application is not None:
@@ -805,7 +801,7 @@ class AppRegistrationsView(ExplainsTurnedOffKeys, Vertical):
 
     def _toggle_root(self, application) -> None:
         session = self.session
-        if self._roles_only():
+        if self.session.roles_only:
             # No root principals here: give or take the Owner role.
             confirm_owner_change(self, session, application, self.remember)
         elif session.is_root_registration(application.client_id):

@@ -51,6 +51,15 @@ class SecretRotation:
         """Run a change in the view's "apps-change" workers (several may run; none is cancelled)."""
         self.view.run_worker(flow, group="apps-change", exit_on_error=False)
 
+    def _ask(self, title: str, body: Text, then: Callable[[], Coroutine[Any, Any, None]], **labels: Any) -> None:
+        """Ask `title` (confirm_screen with `labels`); on yes, start the change `then()` makes."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._start(then())
+
+        self.view.app.push_screen(confirm_screen(title, body, **labels), answered)
+
     def ask_to_rotate(self, chosen: list[Application]) -> None:
         """`G`: ask (saying what rotation breaks, naming each), then rotate them one by one."""
         if not chosen:
@@ -84,18 +93,11 @@ class SecretRotation:
                 "secret stops working, so replace it before the console's next start.",
                 style="bold red",
             )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._start(self._rotate_each(chosen))
-
-        self.view.app.push_screen(
-            confirm_screen(
-                f"Rotate {count} secret{'s' if count != 1 else ''}?",
-                body,
-                confirm_label=f"Rotate {count}",
-            ),
-            answered,
+        self._ask(
+            f"Rotate {count} secret{'s' if count != 1 else ''}?",
+            body,
+            lambda: self._rotate_each(chosen),
+            confirm_label=f"Rotate {count}",
         )
 
     async def _rotate_each(self, chosen: list[Application]) -> None:
@@ -152,14 +154,11 @@ class SecretRotation:
                 "stops working, so the next token request of this console will fail.",
                 style="bold red",
             )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._start(self._regenerate(application))
-
-        self.view.app.push_screen(
-            confirm_screen(f"Regenerate the secret of {application.display_name}?", body, confirm_label="Regenerate"),
-            answered,
+        self._ask(
+            f"Regenerate the secret of {application.display_name}?",
+            body,
+            lambda: self._regenerate(application),
+            confirm_label="Regenerate",
         )
 
     async def _regenerate(self, application: Application) -> None:
@@ -191,18 +190,11 @@ class SecretRotation:
         body.append(safe(application.display_name or application.client_id), style="bold")
         body.append(" did not arrive. The server may have replaced the secret, and nobody has seen the new one.\n\n")
         body.append("Regenerate again now to get a secret you can record?")
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._start(self._regenerate(application))
-
-        self.view.app.push_screen(
-            confirm_screen(
-                "The new secret was lost on the way",
-                body,
-                confirm_label="Regenerate again",
-                cancel_label="Not now",
-                destructive=False,
-            ),
-            answered,
+        self._ask(
+            "The new secret was lost on the way",
+            body,
+            lambda: self._regenerate(application),
+            confirm_label="Regenerate again",
+            cancel_label="Not now",
+            destructive=False,
         )
